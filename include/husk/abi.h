@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* abi.h: the contract between the husk kernel and its hosts (husk-vmm, QEMU, the husk CLI). */
+#ifndef HUSK_ABI_H
+#define HUSK_ABI_H
+
+/*
+ * Bump HUSK_ABI_VERSION whenever anything below changes meaning.
+ *
+ * Boot.  The kernel is an ELF64 file.  Its PT_LOAD segments are loaded at
+ * their physical addresses (p_paddr).  Two entry points are advertised by
+ * ELF notes:
+ *   - XEN_ELFNOTE_PHYS32_ENTRY (name "Xen", type 18): the PVH entry.  32-bit
+ *     protected mode, paging off, flat CS/DS, EBX = physical address of a
+ *     struct hvm_start_info (Xen's public/arch-x86/hvm/start_info.h).
+ *   - HUSK_ELFNOTE_ENTRY64 (name "Husk", type 1): the same kernel entered in
+ *     64-bit long mode, for monitors that prefer to start there.  Paging on,
+ *     with the first GiB of physical memory identity-mapped; interrupts off;
+ *     RBX = physical address of the struct hvm_start_info.
+ *   The start info, its memory map and the command line live below 1 MiB;
+ *   module 0 (the initrd, a cpio "newc" archive) lives above the kernel,
+ *   page-aligned.  The kernel never allocates memory below 1 MiB.
+ *
+ * Command line.  "OPTIONS -- ARGV...".  Tokens are separated by spaces; a
+ * token may contain double-quoted parts, inside which \" and \\ stand for
+ * " and \.  Options are "key" or "key=value":
+ *     env=NAME=VALUE   add an environment variable (repeatable)
+ *     quiet            no kernel messages on the console, but errors
+ *     virtio_mmio.device=SIZE@BASE:IRQ   as Linux reads it
+ *   After "--": argv[0] is the path of the program inside the initrd,
+ *   followed by its arguments.
+ *
+ * Exit.  The kernel writes the final status as a 32-bit value to
+ * HUSK_EXIT_PORT (QEMU's isa-debug-exit, iosize=4).  Because QEMU turns
+ * status s into (s << 1) | 1 and truncates to 8 bits, the kernel first writes
+ * the status in decimal followed by '\n' to HUSK_STATUS_PORT (an
+ * isa-debugcon under QEMU); the husk CLI reads that.  husk-vmm exits with the
+ * value written to HUSK_EXIT_PORT.
+ */
+#define HUSK_ABI_VERSION 1
+
+#define HUSK_ELFNOTE_NAME     "Husk"
+#define HUSK_ELFNOTE_ENTRY64  1
+
+#define HUSK_EXIT_PORT   0xf4
+#define HUSK_STATUS_PORT 0xe9
+#define HUSK_COM1_PORT   0x3f8
+
+/* Exit statuses, as seen by whoever ran husk / husk-vmm. */
+#define HUSK_STATUS_CRASH   70  /* guest kernel panic, triple fault, guest misbehaving (EX_SOFTWARE) */
+#define HUSK_STATUS_HOST    125 /* the host side failed: no KVM, bad kernel file, bad options */
+#define HUSK_STATUS_NOEXEC  126 /* the program is not a valid x86-64 ELF (as a shell says) */
+#define HUSK_STATUS_NOENT   127 /* the program is not in the initrd */
+/* 128 + n: the program was killed by signal n (a segfault is 139), as a shell reports it. */
+#define HUSK_STATUS_SIGNAL_BASE 128
+
+/* Where a cpio image made by "husk build" keeps its default command line. */
+#define HUSK_IMAGE_CMDLINE_PATH ".husk/cmdline"
+
+#endif

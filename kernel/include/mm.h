@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* mm.h: physical pages, the direct map, user address spaces and access to user memory. */
+#ifndef MM_H
+#define MM_H
+
+#include "kernel.h"
+
+#define PAGE_SIZE 4096UL
+#define PAGE_SHIFT 12
+
+/* All physical memory is mapped at DIRECT_MAP_BASE; the kernel image at KERNEL_VMA. */
+#define DIRECT_MAP_BASE 0xffff888000000000UL
+#define KERNEL_VMA      0xffffffff80000000UL
+#define USER_TOP        0x00007ffffffff000UL  /* first address above user space */
+
+static inline void *phys_to_virt(uint64_t pa) { return (void *)(pa + DIRECT_MAP_BASE); }
+uint64_t virt_to_phys(const void *va);
+
+/* mm/page.c: physical page allocator over the boot memory map. */
+void page_init(void);
+/* Returns the kernel (direct-map) address of one zeroed page, or NULL. */
+void *page_alloc(void);
+/* Returns n physically contiguous zeroed pages, or NULL. */
+void *page_alloc_n(size_t n);
+/* Frees a page obtained from page_alloc(); its reference count must be 1. */
+void page_free(void *p);
+/* Reference counts, for pages shared between mappings (initrd-backed or copy-on-write). */
+void page_ref(void *p);
+void page_unref(void *p);
+/* Memory statistics for sysinfo and /proc/meminfo. */
+uint64_t page_total_bytes(void);
+uint64_t page_free_bytes(void);
+
+/* VMA protection and flags. */
+#define VM_READ    0x1
+#define VM_WRITE   0x2
+#define VM_EXEC    0x4
+#define VM_SHARED  0x8
+#define VM_GROWSDOWN 0x10
+#define VM_STACK   0x20
+
+struct inode;
+
+/* A mapped range of user addresses [start, end). */
+struct vma {
+	struct list link;     /* in vm->vmas, sorted by start */
+	uint64_t start, end;
+	unsigned prot;        /* VM_READ | VM_WRITE | VM_EXEC */
+	unsigned flags;       /* VM_SHARED, VM_STACK, ... */
+	struct inode *file;   /* backing file or NULL for anonymous memory */
+	uint64_t file_off;    /* file offset that corresponds to start */
+	const char *name;     /* "[heap]", "[stack]" or NULL, for /proc/self/maps */
+};
+
+/* A user address space: page tables plus the list of VMAs. */
+struct vm {
+	uint64_t *pml4;       /* kernel address of the top-level page table */
+	struct list vmas;
+	uint64_t brk_start, brk;
+	uint64_t mmap_base;   /* mmap without a hint searches downwards from here */
+	int refs;
+};
+
+struct vm *vm_create(void);
+void vm_destroy(struct vm *vm);
+void vm_activate(struct vm *vm);
+
+/* Maps [addr, addr+len) with the given protection; fixed or searching for a free range. */
+#define VM_MAP_FIXED 0x1
+#define VM_MAP_NOREPLACE 0x2
+long vm_map(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
+	    unsigned mapflags, struct inode *file, uint64_t off);
+int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len);
+int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot);
+struct vma *vm_find(struct vm *vm, uint64_t addr);
+/* Handles a page fault at addr; returns 0 when resolved, -EFAULT when the access is invalid. */
+int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec);
+/* Copies n bytes of kernel memory into user memory at addr right now (used by exec). */
+int vm_write(struct vm *vm, uint64_t addr, const void *src, size_t n);
+
+/*
+ * Access to user memory of the current thread.  The kernel and the user
+ * share one address space, so a user pointer that passed user_ok() may be
+ * dereferenced directly: pages are faulted in on demand.
+ */
+bool user_ok(const void *uaddr, size_t n, bool write);
+int copy_from_user(void *dst, const void *usrc, size_t n);  /* 0 or -EFAULT */
+int copy_to_user(void *udst, const void *src, size_t n);    /* 0 or -EFAULT */
+/* Copies a NUL-terminated string of at most max-1 bytes; returns its length, -EFAULT or -ENAMETOOLONG. */
+long strncpy_from_user(char *dst, const char *usrc, size_t max);
+
+#endif

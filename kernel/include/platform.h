@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* platform.h: what the kernel needs from the machine it runs on; one implementation per platform (platform/pvh, later xen). */
+#ifndef PLATFORM_H
+#define PLATFORM_H
+
+#include "kernel.h"
+
+struct boot_module {
+	uint64_t paddr;
+	uint64_t size;
+};
+
+struct mem_range {
+	uint64_t base;
+	uint64_t size;
+};
+
+#define PLAT_MAX_MEM_RANGES 32
+
+/* Filled in by the platform entry code before kmain(). */
+struct boot_info {
+	char cmdline[4096];
+	struct mem_range ram[PLAT_MAX_MEM_RANGES];
+	int nr_ram;
+	struct boot_module initrd;  /* size 0 if none */
+};
+extern struct boot_info boot_info;
+
+/* Early setup: parses the boot information handed over by the hypervisor. */
+void plat_init(uint64_t start_info_paddr);
+/* Console output (serial port, Xen console ring, ...). */
+void plat_console_write(const char *buf, size_t n);
+/* Returns a received console byte or -1 if none is waiting. */
+int plat_console_getc(void);
+/* Stops the machine; status as in include/husk/abi.h. */
+void plat_exit(int status) __noreturn;
+/* Timer: arm a one-shot interrupt at the given monotonic time (ns); 0 disarms. */
+void plat_timer_arm(uint64_t deadline_ns);
+/* Interrupt controller setup and end-of-interrupt. */
+void plat_irq_init(void);
+void plat_irq_eoi(int vector);
+
+#endif

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* sched.h: processes, threads, the scheduler and wait queues. */
+#ifndef SCHED_H
+#define SCHED_H
+
+#include "kernel.h"
+#include "mm.h"
+
+struct trapframe;
+struct fdtable;
+struct inode;
+
+/* The saved user state of a thread, as the trap and syscall entries push it (arch/x86_64/entry.S). */
+struct trapframe {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define NSIG 64
+
+struct k_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+/* The one process of the VM (the kernel is ready for several). */
+struct proc {
+	int pid;
+	struct vm *vm;
+	struct fdtable *fdt;
+	struct inode *cwd;
+	char *exe_path;                 /* absolute path of the executable, for /proc/self/exe */
+	struct inode *exe;              /* the executable itself */
+	struct k_sigaction sigactions[NSIG];
+	struct list threads;
+	int nr_threads;
+	uint64_t auxv[64];              /* copy of the auxiliary vector, for /proc/self/auxv */
+	int nr_auxv;
+	char *cmdline;                  /* argv joined by NULs, for /proc/self/cmdline */
+	size_t cmdline_len;
+	unsigned umask;
+	bool exiting;
+	int exit_status;
+};
+
+enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD };
+
+struct thread {
+	int tid;
+	struct proc *proc;
+	enum thread_state state;
+	struct list runq_link;          /* in the run queue when runnable */
+	struct list proc_link;          /* in proc->threads */
+	struct list wait_link;          /* in a waitq while blocked */
+	struct waitq *waiting_on;
+	uint64_t wake_deadline;         /* ns, 0 = none; in the timer list when set */
+	struct list timer_link;
+	int wake_reason;                /* 0 woken, -ETIMEDOUT, -EINTR */
+	uint64_t ksp;                   /* saved kernel stack pointer while switched out */
+	void *kstack;                   /* base of the kernel stack */
+	struct trapframe *tf;           /* user state, at the top of the kernel stack */
+	uint64_t fs_base, gs_base;
+	uint8_t fpu[512] __attribute__((aligned(16)));  /* FXSAVE area */
+	uint64_t clear_child_tid;       /* CLONE_CHILD_CLEARTID / set_tid_address */
+	uint64_t robust_list;
+	uint64_t sigmask;
+	uint64_t sigpending;
+	uint64_t altstack_sp, altstack_size;
+	int altstack_flags;
+	uint64_t cpu_ns;                /* time spent running, for clock_gettime(CLOCK_THREAD_CPUTIME_ID) */
+};
+
+extern struct thread *current;
+static inline struct proc *current_proc(void) { return current->proc; }
+
+/* sched/sched.c */
+void sched_init(void);
+/* Creates a thread of proc that starts in user mode with the given register state. */
+struct thread *thread_create(struct proc *proc, const struct trapframe *tf);
+void thread_exit(int status) __noreturn;
+/* Ends every thread of the process; the VM exits with status when the last one is gone. */
+void proc_exit(int status) __noreturn;
+void sched_wakeup(struct thread *t, int reason);
+/* Gives up the CPU; returns when this thread is scheduled again. */
+void schedule(void);
+void sched_yield_now(void);
+/* Called from the timer interrupt. */
+void sched_tick(void);
+extern bool need_resched;
+
+/* A wait queue of blocked threads. */
+struct waitq {
+	struct list waiters;
+};
+#define WAITQ_INIT(name) { LIST_INIT((name).waiters) }
+static inline void waitq_init(struct waitq *q) { list_init(&q->waiters); }
+/*
+ * Blocks the current thread on q until woken, until deadline_ns (monotonic,
+ * 0 = forever) or until a signal is pending.  Returns 0, -ETIMEDOUT or
+ * -EINTR.  The caller re-checks its condition afterwards.
+ */
+int waitq_wait(struct waitq *q, uint64_t deadline_ns);
+void waitq_wake_one(struct waitq *q);
+void waitq_wake_all(struct waitq *q);
+
+/*
+ * Poll support: anything whose readiness changes (a pipe gets data, a
+ * socket closes) calls poll_notify(); threads in poll/select/epoll wait on
+ * poll_waitq and re-check their descriptors.
+ */
+extern struct waitq poll_waitq;
+void poll_notify(void);
+
+#endif

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/* syscall.h: the Linux x86-64 system call table and the handlers it lists (sys/table.c). */
+#ifndef SYSCALL_H
+#define SYSCALL_H
+
+#include "kernel.h"
+#include <asm/unistd_64.h>
+
+struct trapframe;
+
+/*
+ * Handlers take the Linux arguments with their Linux types and return a
+ * result or -errno.  The table stores them as syscall_fn: on x86-64 a call
+ * through that type passes the six argument registers unchanged.
+ */
+typedef long (*syscall_fn)(long, long, long, long, long, long);
+
+struct syscall_entry {
+	const char *name;
+	syscall_fn fn;
+};
+
+#define NR_SYSCALLS 512
+extern const struct syscall_entry syscall_table[NR_SYSCALLS];
+/* Linux's names for every number, for the one-time ENOSYS message (generated from asm/unistd_64.h). */
+extern const char *const syscall_names[NR_SYSCALLS];
+
+/* Runs the system call in tf->rax with tf's argument registers; result in tf->rax. */
+void syscall_dispatch(struct trapframe *tf);
+/* Logs "husk: syscall NAME not implemented" once per name; returns -ENOSYS. */
+long syscall_unimplemented(long nr);
+
+/* fs/: files and directories (sys/sys_file.c, sys/sys_dir.c) */
+long sys_read(int fd, void *buf, size_t n);
+long sys_write(int fd, const void *buf, size_t n);
+long sys_readv(int fd, const void *iov, int iovcnt);
+long sys_writev(int fd, const void *iov, int iovcnt);
+long sys_pread64(int fd, void *buf, size_t n, off_t off);
+long sys_pwrite64(int fd, const void *buf, size_t n, off_t off);
+long sys_open(const char *path, int flags, unsigned mode);
+long sys_openat(int dirfd, const char *path, int flags, unsigned mode);
+long sys_creat(const char *path, unsigned mode);
+long sys_close(int fd);
+long sys_lseek(int fd, off_t off, int whence);
+long sys_fstat(int fd, void *st);
+long sys_stat(const char *path, void *st);
+long sys_lstat(const char *path, void *st);
+long sys_newfstatat(int dirfd, const char *path, void *st, int flags);
+long sys_statx(int dirfd, const char *path, int flags, unsigned mask, void *stx);
+long sys_getdents64(int fd, void *dirp, size_t n);
+long sys_mkdir(const char *path, unsigned mode);
+long sys_mkdirat(int dirfd, const char *path, unsigned mode);
+long sys_unlink(const char *path);
+long sys_unlinkat(int dirfd, const char *path, int flags);
+long sys_rename(const char *oldpath, const char *newpath);
+long sys_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+long sys_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
+long sys_rmdir(const char *path);
+long sys_dup(int fd);
+long sys_dup2(int oldfd, int newfd);
+long sys_dup3(int oldfd, int newfd, int flags);
+long sys_fcntl(int fd, int cmd, unsigned long arg);
+long sys_pipe(int *fds);
+long sys_pipe2(int *fds, int flags);
+long sys_ioctl(int fd, unsigned long cmd, unsigned long arg);
+long sys_access(const char *path, int mode);
+long sys_faccessat(int dirfd, const char *path, int mode);
+long sys_faccessat2(int dirfd, const char *path, int mode, int flags);
+long sys_getcwd(char *buf, size_t size);
+long sys_chdir(const char *path);
+long sys_fchdir(int fd);
+long sys_readlink(const char *path, char *buf, size_t size);
+long sys_readlinkat(int dirfd, const char *path, char *buf, size_t size);
+long sys_symlink(const char *target, const char *path);
+long sys_symlinkat(const char *target, int dirfd, const char *path);
+long sys_link(const char *oldpath, const char *newpath);
+long sys_linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
+long sys_chmod(const char *path, unsigned mode);
+long sys_fchmod(int fd, unsigned mode);
+long sys_fchmodat(int dirfd, const char *path, unsigned mode);
+long sys_chown(const char *path, unsigned uid, unsigned gid);
+long sys_fchown(int fd, unsigned uid, unsigned gid);
+long sys_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid, int flags);
+long sys_lchown(const char *path, unsigned uid, unsigned gid);
+long sys_truncate(const char *path, off_t len);
+long sys_ftruncate(int fd, off_t len);
+long sys_fsync(int fd);
+long sys_fdatasync(int fd);
+long sys_umask(unsigned mask);
+long sys_utimensat(int dirfd, const char *path, const void *times, int flags);
+long sys_poll(void *fds, unsigned nfds, int timeout_ms);
+long sys_ppoll(void *fds, unsigned nfds, const void *tsp, const void *sigmask, size_t sigsetsize);
+long sys_statfs(const char *path, void *buf);
+long sys_fstatfs(int fd, void *buf);
+
+/* mm/: memory (sys/sys_mm.c) */
+long sys_brk(uint64_t addr);
+long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off);
+long sys_munmap(uint64_t addr, size_t len);
+long sys_mprotect(uint64_t addr, size_t len, int prot);
+long sys_madvise(uint64_t addr, size_t len, int advice);
+
+/* sched/: processes and threads (sys/sys_proc.c, sys/sys_thread.c) */
+long sys_arch_prctl(int code, uint64_t addr);
+long sys_set_tid_address(int *tidptr);
+long sys_set_robust_list(void *head, size_t len);
+long sys_get_robust_list(int pid, void *head, void *len);
+long sys_futex(uint32_t *uaddr, int op, uint32_t val, const void *timeout, uint32_t *uaddr2, uint32_t val3);
+long sys_clone(unsigned long flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls);
+long sys_clone3(void *args, size_t size);
+long sys_fork(void);
+long sys_vfork(void);
+long sys_execve(const char *path, char *const *argv, char *const *envp);
+long sys_wait4(int pid, int *status, int options, void *rusage);
+long sys_exit(int status);
+long sys_exit_group(int status);
+long sys_getpid(void);
+long sys_gettid(void);
+long sys_getppid(void);
+long sys_getuid(void);
+long sys_geteuid(void);
+long sys_getgid(void);
+long sys_getegid(void);
+long sys_getresuid(unsigned *r, unsigned *e, unsigned *s);
+long sys_getresgid(unsigned *r, unsigned *e, unsigned *s);
+long sys_getgroups(int size, unsigned *list);
+long sys_getpgrp(void);
+long sys_getpgid(int pid);
+long sys_getsid(int pid);
+long sys_setsid(void);
+long sys_uname(void *buf);
+long sys_sysinfo(void *info);
+long sys_prlimit64(int pid, int resource, const void *new_limit, void *old_limit);
+long sys_getrlimit(int resource, void *rlim);
+long sys_setrlimit(int resource, const void *rlim);
+long sys_getrusage(int who, void *usage);
+long sys_getrandom(void *buf, size_t n, unsigned flags);
+long sys_sched_yield(void);
+long sys_sched_getaffinity(int pid, size_t size, void *mask);
+long sys_rt_sigaction(int sig, const void *act, void *oact, size_t sigsetsize);
+long sys_rt_sigprocmask(int how, const void *set, void *oset, size_t sigsetsize);
+long sys_sigaltstack(const void *ss, void *oss);
+long sys_kill(int pid, int sig);
+long sys_tgkill(int tgid, int tid, int sig);
+long sys_tkill(int tid, int sig);
+long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
+
+/* time/ (sys/sys_time.c) */
+long sys_clock_gettime(int clk, void *ts);
+long sys_clock_getres(int clk, void *ts);
+long sys_gettimeofday(void *tv, void *tz);
+long sys_time(int64_t *t);
+long sys_nanosleep(const void *req, void *rem);
+long sys_clock_nanosleep(int clk, int flags, const void *req, void *rem);
+
+#endif
