@@ -79,3 +79,7 @@ int fd_close(struct fdtable *t, int fd);
 struct file *console_file_open(void);
 
 #endif
+
+/* Console input: readers wait here; the serial interrupt (or a poll) wakes them. */
+struct waitq;
+extern struct waitq console_waitq;
