@@ -78,8 +78,8 @@ int fd_close(struct fdtable *t, int fd);
 /* The console as a file, for descriptors 0, 1 and 2. */
 struct file *console_file_open(void);
 
-#endif
-
 /* Console input: readers wait here; the serial interrupt (or a poll) wakes them. */
 struct waitq;
 extern struct waitq console_waitq;
+
+#endif
