@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: MIT
+# vmm/vmm.mk: builds husk-vmm and the tiny PVH test guests in tests/fixtures/.
+
+VMM_SRCS := $(wildcard vmm/*.c)
+VMM_OBJS := $(VMM_SRCS:%.c=$(BUILD)/%.o)
+
+all: $(BUILD)/bin/husk-vmm
+
+$(BUILD)/bin/husk-vmm: $(VMM_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $^
+
+$(BUILD)/vmm/%.o: vmm/%.c vmm/vmm.h include/husk/abi.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -c -o $@ $<
+
+# Test guests: one source, variants chosen by assembler defines.
+FIXTURE_DIR := $(BUILD)/tests/fixtures
+FIXTURES := $(addprefix $(FIXTURE_DIR)/,pvh-tiny.elf pvh-tiny-triple.elf \
+	pvh-tiny-xapic.elf pvh-tiny-x2apic.elf pvh-tiny-deadline.elf \
+	pvh-tiny-kvmclock.elf)
+
+all: $(FIXTURES)
+
+$(FIXTURE_DIR)/pvh-tiny-triple.elf: FIXTURE_DEFS := -DFIXTURE_TRIPLE
+$(FIXTURE_DIR)/pvh-tiny-xapic.elf: FIXTURE_DEFS := -DFIXTURE_TIMER=1
+$(FIXTURE_DIR)/pvh-tiny-x2apic.elf: FIXTURE_DEFS := -DFIXTURE_TIMER=2
+$(FIXTURE_DIR)/pvh-tiny-deadline.elf: FIXTURE_DEFS := -DFIXTURE_TIMER=3
+$(FIXTURE_DIR)/pvh-tiny-kvmclock.elf: FIXTURE_DEFS := -DFIXTURE_KVMCLOCK
+
+$(FIXTURES): $(FIXTURE_DIR)/%.elf: tests/fixtures/pvh-tiny.S tests/fixtures/pvh-tiny.ld include/husk/abi.h
+	@mkdir -p $(@D)
+	$(CC) -nostdlib -static -no-pie -Iinclude $(FIXTURE_DEFS) \
+		-Wl,-T,tests/fixtures/pvh-tiny.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ $<
