@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/* backend_qemu.c: boots the VM under qemu-system-x86_64 -M microvm (KVM with VT-x/AMD-V, else TCG). */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define QEMU "qemu-system-x86_64"
+
+/*
+ * The status channel: the kernel writes its final status in decimal and a
+ * newline to the isa-debugcon at HUSK_STATUS_PORT, which QEMU appends to a
+ * file.  Returns 0 and sets *status from the last complete line, or -ENODATA
+ * if the guest never wrote one.
+ */
+static int read_status(int fd, int *status)
+{
+	char buf[4096];
+	ssize_t n;
+	off_t size;
+	char *end, *line;
+	long v;
+
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0)
+		return -ENODATA;
+	/* Only the tail matters: the status is the last thing written. */
+	if (size > (off_t)sizeof(buf) - 1)
+		lseek(fd, size - (off_t)sizeof(buf) + 1, SEEK_SET);
+	else
+		lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -ENODATA;
+	buf[n] = '\0';
+	end = strrchr(buf, '\n');
+	if (!end)
+		return -ENODATA;
+	*end = '\0';
+	line = strrchr(buf, '\n');
+	line = line ? line + 1 : buf;
+	errno = 0;
+	v = strtol(line, &end, 10);
+	if (errno || end == line || *end != '\0' || v < 0 || v > 255)
+		return -ENODATA;
+	*status = (int)v;
+	return 0;
+}
+
+static int build_argv(struct strvec *av, const struct vm_config *cfg, const char *status_path)
+{
+	int hw = host_has_hw_virt();
+	int err = 0;
+
+	/*
+	 * microvm: no PCI, no firmware tables, no option ROMs; QEMU loads a PVH
+	 * ELF given with -kernel directly (fw_cfg + qboot's PVH path) and hands
+	 * the initrd over as module 0.  pic/pit/rtc are left on: the kernel may
+	 * use the PIT or the CMOS clock, and turning them off saves no measurable
+	 * boot time.
+	 */
+	err = err ?: strvec_push(av, QEMU);
+	err = err ?: strvec_push(av, "-M");
+	err = err ?: strvec_push(av, "microvm,x-option-roms=off");
+	err = err ?: strvec_push(av, "-accel");
+	err = err ?: strvec_push(av, hw ? "kvm" : "tcg");
+	/* The kernel needs a LAPIC timer (TSC-deadline where available): "max" exposes it. */
+	err = err ?: strvec_push(av, "-cpu");
+	err = err ?: strvec_push(av, hw ? "host" : "max");
+	err = err ?: strvec_push(av, "-m");
+	err = err ?: strvec_pushf(av, "%lu", cfg->mem_mib);
+	err = err ?: strvec_push(av, "-smp");
+	err = err ?: strvec_push(av, "1");
+	err = err ?: strvec_push(av, "-nodefaults");
+	err = err ?: strvec_push(av, "-no-user-config");
+	err = err ?: strvec_push(av, "-display");
+	err = err ?: strvec_push(av, "none");
+	/*
+	 * COM1 on husk's stdin/stdout.  Not -nographic, and no "mon:": nothing
+	 * is multiplexed onto stdio, so Ctrl-A is an ordinary byte for the guest
+	 * and QEMU prints no monitor banner.
+	 */
+	err = err ?: strvec_push(av, "-serial");
+	err = err ?: strvec_push(av, "stdio");
+	err = err ?: strvec_push(av, "-no-reboot");
+	err = err ?: strvec_push(av, "-device");
+	err = err ?: strvec_pushf(av, "isa-debug-exit,iobase=0x%x,iosize=4", HUSK_EXIT_PORT);
+	err = err ?: strvec_push(av, "-chardev");
+	err = err ?: strvec_pushf(av, "file,id=husk-status,path=%s", status_path);
+	err = err ?: strvec_push(av, "-device");
+	err = err ?: strvec_pushf(av, "isa-debugcon,iobase=0x%x,chardev=husk-status",
+				  HUSK_STATUS_PORT);
+	err = err ?: strvec_push(av, "-kernel");
+	err = err ?: strvec_push(av, cfg->kernel);
+	err = err ?: strvec_push(av, "-initrd");
+	err = err ?: strvec_push(av, cfg->initrd);
+	err = err ?: strvec_push(av, "-append");
+	err = err ?: strvec_push(av, cfg->cmdline);
+	return err;
+}
+
+static int qemu_run(const struct vm_config *cfg)
+{
+	struct strvec av = { 0 };
+	char *status_path = NULL;
+	int fd, err, wstatus, signo, status = HUSK_STATUS_HOST;
+
+	fd = proc_mktemp("status", &status_path);
+	if (fd < 0)
+		return HUSK_STATUS_HOST;
+	err = build_argv(&av, cfg, status_path);
+	if (err) {
+		husk_err("%s", strerror(-err));
+		goto out;
+	}
+	if (cfg->verbose) {
+		fprintf(stderr, "husk:");
+		for (size_t i = 0; i < av.n; i++)
+			fprintf(stderr, " %s", av.v[i]);
+		fprintf(stderr, "\n");
+	}
+	err = proc_run(av.v, &wstatus, &signo);
+	if (err) {
+		husk_err("cannot run %s: %s", QEMU,
+			 err == -ENOENT ? "not found (run scripts/setup)" : strerror(-err));
+		goto out;
+	}
+	if (signo) {
+		status = HUSK_STATUS_SIGNAL_BASE + signo;
+		goto out;
+	}
+	if (read_status(fd, &status) == 0)
+		goto out;
+	/*
+	 * No status.  QEMU exits 0 when the guest resets or triple-faults
+	 * (-no-reboot), or dies of a signal: the guest crashed.  Any other exit
+	 * means QEMU itself failed (bad kernel file, bad options) and has said
+	 * why on stderr.
+	 */
+	if ((WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) || WIFSIGNALED(wstatus)) {
+		husk_err("the VM stopped without reporting a status (guest crash)");
+		status = HUSK_STATUS_CRASH;
+	} else if (WIFEXITED(wstatus) && (WEXITSTATUS(wstatus) & 1) && WEXITSTATUS(wstatus) > 1) {
+		/* The guest used the exit port but skipped the status port. */
+		husk_err("the VM exited (code %d) without reporting a status (guest crash)",
+			 WEXITSTATUS(wstatus) >> 1);
+		status = HUSK_STATUS_CRASH;
+	} else {
+		husk_err("%s failed (exit status %d)", QEMU, WEXITSTATUS(wstatus));
+		status = HUSK_STATUS_HOST;
+	}
+out:
+	close(fd);
+	free(status_path);
+	strvec_free(&av);
+	return status;
+}
+
+const struct backend backend_qemu = {
+	.name = "qemu",
+	.run = qemu_run,
+};

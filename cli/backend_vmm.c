@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* backend_vmm.c: boots the VM under husk-vmm, the project's own KVM monitor, found next to husk. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static int vmm_run(const struct vm_config *cfg)
+{
+	struct strvec av = { 0 };
+	const char *dir = host_self_dir();
+	int err, wstatus, signo, status = HUSK_STATUS_HOST;
+
+	if (!dir) {
+		husk_err("cannot find husk's own directory (to locate husk-vmm)");
+		return HUSK_STATUS_HOST;
+	}
+	err = strvec_pushf(&av, "%s/husk-vmm", dir);
+	err = err ?: strvec_push(&av, "-m");
+	err = err ?: strvec_pushf(&av, "%luM", cfg->mem_mib);
+	err = err ?: strvec_push(&av, "-i");
+	err = err ?: strvec_push(&av, cfg->initrd);
+	err = err ?: strvec_push(&av, "-a");
+	err = err ?: strvec_push(&av, cfg->cmdline);
+	err = err ?: strvec_push(&av, cfg->kernel);
+	if (err) {
+		husk_err("%s", strerror(-err));
+		goto out;
+	}
+	if (cfg->verbose) {
+		fprintf(stderr, "husk:");
+		for (size_t i = 0; i < av.n; i++)
+			fprintf(stderr, " %s", av.v[i]);
+		fprintf(stderr, "\n");
+	}
+	err = proc_run(av.v, &wstatus, &signo);
+	if (err) {
+		husk_err("cannot run %s: %s", av.v[0], strerror(-err));
+		goto out;
+	}
+	if (signo)
+		status = HUSK_STATUS_SIGNAL_BASE + signo;
+	else if (WIFEXITED(wstatus))
+		status = WEXITSTATUS(wstatus);   /* husk-vmm exits with the guest's status */
+	else
+		status = HUSK_STATUS_HOST;       /* husk-vmm itself died */
+out:
+	strvec_free(&av);
+	return status;
+}
+
+const struct backend backend_vmm = {
+	.name = "vmm",
+	.run = vmm_run,
+};

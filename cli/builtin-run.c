@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/* builtin-run.c: "husk run": packs a program (or takes a built image), picks a backend and boots the VM. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image.h"
+
+#define DEFAULT_MEM_MIB 64
+
+struct run_opts {
+	unsigned long mem_mib;
+	const char *backend;
+	const char *files_dir;
+	const char *kernel;
+	int verbose;
+	struct strvec env;      /* VAR=VAL */
+};
+
+static const struct option run_longopts[] = {
+	{ "memory", required_argument, NULL, 'm' },
+	{ "backend", required_argument, NULL, 'b' },
+	{ "env", required_argument, NULL, 'e' },
+	{ "files", required_argument, NULL, 'f' },
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parses options up to PROGRAM ("+": what follows belongs to the program).  Returns optind or -1. */
+static int parse_run_opts(int argc, char **argv, struct run_opts *o)
+{
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+m:b:e:f:k:vh", run_longopts, NULL)) != -1) {
+		char *assignment;
+
+		switch (c) {
+		case 'm':
+			if (parse_mem_mib(optarg, &o->mem_mib)) {
+				husk_err("-m %s: expected a size like 64M, 1G or 512 (MiB)", optarg);
+				return -1;
+			}
+			break;
+		case 'b':
+			if (strcmp(optarg, "vmm") && strcmp(optarg, "qemu")) {
+				husk_err("--backend %s: expected vmm or qemu", optarg);
+				return -1;
+			}
+			o->backend = optarg;
+			break;
+		case 'e':
+			if (cli_env_arg(optarg, &assignment))
+				return -1;
+			if (strvec_push(&o->env, assignment)) {
+				free(assignment);
+				return -1;
+			}
+			free(assignment);
+			break;
+		case 'f':
+			o->files_dir = optarg;
+			break;
+		case 'k':
+			o->kernel = optarg;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'h':
+			cmd_help(0, NULL);
+			exit(0);
+		default:
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		husk_err("run: missing PROGRAM (usage: husk run [OPTIONS] PROGRAM|IMAGE [ARGS...])");
+		return -1;
+	}
+	return optind;
+}
+
+/* --kernel, else $HUSK_KERNEL, else <husk's dir>/../kernel/husk.elf.  *path is malloc'ed. */
+static int find_kernel(const char *opt, char **path)
+{
+	const char *env = getenv("HUSK_KERNEL");
+	const char *dir;
+	struct stat st;
+
+	if (opt)
+		*path = strdup(opt);
+	else if (env && *env)
+		*path = strdup(env);
+	else if ((dir = host_self_dir()) != NULL) {
+		if (asprintf(path, "%s/../kernel/husk.elf", dir) < 0)
+			*path = NULL;
+	} else {
+		husk_err("cannot find the guest kernel: use --kernel or $HUSK_KERNEL");
+		return -ENOENT;
+	}
+	if (!*path)
+		return -ENOMEM;
+	if (stat(*path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int err = errno ? -errno : -EINVAL;
+
+		husk_err("guest kernel %s: %s (build it with make, or use --kernel)", *path,
+			 S_ISDIR(st.st_mode) ? "not a regular file" : strerror(errno));
+		free(*path);
+		*path = NULL;
+		return err;
+	}
+	return 0;
+}
+
+static const struct backend *pick_backend(const char *name)
+{
+	if (!name)
+		name = host_has_hw_virt() ? "vmm" : "qemu";
+	return strcmp(name, "vmm") == 0 ? &backend_vmm : &backend_qemu;
+}
+
+/* Builds the VM's arguments from a husk image: stored command line, then -e, then ARGS. */
+static int args_from_image(const char *image, struct run_opts *o, int nargs, char **extra,
+			   struct vm_args *args)
+{
+	int err;
+
+	if (o->files_dir) {
+		husk_err("--files cannot be added to an image at run time; pass it to husk build");
+		return -EINVAL;
+	}
+	err = image_load_args(image, args);
+	if (err)
+		return err;
+	for (size_t i = 0; i < o->env.n; i++) {
+		err = image_set_env(args, o->env.v[i]);
+		if (err)
+			return err;
+	}
+	if (nargs > 0) {
+		/* ARGS replace the stored arguments; argv[0] (the program) stays. */
+		while (args->argv.n > 1)
+			free(args->argv.v[--args->argv.n]);
+		args->argv.v[1] = NULL;
+		for (int i = 0; i < nargs; i++) {
+			err = strvec_push(&args->argv, extra[i]);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* Packs the program into a temp initrd; *initrd gets its path. */
+static int args_from_program(const char *program, struct run_opts *o, int nargs, char **extra,
+			     struct vm_args *args, char **initrd)
+{
+	struct pack_spec spec = { .program = program, .files_dir = o->files_dir };
+	char *guest = NULL;
+	int fd, err;
+
+	err = image_check_program(program);
+	if (err)
+		return err;
+	err = image_guest_path(program, &guest);
+	err = err ?: strvec_push(&args->argv, guest);
+	free(guest);
+	for (int i = 0; !err && i < nargs; i++)
+		err = strvec_push(&args->argv, extra[i]);
+	for (size_t i = 0; !err && i < o->env.n; i++)
+		err = image_set_env(args, o->env.v[i]);
+	if (err)
+		return err;
+	fd = proc_mktemp("initrd", initrd);
+	if (fd < 0)
+		return fd;
+	err = image_pack(&spec, fd);
+	if (err == -ENOSPC || err == -EIO || err == -EDQUOT)
+		husk_err("writing the initrd %s: %s", *initrd, strerror(-err));
+	close(fd);
+	return err;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { .mem_mib = DEFAULT_MEM_MIB };
+	struct vm_args args = { 0 };
+	struct vm_config cfg = { 0 };
+	const struct backend *be;
+	char *kernel = NULL, *program = NULL, *initrd = NULL, *cmdline = NULL;
+	int first, err, status = HUSK_STATUS_HOST;
+
+	first = parse_run_opts(argc, argv, &o);
+	if (first < 0)
+		goto out;
+	err = find_kernel(o.kernel, &kernel);
+	if (err)
+		goto out;
+	err = cli_find_program(argv[first], &program);
+	if (err)
+		goto err_report;
+	if (image_is_cpio(program)) {
+		err = args_from_image(program, &o, argc - first - 1, argv + first + 1, &args);
+		cfg.initrd = program;
+	} else {
+		err = args_from_program(program, &o, argc - first - 1, argv + first + 1, &args,
+					&initrd);
+		cfg.initrd = initrd;
+	}
+	if (err)
+		goto err_report;
+	args.quiet = !o.verbose;
+	err = cmdline_format(&args, &cmdline);
+	if (err == -E2BIG) {
+		husk_err("the command line is too long for the kernel (4 KiB)");
+		goto out;
+	}
+	if (err)
+		goto err_report;
+	be = pick_backend(o.backend);
+	cfg.kernel = kernel;
+	cfg.cmdline = cmdline;
+	cfg.mem_mib = o.mem_mib;
+	cfg.verbose = o.verbose;
+	status = be->run(&cfg);
+	goto out;
+
+err_report:
+	/* Errors that name a file have been reported where they happened. */
+	if (err == -ENOMEM)
+		husk_err("out of memory");
+out:
+	proc_cleanup();
+	free(cmdline);
+	free(initrd);
+	free(program);
+	free(kernel);
+	vm_args_free(&args);
+	strvec_free(&o.env);
+	return status;
+}

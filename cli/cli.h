@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h: interfaces between the pieces of the husk command (subcommands, initrd, backends). */
+#ifndef HUSK_CLI_H
+#define HUSK_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <husk/abi.h>
+
+/* ---- subcommands (builtin-*.c), listed in the table in husk.c ---- */
+
+/* Each returns the exit status of the husk command. */
+int cmd_run(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+/* Prints "husk: " + message to stderr. */
+void husk_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Turns a -e argument (VAR=VAL, or VAR for husk's own value) into a malloc'ed VAR=VAL. */
+int cli_env_arg(const char *arg, char **assignment);
+/* Finds PROGRAM: as given if it has a '/' or exists, else in $PATH.  *path is malloc'ed. */
+int cli_find_program(const char *name, char **path);
+
+/* ---- string vectors (strvec.c) ---- */
+
+struct strvec {
+	char **v;       /* NULL-terminated once non-empty */
+	size_t n;
+	size_t cap;
+};
+
+/* Appends a copy of s.  Returns 0 or -ENOMEM. */
+int strvec_push(struct strvec *sv, const char *s);
+/* Appends a copy of the printf-formatted string.  Returns 0 or -ENOMEM. */
+int strvec_pushf(struct strvec *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strvec_free(struct strvec *sv);
+
+/* ---- the kernel command line (cmdline.c), format in include/husk/abi.h ---- */
+
+/* What a VM is told on its command line. */
+struct vm_args {
+	struct strvec options;  /* "key" or "key=value", e.g. "env=HOME=/" (no "quiet") */
+	struct strvec argv;     /* argv[0] is the program's path inside the initrd */
+	int quiet;              /* pass "quiet" */
+};
+
+/*
+ * Appends token to buf (at most size bytes, NUL included, at offset *len),
+ * quoted as abi.h describes when it is empty or contains a space, a tab, a
+ * newline, '"' or '\'.  Returns 0, or -E2BIG when it does not fit.
+ */
+int cmdline_append_token(char *buf, size_t size, size_t *len, const char *token);
+/* Builds "[quiet] OPTIONS -- ARGV..." into a new string (*out, free it).  Returns 0 or -errno. */
+int cmdline_format(const struct vm_args *args, char **out);
+/*
+ * Splits a command line into tokens, undoing the quoting.  Returns 0,
+ * -EINVAL for an unterminated quote, or -ENOMEM.
+ */
+int cmdline_split(const char *line, struct strvec *tokens);
+/* Parses a command line made by cmdline_format() back into args (which must be zeroed). */
+int cmdline_parse(const char *line, struct vm_args *args);
+void vm_args_free(struct vm_args *args);
+
+/* ---- cpio "newc" archives (cpio.c) ---- */
+
+#define CPIO_NEWC_MAGIC "070701"
+#define CPIO_TRAILER    "TRAILER!!!"
+
+struct cpio_writer {
+	int fd;
+	uint64_t off;       /* bytes written so far */
+	uint32_t next_ino;
+};
+
+/* Starts an archive on fd (which the caller owns). */
+void cpio_writer_init(struct cpio_writer *w, int fd);
+/* name has no leading '/'; the root directory is ".".  mode includes the S_IF* type bits. */
+int cpio_add_dir(struct cpio_writer *w, const char *name, mode_t mode, uint32_t mtime);
+int cpio_add_data(struct cpio_writer *w, const char *name, mode_t mode, uint32_t mtime,
+		  const void *data, size_t size);
+/* Copies size bytes from src_fd (read from its current offset) as a regular file. */
+int cpio_add_fd(struct cpio_writer *w, const char *name, mode_t mode, uint32_t mtime,
+		int src_fd, uint64_t size);
+int cpio_add_symlink(struct cpio_writer *w, const char *name, const char *target, uint32_t mtime);
+/* Writes the TRAILER!!! entry.  The archive is complete after this. */
+int cpio_finish(struct cpio_writer *w);
+
+/*
+ * Finds the regular file `name` in the archive buf[0..len).  On success sets
+ * *data and *size to point into buf and returns 0; -ENOENT if absent, -EINVAL
+ * for a malformed archive.
+ */
+int cpio_find(const void *buf, size_t len, const char *name, const void **data, size_t *size);
+
+/* ---- assembling an initrd (initrd.c) ---- */
+
+/*
+ * Entries are collected in layers; when two layers provide the same path,
+ * the higher layer wins.  Later features (shared libraries, default /etc
+ * files) add entries in their own layer.
+ */
+enum initrd_layer {
+	INITRD_LAYER_DEFAULT = 0,  /* the skeleton: /, /bin, /tmp, /dev, /etc, /proc */
+	INITRD_LAYER_FILES = 1,    /* the --files DIR tree */
+	INITRD_LAYER_PROGRAM = 2,  /* the program (and later its libraries) */
+	INITRD_LAYER_HUSK = 3,     /* husk's own metadata (.husk/) */
+};
+
+struct initrd_entry;
+
+struct initrd {
+	struct initrd_entry *e;
+	size_t n;
+	size_t cap;
+};
+
+/* Adds the skeleton directories. */
+int initrd_init(struct initrd *rd);
+void initrd_free(struct initrd *rd);
+/* path is absolute inside the guest ("/bin/true"). */
+int initrd_add_dir(struct initrd *rd, enum initrd_layer layer, const char *path, mode_t mode);
+int initrd_add_host_file(struct initrd *rd, enum initrd_layer layer, const char *path,
+			 const char *host_path, mode_t mode);
+int initrd_add_data(struct initrd *rd, enum initrd_layer layer, const char *path,
+		    const void *data, size_t size, mode_t mode);
+int initrd_add_symlink(struct initrd *rd, enum initrd_layer layer, const char *path,
+		       const char *target);
+/* Adds host directory dir's whole tree at the guest's root (dir/etc/x -> /etc/x). */
+int initrd_add_tree(struct initrd *rd, enum initrd_layer layer, const char *dir);
+/* Writes the archive to fd: directories before their contents, then the trailer. */
+int initrd_write(struct initrd *rd, int fd);
+
+/* ---- the host (host.c) ---- */
+
+/* 1 if the CPU has VT-x/AMD-V and /dev/kvm opens read-write. */
+int host_has_hw_virt(void);
+/* The directory holding the husk executable (no trailing '/'), or NULL. */
+const char *host_self_dir(void);
+/* Parses "64M", "1G", "512" (MiB) into MiB.  Returns 0 or -EINVAL. */
+int parse_mem_mib(const char *s, unsigned long *mib);
+
+/* ---- child processes, temp files, signals (proc.c) ---- */
+
+/*
+ * Creates an empty temp file under $TMPDIR (or /tmp) named husk-<what>-XXXXXX,
+ * removed again by proc_cleanup() or when husk is interrupted.  Returns an fd
+ * open for reading and writing, or -errno; *path gets a malloc'ed copy.
+ */
+int proc_mktemp(const char *what, char **path);
+/* Removes every temp file made by proc_mktemp(). */
+void proc_cleanup(void);
+/*
+ * Runs argv (argv[0] looked up in $PATH unless it contains '/') with husk's
+ * stdin/stdout/stderr and waits for it.  SIGINT/SIGTERM delivered to husk
+ * meanwhile are passed on to the child.  *wstatus gets the wait status.
+ * Returns 0, or -errno if the child could not be started.  *signo gets the
+ * signal husk received (0 if none).
+ */
+int proc_run(char *const argv[], int *wstatus, int *signo);
+
+/* ---- backends (backend_*.c) ---- */
+
+struct vm_config {
+	const char *kernel;     /* the husk kernel ELF */
+	const char *initrd;     /* cpio newc archive */
+	const char *cmdline;
+	unsigned long mem_mib;
+	int verbose;
+};
+
+struct backend {
+	const char *name;
+	/* Boots the VM and waits for it.  Returns husk's exit status. */
+	int (*run)(const struct vm_config *cfg);
+};
+
+extern const struct backend backend_qemu;
+extern const struct backend backend_vmm;
+
+#endif

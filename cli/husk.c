@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* husk.c: the husk command's entry point, its table of subcommands, usage, and helpers the subcommands share. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{ "run", cmd_run, "boot a program or an image as its own VM" },
+	{ "build", cmd_build, "pack a program and its files into an image" },
+	{ "help", cmd_help, "show this help" },
+};
+
+#define NR_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+
+void husk_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("husk: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_env_arg(const char *arg, char **assignment)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (eq == arg || *arg == '\0') {
+		husk_err("-e %s: expected VAR=VALUE or VAR", arg);
+		return -EINVAL;
+	}
+	if (eq) {
+		*assignment = strdup(arg);
+	} else {
+		/* -e VAR passes the host's value along, as docker run -e does. */
+		const char *val = getenv(arg);
+
+		if (!val) {
+			husk_err("-e %s: not set in husk's environment", arg);
+			return -EINVAL;
+		}
+		if (asprintf(assignment, "%s=%s", arg, val) < 0)
+			*assignment = NULL;
+	}
+	return *assignment ? 0 : -ENOMEM;
+}
+
+int cli_find_program(const char *name, char **path)
+{
+	const char *p = getenv("PATH");
+	struct stat st;
+
+	/* A path, or a file in the current directory, is taken as is; other bare names come from $PATH. */
+	if (strchr(name, '/') || stat(name, &st) == 0 || !p) {
+		*path = strdup(name);
+		return *path ? 0 : -ENOMEM;
+	}
+	while (*p) {
+		size_t len = strcspn(p, ":");
+		char *cand;
+
+		if (asprintf(&cand, "%.*s/%s", (int)len, len ? p : ".", name) < 0)
+			return -ENOMEM;
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+			*path = cand;
+			return 0;
+		}
+		free(cand);
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	*path = strdup(name);
+	return *path ? 0 : -ENOMEM;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: husk COMMAND [OPTIONS] ...\n"
+		"\n"
+		"Runs one unmodified Linux x86-64 program as its own small VM.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < NR_SUBCOMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(f,
+		"\n"
+		"  husk run [-m MEM] [--backend vmm|qemu] [-e VAR=VAL]... [--files DIR]\n"
+		"           [--kernel FILE] [-v] PROGRAM|IMAGE [ARGS...]\n"
+		"  husk build -o IMAGE [-e VAR=VAL]... [--files DIR] PROGRAM [ARGS...]\n"
+		"\n"
+		"Options:\n"
+		"  -m, --memory MEM      guest memory: 64M (default), 1G, or plain MiB\n"
+		"  -b, --backend NAME    vmm (husk-vmm, needs VT-x/AMD-V) or qemu;\n"
+		"                        default: vmm with hardware virtualization, else qemu\n"
+		"  -e, --env VAR=VAL     set an environment variable (VAR alone: husk's value)\n"
+		"  -f, --files DIR       add DIR's tree at the guest's root (DIR/etc/x -> /etc/x)\n"
+		"  -k, --kernel FILE     guest kernel (default: $HUSK_KERNEL, else\n"
+		"                        <husk's dir>/../kernel/husk.elf)\n"
+		"  -o, --output IMAGE    (build) where to write the image\n"
+		"  -v, --verbose         show the kernel's messages and the VM command line\n"
+		"\n"
+		"husk run exits with the program's status; 70: guest crash, 125: host-side\n"
+		"failure, 126: not an x86-64 ELF, 127: program not found in the guest,\n"
+		"128+n: killed by signal n.\n");
+}
+
+int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return HUSK_STATUS_HOST;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(argc - 1, argv + 1);
+	for (size_t i = 0; i < NR_SUBCOMMANDS; i++) {
+		if (strcmp(argv[1], subcommands[i].name) == 0) {
+			int status = subcommands[i].fn(argc - 1, argv + 1);
+
+			fflush(stdout);
+			return status;
+		}
+	}
+	husk_err("unknown command '%s' (try husk help)", argv[1]);
+	return HUSK_STATUS_HOST;
+}

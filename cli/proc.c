@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/* proc.c: running the VM as a child process: temp files that die with husk, signal forwarding, waiting. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAX_TEMPS 8
+
+/* Read by the signal handler: every update is complete before the count grows. */
+static char *temps[MAX_TEMPS];
+static volatile sig_atomic_t nr_temps;
+static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t got_signal;
+
+static void unlink_temps(void)
+{
+	for (int i = 0; i < nr_temps; i++)
+		if (temps[i])
+			unlink(temps[i]);
+}
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+	/*
+	 * With a VM running, stop it and let proc_run() clean up after it;
+	 * SIGTERM (not SIGKILL) lets QEMU restore the terminal.
+	 */
+	if (child_pid > 0) {
+		kill((pid_t)child_pid, SIGTERM);
+		return;
+	}
+	unlink_temps();
+	_exit(HUSK_STATUS_SIGNAL_BASE + sig);
+}
+
+static void install_handlers(void)
+{
+	static int installed;
+	struct sigaction sa;
+
+	if (installed)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	installed = 1;
+}
+
+int proc_mktemp(const char *what, char **path)
+{
+	const char *dir = getenv("TMPDIR");
+	sigset_t all, old;
+	char *p;
+	int fd, err;
+
+	install_handlers();
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (nr_temps == MAX_TEMPS)
+		return -EMFILE;
+	if (asprintf(&p, "%s/husk-%s-XXXXXX", dir, what) < 0)
+		return -ENOMEM;
+	/* Block signals so that a file never exists without being on the list. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	fd = mkstemp(p);
+	err = -errno;
+	if (fd >= 0) {
+		temps[nr_temps] = p;
+		nr_temps = nr_temps + 1;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (fd < 0) {
+		husk_err("cannot create a temp file in %s: %s", dir, strerror(-err));
+		free(p);
+		return err;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	*path = strdup(p);
+	if (!*path) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return fd;
+}
+
+void proc_cleanup(void)
+{
+	unlink_temps();
+}
+
+int proc_run(char *const argv[], int *wstatus, int *signo)
+{
+	int pipefd[2], child_errno = 0;
+	sigset_t all, old;
+	ssize_t n;
+	pid_t pid;
+
+	install_handlers();
+	/* Tells the parent whether execvp() failed: the pipe closes on a successful exec. */
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(pipefd[0]);
+		execvp(argv[0], argv);
+		child_errno = errno;
+		(void)!write(pipefd[1], &child_errno, sizeof(child_errno));
+		_exit(HUSK_STATUS_HOST);
+	}
+	if (pid > 0)
+		child_pid = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return -errno;
+	}
+	do {
+		n = read(pipefd[0], &child_errno, sizeof(child_errno));
+	} while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	while (waitpid(pid, wstatus, 0) < 0) {
+		if (errno != EINTR) {
+			child_pid = 0;
+			return -errno;
+		}
+	}
+	child_pid = 0;
+	*signo = got_signal;
+	if (n == (ssize_t)sizeof(child_errno))
+		return -child_errno;
+	return 0;
+}
