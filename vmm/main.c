@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c: husk-vmm's options and top level: load the kernel and initrd, build the PVH handover, run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <husk/abi.h>
+#include "vmm.h"
+
+#define MEM_DEFAULT (64ULL << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: husk-vmm [-m MEM] [-i INITRD] [-a CMDLINE] [--entry=pvh|64] [-v] KERNEL.elf\n"
+		"  -m MEM      guest RAM: 64M, 1G, or a plain number of MiB (default 64M,\n"
+		"              at least 16M, at most 3G)\n"
+		"  -i INITRD   module 0, placed page-aligned at the top of RAM\n"
+		"  -a CMDLINE  the kernel command line\n"
+		"  --entry=E   pvh: the 32-bit PVH entry; 64: the Husk 64-bit entry\n"
+		"              (default: 64 when the kernel has it, else pvh)\n"
+		"  -v          debug messages and a description of KVM on stderr\n"
+		"Exit status: the guest's, %d if the guest crashed, %d on a host error.\n",
+		HUSK_STATUS_CRASH, HUSK_STATUS_HOST);
+}
+
+/* "64M", "1G", "512" (MiB).  Returns 0 or -EINVAL. */
+static int parse_mem(const char *s, uint64_t *bytes)
+{
+	unsigned long long n;
+	char *end;
+	unsigned shift = 20;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end == 'M' || *end == 'm')
+		end++;
+	else if (*end == 'G' || *end == 'g') {
+		shift = 30;
+		end++;
+	}
+	if (*end != '\0' || n > (~0ULL >> shift))
+		return -EINVAL;
+	*bytes = (uint64_t)n << shift;
+	return 0;
+}
+
+/* Map a whole file read-only.  Returns 0 or -errno; an empty file maps to (NULL, 0). */
+static int map_file(const char *path, const uint8_t **data, size_t *size)
+{
+	struct stat st;
+	void *p;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	*data = NULL;
+	*size = st.st_size;
+	if (st.st_size == 0)
+		goto out;
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	*data = p;
+out:
+	close(fd);
+	return ret;
+}
+
+/*
+ * Put the initrd page-aligned at the top of RAM, above the kernel.
+ * Returns 0, -E2BIG when it does not fit, or -errno from reading it.
+ */
+static int load_initrd(const char *path, const struct vmm_mem *mem, uint64_t kernel_end,
+		       uint64_t *gpa, uint64_t *size)
+{
+	const uint8_t *data;
+	size_t len;
+	uint64_t at;
+	int ret;
+
+	ret = map_file(path, &data, &len);
+	if (ret)
+		return ret;
+	kernel_end = (kernel_end + VMM_PAGE_SIZE - 1) & ~(VMM_PAGE_SIZE - 1);
+	if (len > mem->size - kernel_end) {
+		ret = -E2BIG;
+		goto out;
+	}
+	at = (mem->size - len) & ~(VMM_PAGE_SIZE - 1);
+	memcpy(mem->base + at, data, len);
+	*gpa = at;
+	*size = len;
+out:
+	if (len)
+		munmap((void *)data, len);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "entry", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t mem_size = MEM_DEFAULT, initrd_gpa = 0, initrd_size = 0, rip;
+	const char *initrd = NULL, *cmdline = "", *kernel_path, *why = NULL;
+	enum vmm_entry entry = VMM_ENTRY_AUTO;
+	struct vmm_kernel kernel;
+	struct vmm_kvm *kvm;
+	struct vmm_mem mem;
+	const uint8_t *image;
+	size_t image_size;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "m:i:a:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (parse_mem(optarg, &mem_size))
+				vmm_die("-m %s: not a memory size (like 64M, 1G, or MiB)", optarg);
+			break;
+		case 'i':
+			initrd = optarg;
+			break;
+		case 'a':
+			cmdline = optarg;
+			break;
+		case 'e':
+			if (!strcmp(optarg, "pvh"))
+				entry = VMM_ENTRY_PVH;
+			else if (!strcmp(optarg, "64"))
+				entry = VMM_ENTRY_64;
+			else
+				vmm_die("--entry=%s: expected pvh or 64", optarg);
+			break;
+		case 'v':
+			vmm_verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return HUSK_STATUS_HOST;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return HUSK_STATUS_HOST;
+	}
+	kernel_path = argv[optind];
+	if (mem_size < VMM_MEM_MIN)
+		vmm_die("-m: %lluM is too small, the minimum is %lluM",
+			(unsigned long long)(mem_size >> 20), VMM_MEM_MIN >> 20);
+	if (mem_size > VMM_MEM_MAX)
+		vmm_die("-m: %lluM is too big, the maximum is %lluM",
+			(unsigned long long)(mem_size >> 20), VMM_MEM_MAX >> 20);
+	mem_size &= ~(VMM_PAGE_SIZE - 1);
+
+	ret = map_file(kernel_path, &image, &image_size);
+	if (ret)
+		vmm_die("%s: %s", kernel_path, strerror(-ret));
+	/* Check the image before touching KVM, so a bad file is reported as such everywhere. */
+	if (vmm_elf_load(image, image_size, NULL, &kernel, &why))
+		vmm_die("%s: not a valid x86-64 kernel ELF: %s", kernel_path, why);
+	if (kernel.end > mem_size)
+		vmm_die("%s: kernel needs %lluM of RAM, -m gives %lluM", kernel_path,
+			(unsigned long long)((kernel.end + (1 << 20) - 1) >> 20),
+			(unsigned long long)(mem_size >> 20));
+
+	/*
+	 * Entry choice.  PVH's 32-bit entry is the standard every PVH host
+	 * (QEMU, Firecracker, Xen) uses, so --entry=pvh exists to test it.
+	 * The default prefers the Husk 64-bit entry when the kernel has one:
+	 * on hardware KVM both work, a monitor setting up long mode is what
+	 * Firecracker and Solo5 hvt do, and it skips the guest's own mode
+	 * switch; on emulating software KVMs such as kvm_pvm, 32-bit protected
+	 * mode may not run at all (see the report in tests/fixtures).
+	 */
+	if (entry == VMM_ENTRY_AUTO)
+		entry = kernel.has_entry64 ? VMM_ENTRY_64 : VMM_ENTRY_PVH;
+	if (entry == VMM_ENTRY_64 && !kernel.has_entry64)
+		vmm_die("%s: --entry=64 but the kernel has no Husk 64-bit entry note", kernel_path);
+	if (entry == VMM_ENTRY_PVH && !kernel.has_entry32)
+		vmm_die("%s: --entry=pvh but the kernel has no PVH entry note", kernel_path);
+	rip = entry == VMM_ENTRY_64 ? kernel.entry64 : kernel.entry32;
+
+	ret = vmm_kvm_create(mem_size, &kvm, &mem);
+	if (ret)
+		return HUSK_STATUS_HOST;
+	if (vmm_elf_load(image, image_size, &mem, &kernel, &why))
+		vmm_die("%s: not a valid x86-64 kernel ELF: %s", kernel_path, why);
+	munmap((void *)image, image_size);
+
+	if (initrd) {
+		ret = load_initrd(initrd, &mem, kernel.end, &initrd_gpa, &initrd_size);
+		if (ret == -E2BIG)
+			vmm_die("%s: does not fit in guest RAM above the kernel (try a larger -m)",
+				initrd);
+		if (ret)
+			vmm_die("%s: %s", initrd, strerror(-ret));
+	}
+	if (vmm_pvh_setup(&mem, cmdline, initrd_gpa, initrd_size, initrd != NULL))
+		vmm_die("-a: command line longer than %llu bytes",
+			VMM_CMDLINE_END - VMM_CMDLINE_GPA - 1);
+
+	ret = vmm_serial_init();
+	if (!ret)
+		ret = vmm_ports_init();
+	if (ret)
+		vmm_die("registering devices: %s", strerror(-ret));
+	if (vmm_kvm_setup_vcpu(kvm, entry, rip, VMM_START_INFO_GPA))
+		return HUSK_STATUS_HOST;
+	if (vmm_verbose)
+		vmm_kvm_describe(kvm);
+	vmm_debug("entering the guest at 0x%llx (%s entry), start info at 0x%llx",
+		  (unsigned long long)rip, entry == VMM_ENTRY_64 ? "64-bit" : "PVH 32-bit",
+		  VMM_START_INFO_GPA);
+
+	vmm_kvm_run(kvm);
+	return HUSK_STATUS_HOST;
+}
