@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: MIT
+# tests.mk: builds the unit tests (host, sanitizers on) and the guest test programs (static musl/glibc).
+
+# Unit tests: each tests/unit/test_*.c is self-contained (it #includes the
+# sources it tests) and becomes one host binary with sanitizers on.
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -Iinclude -Ikernel/include
+
+# Guest tests: static Linux programs booted in their own VM.  Files named
+# *_glibc.c are linked against static glibc, everything else against musl.
+GUEST_SRCS       := $(wildcard tests/guest/*.c)
+GUEST_GLIBC_SRCS := $(filter %_glibc.c,$(GUEST_SRCS))
+GUEST_MUSL_SRCS  := $(filter-out %_glibc.c,$(GUEST_SRCS))
+GUEST_BINS := $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(GUEST_SRCS))
+MUSL_CC    ?= musl-gcc
+GUEST_MUSL_CFLAGS  := -static -O2 -g -fno-omit-frame-pointer -Wall -pthread
+GUEST_GLIBC_CFLAGS := -static -O2 -g -fno-omit-frame-pointer -Wall -pthread
+
+# Benchmark guest programs (bench/progs/*.c), built with musl like guest tests.
+BENCH_SRCS := $(wildcard bench/progs/*.c)
+BENCH_BINS := $(patsubst bench/progs/%.c,$(BUILD)/bench/progs/%,$(BENCH_SRCS))
+
+.PHONY: tests-build
+all: tests-build
+tests-build: $(UNIT_BINS) $(GUEST_BINS) $(BENCH_BINS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< -MMD -MP
+
+$(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(GUEST_MUSL_SRCS)): \
+		$(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(GUEST_MUSL_CFLAGS) -o $@ $<
+
+$(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(GUEST_GLIBC_SRCS)): \
+		$(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	gcc $(GUEST_GLIBC_CFLAGS) -o $@ $<
+
+$(BUILD)/bench/progs/%: bench/progs/%.c
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(GUEST_MUSL_CFLAGS) -o $@ $<
+
+-include $(UNIT_BINS:=.d)
