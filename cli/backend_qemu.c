@@ -53,10 +53,27 @@ static int read_status(int fd, int *status)
 	return 0;
 }
 
+/* QEMU's option syntax: a ',' inside a value is written ",,".  Returns a malloc'ed copy. */
+static char *qemu_opt_escape(const char *s)
+{
+	char *out = malloc(2 * strlen(s) + 1), *p = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		*p++ = *s;
+		if (*s == ',')
+			*p++ = ',';
+	}
+	*p = '\0';
+	return out;
+}
+
 static int build_argv(struct strvec *av, const struct vm_config *cfg, const char *status_path)
 {
+	char *escaped_path = qemu_opt_escape(status_path);
 	int hw = host_has_hw_virt();
-	int err = 0;
+	int err = escaped_path ? 0 : -ENOMEM;
 
 	/*
 	 * microvm: no PCI, no firmware tables, no option ROMs; QEMU loads a PVH
@@ -70,9 +87,12 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	err = err ?: strvec_push(av, "microvm,x-option-roms=off");
 	err = err ?: strvec_push(av, "-accel");
 	err = err ?: strvec_push(av, hw ? "kvm" : "tcg");
-	/* The kernel needs a LAPIC timer (TSC-deadline where available): "max" exposes it. */
+	/*
+	 * The kernel needs a LAPIC timer: "max" gives every feature the accelerator
+	 * has (QEMU 7.2's TCG has an xAPIC but no x2APIC).
+	 */
 	err = err ?: strvec_push(av, "-cpu");
-	err = err ?: strvec_push(av, hw ? "host" : "max");
+	err = err ?: strvec_push(av, "max");
 	err = err ?: strvec_push(av, "-m");
 	err = err ?: strvec_pushf(av, "%lu", cfg->mem_mib);
 	err = err ?: strvec_push(av, "-smp");
@@ -92,7 +112,7 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	err = err ?: strvec_push(av, "-device");
 	err = err ?: strvec_pushf(av, "isa-debug-exit,iobase=0x%x,iosize=4", HUSK_EXIT_PORT);
 	err = err ?: strvec_push(av, "-chardev");
-	err = err ?: strvec_pushf(av, "file,id=husk-status,path=%s", status_path);
+	err = err ?: strvec_pushf(av, "file,id=husk-status,path=%s", escaped_path);
 	err = err ?: strvec_push(av, "-device");
 	err = err ?: strvec_pushf(av, "isa-debugcon,iobase=0x%x,chardev=husk-status",
 				  HUSK_STATUS_PORT);
@@ -102,6 +122,7 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	err = err ?: strvec_push(av, cfg->initrd);
 	err = err ?: strvec_push(av, "-append");
 	err = err ?: strvec_push(av, cfg->cmdline);
+	free(escaped_path);
 	return err;
 }
 
@@ -119,12 +140,8 @@ static int qemu_run(const struct vm_config *cfg)
 		husk_err("%s", strerror(-err));
 		goto out;
 	}
-	if (cfg->verbose) {
-		fprintf(stderr, "husk:");
-		for (size_t i = 0; i < av.n; i++)
-			fprintf(stderr, " %s", av.v[i]);
-		fprintf(stderr, "\n");
-	}
+	if (cfg->verbose)
+		proc_print_argv(av.v);
 	err = proc_run(av.v, &wstatus, &signo);
 	if (err) {
 		husk_err("cannot run %s: %s", QEMU,

@@ -32,12 +32,8 @@ static int vmm_run(const struct vm_config *cfg)
 		husk_err("%s", strerror(-err));
 		goto out;
 	}
-	if (cfg->verbose) {
-		fprintf(stderr, "husk:");
-		for (size_t i = 0; i < av.n; i++)
-			fprintf(stderr, " %s", av.v[i]);
-		fprintf(stderr, "\n");
-	}
+	if (cfg->verbose)
+		proc_print_argv(av.v);
 	err = proc_run(av.v, &wstatus, &signo);
 	if (err) {
 		husk_err("cannot run %s: %s", av.v[0], strerror(-err));

@@ -94,6 +94,7 @@ static int find_kernel(const char *opt, char **path)
 	const char *env = getenv("HUSK_KERNEL");
 	const char *dir;
 	struct stat st;
+	int err = 0;
 
 	if (opt)
 		*path = strdup(opt);
@@ -108,11 +109,13 @@ static int find_kernel(const char *opt, char **path)
 	}
 	if (!*path)
 		return -ENOMEM;
-	if (stat(*path, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int err = errno ? -errno : -EINVAL;
-
+	if (stat(*path, &st) < 0)
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	if (err) {
 		husk_err("guest kernel %s: %s (build it with make, or use --kernel)", *path,
-			 S_ISDIR(st.st_mode) ? "not a regular file" : strerror(errno));
+			 err == -EINVAL ? "not a regular file" : strerror(-err));
 		free(*path);
 		*path = NULL;
 		return err;

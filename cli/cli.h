@@ -159,6 +159,8 @@ void proc_cleanup(void);
  * signal husk received (0 if none).
  */
 int proc_run(char *const argv[], int *wstatus, int *signo);
+/* Prints argv to stderr as a shell command line ("husk: qemu-system-x86_64 ..."). */
+void proc_print_argv(char *const argv[]);
 
 /* ---- backends (backend_*.c) ---- */
 

@@ -154,3 +154,27 @@ int proc_run(char *const argv[], int *wstatus, int *signo)
 		return -child_errno;
 	return 0;
 }
+
+void proc_print_argv(char *const argv[])
+{
+	fputs("husk:", stderr);
+	for (size_t i = 0; argv[i]; i++) {
+		const char *a = argv[i];
+
+		/* Shell-quoted, so that the line can be pasted to reproduce the run. */
+		if (*a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789-_./=,:+@%") == strlen(a)) {
+			fprintf(stderr, " %s", a);
+			continue;
+		}
+		fputs(" '", stderr);
+		for (; *a; a++) {
+			if (*a == '\'')
+				fputs("'\\''", stderr);
+			else
+				fputc(*a, stderr);
+		}
+		fputc('\'', stderr);
+	}
+	fputc('\n', stderr);
+}
