@@ -18,3 +18,8 @@ test: all
 
 clean:
 	rm -rf $(BUILD)
+
+# The demo: one program, one VM.
+.PHONY: demo
+demo: all
+	$(BUILD)/bin/husk run $(BUILD)/tests/guest/hello
