@@ -11,6 +11,10 @@ struct inode;
 struct stat;
 struct pollfd;
 
+#define PATH_MAX 4096     /* including the NUL */
+#define NAME_MAX 255
+#define SYMLOOP_MAX 40    /* symlinks followed in one lookup before ELOOP */
+
 /* Operations on an open file.  Buffers are kernel pointers or user pointers
  * that the system call layer already checked with user_ok(). */
 struct file_ops {
@@ -20,9 +24,60 @@ struct file_ops {
 	unsigned (*poll)(struct file *f);
 	long (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
 	void (*release)(struct file *f);
+	/* Nonzero when readiness can change without a poll_notify() (a polled
+	 * console): pollers re-check at least this often. */
+	uint64_t poll_recheck_ns;
+	/* Seekable files (regular files, directories, memory devices). */
+	bool seekable;
 };
 
-struct inode_ops;
+/* d_type values for readdir, as in getdents64. */
+#define DT_UNKNOWN 0
+#define DT_FIFO 1
+#define DT_CHR 2
+#define DT_DIR 4
+#define DT_BLK 6
+#define DT_REG 8
+#define DT_LNK 10
+#define DT_SOCK 12
+static inline unsigned mode_to_dtype(unsigned mode) { return (mode & S_IFMT) >> 12; }
+
+/* Called by readdir once per entry; returns nonzero to stop (the entry is not consumed). */
+typedef int (*filldir_fn)(void *ctx, const char *name, size_t len, uint64_t ino, unsigned dtype,
+			  uint64_t next_pos);
+
+/*
+ * Operations of a file system on its inodes.  Names are not NUL-terminated
+ * (name, len) and never "." or "..", except that lookup must resolve "..".
+ * Any op may be NULL: the VFS then answers with the natural error (EPERM
+ * for a directory op, EINVAL for readlink, ...).  Out-parameters return a
+ * new reference.
+ */
+struct inode_ops {
+	int (*lookup)(struct inode *dir, const char *name, size_t len, struct inode **out);
+	/* Creates a regular file, directory, FIFO or device node (by mode); -EEXIST if present. */
+	int (*create)(struct inode *dir, const char *name, size_t len, unsigned mode, struct inode **out);
+	int (*symlink)(struct inode *dir, const char *name, size_t len, const char *target,
+		       struct inode **out);
+	int (*link)(struct inode *dir, const char *name, size_t len, struct inode *target);
+	/* Removes a non-directory entry (unlink) or an empty directory (rmdir). */
+	int (*unlink)(struct inode *dir, const char *name, size_t len, bool is_rmdir);
+	/* Moves an entry within the file system, replacing a compatible target
+	 * unless RENAME_NOREPLACE; the VFS has checked that newdir is not inside
+	 * the moved directory. */
+	int (*rename)(struct inode *olddir, const char *oldname, size_t oldlen,
+		      struct inode *newdir, const char *newname, size_t newlen, unsigned flags);
+	/* Copies the link target (no NUL) into a kernel buffer; returns its length. */
+	ssize_t (*readlink)(struct inode *ino, char *buf, size_t n);
+	/* File data; buf is a kernel or checked user pointer. */
+	ssize_t (*read)(struct inode *ino, void *buf, size_t n, off_t off);
+	ssize_t (*write)(struct inode *ino, const void *buf, size_t n, off_t off);
+	int (*truncate)(struct inode *ino, uint64_t size);
+	/* Emits entries from position *pos ("." is 0, ".." is 1); advances *pos. */
+	int (*readdir)(struct inode *dir, uint64_t *pos, filldir_fn fill, void *ctx);
+	/* Frees per-file-system data when the last reference to an unlinked inode goes. */
+	void (*evict)(struct inode *ino);
+};
 
 struct inode {
 	uint64_t ino;
@@ -36,6 +91,10 @@ struct inode {
 	const struct inode_ops *iops;
 	const struct file_ops *fops;  /* used by open() */
 	void *priv;                   /* per-file-system data */
+	uint64_t dev;                 /* st_dev: which file system */
+	uint32_t fs_magic;            /* f_type for statfs */
+	struct inode *mounted;        /* root of the file system mounted here, or NULL */
+	struct inode *covered;        /* for a mounted root: the directory it covers */
 };
 
 /* An open file description, shared by dup'ed descriptors. */
@@ -44,13 +103,18 @@ struct file {
 	struct inode *inode;
 	const struct file_ops *ops;
 	off_t pos;
-	unsigned flags;            /* O_RDONLY/O_WRONLY/O_RDWR, O_APPEND, O_NONBLOCK, ... */
+	unsigned flags;            /* O_RDONLY/O_WRONLY/O_RDWR, O_APPEND, O_NONBLOCK, O_PATH, ... */
 	void *priv;
+	char *path;                /* absolute path it was opened by (kmalloc'ed), or NULL */
 };
 
 /* fs/vfs.c */
+/* Creates the root file system with /dev, /proc and /tmp; call before initrd_unpack(). */
 void vfs_init(void);
-/* Unpacks a cpio "newc" archive into the root file system; returns 0 or -errno. */
+/* The root directory (no new reference). */
+struct inode *vfs_root(void);
+/* Unpacks a cpio "newc" archive into the root file system; returns 0 or -errno.
+ * The archive must stay in memory for the life of the VM: files point into it. */
 int initrd_unpack(const void *data, size_t len);
 /* Looks up path relative to dir (NULL = the current directory); follows symlinks
  * unless nofollow.  Returns 0 with a referenced inode in *out, or -errno. */
@@ -58,28 +122,104 @@ int vfs_lookup(struct inode *dir, const char *path, bool nofollow, struct inode 
 /* Reads from an inode's data without opening it (exec, mmap). */
 ssize_t vfs_read_inode(struct inode *ino, void *buf, size_t n, off_t off);
 void inode_ref(struct inode *ino);
+/* Drops a reference; an inode with no references and no links is freed. */
 void inode_unref(struct inode *ino);
+/* A new inode with one reference, a fresh number, nlink 0 and the current time
+ * (for file systems and for anonymous inodes such as pipes). */
+struct inode *inode_alloc(unsigned mode, const struct inode_ops *iops, const struct file_ops *fops);
 /* Opens path like openat(2); returns 0 with a new file in *out, or -errno. */
 int vfs_open(struct inode *dir, const char *path, int flags, unsigned mode, struct file **out);
+/* Opens an inode already looked up (O_CREAT and O_EXCL are ignored). */
+int vfs_open_inode(struct inode *ino, int flags, struct file **out);
+/* A file with one reference; takes a reference to ino (which may be NULL). */
 struct file *file_alloc(struct inode *ino, const struct file_ops *ops, unsigned flags);
 void file_ref(struct file *f);
 void file_unref(struct file *f);
 
+/*
+ * Path operations, all relative to dir (NULL = current directory) like the
+ * *at system calls.  Return 0 or -errno.
+ */
+int vfs_mknod(struct inode *dir, const char *path, unsigned mode, struct inode **out);
+int vfs_mkdir(struct inode *dir, const char *path, unsigned mode);
+int vfs_unlink(struct inode *dir, const char *path, bool is_rmdir);
+int vfs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir,
+	       const char *newpath, unsigned flags);
+int vfs_symlink(const char *target, struct inode *dir, const char *path);
+int vfs_link(struct inode *olddir, const char *oldpath, struct inode *newdir,
+	     const char *newpath, bool follow);
+/* Gives target (not a directory) another name at path. */
+int vfs_link_inode(struct inode *target, struct inode *dir, const char *path);
+/* Copies at most n bytes of the target of the symlink at path; returns the length. */
+ssize_t vfs_readlink(struct inode *dir, const char *path, char *buf, size_t n);
+ssize_t vfs_readlink_inode(struct inode *ino, char *buf, size_t n);
+int vfs_truncate(struct inode *ino, uint64_t size);
+/* Writes the absolute path of directory ino into buf; returns the length with the NUL. */
+ssize_t vfs_getcwd(struct inode *ino, char *buf, size_t n);
+/* Mounts the file system whose root is root on the directory at path. */
+int vfs_mount(const char *path, struct inode *root);
+/* Fills a Linux struct stat (asm/stat.h). */
+void vfs_fill_stat(struct inode *ino, struct stat *st);
+/* Updates times: "now" for mtime and ctime after a change of contents. */
+void inode_touch(struct inode *ino, bool mtime, bool ctime);
+/* A fresh inode number (unique over all file systems). */
+uint64_t vfs_next_ino(void);
+
+/* Directory files: readdir via getdents64 uses f->pos as the position. */
+extern const struct file_ops vfs_dir_fops;
+/* Regular files: read/write through inode ops at f->pos. */
+extern const struct file_ops vfs_reg_fops;
+
 /* Descriptor tables. */
 #define FD_MAX 1024
-struct fdtable;
+struct fdtable {
+	struct file *files[FD_MAX];
+	bool cloexec[FD_MAX];
+	int refs;
+};
 struct fdtable *fdtable_create(void);
-/* Installs f at the lowest free descriptor >= min; returns it or -EMFILE.  Takes over the caller's reference. */
+/* A copy sharing every open file (fork). */
+struct fdtable *fdtable_dup(struct fdtable *t);
+/* Drops a reference; the last one closes every descriptor. */
+void fdtable_unref(struct fdtable *t);
+/* Closes every descriptor marked close-on-exec (execve). */
+void fdtable_close_on_exec(struct fdtable *t);
+/* Installs f at the lowest free descriptor >= min; returns it or -EMFILE
+ * (-EINVAL if min is out of range).  Takes over the caller's reference on
+ * success; on failure the caller still owns it. */
 int fd_install(struct fdtable *t, struct file *f, int min, bool cloexec);
+/* Installs f exactly at fd, closing what was there (dup2); takes over the reference. */
+int fd_install_at(struct fdtable *t, struct file *f, int fd, bool cloexec);
 /* Returns the file at fd with no new reference, or NULL. */
 struct file *fd_get(struct fdtable *t, int fd);
 int fd_close(struct fdtable *t, int fd);
+int fd_set_cloexec(struct fdtable *t, int fd, bool on);
+int fd_get_cloexec(struct fdtable *t, int fd);
 
+/* fs/ramfs.c: the in-memory file system used for / */
+struct inode *ramfs_create_root(void);
+/* Makes a regular file's contents the bytes at data[0..len) without copying;
+ * they are copied page by page on the first write.  data must outlive the file. */
+int ramfs_set_rodata(struct inode *ino, const void *data, size_t len);
+/* Attaches device operations to a node (devfs). */
+void ramfs_set_fops(struct inode *ino, const struct file_ops *fops);
+/* Totals for statfs. */
+void ramfs_usage(uint64_t *bytes, uint64_t *files);
+#define RAMFS_DEV 1
+
+/* fs/devfs.c: device nodes in /dev */
+int devfs_init(void);
 /* The console as a file, for descriptors 0, 1 and 2. */
 struct file *console_file_open(void);
 
 /* Console input: readers wait here; the serial interrupt (or a poll) wakes them. */
 struct waitq;
 extern struct waitq console_waitq;
+
+/* fs/pipe.c: a pipe with a 64 KiB buffer; flags may hold O_NONBLOCK. */
+int pipe_create(unsigned flags, struct file **rd, struct file **wr);
+
+/* fs/procfs.c */
+struct inode *procfs_create_root(void);
 
 #endif
