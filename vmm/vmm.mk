@@ -18,7 +18,7 @@ $(BUILD)/vmm/%.o: vmm/%.c vmm/vmm.h include/husk/abi.h
 FIXTURE_DIR := $(BUILD)/tests/fixtures
 FIXTURES := $(addprefix $(FIXTURE_DIR)/,pvh-tiny.elf pvh-tiny-triple.elf \
 	pvh-tiny-xapic.elf pvh-tiny-x2apic.elf pvh-tiny-deadline.elf \
-	pvh-tiny-kvmclock.elf)
+	pvh-tiny-kvmclock.elf pvh-tiny-cpuid.elf pvh-tiny-echo.elf)
 
 all: $(FIXTURES)
 
@@ -27,6 +27,8 @@ $(FIXTURE_DIR)/pvh-tiny-xapic.elf: FIXTURE_DEFS := -DFIXTURE_TIMER=1
 $(FIXTURE_DIR)/pvh-tiny-x2apic.elf: FIXTURE_DEFS := -DFIXTURE_TIMER=2
 $(FIXTURE_DIR)/pvh-tiny-deadline.elf: FIXTURE_DEFS := -DFIXTURE_TIMER=3
 $(FIXTURE_DIR)/pvh-tiny-kvmclock.elf: FIXTURE_DEFS := -DFIXTURE_KVMCLOCK
+$(FIXTURE_DIR)/pvh-tiny-cpuid.elf: FIXTURE_DEFS := -DFIXTURE_CPUID
+$(FIXTURE_DIR)/pvh-tiny-echo.elf: FIXTURE_DEFS := -DFIXTURE_ECHO
 
 $(FIXTURES): $(FIXTURE_DIR)/%.elf: tests/fixtures/pvh-tiny.S tests/fixtures/pvh-tiny.ld include/husk/abi.h
 	@mkdir -p $(@D)
