@@ -15,6 +15,31 @@
 
 static inline void *phys_to_virt(uint64_t pa) { return (void *)(pa + DIRECT_MAP_BASE); }
 uint64_t virt_to_phys(const void *va);
+/* Maps device memory (uncached) into the kernel half; returns its address. */
+void *kernel_map_mmio(uint64_t pa, size_t len);
+
+/* arch/x86_64/paging.c: page tables. */
+#define PTE_P    0x1UL
+#define PTE_W    0x2UL
+#define PTE_U    0x4UL
+#define PTE_PWT  0x8UL
+#define PTE_PCD  0x10UL
+#define PTE_A    0x20UL
+#define PTE_D    0x40UL
+#define PTE_PS   0x80UL
+#define PTE_NX   (1UL << 63)
+#define PTE_ADDR 0x000ffffffffff000UL
+struct mem_range;
+/* Maps all usable RAM at DIRECT_MAP_BASE and makes the SYSCALL entry page user-executable. */
+void paging_map_direct(const struct mem_range *ranges, int n);
+/* Returns a new top-level table that shares the kernel half, or NULL. */
+uint64_t *pt_create(void);
+/* Frees the user half of a page table tree and every page it maps (when free_pages). */
+void pt_destroy(uint64_t *pml4);
+/* Returns the PTE for va, creating intermediate tables when alloc; NULL if absent or out of memory. */
+uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc);
+void pt_activate(uint64_t *pml4);
+void tlb_flush_page(uint64_t va);
 
 /* mm/page.c: physical page allocator over the boot memory map. */
 void page_init(void);
@@ -24,9 +49,6 @@ void *page_alloc(void);
 void *page_alloc_n(size_t n);
 /* Frees a page obtained from page_alloc(); its reference count must be 1. */
 void page_free(void *p);
-/* Reference counts, for pages shared between mappings (initrd-backed or copy-on-write). */
-void page_ref(void *p);
-void page_unref(void *p);
 /* Memory statistics for sysinfo and /proc/meminfo. */
 uint64_t page_total_bytes(void);
 uint64_t page_free_bytes(void);
@@ -49,6 +71,7 @@ struct vma {
 	unsigned flags;       /* VM_SHARED, VM_STACK, ... */
 	struct inode *file;   /* backing file or NULL for anonymous memory */
 	uint64_t file_off;    /* file offset that corresponds to start */
+	uint64_t file_end;    /* user address where file data stops; the rest reads as zeros */
 	const char *name;     /* "[heap]", "[stack]" or NULL, for /proc/self/maps */
 };
 

@@ -40,4 +40,10 @@ void plat_timer_arm(uint64_t deadline_ns);
 void plat_irq_init(void);
 void plat_irq_eoi(int vector);
 
+
+/* platform/pvh/uart.c */
+void uart_init(void);
+void uart_write(const char *buf, size_t n);
+int uart_getc(void);
+
 #endif

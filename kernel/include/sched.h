@@ -18,7 +18,7 @@ struct trapframe {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-#define NSIG 64
+#define KNSIG 64
 
 struct k_sigaction {
 	uint64_t handler;
@@ -35,7 +35,8 @@ struct proc {
 	struct inode *cwd;
 	char *exe_path;                 /* absolute path of the executable, for /proc/self/exe */
 	struct inode *exe;              /* the executable itself */
-	struct k_sigaction sigactions[NSIG];
+	uint64_t exe_bias;              /* load bias of a position-independent executable */
+	struct k_sigaction sigactions[KNSIG];
 	struct list threads;
 	int nr_threads;
 	uint64_t auxv[64];              /* copy of the auxiliary vector, for /proc/self/auxv */
@@ -90,6 +91,13 @@ void schedule(void);
 void sched_yield_now(void);
 /* Called from the timer interrupt. */
 void sched_tick(void);
+/* Switches from the boot stack to the first runnable thread; never returns. */
+void sched_start(void) __noreturn;
+/* Wakes t from any sleep with -EINTR (a signal arrived). */
+void sched_interrupt_thread(struct thread *t);
+
+/* sched/futex.c */
+long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
 extern bool need_resched;
 
 /* A wait queue of blocked threads. */

@@ -196,6 +196,14 @@ int fd_close(struct fdtable *t, int fd);
 int fd_set_cloexec(struct fdtable *t, int fd, bool on);
 int fd_get_cloexec(struct fdtable *t, int fd);
 
+/* sys/sys_file.c: helpers shared by the file system calls. */
+/* Copies a user path into a new PATH_MAX buffer (kfree it).  Returns 0,
+ * -EFAULT, -ENAMETOOLONG, or -ENOENT for "" unless allow_empty. */
+int user_path(const char *upath, bool allow_empty, char **out);
+/* The directory a *at call starts from: NULL for AT_FDCWD or an absolute
+ * path, else the directory open at dirfd (-EBADF, -ENOTDIR). */
+int at_dir(int dirfd, const char *path, struct inode **dir);
+
 /* fs/ramfs.c: the in-memory file system used for / */
 struct inode *ramfs_create_root(void);
 /* Makes a regular file's contents the bytes at data[0..len) without copying;

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/* trap.c: exceptions, interrupts and system call entry from user mode; register dumps and backtraces. */
+#include "kernel.h"
+#include "ksyms.h"
+#include "mm.h"
+#include "platform.h"
+#include "sched.h"
+#include "signal.h"
+#include "syscall.h"
+#include "x86.h"
+#include "exec.h"
+#include "husk/abi.h"
+
+#define VEC_SYSCALL 0x100
+
+static const char *const exception_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
+	"invalid TSS", "segment not present", "stack fault", "general protection",
+	"page fault", "reserved", "x87 FPU error", "alignment check", "machine check",
+	"SIMD FP exception", "virtualization", "control protection",
+};
+
+static void dump_regs(const struct trapframe *tf)
+{
+	printk_err("  rip %016lx  rsp %016lx  rflags %08lx  cs %lx ss %lx\n",
+		   tf->rip, tf->rsp, tf->rflags, tf->cs, tf->ss);
+	printk_err("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
+	printk_err("  rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n", tf->rsi, tf->rdi, tf->rbp, tf->r8);
+	printk_err("  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", tf->r9, tf->r10, tf->r11, tf->r12);
+	printk_err("  r13 %016lx  r14 %016lx  r15 %016lx  err %lx  cr2 %016lx\n",
+		   tf->r13, tf->r14, tf->r15, tf->error, read_cr2());
+}
+
+void backtrace_kernel(uint64_t rbp, uint64_t rip)
+{
+	char name[128];
+
+	printk_err("backtrace (kernel):\n");
+	ksyms_lookup(rip, name, sizeof(name));
+	printk_err("  #0 %016lx %s\n", rip, name);
+	for (int i = 1; i < 32 && rbp >= KERNEL_VMA && (rbp & 7) == 0; i++) {
+		uint64_t *frame = (uint64_t *)rbp;
+		uint64_t ret = frame[1];
+		if (ret < KERNEL_VMA)
+			break;
+		ksyms_lookup(ret, name, sizeof(name));
+		printk_err("  #%d %016lx %s\n", i, ret, name);
+		rbp = frame[0];
+	}
+}
+
+/*
+ * Walks the user stack by frame pointers.  Frames are read with
+ * copy_from_user, so a corrupt chain just ends the walk.
+ */
+static void backtrace_user(const struct trapframe *tf)
+{
+	char name[128];
+	uint64_t rbp = tf->rbp;
+
+	printk_err("backtrace (user):\n");
+	exec_symbolize(current_proc(), tf->rip, name, sizeof(name));
+	printk_err("  #0 %016lx %s\n", tf->rip, name);
+	for (int i = 1; i < 32; i++) {
+		uint64_t frame[2];
+		if (rbp == 0 || (rbp & 7) || copy_from_user(frame, (void *)rbp, sizeof(frame)) < 0)
+			break;
+		if (frame[1] == 0)
+			break;
+		exec_symbolize(current_proc(), frame[1], name, sizeof(name));
+		printk_err("  #%d %016lx %s\n", i, frame[1], name);
+		if (frame[0] <= rbp)
+			break;
+		rbp = frame[0];
+	}
+}
+
+void dump_user_crash(struct trapframe *tf, const char *what)
+{
+	printk_err("husk: program %s (tid %d): %s at %016lx\n",
+		   current_proc()->exe_path ? current_proc()->exe_path : "?", current->tid, what, tf->rip);
+	dump_regs(tf);
+	backtrace_user(tf);
+}
+
+static __noreturn void kernel_fault(struct trapframe *tf)
+{
+	const char *name = tf->vector < 32 && exception_names[tf->vector] ? exception_names[tf->vector] : "exception";
+
+	printk_err("husk: kernel panic: %s (vector %lu) in kernel mode\n", name, tf->vector);
+	dump_regs(tf);
+	backtrace_kernel(tf->rbp, tf->rip);
+	machine_exit(HUSK_STATUS_CRASH);
+}
+
+static void page_fault(struct trapframe *tf)
+{
+	uint64_t addr = read_cr2();
+	bool user = (tf->cs & 3) == 3;
+	bool write = tf->error & 2;
+	bool exec = tf->error & 16;
+
+	if (addr < USER_TOP && vm_fault(current_proc()->vm, addr, write, exec) == 0)
+		return;
+	if (user) {
+		signal_fault(tf, SIGSEGV, addr);
+		return;
+	}
+	/* The kernel touched a user address that is not mapped (user_ok raced with munmap). */
+	if (addr < USER_TOP && current) {
+		printk_err("husk: bad user address %016lx during a system call\n", addr);
+		proc_exit(HUSK_STATUS_SIGNAL_BASE + SIGSEGV);
+	}
+	printk_err("husk: page fault at %016lx (%s)\n", addr, write ? "write" : "read");
+	kernel_fault(tf);
+}
+
+static void user_exception(struct trapframe *tf)
+{
+	switch (tf->vector) {
+	case 0:  /* divide error */
+		signal_fault(tf, SIGFPE, tf->rip);
+		break;
+	case 16:
+	case 19:
+		signal_fault(tf, SIGFPE, tf->rip);
+		break;
+	case 6:
+		signal_fault(tf, SIGILL, tf->rip);
+		break;
+	case 1:
+	case 3:
+		signal_fault(tf, SIGTRAP, tf->rip);
+		break;
+	case 17:
+		signal_fault(tf, SIGBUS, tf->rip);
+		break;
+	default:  /* #GP, #SS, #NP, ... */
+		signal_fault(tf, SIGSEGV, 0);
+		break;
+	}
+}
+
+/* Work to do before returning to user mode: signals, rescheduling, exit. */
+static void return_to_user(struct trapframe *tf)
+{
+	for (;;) {
+		if (current_proc()->exiting)
+			thread_exit(0);
+		if (need_resched) {
+			need_resched = false;
+			schedule();
+			continue;
+		}
+		if (signal_pending_deliverable()) {
+			signal_deliver(tf);
+			continue;
+		}
+		break;
+	}
+}
+
+void trap(struct trapframe *tf)
+{
+	uint64_t v = tf->vector;
+
+	if (v == VEC_SYSCALL || v == VEC_SYSCALL_INT) {
+		if (v == VEC_SYSCALL_INT) {
+			/* SYSCALL that arrived in ring 3 and re-entered through int $0x81 (entry.S). */
+			tf->rip = tf->rcx;
+			/* The user chose r11 freely here: never let it raise IOPL or clear IF. */
+			tf->rflags = (tf->r11 & USER_RFLAGS_MASK) | RFLAGS_IF | 2;
+			tf->cs = USER_CS;
+			tf->ss = USER_DS;
+		}
+		current->tf = tf;
+		syscall_dispatch(tf);
+		return_to_user(tf);
+		return;
+	}
+	if (v >= 32) {
+		if (v == VEC_TIMER) {
+			apic_eoi();
+			sched_tick();
+		} else if (v != VEC_SPURIOUS) {
+			apic_eoi();
+		}
+		if ((tf->cs & 3) == 3)
+			return_to_user(tf);
+		return;
+	}
+	if (v == 14) {
+		page_fault(tf);
+	} else if ((tf->cs & 3) == 3) {
+		user_exception(tf);
+	} else {
+		kernel_fault(tf);
+	}
+	if ((tf->cs & 3) == 3)
+		return_to_user(tf);
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/* printk.c: formatted output for kernel messages (a small vsnprintf). */
+#include "kernel.h"
+#include "platform.h"
+
+bool kernel_quiet;
+
+struct outbuf {
+	char *buf;
+	size_t size, len;
+};
+
+static void put(struct outbuf *o, char c)
+{
+	if (o->len + 1 < o->size)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+static void put_num(struct outbuf *o, uint64_t v, unsigned base, bool neg, int width, char pad, bool upper)
+{
+	char tmp[24];
+	int n = 0;
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+
+	do {
+		tmp[n++] = digits[v % base];
+		v /= base;
+	} while (v);
+	if (neg)
+		tmp[n++] = '-';
+	for (int i = n; i < width; i++)
+		put(o, pad);
+	while (n)
+		put(o, tmp[--n]);
+}
+
+/* Supports %d %i %u %x %X %o %p %s %c %% with the l/ll/z length modifiers and a width with 0 or space padding. */
+int vsnprintk(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct outbuf o = { buf, size, 0 };
+
+	for (; *fmt; fmt++) {
+		int width = 0, lng = 0;
+		char pad = ' ';
+		bool left = false;
+
+		if (*fmt != '%') {
+			put(&o, *fmt);
+			continue;
+		}
+		fmt++;
+		if (*fmt == '-') {
+			left = true;
+			fmt++;
+		}
+		if (*fmt == '0') {
+			pad = '0';
+			fmt++;
+		}
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		while (*fmt == 'l' || *fmt == 'z') {
+			lng++;
+			fmt++;
+		}
+		switch (*fmt) {
+		case 'd':
+		case 'i': {
+			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
+			put_num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, v < 0, width, pad, false);
+			break;
+		}
+		case 'u':
+		case 'x':
+		case 'X':
+		case 'o': {
+			uint64_t v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
+			unsigned base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
+			put_num(&o, v, base, false, width, pad, *fmt == 'X');
+			break;
+		}
+		case 'p':
+			put(&o, '0');
+			put(&o, 'x');
+			put_num(&o, (uint64_t)va_arg(ap, void *), 16, false, 0, ' ', false);
+			break;
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			int n;
+			if (!s)
+				s = "(null)";
+			n = strlen(s);
+			if (!left)
+				for (int i = n; i < width; i++)
+					put(&o, ' ');
+			while (*s)
+				put(&o, *s++);
+			if (left)
+				for (int i = n; i < width; i++)
+					put(&o, ' ');
+			break;
+		}
+		case 'c':
+			put(&o, (char)va_arg(ap, int));
+			break;
+		case '%':
+			put(&o, '%');
+			break;
+		default:
+			put(&o, '%');
+			put(&o, *fmt);
+			break;
+		}
+	}
+	if (o.size)
+		o.buf[o.len < o.size ? o.len : o.size - 1] = 0;
+	return o.len;
+}
+
+int snprintk(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintk(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void console_write(const char *buf, size_t n)
+{
+	plat_console_write(buf, n);
+}
+
+static void vprintk(const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n = vsnprintk(buf, sizeof(buf), fmt, ap);
+	console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+}
+
+void printk(const char *fmt, ...)
+{
+	va_list ap;
+	if (kernel_quiet)
+		return;
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+}
+
+void printk_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* kmalloc.c: the kernel heap: power-of-two size classes carved from pages, whole pages for big blocks. */
+#include "kernel.h"
+#include "mm.h"
+
+/*
+ * Every block starts with a 16-byte header that records its size class (or
+ * its page count for big blocks), so kfree needs no size.  Blocks are
+ * 16-byte aligned.
+ */
+struct header {
+	uint32_t class;      /* index into class_size, or BIG */
+	uint32_t pages;      /* for BIG blocks */
+	uint64_t pad;
+};
+
+#define BIG 0xffffffffu
+#define NR_CLASSES 8
+static const uint32_t class_size[NR_CLASSES] = { 32, 64, 128, 256, 512, 1024, 2048, 4096 };
+
+struct free_block {
+	struct free_block *next;
+};
+static struct free_block *free_lists[NR_CLASSES];
+
+static int size_class(size_t total)
+{
+	for (int c = 0; c < NR_CLASSES; c++)
+		if (total <= class_size[c])
+			return c;
+	return -1;
+}
+
+void *kmalloc(size_t n)
+{
+	size_t total = n + sizeof(struct header);
+	struct header *h;
+	int c;
+
+	if (total < n)
+		return NULL;
+	c = size_class(total);
+	if (c < 0) {
+		size_t pages = ALIGN_UP(total, PAGE_SIZE) / PAGE_SIZE;
+		h = page_alloc_n(pages);
+		if (!h)
+			return NULL;
+		h->class = BIG;
+		h->pages = pages;
+		return h + 1;
+	}
+	if (!free_lists[c]) {
+		/* Carve a fresh page into blocks of this class. */
+		char *page = page_alloc();
+		if (!page)
+			return NULL;
+		for (size_t off = 0; off + class_size[c] <= PAGE_SIZE; off += class_size[c]) {
+			struct free_block *b = (struct free_block *)(page + off);
+			b->next = free_lists[c];
+			free_lists[c] = b;
+		}
+	}
+	h = (struct header *)free_lists[c];
+	free_lists[c] = free_lists[c]->next;
+	h->class = c;
+	return h + 1;
+}
+
+void *kzalloc(size_t n)
+{
+	void *p = kmalloc(n);
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+static size_t usable_size(const struct header *h)
+{
+	if (h->class == BIG)
+		return (size_t)h->pages * PAGE_SIZE - sizeof(*h);
+	return class_size[h->class] - sizeof(*h);
+}
+
+void kfree(void *p)
+{
+	struct header *h;
+
+	if (!p)
+		return;
+	h = (struct header *)p - 1;
+	if (h->class == BIG) {
+		char *base = (char *)h;
+		for (uint32_t i = 0; i < h->pages; i++)
+			page_free(base + (size_t)i * PAGE_SIZE);
+		return;
+	}
+	BUG_ON(h->class >= NR_CLASSES);
+	((struct free_block *)h)->next = free_lists[h->class];
+	free_lists[h->class] = (struct free_block *)h;
+}
+
+void *krealloc(void *p, size_t n)
+{
+	void *q;
+
+	if (!p)
+		return kmalloc(n);
+	if (n <= usable_size((struct header *)p - 1))
+		return p;
+	q = kmalloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, usable_size((struct header *)p - 1));
+	kfree(p);
+	return q;
+}

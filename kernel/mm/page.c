@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* page.c: the physical page allocator: a free list in front of bump allocation over the boot memory map. */
+#include "kernel.h"
+#include "mm.h"
+#include "platform.h"
+
+extern char _kernel_phys_start[], _kernel_end[];
+
+/*
+ * Never-used memory is handed out by bumping a pointer through the RAM
+ * ranges, so boot costs nothing per page; freed pages go on a list threaded
+ * through their first word.
+ */
+struct free_page {
+	struct free_page *next;
+};
+
+static struct mem_range ranges[PLAT_MAX_MEM_RANGES * 2];
+static int nr_ranges;
+static int cur_range;
+static uint64_t bump;              /* next never-used physical address in ranges[cur_range] */
+static struct free_page *free_list;
+static uint64_t total_pages, used_pages;
+
+/* Adds [base, end) minus the reserved range [rb, re) to the usable list. */
+static void add_range(uint64_t base, uint64_t end, uint64_t rb, uint64_t re)
+{
+	if (end <= base)
+		return;
+	if (re <= base || rb >= end) {
+		if (nr_ranges < (int)ARRAY_SIZE(ranges))
+			ranges[nr_ranges++] = (struct mem_range){ base, end - base };
+		return;
+	}
+	if (rb > base && nr_ranges < (int)ARRAY_SIZE(ranges))
+		ranges[nr_ranges++] = (struct mem_range){ base, rb - base };
+	if (re < end && nr_ranges < (int)ARRAY_SIZE(ranges))
+		ranges[nr_ranges++] = (struct mem_range){ re, end - re };
+}
+
+void page_init(void)
+{
+	uint64_t kstart = (uint64_t)_kernel_phys_start;
+	uint64_t kend = virt_to_phys(_kernel_end);
+	uint64_t istart = ALIGN_DOWN(boot_info.initrd.paddr, PAGE_SIZE);
+	uint64_t iend = ALIGN_UP(boot_info.initrd.paddr + boot_info.initrd.size, PAGE_SIZE);
+
+	for (int i = 0; i < boot_info.nr_ram; i++) {
+		uint64_t base = MAX(ALIGN_UP(boot_info.ram[i].base, PAGE_SIZE), 1UL << 20);
+		uint64_t end = ALIGN_DOWN(boot_info.ram[i].base + boot_info.ram[i].size, PAGE_SIZE);
+		if (end <= base)
+			continue;
+		/* Split around the kernel image, then around the initrd. */
+		int first = nr_ranges;
+		add_range(base, end, kstart, kend);
+		int last = nr_ranges;
+		for (int j = first; j < last; j++) {
+			struct mem_range r = ranges[j];
+			ranges[j] = ranges[--nr_ranges];
+			if (boot_info.initrd.size)
+				add_range(r.base, r.base + r.size, istart, iend);
+			else
+				add_range(r.base, r.base + r.size, 0, 0);
+		}
+	}
+	for (int i = 0; i < nr_ranges; i++)
+		total_pages += ranges[i].size / PAGE_SIZE;
+	if (nr_ranges == 0)
+		panic("page_init: no usable memory");
+	cur_range = 0;
+	bump = ranges[0].base;
+	paging_map_direct(ranges, nr_ranges);
+}
+
+static uint64_t bump_alloc(size_t n)
+{
+	while (cur_range < nr_ranges) {
+		struct mem_range *r = &ranges[cur_range];
+		if (bump + n * PAGE_SIZE <= r->base + r->size) {
+			uint64_t pa = bump;
+			bump += n * PAGE_SIZE;
+			return pa;
+		}
+		/* The tail of this range is too small for n pages: keep it on the free list. */
+		while (n > 1 && bump < r->base + r->size) {
+			struct free_page *fp = phys_to_virt(bump);
+			fp->next = free_list;
+			free_list = fp;
+			bump += PAGE_SIZE;
+		}
+		if (++cur_range < nr_ranges)
+			bump = ranges[cur_range].base;
+	}
+	return 0;
+}
+
+void *page_alloc(void)
+{
+	void *p;
+
+	if (free_list) {
+		p = free_list;
+		free_list = free_list->next;
+	} else {
+		uint64_t pa = bump_alloc(1);
+		if (!pa)
+			return NULL;
+		p = phys_to_virt(pa);
+	}
+	used_pages++;
+	memset(p, 0, PAGE_SIZE);
+	return p;
+}
+
+void *page_alloc_n(size_t n)
+{
+	if (n == 1)
+		return page_alloc();
+	uint64_t pa = bump_alloc(n);
+	if (!pa)
+		return NULL;
+	used_pages += n;
+	memset(phys_to_virt(pa), 0, n * PAGE_SIZE);
+	return phys_to_virt(pa);
+}
+
+void page_free(void *p)
+{
+	struct free_page *fp = p;
+
+	BUG_ON(((uint64_t)p & (PAGE_SIZE - 1)) || (uint64_t)p < DIRECT_MAP_BASE);
+	fp->next = free_list;
+	free_list = fp;
+	used_pages--;
+}
+
+uint64_t page_total_bytes(void)
+{
+	return total_pages * PAGE_SIZE;
+}
+
+uint64_t page_free_bytes(void)
+{
+	return (total_pages - used_pages) * PAGE_SIZE;
+}

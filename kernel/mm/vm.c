@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/* vm.c: user address spaces: VMAs, demand paging, mmap/munmap/mprotect and access to user memory. */
+#include "kernel.h"
+#include "mm.h"
+#include "sched.h"
+#include "vfs.h"
+
+#define MMAP_TOP 0x00007f0000000000UL    /* mmap searches downwards from here */
+#define MMAP_BOTTOM 0x0000000010000UL
+
+struct vm *vm_create(void)
+{
+	struct vm *vm = kzalloc(sizeof(*vm));
+	if (!vm)
+		return NULL;
+	vm->pml4 = pt_create();
+	if (!vm->pml4) {
+		kfree(vm);
+		return NULL;
+	}
+	list_init(&vm->vmas);
+	vm->mmap_base = MMAP_TOP;
+	vm->refs = 1;
+	return vm;
+}
+
+static void vma_free(struct vma *v)
+{
+	list_del(&v->link);
+	if (v->file)
+		inode_unref(v->file);
+	kfree(v);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	struct list *it, *tmp;
+
+	if (--vm->refs > 0)
+		return;
+	list_for_each_safe(it, tmp, &vm->vmas)
+		vma_free(list_entry(it, struct vma, link));
+	pt_destroy(vm->pml4);
+	kfree(vm);
+}
+
+void vm_activate(struct vm *vm)
+{
+	pt_activate(vm->pml4);
+}
+
+struct vma *vm_find(struct vm *vm, uint64_t addr)
+{
+	struct list *it;
+	list_for_each(it, &vm->vmas) {
+		struct vma *v = list_entry(it, struct vma, link);
+		if (addr < v->start)
+			return NULL;
+		if (addr < v->end)
+			return v;
+	}
+	return NULL;
+}
+
+static uint64_t pte_flags(unsigned prot)
+{
+	uint64_t f = PTE_P | PTE_U;
+	if (prot & VM_WRITE)
+		f |= PTE_W;
+	if (!(prot & VM_EXEC))
+		f |= PTE_NX;
+	return f;
+}
+
+/* Unmaps and frees the pages of [start, end) (which must not straddle VMAs that stay). */
+static void unmap_pages(struct vm *vm, uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t *pte = pt_walk(vm->pml4, va, false);
+		if (!pte) {
+			/* Skip to the next page-table boundary. */
+			va = ALIGN_UP(va + 1, 1UL << 21) - PAGE_SIZE;
+			continue;
+		}
+		if (*pte & PTE_P) {
+			page_free(phys_to_virt(*pte & PTE_ADDR));
+			*pte = 0;
+			tlb_flush_page(va);
+		}
+	}
+}
+
+/* Splits the VMA at addr so that a VMA boundary falls there. */
+static int vma_split(struct vma *v, uint64_t addr)
+{
+	struct vma *n;
+
+	if (addr <= v->start || addr >= v->end)
+		return 0;
+	n = kmalloc(sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	*n = *v;
+	n->start = addr;
+	if (v->file) {
+		n->file_off = v->file_off + (addr - v->start);
+		inode_ref(v->file);
+	}
+	v->end = addr;
+	list_insert_after(&v->link, &n->link);
+	return 0;
+}
+
+/*
+ * Calls fn on every VMA inside [addr, end), splitting the VMAs that straddle
+ * its edges first.  fn may free the VMA it is given.
+ */
+static int for_each_vma_in(struct vm *vm, uint64_t addr, uint64_t end,
+			   void (*fn)(struct vm *, struct vma *, unsigned), unsigned arg)
+{
+	struct list *it, *next;
+
+	for (it = vm->vmas.next; it != &vm->vmas; it = next) {
+		struct vma *v = list_entry(it, struct vma, link);
+		if (v->start >= end)
+			break;
+		if (v->end <= addr) {
+			next = it->next;
+			continue;
+		}
+		if (v->start < addr) {
+			if (vma_split(v, addr) < 0)
+				return -ENOMEM;
+			next = it->next;   /* the part from addr on comes next */
+			continue;
+		}
+		if (v->end > end && vma_split(v, end) < 0)
+			return -ENOMEM;
+		next = it->next;
+		fn(vm, v, arg);
+	}
+	return 0;
+}
+
+static void unmap_vma(struct vm *vm, struct vma *v, unsigned unused)
+{
+	(void)unused;
+	unmap_pages(vm, v->start, v->end);
+	vma_free(v);
+}
+
+int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+
+	if ((addr & (PAGE_SIZE - 1)) || end < addr || end > USER_TOP)
+		return -EINVAL;
+	return for_each_vma_in(vm, addr, end, unmap_vma, 0);
+}
+
+static bool range_free(struct vm *vm, uint64_t start, uint64_t end)
+{
+	struct list *it;
+	list_for_each(it, &vm->vmas) {
+		struct vma *v = list_entry(it, struct vma, link);
+		if (v->start < end && start < v->end)
+			return false;
+	}
+	return true;
+}
+
+/* Highest free range of len bytes below vm->mmap_base. */
+static uint64_t find_free(struct vm *vm, uint64_t len)
+{
+	uint64_t top = vm->mmap_base;
+	struct list *it;
+
+	/* Walk VMAs from the top down. */
+	for (it = vm->vmas.prev; it != &vm->vmas; it = it->prev) {
+		struct vma *v = list_entry(it, struct vma, link);
+		if (v->start >= top)
+			continue;
+		if (v->end <= top - len && top - len >= MMAP_BOTTOM && top >= len)
+			return top - len;
+		top = v->start;
+	}
+	if (top >= len && top - len >= MMAP_BOTTOM)
+		return top - len;
+	return 0;
+}
+
+long vm_map(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
+	    unsigned mapflags, struct inode *file, uint64_t off)
+{
+	struct vma *v;
+	struct list *it;
+
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (len == 0 || (addr & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	if (mapflags & (VM_MAP_FIXED | VM_MAP_NOREPLACE)) {
+		if (addr + len < addr || addr + len > USER_TOP || addr < PAGE_SIZE)
+			return -ENOMEM;
+		if (!range_free(vm, addr, addr + len)) {
+			if (mapflags & VM_MAP_NOREPLACE)
+				return -EEXIST;
+			int err = vm_unmap(vm, addr, len);
+			if (err)
+				return err;
+		}
+	} else {
+		if (!addr || addr + len < addr || addr + len > USER_TOP || !range_free(vm, addr, addr + len))
+			addr = find_free(vm, len);
+		if (!addr)
+			return -ENOMEM;
+	}
+	v = kzalloc(sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->start = addr;
+	v->end = addr + len;
+	v->prot = prot;
+	v->flags = flags;
+	v->file = file;
+	v->file_off = off;
+	v->file_end = file ? v->end : 0;
+	if (file)
+		inode_ref(file);
+	/* Keep the list sorted by address. */
+	for (it = vm->vmas.next; it != &vm->vmas; it = it->next)
+		if (list_entry(it, struct vma, link)->start > addr)
+			break;
+	list_insert_after(it->prev, &v->link);
+	return addr;
+}
+
+static void protect_vma(struct vm *vm, struct vma *v, unsigned prot)
+{
+	v->prot = prot;
+	for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
+		uint64_t *pte = pt_walk(vm->pml4, va, false);
+		if (pte && (*pte & PTE_P)) {
+			*pte = (*pte & PTE_ADDR) | pte_flags(prot);
+			tlb_flush_page(va);
+		}
+	}
+}
+
+int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot)
+{
+	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+
+	if ((addr & (PAGE_SIZE - 1)) || end < addr || end > USER_TOP)
+		return -EINVAL;
+	/* Every page in the range must be mapped. */
+	for (uint64_t a = addr; a < end;) {
+		struct vma *v = vm_find(vm, a);
+		if (!v)
+			return -ENOMEM;
+		a = v->end;
+	}
+	return for_each_vma_in(vm, addr, end, protect_vma, prot);
+}
+
+/* Fills a new page for va in VMA v: file contents (up to file_end) or zeros. */
+static int fill_page(struct vma *v, uint64_t va, void *page)
+{
+	if (v->file && va < v->file_end) {
+		size_t n = MIN(PAGE_SIZE, v->file_end - va);
+		ssize_t got = vfs_read_inode(v->file, page, n, v->file_off + (va - v->start));
+		if (got < 0)
+			return (int)got;
+	}
+	return 0;
+}
+
+int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec)
+{
+	struct vma *v = vm_find(vm, addr);
+	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+	uint64_t *pte;
+	void *page;
+
+	if (!v)
+		return -EFAULT;
+	if ((write && !(v->prot & VM_WRITE)) || (exec && !(v->prot & VM_EXEC)) ||
+	    (!write && !exec && !(v->prot & (VM_READ | VM_WRITE | VM_EXEC))))
+		return -EFAULT;
+	pte = pt_walk(vm->pml4, va, true);
+	if (!pte)
+		return -ENOMEM;
+	if (*pte & PTE_P)
+		return -EFAULT;   /* present yet faulted: a protection violation */
+	page = page_alloc();
+	if (!page)
+		return -ENOMEM;
+	if (fill_page(v, va, page) < 0) {
+		page_free(page);
+		return -EFAULT;
+	}
+	*pte = virt_to_phys(page) | pte_flags(v->prot);
+	return 0;
+}
+
+int vm_write(struct vm *vm, uint64_t addr, const void *src, size_t n)
+{
+	const char *s = src;
+
+	while (n) {
+		uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+		size_t off = addr - va, k = MIN(n, PAGE_SIZE - off);
+		uint64_t *pte = pt_walk(vm->pml4, va, true);
+		struct vma *v = vm_find(vm, va);
+
+		if (!pte || !v)
+			return -EFAULT;
+		if (!(*pte & PTE_P)) {
+			void *page = page_alloc();
+			if (!page)
+				return -ENOMEM;
+			if (fill_page(v, va, page) < 0) {
+				page_free(page);
+				return -EFAULT;
+			}
+			*pte = virt_to_phys(page) | pte_flags(v->prot);
+		}
+		memcpy((char *)phys_to_virt(*pte & PTE_ADDR) + off, s, k);
+		s += k;
+		addr += k;
+		n -= k;
+	}
+	return 0;
+}
+
+bool user_ok(const void *uaddr, size_t n, bool write)
+{
+	uint64_t a = (uint64_t)uaddr, end = a + n;
+	struct vm *vm = current_proc()->vm;
+
+	if (n == 0)
+		return true;
+	if (end < a || end > USER_TOP)
+		return false;
+	for (uint64_t p = a; p < end;) {
+		struct vma *v = vm_find(vm, p);
+		if (!v || !(v->prot & (write ? VM_WRITE : VM_READ)))
+			return false;
+		p = v->end;
+	}
+	return true;
+}
+
+int copy_from_user(void *dst, const void *usrc, size_t n)
+{
+	if (!user_ok(usrc, n, false))
+		return -EFAULT;
+	memcpy(dst, usrc, n);
+	return 0;
+}
+
+int copy_to_user(void *udst, const void *src, size_t n)
+{
+	if (!user_ok(udst, n, true))
+		return -EFAULT;
+	memcpy(udst, src, n);
+	return 0;
+}
+
+long strncpy_from_user(char *dst, const char *usrc, size_t max)
+{
+	struct vm *vm = current_proc()->vm;
+	uint64_t a = (uint64_t)usrc;
+
+	for (size_t i = 0; i < max; i++, a++) {
+		if (i == 0 || (a & (PAGE_SIZE - 1)) == 0) {
+			struct vma *v = a < USER_TOP ? vm_find(vm, a) : NULL;
+			if (!v || !(v->prot & VM_READ))
+				return -EFAULT;
+		}
+		dst[i] = *(const char *)a;
+		if (!dst[i])
+			return i;
+	}
+	return -ENAMETOOLONG;
+}

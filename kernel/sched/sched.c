@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/* sched.c: threads, the round-robin scheduler with time slices, sleeping with timeouts, and wait queues. */
+#include "kernel.h"
+#include "ktime.h"
+#include "mm.h"
+#include "platform.h"
+#include "sched.h"
+#include "signal.h"
+#include "../arch/x86_64/x86.h"
+
+#define KSTACK_PAGES 4
+#define TIMESLICE_NS 10000000ULL   /* 10 ms */
+
+struct thread *current;
+bool need_resched;
+struct waitq poll_waitq = WAITQ_INIT(poll_waitq);
+
+static struct list runq = LIST_INIT(runq);        /* runnable threads that are not running */
+static struct list timers = LIST_INIT(timers);    /* blocked threads with a deadline, earliest first */
+static struct list zombies = LIST_INIT(zombies);  /* exited threads whose stacks can be freed */
+static int next_tid = 1;
+static uint64_t slice_start;
+
+void sched_init(void)
+{
+}
+
+struct thread *thread_create(struct proc *proc, const struct trapframe *tf)
+{
+	struct thread *t = kzalloc(sizeof(*t));
+	uint64_t *sp;
+
+	if (!t)
+		return NULL;
+	t->kstack = page_alloc_n(KSTACK_PAGES);
+	if (!t->kstack) {
+		kfree(t);
+		return NULL;
+	}
+	t->tid = next_tid++;
+	t->proc = proc;
+	t->tf = (struct trapframe *)((char *)t->kstack + KSTACK_PAGES * PAGE_SIZE) - 1;
+	*t->tf = *tf;
+	/* The frame context_switch pops: six callee-saved registers, then the return address. */
+	sp = (uint64_t *)t->tf;
+	*--sp = (uint64_t)thread_entry_user;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;
+	t->ksp = (uint64_t)sp;
+	/* FXSAVE image of a reset FPU: FCW 0x37f, MXCSR 0x1f80. */
+	t->fpu[0] = 0x7f;
+	t->fpu[1] = 0x03;
+	t->fpu[24] = 0x80;
+	t->fpu[25] = 0x1f;
+	list_init(&t->wait_link);
+	list_init(&t->timer_link);
+	list_add_tail(&proc->threads, &t->proc_link);
+	proc->nr_threads++;
+	t->state = THREAD_RUNNABLE;
+	list_add_tail(&runq, &t->runq_link);
+	return t;
+}
+
+static void arm_timer(void)
+{
+	uint64_t deadline = 0;
+
+	if (!list_empty(&timers))
+		deadline = list_entry(timers.next, struct thread, timer_link)->wake_deadline;
+	if (!list_empty(&runq) && current && current->state == THREAD_RUNNABLE) {
+		uint64_t slice_end = slice_start + TIMESLICE_NS;
+		if (!deadline || slice_end < deadline)
+			deadline = slice_end;
+	}
+	plat_timer_arm(deadline);
+}
+
+static void switch_to(struct thread *next)
+{
+	struct thread *prev = current;
+
+	if (prev) {
+		fxsave(prev->fpu);
+		if (prev->proc->vm != next->proc->vm)
+			vm_activate(next->proc->vm);
+	} else {
+		vm_activate(next->proc->vm);
+	}
+	fxrstor(next->fpu);
+	wrmsr(MSR_FS_BASE, next->fs_base);
+	wrmsr(MSR_GS_BASE, next->gs_base);
+	cpu_set_kernel_stack((uint64_t)next->kstack + KSTACK_PAGES * PAGE_SIZE);
+	current = next;
+	if (prev) {
+		context_switch(&prev->ksp, next->ksp);
+	} else {
+		uint64_t dummy;
+		context_switch(&dummy, next->ksp);
+	}
+}
+
+static void reap_zombies(void)
+{
+	while (!list_empty(&zombies)) {
+		struct thread *t = list_entry(zombies.next, struct thread, runq_link);
+		if (t == current)
+			break;
+		list_del(&t->runq_link);
+		for (int i = 0; i < KSTACK_PAGES; i++)
+			page_free((char *)t->kstack + i * PAGE_SIZE);
+		kfree(t);
+	}
+}
+
+void schedule(void)
+{
+	struct thread *prev = current, *next;
+
+	if (prev && prev->state == THREAD_RUNNABLE && list_empty(&prev->runq_link))
+		list_add_tail(&runq, &prev->runq_link);
+	while (list_empty(&runq)) {
+		arm_timer();
+		/* Interrupts are taken only here and in user mode; the timer handler wakes sleepers. */
+		sti_hlt();
+	}
+	next = list_entry(runq.next, struct thread, runq_link);
+	list_del(&next->runq_link);
+	if (next != prev) {
+		slice_start = clock_monotonic_ns();
+		switch_to(next);
+	}
+	reap_zombies();
+	arm_timer();
+}
+
+void sched_start(void)
+{
+	current = NULL;
+	schedule();
+	panic("sched_start: returned");
+}
+
+void sched_yield_now(void)
+{
+	need_resched = false;
+	if (!list_empty(&runq))
+		schedule();
+}
+
+static void timer_remove(struct thread *t)
+{
+	if (t->wake_deadline) {
+		list_del(&t->timer_link);
+		t->wake_deadline = 0;
+	}
+}
+
+void sched_wakeup(struct thread *t, int reason)
+{
+	if (t->state != THREAD_BLOCKED)
+		return;
+	if (t->waiting_on) {
+		list_del(&t->wait_link);
+		t->waiting_on = NULL;
+	}
+	timer_remove(t);
+	t->wake_reason = reason;
+	t->state = THREAD_RUNNABLE;
+	list_add_tail(&runq, &t->runq_link);
+}
+
+/* Blocks the current thread until sched_wakeup() or the deadline; returns the wake reason. */
+static int sched_block(uint64_t deadline_ns)
+{
+	struct thread *t = current;
+
+	t->state = THREAD_BLOCKED;
+	t->wake_reason = 0;
+	if (deadline_ns) {
+		struct list *it;
+		t->wake_deadline = deadline_ns;
+		list_for_each(it, &timers)
+			if (list_entry(it, struct thread, timer_link)->wake_deadline > deadline_ns)
+				break;
+		list_insert_after(it->prev, &t->timer_link);
+	}
+	schedule();
+	return t->wake_reason;
+}
+
+void sched_tick(void)
+{
+	uint64_t now = clock_monotonic_ns();
+
+	while (!list_empty(&timers)) {
+		struct thread *t = list_entry(timers.next, struct thread, timer_link);
+		if (t->wake_deadline > now)
+			break;
+		sched_wakeup(t, -ETIMEDOUT);
+	}
+	if (current && !list_empty(&runq) && now - slice_start >= TIMESLICE_NS)
+		need_resched = true;
+	arm_timer();
+}
+
+int waitq_wait(struct waitq *q, uint64_t deadline_ns)
+{
+	if (signal_pending_deliverable())
+		return -EINTR;
+	if (deadline_ns && deadline_ns <= clock_monotonic_ns())
+		return -ETIMEDOUT;
+	current->waiting_on = q;
+	list_add_tail(&q->waiters, &current->wait_link);
+	return sched_block(deadline_ns);
+}
+
+void waitq_wake_one(struct waitq *q)
+{
+	if (!list_empty(&q->waiters))
+		sched_wakeup(list_entry(q->waiters.next, struct thread, wait_link), 0);
+}
+
+void waitq_wake_all(struct waitq *q)
+{
+	while (!list_empty(&q->waiters))
+		sched_wakeup(list_entry(q->waiters.next, struct thread, wait_link), 0);
+}
+
+void poll_notify(void)
+{
+	waitq_wake_all(&poll_waitq);
+}
+
+void thread_exit(int status)
+{
+	struct thread *t = current;
+	struct proc *p = t->proc;
+
+	if (t->clear_child_tid) {
+		uint32_t zero = 0;
+		if (copy_to_user((void *)t->clear_child_tid, &zero, sizeof(zero)) == 0)
+			futex_wake((uint32_t *)t->clear_child_tid, 1, ~0u);
+	}
+	list_del(&t->proc_link);
+	if (--p->nr_threads == 0)
+		machine_exit(p->exiting ? p->exit_status : status);
+	t->state = THREAD_DEAD;
+	list_add_tail(&zombies, &t->runq_link);
+	schedule();
+	panic("thread_exit: a dead thread was scheduled");
+}
+
+void proc_exit(int status)
+{
+	struct proc *p = current->proc;
+
+	/* The program is the VM: when it ends, the machine stops with its status. */
+	p->exiting = true;
+	p->exit_status = status;
+	machine_exit(status);
+}
+
+void sched_interrupt_thread(struct thread *t)
+{
+	sched_wakeup(t, -EINTR);
+}

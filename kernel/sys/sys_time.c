@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* sys_time.c: clock_gettime, clock_getres, gettimeofday, time, nanosleep and clock_nanosleep. */
+#include "kernel.h"
+#include "ktime.h"
+#include "mm.h"
+#include "sched.h"
+#include "syscall.h"
+#include <linux/time.h>
+#include <linux/time_types.h>
+
+static int clock_read(int clk, int64_t *ns)
+{
+	switch (clk) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_TAI:
+		*ns = clock_realtime_ns();
+		return 0;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		*ns = clock_monotonic_ns();
+		return 0;
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		/* The program owns the machine: its CPU time is the time since boot. */
+		*ns = clock_monotonic_ns();
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static struct __kernel_timespec ns_to_ts(int64_t ns)
+{
+	struct __kernel_timespec ts = { ns / (int64_t)NSEC_PER_SEC, ns % (int64_t)NSEC_PER_SEC };
+	if (ts.tv_nsec < 0) {
+		ts.tv_sec--;
+		ts.tv_nsec += NSEC_PER_SEC;
+	}
+	return ts;
+}
+
+long sys_clock_gettime(int clk, void *uts)
+{
+	int64_t ns;
+	int err = clock_read(clk, &ns);
+	if (err)
+		return err;
+	struct __kernel_timespec ts = ns_to_ts(ns);
+	return copy_to_user(uts, &ts, sizeof(ts));
+}
+
+long sys_clock_getres(int clk, void *uts)
+{
+	int64_t ns;
+	int err = clock_read(clk, &ns);
+	if (err)
+		return err;
+	struct __kernel_timespec ts = { 0, 1 };
+	return uts ? copy_to_user(uts, &ts, sizeof(ts)) : 0;
+}
+
+long sys_gettimeofday(void *utv, void *utz)
+{
+	if (utv) {
+		int64_t ns = clock_realtime_ns();
+		struct __kernel_old_timeval tv = { ns / (int64_t)NSEC_PER_SEC, (ns % (int64_t)NSEC_PER_SEC) / 1000 };
+		if (copy_to_user(utv, &tv, sizeof(tv)))
+			return -EFAULT;
+	}
+	if (utz) {
+		struct timezone tz = { 0, 0 };
+		if (copy_to_user(utz, &tz, sizeof(tz)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+long sys_time(int64_t *ut)
+{
+	int64_t s = clock_realtime_ns() / (int64_t)NSEC_PER_SEC;
+	if (ut && copy_to_user(ut, &s, sizeof(s)))
+		return -EFAULT;
+	return s;
+}
+
+/* Sleeps until the monotonic deadline; on a signal returns -EINTR and the time left in *left. */
+static long sleep_until(uint64_t deadline, uint64_t *left)
+{
+	static struct waitq sleepers = WAITQ_INIT(sleepers);
+
+	for (;;) {
+		uint64_t now = clock_monotonic_ns();
+		if (now >= deadline)
+			return 0;
+		int r = waitq_wait(&sleepers, deadline);
+		if (r == -EINTR) {
+			now = clock_monotonic_ns();
+			*left = deadline > now ? deadline - now : 0;
+			return -EINTR;
+		}
+	}
+}
+
+static int ts_to_ns(const void *uts, uint64_t *ns)
+{
+	struct __kernel_timespec ts;
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long long)NSEC_PER_SEC)
+		return -EINVAL;
+	*ns = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	return 0;
+}
+
+long sys_nanosleep(const void *ureq, void *urem)
+{
+	return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, ureq, urem);
+}
+
+long sys_clock_nanosleep(int clk, int flags, const void *ureq, void *urem)
+{
+	uint64_t ns, deadline, left = 0;
+	int64_t now;
+	int err = clock_read(clk, &now);
+	long r;
+
+	if (err)
+		return err;
+	if (clk == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	err = ts_to_ns(ureq, &ns);
+	if (err)
+		return err;
+	if (flags & TIMER_ABSTIME) {
+		int64_t delta = (int64_t)ns - now;
+		deadline = clock_monotonic_ns() + (delta > 0 ? delta : 0);
+	} else {
+		deadline = clock_monotonic_ns() + ns;
+	}
+	r = sleep_until(deadline, &left);
+	if (r == -EINTR && urem && !(flags & TIMER_ABSTIME)) {
+		struct __kernel_timespec ts = ns_to_ts(left);
+		copy_to_user(urem, &ts, sizeof(ts));
+	}
+	return r;
+}

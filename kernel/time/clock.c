@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/* clock.c: monotonic and real-time clocks from kvmclock or a calibrated TSC, and the kernel's random bytes. */
+#include "kernel.h"
+#include "ktime.h"
+#include "mm.h"
+#include "../arch/x86_64/x86.h"
+
+#define MSR_KVM_WALL_CLOCK_NEW  0x4b564d00
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
+#define KVM_CPUID_SIGNATURE 0x40000000
+#define KVM_CPUID_FEATURES  0x40000001
+#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+
+/* Layouts from Linux's pvclock-abi.h. */
+struct pvclock_vcpu_time_info {
+	uint32_t version;
+	uint32_t pad0;
+	uint64_t tsc_timestamp;
+	uint64_t system_time;
+	uint32_t tsc_to_system_mul;
+	int8_t tsc_shift;
+	uint8_t flags;
+	uint8_t pad[2];
+} __packed;
+struct pvclock_wall_clock {
+	uint32_t version;
+	uint32_t sec;
+	uint32_t nsec;
+} __packed;
+
+static struct pvclock_vcpu_time_info kvmclock __attribute__((aligned(64)));
+static struct pvclock_wall_clock kvm_wall;
+static bool have_kvmclock;
+static uint64_t tsc_hz;
+static uint64_t tsc_base;          /* TSC at clock_init */
+static uint64_t mult_ns;           /* ns = (tsc delta * mult_ns) >> 32 */
+static uint64_t mult_tsc;          /* tsc delta = (ns * mult_tsc) >> 32 */
+static int64_t realtime_offset;    /* realtime = monotonic + offset */
+static uint64_t kvm_base_ns;
+
+static uint64_t mul_shift32(uint64_t a, uint64_t b)
+{
+	return (uint64_t)(((unsigned __int128)a * b) >> 32);
+}
+
+static uint64_t kvmclock_read(void)
+{
+	uint32_t version;
+	uint64_t ns;
+
+	do {
+		version = __atomic_load_n(&kvmclock.version, __ATOMIC_ACQUIRE);
+		uint64_t delta = rdtsc() - kvmclock.tsc_timestamp;
+		if (kvmclock.tsc_shift >= 0)
+			delta <<= kvmclock.tsc_shift;
+		else
+			delta >>= -kvmclock.tsc_shift;
+		ns = kvmclock.system_time + mul_shift32(delta, kvmclock.tsc_to_system_mul);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((version & 1) || version != __atomic_load_n(&kvmclock.version, __ATOMIC_ACQUIRE));
+	return ns;
+}
+
+static bool kvmclock_init(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(KVM_CPUID_SIGNATURE, 0, &a, &b, &c, &d);
+	if (b != 0x4b4d564b || a < KVM_CPUID_FEATURES)  /* "KVMK" */
+		return false;
+	cpuid(KVM_CPUID_FEATURES, 0, &a, &b, &c, &d);
+	if (!(a & KVM_FEATURE_CLOCKSOURCE2))
+		return false;
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, virt_to_phys(&kvmclock) | 1);
+	if (kvmclock.tsc_to_system_mul == 0)
+		return false;
+	/* tsc_hz = 2^32 * 1e9 / mul, undone by the shift. */
+	tsc_hz = ((1000000000ULL << 32) / kvmclock.tsc_to_system_mul);
+	if (kvmclock.tsc_shift > 0)
+		tsc_hz >>= kvmclock.tsc_shift;
+	else
+		tsc_hz <<= -kvmclock.tsc_shift;
+	wrmsr(MSR_KVM_WALL_CLOCK_NEW, virt_to_phys(&kvm_wall));
+	kvm_base_ns = kvmclock_read();
+	/* The wall clock is the real time at kvmclock system_time 0. */
+	realtime_offset = (int64_t)kvm_wall.sec * NSEC_PER_SEC + kvm_wall.nsec + kvm_base_ns;
+	return true;
+}
+
+/* TSC frequency from CPUID leaf 0x15 (crystal ratio) or the hypervisor timing leaf 0x40000010. */
+static uint64_t tsc_hz_from_cpuid(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(0, 0, &a, &b, &c, &d);
+	if (a >= 0x15) {
+		cpuid(0x15, 0, &a, &b, &c, &d);
+		if (a && b && c)
+			return (uint64_t)c * b / a;
+	}
+	cpuid(0x40000000, 0, &a, &b, &c, &d);
+	if (a >= 0x40000010) {
+		cpuid(0x40000010, 0, &a, &b, &c, &d);
+		if (a)
+			return (uint64_t)a * 1000;
+	}
+	return 0;
+}
+
+static uint8_t cmos_read(uint8_t reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static int bcd(int v) { return (v & 15) + (v >> 4) * 10; }
+
+/* Seconds since the epoch from the CMOS clock, or 0 when there is none. */
+static int64_t cmos_time(void)
+{
+	int sec, min, hour, day, mon, year;
+	uint8_t b;
+	static const int mdays[] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+
+	if (cmos_read(0x0a) == 0xff)
+		return 0;
+	while (cmos_read(0x0a) & 0x80)
+		;
+	sec = cmos_read(0x00), min = cmos_read(0x02), hour = cmos_read(0x04);
+	day = cmos_read(0x07), mon = cmos_read(0x08), year = cmos_read(0x09);
+	b = cmos_read(0x0b);
+	if (!(b & 4)) {
+		sec = bcd(sec), min = bcd(min), hour = bcd(hour & 0x7f) | (hour & 0x80);
+		day = bcd(day), mon = bcd(mon), year = bcd(year);
+	}
+	if (mon < 1 || mon > 12 || day < 1 || day > 31)
+		return 0;
+	year += 2000;
+	int64_t days = (year - 1970) * 365 + (year - 1969) / 4 + mdays[mon - 1] + day - 1;
+	if (mon > 2 && year % 4 == 0)
+		days++;
+	return days * 86400 + hour * 3600 + min * 60 + sec;
+}
+
+void clock_init(void)
+{
+	tsc_base = rdtsc();
+	if (kvmclock_init()) {
+		have_kvmclock = true;
+		mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;
+		return;
+	}
+	tsc_hz = tsc_hz_from_cpuid();
+	if (!tsc_hz)
+		tsc_hz = apic_calibrate_tsc();
+	if (!tsc_hz)
+		panic("clock: cannot determine the TSC frequency");
+	mult_ns = (NSEC_PER_SEC << 32) / tsc_hz;
+	/* 2^32 * tsc_hz / 1e9 without 128-bit division; good to a part per million. */
+	mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;
+	realtime_offset = cmos_time() * (int64_t)NSEC_PER_SEC;
+}
+
+uint64_t clock_monotonic_ns(void)
+{
+	if (have_kvmclock)
+		return kvmclock_read() - kvm_base_ns;
+	return mul_shift32(rdtsc() - tsc_base, mult_ns);
+}
+
+int64_t clock_realtime_ns(void)
+{
+	return (int64_t)clock_monotonic_ns() + realtime_offset;
+}
+
+void clock_set_realtime_ns(int64_t ns)
+{
+	realtime_offset = ns - (int64_t)clock_monotonic_ns();
+}
+
+uint64_t clock_tsc_hz(void)
+{
+	return tsc_hz;
+}
+
+uint64_t clock_ns_to_tsc(uint64_t ns)
+{
+	if (have_kvmclock)
+		ns += kvm_base_ns - kvmclock.system_time;  /* kvmclock's TSC origin */
+	uint64_t ticks = mul_shift32(ns, mult_tsc);
+	return (have_kvmclock ? kvmclock.tsc_timestamp : tsc_base) + ticks;
+}
+
+/* xorshift128+ seeded from RDRAND or the TSC; used when RDRAND is missing. */
+static uint64_t rng_s[2];
+
+static uint64_t rng_next(void)
+{
+	uint64_t x = rng_s[0], y = rng_s[1];
+	rng_s[0] = y;
+	x ^= x << 23;
+	rng_s[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+	return rng_s[1] + y;
+}
+
+static bool rdrand64(uint64_t *v)
+{
+	unsigned char ok;
+	for (int i = 0; i < 10; i++) {
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+void random_bytes(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
+	if (!rng_s[0] && !rng_s[1]) {
+		rng_s[0] = rdtsc() ^ 0x9e3779b97f4a7c15ULL;
+		rng_s[1] = (uint64_t)clock_realtime_ns() ^ 0xbf58476d1ce4e5b9ULL;
+	}
+	while (n) {
+		uint64_t v;
+		if (!cpu_has_rdrand || !rdrand64(&v))
+			v = rng_next();
+		size_t k = MIN(n, sizeof(v));
+		memcpy(p, &v, k);
+		p += k;
+		n -= k;
+	}
+}
