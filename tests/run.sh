@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# run.sh: runs husk's tests (unit, guest on QEMU, bad ELFs, guest on husk-vmm, apps) and ends with "N passed, N failed".
+#
+# Usage: tests/run.sh [-k PATTERN] [--native] [--list]
+#   -k PATTERN   run only the cases whose id matches the extended regex PATTERN
+#   --native     run the guest programs natively in a chroot instead of in a
+#                VM (checks the tests themselves; needs root).  Kernel console
+#                expectations (kexpect, once) are skipped, HUSK_NATIVE=1 is set.
+#   --list       print the case ids and exit
+# Environment: HUSK_TEST_JOBS (parallel guest cases, default 2), BUILD (build).
+#
+# Guest tests declare their cases in header lines of tests/guest/NAME.c:
+#   // husk-test: KEY=VALUE KEY="VALUE WITH SPACES" ...
+# one line per case.  Keys:
+#   name=ID        case name (id NAME-ID; default NAME, or NAME-2, NAME-3, ...)
+#   args="..."     program arguments, split as xargs splits ('single quotes'
+#                  group words, '' is an empty argument)
+#   env="A=1 B=2"  variables passed with -e, split at spaces
+#   files=DIR      passed as --files DIR (relative to the repository)
+#   mem=SIZE       passed as -m SIZE
+#   opts="..."     extra husk run options, split at spaces (e.g. -v)
+#   status=N       wanted exit status (default 0)
+#   expect="..."   a string the output must contain (repeatable)
+#   kexpect="..."  the same, but printed by the kernel, so not checked --native
+#   once="..."     a kernel string that must appear exactly once (not --native)
+#   backends=LIST  qemu,vmm: where the case runs (default qemu)
+#   timeout=SECS   default 120
+# A case passes when the exit status matches and every expected string is in
+# the output (husk's stdout and stderr, kept in build/tests/log/ID.log).
+
+set -u
+cd "$(dirname "$0")/.." || exit 2
+
+BUILD=${BUILD:-build}
+HUSK=$BUILD/bin/husk
+GUESTBIN=$BUILD/tests/guest
+LOGDIR=$BUILD/tests/log
+RESDIR=$BUILD/tests/results
+JOBS=${HUSK_TEST_JOBS:-2}
+PATTERN=
+NATIVE=0
+LIST=0
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	-k) PATTERN=${2:?-k needs a pattern}; shift 2 ;;
+	--native) NATIVE=1; shift ;;
+	--list) LIST=1; shift ;;
+	-h|--help) sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || JOBS=2
+
+mkdir -p "$LOGDIR" "$RESDIR"
+rm -f "$RESDIR"/*.result "$RESDIR"/*.report
+
+selected() {
+	[ -z "$PATTERN" ] || [[ $1 =~ $PATTERN ]]
+}
+
+# ---- reporting --------------------------------------------------------------
+
+# report ID STATUS WANT LOG [MISSING...]: prints PASS/FAIL for one case and
+# leaves the verdict in $RESDIR/ID.result.
+report() {
+	local id=$1 status=$2 want=$3 log=$4 why="" m
+	shift 4
+	if [ "$status" = "$want" ] && [ $# -eq 0 ]; then
+		echo "PASS $id"
+		echo pass >"$RESDIR/$id.result"
+		return
+	fi
+	why="status $status, wanted $want"
+	[ "$status" = 124 ] && why="$why (timed out)"
+	for m in "$@"; do
+		why="$why; missing \"$m\""
+	done
+	echo "FAIL $id ($why; log: $log)"
+	if [ -f "$log" ]; then
+		tail -n 20 "$log" | sed 's/^/    | /'
+	fi
+	echo fail >"$RESDIR/$id.result"
+}
+
+# ---- a small job pool, so parallel cases still print one block each --------
+
+running=0
+declare -A job_id=()
+
+pool_wait_one() {
+	local pid
+	wait -n -p pid
+	cat "$RESDIR/${job_id[$pid]}.report"
+	unset "job_id[$pid]"
+	running=$((running - 1))
+}
+
+# pool_run ID FUNCTION ARGS...: runs FUNCTION in the background, its output
+# held back until it is done.
+pool_run() {
+	local id=$1
+	shift
+	while [ "$running" -ge "$JOBS" ]; do
+		pool_wait_one
+	done
+	"$@" >"$RESDIR/$id.report" 2>&1 &
+	job_id[$!]=$id
+	running=$((running + 1))
+}
+
+pool_drain() {
+	while [ "$running" -gt 0 ]; do
+		pool_wait_one
+	done
+}
+
+# ---- running one guest case --------------------------------------------------
+
+# native_run LOG TIMEOUT PROG FILES ARGS...: the program in a throwaway chroot
+# laid out like husk's root (FILES tree, /bin/NAME, /tmp, /dev, /proc).
+native_run() {
+	local log=$1 tmo=$2 prog=$3 files=$4 root rc
+	shift 4
+	root=$(mktemp -d "${TMPDIR:-/tmp}/husk-native.XXXXXX") || return 125
+	[ -n "$files" ] && cp -a "$files/." "$root/"
+	mkdir -p "$root/bin" "$root/tmp" "$root/dev" "$root/proc"
+	cp "$prog" "$root/bin/"
+	mknod -m 666 "$root/dev/null" c 1 3
+	mknod -m 666 "$root/dev/zero" c 1 5
+	mknod -m 666 "$root/dev/urandom" c 1 9
+	# A private mount namespace, so /proc goes away with the run.  The inner
+	# sh turns a death by signal into status 128+n, as husk reports it.
+	unshare --mount --propagation private -- sh -c \
+		'mount -t proc proc "$1/proc" 2>/dev/null; shift; "$@"; exit $?' sh "$root" \
+		env -i HUSK_NATIVE=1 "${native_env[@]}" \
+		timeout "$tmo" /usr/sbin/chroot "$root" "/bin/$(basename "$prog")" "$@" >"$log" 2>&1
+	rc=$?
+	rm -rf "$root"
+	return $rc
+}
+
+# guest_case ID PROG BACKEND: runs one parsed case (the c_* variables).
+guest_case() {
+	local id=$1 prog=$2 backend=$3 log="$LOGDIR/$1.log" status s n
+	local -a cmd missing=() argv=() envopts=()
+	native_env=()
+	if [ -n "$c_args" ]; then
+		mapfile -d '' argv < <(printf '%s' "$c_args" | xargs -r printf '%s\0')
+	fi
+	for s in $c_env; do
+		envopts+=(-e "$s")
+		native_env+=("$s")
+	done
+	if [ ! -x "$prog" ]; then
+		echo "not built: $prog" >"$log"
+		report "$id" 127 "$c_status" "$log" "(program not built)"
+		return
+	fi
+	if [ "$NATIVE" = 1 ]; then
+		native_run "$log" "$c_timeout" "$prog" "$c_files" "${argv[@]}"
+		status=$?
+	else
+		cmd=("$HUSK" run --backend "$backend")
+		[ -n "$c_mem" ] && cmd+=(-m "$c_mem")
+		cmd+=("${envopts[@]}")
+		[ -n "$c_files" ] && cmd+=(--files "$c_files")
+		# shellcheck disable=SC2206
+		[ -n "$c_opts" ] && cmd+=($c_opts)
+		cmd+=("$prog" "${argv[@]}")
+		printf '$ %q' "${cmd[@]}" >"$log"
+		echo >>"$log"
+		timeout "$c_timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1
+		status=$?
+	fi
+	for s in "${c_expect[@]}"; do
+		grep -qF -- "$s" "$log" || missing+=("$s")
+	done
+	if [ "$NATIVE" = 0 ]; then
+		for s in "${c_kexpect[@]}"; do
+			grep -qF -- "$s" "$log" || missing+=("$s")
+		done
+		for s in "${c_once[@]}"; do
+			n=$(grep -oF -- "$s" "$log" | wc -l)
+			[ "$n" = 1 ] || missing+=("$s (exactly once; seen $n times)")
+		done
+	fi
+	report "$id" "$status" "$c_status" "$log" "${missing[@]}"
+}
+
+# parse_case LINE: sets the c_* variables from one husk-test line; returns 1
+# (with a message in c_error) on a syntax error.
+parse_case() {
+	local rest=$1 key val
+	c_name="" c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=0
+	c_backends=qemu c_timeout=120 c_error=""
+	c_expect=() c_kexpect=() c_once=()
+	local re='^[[:space:]]*([a-z]+)=("([^"]*)"|([^[:space:]"]*))(.*)$'
+	while [[ $rest =~ [^[:space:]] ]]; do
+		if ! [[ $rest =~ $re ]]; then
+			c_error="cannot parse \"$rest\""
+			return 1
+		fi
+		key=${BASH_REMATCH[1]}
+		val=${BASH_REMATCH[3]}${BASH_REMATCH[4]}
+		rest=${BASH_REMATCH[5]}
+		case $key in
+		name) c_name=$val ;;
+		args) c_args=$val ;;
+		env) c_env=$val ;;
+		files) c_files=$val ;;
+		mem) c_mem=$val ;;
+		opts) c_opts=$val ;;
+		status) c_status=$val ;;
+		expect) c_expect+=("$val") ;;
+		kexpect) c_kexpect+=("$val") ;;
+		once) c_once+=("$val") ;;
+		backends) c_backends=$val ;;
+		timeout) c_timeout=$val ;;
+		*) c_error="unknown key \"$key\""; return 1 ;;
+		esac
+	done
+	[[ $c_status =~ ^[0-9]+$ ]] || { c_error="status \"$c_status\" is not a number"; return 1; }
+	return 0
+}
+
+# guest_tests BACKEND: every case of every tests/guest/*.c that runs on BACKEND.
+guest_tests() {
+	local backend=$1 src name line n id suffix
+	[ "$backend" = qemu ] && suffix="" || suffix="@$backend"
+	for src in tests/guest/*.c; do
+		[ -e "$src" ] || continue
+		name=$(basename "$src" .c)
+		n=0
+		while IFS= read -r line; do
+			n=$((n + 1))
+			if ! parse_case "${line#*husk-test:}"; then
+				id="$name-$n$suffix"
+				selected "$id" || continue
+				[ "$LIST" = 1 ] && { echo "$id"; continue; }
+				echo "parse error in $src: $c_error" >"$LOGDIR/$id.log"
+				report "$id" "-" "$c_status" "$LOGDIR/$id.log" "(a valid husk-test line)"
+				continue
+			fi
+			[[ ,$c_backends, == *,$backend,* ]] || continue
+			if [ -n "$c_name" ]; then
+				id="$name-$c_name"
+			elif [ "$n" = 1 ]; then
+				id=$name
+			else
+				id="$name-$n"
+			fi
+			id=$id$suffix
+			selected "$id" || continue
+			[ "$LIST" = 1 ] && { echo "$id"; continue; }
+			pool_run "$id" guest_case "$id" "$GUESTBIN/$name" "$backend"
+		done < <(grep -E '^// husk-test:' "$src")
+	done
+	pool_drain
+}
+
+# ---- bad ELF files, made at test time from hello ---------------------------
+
+make_bad_elves() {
+	local hello=$GUESTBIN/hello
+	[ -f "$hello" ] || return 1
+	head -c 100 "$hello" >"$GUESTBIN/bad_truncated"
+	cp "$hello" "$GUESTBIN/bad_class"
+	printf '\001' | dd of="$GUESTBIN/bad_class" bs=1 seek=4 conv=notrunc status=none	# ELFCLASS32
+	cp "$hello" "$GUESTBIN/bad_machine"
+	printf '\267\000' | dd of="$GUESTBIN/bad_machine" bs=1 seek=18 conv=notrunc status=none	# EM_AARCH64
+	printf 'this is not an ELF file\n' >"$GUESTBIN/bad_text"
+	chmod +x "$GUESTBIN"/bad_*
+}
+
+bad_elf_tests() {
+	local backend=$1 suffix bad id
+	local -a bads=(bad_truncated bad_class bad_machine bad_text)
+	[ "$backend" = qemu ] && suffix="" || { suffix="@$backend"; bads=(bad_truncated); }
+	make_bad_elves
+	for bad in "${bads[@]}"; do
+		id=bad_elf-${bad#bad_}$suffix
+		selected "$id" || continue
+		[ "$LIST" = 1 ] && { echo "$id"; continue; }
+		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120
+		c_expect=() c_kexpect=(ELF) c_once=()
+		pool_run "$id" guest_case "$id" "$GUESTBIN/$bad" "$backend"
+	done
+	pool_drain
+	id=host-missing-program$suffix
+	if [ "$NATIVE" = 0 ] && selected "$id"; then
+		[ "$LIST" = 1 ] && { echo "$id"; return; }
+		timeout 60 "$HUSK" run --backend "$backend" /nonexistent/program >"$LOGDIR/$id.log" 2>&1
+		bad=$?
+		if grep -qF "/nonexistent/program" "$LOGDIR/$id.log"; then
+			report "$id" "$bad" 125 "$LOGDIR/$id.log"
+		else
+			report "$id" "$bad" 125 "$LOGDIR/$id.log" "/nonexistent/program"
+		fi
+	fi
+}
+
+# ---- unit and app tests -------------------------------------------------------
+
+unit_tests() {
+	local t id
+	for t in "$BUILD"/tests/unit/test_*; do
+		[ -x "$t" ] && [ -f "$t" ] || continue
+		case $t in *.d|*.o) continue ;; esac
+		id=unit-$(basename "$t")
+		selected "$id" || continue
+		[ "$LIST" = 1 ] && { echo "$id"; continue; }
+		timeout 120 "$t" >"$LOGDIR/$id.log" 2>&1
+		report "$id" $? 0 "$LOGDIR/$id.log"
+	done
+}
+
+app_tests() {
+	local t id
+	for t in tests/apps/*.sh; do
+		[ -f "$t" ] || continue
+		id=app-$(basename "$t" .sh)
+		selected "$id" || continue
+		[ "$LIST" = 1 ] && { echo "$id"; continue; }
+		HUSK=$HUSK BUILD=$BUILD timeout 600 bash "$t" </dev/null >"$LOGDIR/$id.log" 2>&1
+		report "$id" $? 0 "$LOGDIR/$id.log"
+	done
+}
+
+vmm_usable() {
+	[ -x "$BUILD/bin/husk-vmm" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]
+}
+
+# ---- main ----------------------------------------------------------------------
+
+if [ "$NATIVE" = 1 ]; then
+	# Bad ELFs test husk's loader; Linux's differs (it runs ELFCLASS32 x86-64).
+	guest_tests qemu
+else
+	unit_tests
+	guest_tests qemu
+	bad_elf_tests qemu
+	if vmm_usable; then
+		guest_tests vmm
+		bad_elf_tests vmm
+	elif [ "$LIST" = 0 ]; then
+		echo "SKIP vmm cases (no $BUILD/bin/husk-vmm or no usable /dev/kvm)"
+	fi
+	app_tests
+fi
+[ "$LIST" = 1 ] && exit 0
+
+shopt -s nullglob
+results=("$RESDIR"/*.result)
+passed=0 failed=0
+for r in "${results[@]}"; do
+	if [ "$(cat "$r")" = pass ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
