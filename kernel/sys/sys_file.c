@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: MIT */
+/* sys_file.c: system calls on open files: read/write, open/close, lseek, dup, fcntl, pipes, ioctl, truncate. */
+#include "kernel.h"
+#include "mm.h"
+#include "sched.h"
+#include "syscall.h"
+#include "vfs.h"
+#include <asm-generic/ioctls.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/uio.h>
+
+#define MAX_RW_COUNT 0x7ffff000L   /* Linux caps one read or write at this */
+
+static struct fdtable *fdt(void)
+{
+	return current_proc()->fdt;
+}
+
+int user_path(const char *upath, bool allow_empty, char **out)
+{
+	char *buf = kmalloc(PATH_MAX);
+	long n;
+
+	if (!buf)
+		return -ENOMEM;
+	n = strncpy_from_user(buf, upath, PATH_MAX);
+	if (n < 0 || (n == 0 && !allow_empty)) {
+		kfree(buf);
+		return n < 0 ? (int)n : -ENOENT;
+	}
+	*out = buf;
+	return 0;
+}
+
+int at_dir(int dirfd, const char *path, struct inode **dir)
+{
+	struct file *f;
+
+	*dir = NULL;
+	if (path[0] == '/' || dirfd == AT_FDCWD)
+		return 0;
+	f = fd_get(fdt(), dirfd);
+	if (!f || !f->inode)
+		return -EBADF;
+	if (!S_ISDIR(f->inode->mode))
+		return -ENOTDIR;
+	*dir = f->inode;
+	return 0;
+}
+
+/* The file at fd if it was opened for reading (or writing). */
+static struct file *io_file(int fd, bool write, long *err)
+{
+	struct file *f = fd_get(fdt(), fd);
+	unsigned acc;
+
+	*err = -EBADF;
+	if (!f || (f->flags & O_PATH))
+		return NULL;
+	acc = f->flags & O_ACCMODE;
+	if (write ? acc == O_RDONLY : acc == O_WRONLY)
+		return NULL;
+	if (write ? !f->ops->write : !f->ops->read) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	return f;
+}
+
+static long do_read(struct file *f, void *buf, size_t n, off_t *off)
+{
+	if (n > MAX_RW_COUNT)
+		n = MAX_RW_COUNT;
+	if (!user_ok(buf, n, true))
+		return -EFAULT;
+	return f->ops->read(f, buf, n, off);
+}
+
+static long do_write(struct file *f, const void *buf, size_t n, off_t *off)
+{
+	if (n > MAX_RW_COUNT)
+		n = MAX_RW_COUNT;
+	if (!user_ok(buf, n, false))
+		return -EFAULT;
+	return f->ops->write(f, buf, n, off);
+}
+
+long sys_read(int fd, void *buf, size_t n)
+{
+	long err;
+	struct file *f = io_file(fd, false, &err);
+
+	return f ? do_read(f, buf, n, &f->pos) : err;
+}
+
+long sys_write(int fd, const void *buf, size_t n)
+{
+	long err;
+	struct file *f = io_file(fd, true, &err);
+
+	return f ? do_write(f, buf, n, &f->pos) : err;
+}
+
+long sys_pread64(int fd, void *buf, size_t n, off_t off)
+{
+	long err;
+	struct file *f = io_file(fd, false, &err);
+
+	if (!f)
+		return err;
+	if (!f->ops->seekable)
+		return -ESPIPE;
+	if (off < 0)
+		return -EINVAL;
+	return do_read(f, buf, n, &off);
+}
+
+long sys_pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	long err;
+	struct file *f = io_file(fd, true, &err);
+	unsigned saved;
+
+	if (!f)
+		return err;
+	if (!f->ops->seekable)
+		return -ESPIPE;
+	if (off < 0)
+		return -EINVAL;
+	/* pwrite ignores O_APPEND's position but Linux still appends; we write at off. */
+	saved = f->flags;
+	f->flags &= ~O_APPEND;
+	err = do_write(f, buf, n, &off);
+	f->flags = saved;
+	return err;
+}
+
+/* readv/writev: one call of the file operation per buffer, stopping at the first short one. */
+static long do_iov(int fd, const void *uiov, int iovcnt, bool write)
+{
+	const struct iovec *iov = uiov;
+	long err, total = 0;
+	size_t sum = 0;
+	struct file *f = io_file(fd, write, &err);
+
+	if (!f)
+		return err;
+	if (iovcnt < 0 || iovcnt > UIO_MAXIOV)
+		return -EINVAL;
+	if (!user_ok(iov, (size_t)iovcnt * sizeof(*iov), false))
+		return -EFAULT;
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > (size_t)MAX_RW_COUNT || sum + iov[i].iov_len > (size_t)INT64_MAX)
+			return -EINVAL;
+		sum += iov[i].iov_len;
+	}
+	for (int i = 0; i < iovcnt; i++) {
+		size_t len = iov[i].iov_len;
+		long r;
+
+		if (len == 0)
+			continue;
+		if (len > (size_t)(MAX_RW_COUNT - total))
+			len = MAX_RW_COUNT - total;
+		r = write ? do_write(f, iov[i].iov_base, len, &f->pos)
+			  : do_read(f, iov[i].iov_base, len, &f->pos);
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		if ((size_t)r < len || total >= MAX_RW_COUNT)
+			break;
+	}
+	return total;
+}
+
+long sys_readv(int fd, const void *iov, int iovcnt)
+{
+	return do_iov(fd, iov, iovcnt, false);
+}
+
+long sys_writev(int fd, const void *iov, int iovcnt)
+{
+	return do_iov(fd, iov, iovcnt, true);
+}
+
+long sys_openat(int dirfd, const char *upath, int flags, unsigned mode)
+{
+	struct inode *dir;
+	struct file *f;
+	char *path;
+	long err;
+	int fd;
+
+	if ((flags & __O_TMPFILE) == __O_TMPFILE)
+		return -EOPNOTSUPP;
+	err = user_path(upath, false, &path);
+	if (err)
+		return err;
+	err = at_dir(dirfd, path, &dir);
+	if (!err)
+		err = vfs_open(dir, path, flags, mode, &f);
+	kfree(path);
+	if (err)
+		return err;
+	fd = fd_install(fdt(), f, 0, flags & O_CLOEXEC);
+	if (fd < 0)
+		file_unref(f);
+	return fd;
+}
+
+long sys_open(const char *path, int flags, unsigned mode)
+{
+	return sys_openat(AT_FDCWD, path, flags, mode);
+}
+
+long sys_creat(const char *path, unsigned mode)
+{
+	return sys_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
+long sys_close(int fd)
+{
+	return fd_close(fdt(), fd);
+}
+
+long sys_lseek(int fd, off_t off, int whence)
+{
+	struct file *f = fd_get(fdt(), fd);
+	off_t base, size;
+
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	if (!f->ops->seekable)
+		return -ESPIPE;
+	size = f->inode ? (off_t)f->inode->size : 0;
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = f->pos;
+		break;
+	case SEEK_END:
+		base = size;
+		break;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		/* No holes are reported: data runs to the end of the file. */
+		if (off < 0 || off >= size)
+			return -ENXIO;
+		f->pos = whence == SEEK_DATA ? off : size;
+		return f->pos;
+	default:
+		return -EINVAL;
+	}
+	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+		return -EINVAL;
+	f->pos = base + off;
+	return f->pos;
+}
+
+long sys_dup(int fd)
+{
+	struct file *f = fd_get(fdt(), fd);
+	int r;
+
+	if (!f)
+		return -EBADF;
+	file_ref(f);
+	r = fd_install(fdt(), f, 0, false);
+	if (r < 0)
+		file_unref(f);
+	return r;
+}
+
+long sys_dup3(int oldfd, int newfd, int flags)
+{
+	struct file *f = fd_get(fdt(), oldfd);
+
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	if (!f)
+		return -EBADF;
+	if (oldfd == newfd)
+		return -EINVAL;
+	if (newfd < 0 || newfd >= FD_MAX)
+		return -EBADF;
+	file_ref(f);
+	return fd_install_at(fdt(), f, newfd, flags & O_CLOEXEC);
+}
+
+long sys_dup2(int oldfd, int newfd)
+{
+	if (oldfd == newfd)
+		return fd_get(fdt(), oldfd) ? newfd : -EBADF;
+	return sys_dup3(oldfd, newfd, 0);
+}
+
+/* Record locks: with one process no other owner can hold a conflicting lock. */
+static long do_lock(int cmd, unsigned long arg)
+{
+	struct flock *fl = (struct flock *)arg;
+
+	if (!user_ok(fl, sizeof(*fl), cmd == F_GETLK || cmd == F_OFD_GETLK))
+		return -EFAULT;
+	if (fl->l_type != F_RDLCK && fl->l_type != F_WRLCK && fl->l_type != F_UNLCK)
+		return -EINVAL;
+	if (fl->l_whence != SEEK_SET && fl->l_whence != SEEK_CUR && fl->l_whence != SEEK_END)
+		return -EINVAL;
+	if (cmd == F_GETLK || cmd == F_OFD_GETLK)
+		fl->l_type = F_UNLCK;
+	return 0;
+}
+
+long sys_fcntl(int fd, int cmd, unsigned long arg)
+{
+	struct file *f = fd_get(fdt(), fd);
+	const unsigned settable = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | FASYNC;
+	int r;
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (arg >= FD_MAX)
+			return -EINVAL;
+		file_ref(f);
+		r = fd_install(fdt(), f, (int)arg, cmd == F_DUPFD_CLOEXEC);
+		if (r < 0)
+			file_unref(f);
+		return r;
+	case F_GETFD:
+		return fd_get_cloexec(fdt(), fd) ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		return fd_set_cloexec(fdt(), fd, arg & FD_CLOEXEC);
+	case F_GETFL:
+		return f->flags;
+	case F_SETFL:
+		if (f->flags & O_PATH)
+			return -EBADF;
+		f->flags = (f->flags & ~settable) | (arg & settable);
+		return 0;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		if (f->flags & O_PATH)
+			return -EBADF;
+		return do_lock(cmd, arg);
+	case F_GETOWN:
+		return 0;
+	case F_SETOWN:
+		return 0;
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		return S_ISFIFO(f->inode->mode) ? 65536 : -EBADF;
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_pipe2(int *fds, int flags)
+{
+	struct file *rd, *wr;
+	int k[2];
+	long err;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		return -EINVAL;
+	if (!user_ok(fds, sizeof(k), true))
+		return -EFAULT;
+	err = pipe_create(flags, &rd, &wr);
+	if (err)
+		return err;
+	k[0] = fd_install(fdt(), rd, 0, flags & O_CLOEXEC);
+	if (k[0] < 0) {
+		err = k[0];
+		goto err_both;
+	}
+	k[1] = fd_install(fdt(), wr, 0, flags & O_CLOEXEC);
+	if (k[1] < 0) {
+		err = k[1];
+		fd_close(fdt(), k[0]);
+		file_unref(wr);
+		return err;
+	}
+	fds[0] = k[0];
+	fds[1] = k[1];
+	return 0;
+err_both:
+	file_unref(rd);
+	file_unref(wr);
+	return err;
+}
+
+long sys_pipe(int *fds)
+{
+	return sys_pipe2(fds, 0);
+}
+
+long sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	struct file *f = fd_get(fdt(), fd);
+	int v;
+
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	switch (cmd) {
+	case FIOCLEX:
+		return fd_set_cloexec(fdt(), fd, true);
+	case FIONCLEX:
+		return fd_set_cloexec(fdt(), fd, false);
+	case FIONBIO:
+		if (copy_from_user(&v, (void *)arg, sizeof(v)))
+			return -EFAULT;
+		f->flags = v ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+		return 0;
+	case FIOASYNC:
+		return 0;
+	}
+	if (f->ops->ioctl)
+		return f->ops->ioctl(f, cmd, arg);
+	if (cmd == FIONREAD && f->inode && S_ISREG(f->inode->mode)) {
+		v = f->pos < (off_t)f->inode->size ? (int)MIN(f->inode->size - f->pos, (uint64_t)INT32_MAX) : 0;
+		return copy_to_user((void *)arg, &v, sizeof(v));
+	}
+	return -ENOTTY;
+}
+
+long sys_truncate(const char *upath, off_t len)
+{
+	struct inode *ino;
+	char *path;
+	long err;
+
+	if (len < 0)
+		return -EINVAL;
+	err = user_path(upath, false, &path);
+	if (err)
+		return err;
+	err = vfs_lookup(NULL, path, false, &ino);
+	kfree(path);
+	if (err)
+		return err;
+	err = vfs_truncate(ino, len);
+	inode_unref(ino);
+	return err;
+}
+
+long sys_ftruncate(int fd, off_t len)
+{
+	struct file *f = fd_get(fdt(), fd);
+
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	if (len < 0 || !f->inode || !S_ISREG(f->inode->mode) || (f->flags & O_ACCMODE) == O_RDONLY)
+		return -EINVAL;
+	return vfs_truncate(f->inode, len);
+}
+
+/* Everything lives in memory, so data is as durable as it will ever be. */
+long sys_fsync(int fd)
+{
+	struct file *f = fd_get(fdt(), fd);
+
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	if (!f->inode || !(S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode)))
+		return -EINVAL;
+	return 0;
+}
+
+long sys_fdatasync(int fd)
+{
+	return sys_fsync(fd);
+}
