@@ -18,7 +18,8 @@ $(BUILD)/vmm/%.o: vmm/%.c vmm/vmm.h include/husk/abi.h
 FIXTURE_DIR := $(BUILD)/tests/fixtures
 FIXTURES := $(addprefix $(FIXTURE_DIR)/,pvh-tiny.elf pvh-tiny-triple.elf \
 	pvh-tiny-xapic.elf pvh-tiny-x2apic.elf pvh-tiny-deadline.elf \
-	pvh-tiny-kvmclock.elf pvh-tiny-cpuid.elf pvh-tiny-echo.elf)
+	pvh-tiny-kvmclock.elf pvh-tiny-cpuid.elf pvh-tiny-echo.elf \
+	pvh-tiny-start-info.elf)
 
 all: $(FIXTURES)
 
@@ -29,6 +30,7 @@ $(FIXTURE_DIR)/pvh-tiny-deadline.elf: FIXTURE_DEFS := -DFIXTURE_TIMER=3
 $(FIXTURE_DIR)/pvh-tiny-kvmclock.elf: FIXTURE_DEFS := -DFIXTURE_KVMCLOCK
 $(FIXTURE_DIR)/pvh-tiny-cpuid.elf: FIXTURE_DEFS := -DFIXTURE_CPUID
 $(FIXTURE_DIR)/pvh-tiny-echo.elf: FIXTURE_DEFS := -DFIXTURE_ECHO
+$(FIXTURE_DIR)/pvh-tiny-start-info.elf: FIXTURE_DEFS := -DFIXTURE_START_INFO
 
 $(FIXTURES): $(FIXTURE_DIR)/%.elf: tests/fixtures/pvh-tiny.S tests/fixtures/pvh-tiny.ld include/husk/abi.h
 	@mkdir -p $(@D)
