@@ -5,11 +5,12 @@
 set -e
 echo '	.section .ksyms, "a"'
 echo '	.balign 8'
+echo "	.section .note.GNU-stack, \"\", @progbits"; echo "	.section .ksyms, \"a\""
 if [ -z "$1" ]; then
 	printf '	.globl ksyms_count\nksyms_count: .quad 0\n	.globl ksyms_addrs\nksyms_addrs:\n	.globl ksyms_name_offs\nksyms_name_offs:\n	.globl ksyms_names\nksyms_names: .byte 0\n'
 	exit 0
 fi
-nm -n "$1" | awk '
+nm -n "$1" | awk 'BEGIN { n = 0 }
 $2 ~ /^[tTwW]$/ && $1 ~ /^ffffffff8/ { addr[n] = $1; name[n] = $3; n++ }
 END {
 	printf "\t.globl ksyms_count\nksyms_count: .quad %d\n", n

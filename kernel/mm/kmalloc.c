@@ -90,7 +90,8 @@ void kfree(void *p)
 	h = (struct header *)p - 1;
 	if (h->class == BIG) {
 		char *base = (char *)h;
-		for (uint32_t i = 0; i < h->pages; i++)
+		uint32_t pages = h->pages;   /* freeing the first page overwrites the header */
+		for (uint32_t i = 0; i < pages; i++)
 			page_free(base + (size_t)i * PAGE_SIZE);
 		return;
 	}

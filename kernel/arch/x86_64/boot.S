@@ -12,9 +12,9 @@
  */
 	.section .note.Xen, "a", @note
 	.balign 4
-	.long 4, 4, 18            /* namesz, descsz, XEN_ELFNOTE_PHYS32_ENTRY */
+	.long 4, 8, 18            /* namesz, descsz, XEN_ELFNOTE_PHYS32_ENTRY */
 	.asciz "Xen"
-	.long pvh_start32
+	.quad pvh_start32
 	.balign 4
 
 	.section .note.Husk, "a", @note

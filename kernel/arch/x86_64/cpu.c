@@ -74,9 +74,8 @@ void cpu_init(void)
 
 	for (int v = 0; v < 256; v++)
 		set_gate(v, (uint64_t)vectors + 16 * v, 0, v == 8 ? 1 : 0);
-	/* Breakpoints and the SYSCALL re-entry gate may be raised from user mode. */
+	/* int3 may be used from user mode. */
 	set_gate(3, (uint64_t)vectors + 16 * 3, 3, 0);
-	set_gate(VEC_SYSCALL_INT, (uint64_t)vectors + 16 * VEC_SYSCALL_INT, 3, 0);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE | EFER_NXE);

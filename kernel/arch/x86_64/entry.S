@@ -4,7 +4,6 @@
 #define KERNEL_DS 0x10
 #define USER_DS 0x1b
 #define USER_CS 0x23
-#define VEC_SYSCALL_INT 0x81
 #define VEC_SYSCALL 0x100   /* trapframe vector for the SYSCALL instruction */
 
 /* Pushes the general registers in struct trapframe order (see sched.h). */
@@ -31,17 +30,20 @@
  * from user mode.  On hardware, SYSCALL lands here in ring 0: VERR on a
  * DPL-0 selector succeeds and we jump to the real entry at no extra cost.
  * On a software hypervisor that runs this code still in ring 3 (kvm_pvm, see
- * docs/architecture.md), VERR fails and we re-enter the kernel through the
- * DPL-3 gate VEC_SYSCALL_INT; trap() then treats the frame as a system call
- * (RCX and R11 hold the user RIP and RFLAGS, RSP was not touched).
+ * docs/architecture.md), VERR fails and the UD2 below re-enters the kernel
+ * through the invalid-opcode exception, the one way in that such a host was
+ * seen to deliver from here (an "int $0x81" was skipped).  trap() recognizes
+ * the address of that UD2 and runs a system call with RCX and R11 holding the
+ * user RIP and RFLAGS; RSP was not touched.
  */
 	.section .entry.user, "ax"
 	.globl syscall_entry
 syscall_entry:
 	verr kernel_ds_selector(%rip)
-	jnz 1f
+	jnz syscall_reentry_ud2
 	jmp syscall_entry_ring0
-1:	int $VEC_SYSCALL_INT
+	.globl syscall_reentry_ud2
+syscall_reentry_ud2:
 	ud2
 kernel_ds_selector:
 	.word KERNEL_DS

@@ -165,9 +165,9 @@ void trap(struct trapframe *tf)
 {
 	uint64_t v = tf->vector;
 
-	if (v == VEC_SYSCALL || v == VEC_SYSCALL_INT) {
-		if (v == VEC_SYSCALL_INT) {
-			/* SYSCALL that arrived in ring 3 and re-entered through int $0x81 (entry.S). */
+	if (v == VEC_SYSCALL || (v == 6 && tf->rip == (uint64_t)syscall_reentry_ud2)) {
+		if (v != VEC_SYSCALL) {
+			/* A SYSCALL that arrived in ring 3 and re-entered through #UD (entry.S). */
 			tf->rip = tf->rcx;
 			/* The user chose r11 freely here: never let it raise IOPL or clear IF. */
 			tf->rflags = (tf->r11 & USER_RFLAGS_MASK) | RFLAGS_IF | 2;

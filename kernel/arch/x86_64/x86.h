@@ -98,6 +98,7 @@ extern bool cpu_has_rdrand;
 
 /* arch/x86_64/entry.S */
 void syscall_entry(void);
+extern char syscall_reentry_ud2[];
 void trap_return(void);
 /* Saves callee-saved registers on the current stack, stores rsp in *old_ksp, switches to new_ksp. */
 void context_switch(uint64_t *old_ksp, uint64_t new_ksp);
@@ -117,6 +118,5 @@ void apic_timer_init(void);
 uint64_t apic_calibrate_tsc(void);
 #define VEC_TIMER   0x20
 #define VEC_SPURIOUS 0xff
-#define VEC_SYSCALL_INT 0x81   /* re-entry for SYSCALL that arrived in ring 3 (see entry.S) */
 
 #endif
