@@ -91,8 +91,14 @@ int cpio_next(struct cpio_reader *r, struct cpio_entry *e)
 	if (e->namelen != namesize - 1)  /* a NUL inside the name */
 		return -EINVAL;
 
-	if (!pad4(name_end, &data_start) || data_start > r->len)
+	if (!pad4(name_end, &data_start))
 		return -EINVAL;
+	if (data_start > r->len) {
+		/* Only an empty member at the very end may lack its padding. */
+		if (f[6] != 0)
+			return -EINVAL;
+		data_start = r->len;
+	}
 	if (f[6] > r->len - data_start)
 		return -EINVAL;
 	data_end = data_start + f[6];

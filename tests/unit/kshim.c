@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* kshim.c: host implementations of kmalloc, printk, user access, wait queues and clocks for unit tests. */
+#include "kshim.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int shim_failures;
+struct proc shim_proc;
+static struct thread shim_thread;
+struct thread *current;
+char shim_console_out[65536];
+size_t shim_console_len;
+static char shim_in[4096];
+static size_t shim_in_pos, shim_in_len;
+int shim_last_signal;
+int shim_poll_notifies;
+uint64_t shim_mono_ns = 1000;
+bool kernel_quiet = true;
+struct waitq poll_waitq = WAITQ_INIT(poll_waitq);
+
+void shim_failed(const char *file, int line, const char *what)
+{
+	printf("FAIL: %s:%d: %s\n", file, line, what);
+	shim_failures++;
+}
+
+void shim_failed_eq(const char *file, int line, const char *what, long long got, long long want)
+{
+	printf("FAIL: %s:%d: %s is %lld, want %lld\n", file, line, what, got, want);
+	shim_failures++;
+}
+
+void shim_init_proc(struct fdtable *fdt)
+{
+	shim_proc.pid = 1;
+	shim_proc.umask = 022;
+	shim_proc.fdt = fdt;
+	shim_thread.proc = &shim_proc;
+	current = &shim_thread;
+}
+
+void shim_console_input(const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(shim_in, s, n);
+	shim_in_pos = 0;
+	shim_in_len = n;
+}
+
+void *kmalloc(size_t n) { return malloc(n ? n : 1); }
+void *kzalloc(size_t n) { return calloc(1, n ? n : 1); }
+void *krealloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
+void kfree(void *p) { free(p); }
+
+char *kstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = kmalloc(n);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (size) {
+		size_t c = n < size - 1 ? n : size - 1;
+
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}
+
+int vsnprintk(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	return vsnprintf(buf, size, fmt, ap);
+}
+
+int snprintk(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void printk(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+void printk_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (getenv("SHIM_VERBOSE")) {
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	}
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "panic: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	abort();
+}
+
+void console_write(const char *buf, size_t n)
+{
+	if (n > sizeof(shim_console_out) - shim_console_len)
+		n = sizeof(shim_console_out) - shim_console_len;
+	memcpy(shim_console_out + shim_console_len, buf, n);
+	shim_console_len += n;
+}
+
+int plat_console_getc(void)
+{
+	return shim_in_pos < shim_in_len ? (unsigned char)shim_in[shim_in_pos++] : -1;
+}
+
+void *page_alloc(void)
+{
+	return calloc(1, 4096);
+}
+
+void page_free(void *p)
+{
+	free(p);
+}
+
+uint64_t page_total_bytes(void) { return 256ULL << 20; }
+uint64_t page_free_bytes(void) { return 128ULL << 20; }
+
+/* "User" memory is the host's; the first page stands for an unmapped address. */
+bool user_ok(const void *uaddr, size_t n, bool write)
+{
+	(void)write;
+	return (uintptr_t)uaddr >= 4096 && (uintptr_t)uaddr + n >= (uintptr_t)uaddr;
+}
+
+int copy_from_user(void *dst, const void *usrc, size_t n)
+{
+	if (!user_ok(usrc, n, false))
+		return -EFAULT;
+	memcpy(dst, usrc, n);
+	return 0;
+}
+
+int copy_to_user(void *udst, const void *src, size_t n)
+{
+	if (!user_ok(udst, n, true))
+		return -EFAULT;
+	memcpy(udst, src, n);
+	return 0;
+}
+
+long strncpy_from_user(char *dst, const char *usrc, size_t max)
+{
+	size_t n;
+
+	if (!user_ok(usrc, 1, false))
+		return -EFAULT;
+	n = strnlen(usrc, max);
+	if (n >= max)
+		return -ENAMETOOLONG;
+	memcpy(dst, usrc, n + 1);
+	return n;
+}
+
+/* Nothing can wake a single-threaded test: a wait with a deadline times out
+ * (moving the clock there), a wait without one is "interrupted". */
+int waitq_wait(struct waitq *q, uint64_t deadline_ns)
+{
+	(void)q;
+	if (deadline_ns) {
+		if (deadline_ns > shim_mono_ns)
+			shim_mono_ns = deadline_ns;
+		return -ETIMEDOUT;
+	}
+	return -EINTR;
+}
+
+void waitq_wake_one(struct waitq *q) { (void)q; }
+void waitq_wake_all(struct waitq *q) { (void)q; }
+void poll_notify(void) { shim_poll_notifies++; }
+
+uint64_t clock_monotonic_ns(void) { return shim_mono_ns; }
+int64_t clock_realtime_ns(void) { return 1700000000LL * 1000000000LL + (int64_t)shim_mono_ns; }
+
+void random_bytes(void *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		((uint8_t *)buf)[i] = (uint8_t)(i * 131 + 7);
+}
+
+void signal_send_self(int sig)
+{
+	shim_last_signal = sig;
+}
