@@ -21,6 +21,8 @@ static struct list zombies = LIST_INIT(zombies);  /* exited threads whose stacks
 static int next_tid = 1;
 static uint64_t slice_start;
 
+static void arm_timer(void);
+
 void sched_init(void)
 {
 }
@@ -58,6 +60,8 @@ struct thread *thread_create(struct proc *proc, const struct trapframe *tf)
 	proc->nr_threads++;
 	t->state = THREAD_RUNNABLE;
 	list_add_tail(&runq, &t->runq_link);
+	/* Someone is waiting now: the running thread's time slice must end. */
+	arm_timer();
 	return t;
 }
 
@@ -167,6 +171,7 @@ void sched_wakeup(struct thread *t, int reason)
 	t->wake_reason = reason;
 	t->state = THREAD_RUNNABLE;
 	list_add_tail(&runq, &t->runq_link);
+	arm_timer();
 }
 
 /* Blocks the current thread until sched_wakeup() or the deadline; returns the wake reason. */
