@@ -36,7 +36,6 @@ static long do_clone(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint6
 	t = thread_create(current_proc(), &tf);
 	if (!t)
 		return -ENOMEM;
-	memcpy(t->fpu, current->fpu, sizeof(t->fpu));
 	fxsave(t->fpu);   /* the parent's live FPU state, not the one saved at its last switch */
 	t->fs_base = flags & CLONE_SETTLS ? tls : current->fs_base;
 	t->gs_base = current->gs_base;
@@ -64,7 +63,8 @@ long sys_clone3(void *uargs, size_t size)
 	memset(&a, 0, sizeof(a));
 	if (copy_from_user(&a, uargs, MIN(size, sizeof(a))))
 		return -EFAULT;
-	if (a.exit_signal || a.pidfd || a.set_tid || a.cgroup)
+	/* pidfd is only read with CLONE_PIDFD, which do_clone refuses; glibc fills it anyway. */
+	if (a.exit_signal || a.set_tid || a.set_tid_size || a.cgroup)
 		return -EINVAL;
 	return do_clone(a.flags, a.stack ? a.stack + a.stack_size : 0, (int *)a.parent_tid,
 			(int *)a.child_tid, a.tls);
