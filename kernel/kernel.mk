@@ -12,7 +12,7 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-cast
 	-fno-asynchronous-unwind-tables -fcf-protection=none \
 	-isystem $(shell $(CC) -print-file-name=include) -isystem /usr/include/x86_64-linux-gnu -isystem /usr/include \
 	-Ikernel/include -Ikernel -Iinclude -I$(KERNEL_OUT)/gen -MMD -MP
-KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
+KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 	-Wl,-T,kernel/arch/$(KERNEL_ARCH)/linker.ld
 
 # Subsystems by folder; architecture and platform chosen by path, not #ifdef.

@@ -70,6 +70,9 @@ struct thread {
 	uint64_t robust_list;
 	uint64_t sigmask;
 	uint64_t sigpending;
+	struct ksiginfo *siginfo;       /* per pending signal, allocated on first use */
+	uint64_t saved_sigmask;         /* restored after a handler when sigsuspend set a temporary mask */
+	bool restore_sigmask;
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;
 	uint64_t cpu_ns;                /* time spent running, for clock_gettime(CLOCK_THREAD_CPUTIME_ID) */
@@ -95,6 +98,18 @@ void sched_tick(void);
 void sched_start(void) __noreturn;
 /* Wakes t from any sleep with -EINTR (a signal arrived). */
 void sched_interrupt_thread(struct thread *t);
+
+/*
+ * Kernel timers: fn runs from the timer interrupt (interrupts off) once
+ * the monotonic clock reaches deadline.  A timer may re-add itself.
+ */
+struct ktimer {
+	struct list link;
+	uint64_t deadline;            /* 0 when not queued */
+	void (*fn)(struct ktimer *t);
+};
+void ktimer_add(struct ktimer *t, uint64_t deadline_ns);
+void ktimer_cancel(struct ktimer *t);
 
 /* sched/futex.c */
 long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);

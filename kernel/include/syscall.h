@@ -143,6 +143,13 @@ long sys_sigaltstack(const void *ss, void *oss);
 long sys_kill(int pid, int sig);
 long sys_tgkill(int tgid, int tid, int sig);
 long sys_tkill(int tid, int sig);
+long sys_rt_sigreturn(void);
+long sys_rt_sigsuspend(const void *mask, size_t sigsetsize);
+long sys_rt_sigpending(void *set, size_t sigsetsize);
+long sys_rt_sigtimedwait(const void *set, void *info, const void *ts, size_t sigsetsize);
+long sys_rt_sigqueueinfo(int tgid, int sig, const void *info);
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *info);
+long sys_pause(void);
 long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 
 /* time/ (sys/sys_time.c) */
@@ -152,5 +159,13 @@ long sys_gettimeofday(void *tv, void *tz);
 long sys_time(int64_t *t);
 long sys_nanosleep(const void *req, void *rem);
 long sys_clock_nanosleep(int clk, int flags, const void *req, void *rem);
+long sys_alarm(unsigned seconds);
+long sys_setitimer(int which, const void *value, void *ovalue);
+long sys_getitimer(int which, void *value);
+long sys_timer_create(int clk, void *sevp, int *timerid);
+long sys_timer_settime(int timerid, int flags, const void *value, void *ovalue);
+long sys_timer_gettime(int timerid, void *value);
+long sys_timer_getoverrun(int timerid);
+long sys_timer_delete(int timerid);
 
 #endif

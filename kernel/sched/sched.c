@@ -18,6 +18,7 @@ struct waitq poll_waitq = WAITQ_INIT(poll_waitq);
 static struct list runq = LIST_INIT(runq);        /* runnable threads that are not running */
 static struct list timers = LIST_INIT(timers);    /* blocked threads with a deadline, earliest first */
 static struct list zombies = LIST_INIT(zombies);  /* exited threads whose stacks can be freed */
+static struct list ktimers = LIST_INIT(ktimers);  /* kernel timers, earliest first */
 static int next_tid = 1;
 static uint64_t slice_start;
 
@@ -71,6 +72,11 @@ static void arm_timer(void)
 
 	if (!list_empty(&timers))
 		deadline = list_entry(timers.next, struct thread, timer_link)->wake_deadline;
+	if (!list_empty(&ktimers)) {
+		uint64_t k = list_entry(ktimers.next, struct ktimer, link)->deadline;
+		if (!deadline || k < deadline)
+			deadline = k;
+	}
 	if (!list_empty(&runq) && current && current->state == THREAD_RUNNABLE) {
 		uint64_t slice_end = slice_start + TIMESLICE_NS;
 		if (!deadline || slice_end < deadline)
@@ -193,9 +199,39 @@ static int sched_block(uint64_t deadline_ns)
 	return t->wake_reason;
 }
 
+void ktimer_add(struct ktimer *t, uint64_t deadline_ns)
+{
+	struct list *it;
+
+	ktimer_cancel(t);
+	t->deadline = deadline_ns ? deadline_ns : 1;
+	list_for_each(it, &ktimers)
+		if (list_entry(it, struct ktimer, link)->deadline > t->deadline)
+			break;
+	list_insert_after(it->prev, &t->link);
+	arm_timer();
+}
+
+void ktimer_cancel(struct ktimer *t)
+{
+	if (t->deadline) {
+		list_del(&t->link);
+		t->deadline = 0;
+	}
+}
+
 void sched_tick(void)
 {
 	uint64_t now = clock_monotonic_ns();
+
+	while (!list_empty(&ktimers)) {
+		struct ktimer *k = list_entry(ktimers.next, struct ktimer, link);
+		if (k->deadline > now)
+			break;
+		list_del(&k->link);
+		k->deadline = 0;
+		k->fn(k);
+	}
 
 	while (!list_empty(&timers)) {
 		struct thread *t = list_entry(timers.next, struct thread, timer_link);

@@ -15,7 +15,7 @@
 #define UTIME_NOW  ((1L << 30) - 1)
 #define UTIME_OMIT ((1L << 30) - 2)
 
-static struct fdtable *fdt(void)
+static struct fdtable *dir_fdt(void)
 {
 	return current_proc()->fdt;
 }
@@ -40,7 +40,7 @@ static long at_inode(int dirfd, const char *upath, int flags, struct inode **out
 		if (dirfd == AT_FDCWD) {
 			*out = current_proc()->cwd ? current_proc()->cwd : vfs_root();
 		} else {
-			f = fd_get(fdt(), dirfd);
+			f = fd_get(dir_fdt(), dirfd);
 			if (!f || !f->inode)
 				return -EBADF;
 			*out = f->inode;
@@ -105,7 +105,7 @@ long sys_lstat(const char *path, void *st)
 
 long sys_fstat(int fd, void *st)
 {
-	struct file *f = fd_get(fdt(), fd);
+	struct file *f = fd_get(dir_fdt(), fd);
 
 	if (!f || !f->inode)
 		return -EBADF;
@@ -193,7 +193,7 @@ static int getdents_fill(void *ctx, const char *name, size_t len, uint64_t ino, 
 
 long sys_getdents64(int fd, void *dirp, size_t n)
 {
-	struct file *f = fd_get(fdt(), fd);
+	struct file *f = fd_get(dir_fdt(), fd);
 	struct getdents_ctx c = { .buf = dirp, .size = n };
 	uint64_t pos;
 	int err;
@@ -445,7 +445,7 @@ long sys_chdir(const char *upath)
 
 long sys_fchdir(int fd)
 {
-	struct file *f = fd_get(fdt(), fd);
+	struct file *f = fd_get(dir_fdt(), fd);
 
 	if (!f || !f->inode)
 		return -EBADF;
@@ -481,7 +481,7 @@ long sys_chmod(const char *path, unsigned mode)
 
 long sys_fchmod(int fd, unsigned mode)
 {
-	struct file *f = fd_get(fdt(), fd);
+	struct file *f = fd_get(dir_fdt(), fd);
 
 	if (!f || !f->inode || (f->flags & O_PATH))
 		return -EBADF;
@@ -531,7 +531,7 @@ long sys_lchown(const char *path, unsigned uid, unsigned gid)
 
 long sys_fchown(int fd, unsigned uid, unsigned gid)
 {
-	struct file *f = fd_get(fdt(), fd);
+	struct file *f = fd_get(dir_fdt(), fd);
 
 	if (!f || !f->inode || (f->flags & O_PATH))
 		return -EBADF;
@@ -579,7 +579,7 @@ long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
 	}
 	if (!path) {
 		/* futimens(): the file at dirfd itself */
-		struct file *f = fd_get(fdt(), dirfd);
+		struct file *f = fd_get(dir_fdt(), dirfd);
 
 		if (!f || !f->inode)
 			return -EBADF;
@@ -636,7 +636,7 @@ long sys_statfs(const char *path, void *buf)
 
 long sys_fstatfs(int fd, void *buf)
 {
-	struct file *f = fd_get(fdt(), fd);
+	struct file *f = fd_get(dir_fdt(), fd);
 
 	if (!f || !f->inode)
 		return -EBADF;

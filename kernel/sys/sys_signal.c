@@ -5,8 +5,9 @@
 #include "sched.h"
 #include "signal.h"
 #include "syscall.h"
+#include "ktime.h"
+#include <linux/time_types.h>
 
-#define SIGBIT(s) (1ULL << ((s) - 1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
 long sys_rt_sigaction(int sig, const void *uact, void *uoact, size_t sigsetsize)
@@ -102,8 +103,10 @@ long sys_kill(int pid, int sig)
 	/* Only the program itself exists: pid 0, -1 and its own pid reach it. */
 	if (pid != 0 && pid != -1 && pid != current_proc()->pid && pid != -current_proc()->pid)
 		return -ESRCH;
-	if (sig)
-		signal_send_proc(sig);
+	if (sig) {
+		struct ksiginfo info = { .code = SI_USER, .pid = current_proc()->pid };
+		signal_send_proc(sig, &info);
+	}
 	return 0;
 }
 
@@ -118,12 +121,136 @@ long sys_tgkill(int tgid, int tid, int sig)
 	t = find_thread(tid);
 	if (!t)
 		return -ESRCH;
-	if (sig)
-		signal_send_thread(t, sig);
+	if (sig) {
+		struct ksiginfo info = { .code = SI_TKILL, .pid = current_proc()->pid };
+		signal_send_thread(t, sig, &info);
+	}
 	return 0;
 }
 
 long sys_tkill(int tid, int sig)
 {
 	return sys_tgkill(current_proc()->pid, tid, sig);
+}
+
+static struct waitq sigwait_q = WAITQ_INIT(sigwait_q);
+
+long sys_rt_sigsuspend(const void *umask, size_t sigsetsize)
+{
+	uint64_t mask;
+
+	if (sigsetsize != 8)
+		return -EINVAL;
+	if (copy_from_user(&mask, umask, sizeof(mask)))
+		return -EFAULT;
+	/* The old mask comes back when the handler returns (signal.c puts it in the frame). */
+	current->saved_sigmask = current->sigmask;
+	current->restore_sigmask = true;
+	current->sigmask = mask & ~UNBLOCKABLE;
+	while (!signal_pending_deliverable())
+		waitq_wait(&sigwait_q, 0);
+	return -EINTR;
+}
+
+long sys_pause(void)
+{
+	while (!signal_pending_deliverable())
+		waitq_wait(&sigwait_q, 0);
+	return -EINTR;
+}
+
+long sys_rt_sigpending(void *uset, size_t sigsetsize)
+{
+	uint64_t set = current->sigpending;
+
+	if (sigsetsize > 8)
+		return -EINVAL;
+	return copy_to_user(uset, &set, sigsetsize);
+}
+
+long sys_rt_sigtimedwait(const void *uset, void *uinfo, const void *uts, size_t sigsetsize)
+{
+	uint64_t set, old = current->sigmask, deadline = 0;
+	struct ksiginfo info;
+	long ret;
+
+	if (sigsetsize != 8)
+		return -EINVAL;
+	if (copy_from_user(&set, uset, sizeof(set)))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (uts) {
+		struct __kernel_timespec ts;
+		if (copy_from_user(&ts, uts, sizeof(ts)))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+			return -EINVAL;
+		deadline = clock_monotonic_ns() + ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	}
+	/* Signals in set wake us even when blocked, as Linux does while waiting. */
+	current->sigmask &= ~set;
+	for (;;) {
+		int sig = signal_dequeue(set, &info);
+		if (sig) {
+			ret = sig;
+			break;
+		}
+		if (deadline && clock_monotonic_ns() >= deadline) {
+			ret = -EAGAIN;
+			break;
+		}
+		int r = waitq_wait(&sigwait_q, deadline ? deadline : 0);
+		if (r == -EINTR && !(current->sigpending & set)) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	current->sigmask = old;
+	if (ret > 0 && uinfo) {
+		siginfo_t si;
+		signal_fill_siginfo(&si, ret, &info);
+		if (copy_to_user(uinfo, &si, sizeof(si)))
+			return -EFAULT;
+	}
+	return ret;
+}
+
+static long queue_info(struct thread *t, int sig, const void *uinfo)
+{
+	siginfo_t si;
+	struct ksiginfo info;
+
+	if (sig < 1 || sig > KNSIG)
+		return -EINVAL;
+	if (copy_from_user(&si, uinfo, sizeof(si)))
+		return -EFAULT;
+	/* Only the kernel may claim SI_USER or kernel codes for itself. */
+	if (si.si_code >= 0 || si.si_code == SI_TKILL)
+		return -EPERM;
+	info = (struct ksiginfo){ .code = si.si_code, .pid = si.si_pid, .uid = si.si_uid,
+				  .value = (uint64_t)si.si_value.sival_ptr };
+	if (t)
+		signal_send_thread(t, sig, &info);
+	else
+		signal_send_proc(sig, &info);
+	return 0;
+}
+
+long sys_rt_sigqueueinfo(int tgid, int sig, const void *uinfo)
+{
+	if (tgid != current_proc()->pid)
+		return -ESRCH;
+	return queue_info(NULL, sig, uinfo);
+}
+
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *uinfo)
+{
+	struct thread *t;
+
+	if (tgid != current_proc()->pid)
+		return -ESRCH;
+	t = find_thread(tid);
+	if (!t)
+		return -ESRCH;
+	return queue_info(t, sig, uinfo);
 }

@@ -104,7 +104,7 @@ static void page_fault(struct trapframe *tf)
 	if (addr < USER_TOP && vm_fault(current_proc()->vm, addr, write, exec) == 0)
 		return;
 	if (user) {
-		signal_fault(tf, SIGSEGV, addr);
+		signal_fault(tf, SIGSEGV, vm_find(current_proc()->vm, addr) ? SEGV_ACCERR : SEGV_MAPERR, addr);
 		return;
 	}
 	/* The kernel touched a user address that is not mapped (user_ok raced with munmap). */
@@ -120,24 +120,24 @@ static void user_exception(struct trapframe *tf)
 {
 	switch (tf->vector) {
 	case 0:  /* divide error */
-		signal_fault(tf, SIGFPE, tf->rip);
+		signal_fault(tf, SIGFPE, FPE_INTDIV, tf->rip);
 		break;
 	case 16:
 	case 19:
-		signal_fault(tf, SIGFPE, tf->rip);
+		signal_fault(tf, SIGFPE, FPE_FLTINV, tf->rip);
 		break;
 	case 6:
-		signal_fault(tf, SIGILL, tf->rip);
+		signal_fault(tf, SIGILL, ILL_ILLOPN, tf->rip);
 		break;
 	case 1:
 	case 3:
-		signal_fault(tf, SIGTRAP, tf->rip);
+		signal_fault(tf, SIGTRAP, TRAP_BRKPT, tf->rip);
 		break;
 	case 17:
-		signal_fault(tf, SIGBUS, tf->rip);
+		signal_fault(tf, SIGBUS, BUS_ADRALN, tf->rip);
 		break;
-	default:  /* #GP, #SS, #NP, ... */
-		signal_fault(tf, SIGSEGV, 0);
+	default:  /* #GP, #SS, #NP, ...: Linux reports these as SI_KERNEL */
+		signal_fault(tf, SIGSEGV, SI_KERNEL, 0);
 		break;
 	}
 }
