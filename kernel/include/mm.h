@@ -96,6 +96,9 @@ long vm_map(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, unsigned 
 int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len);
 int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot);
 struct vma *vm_find(struct vm *vm, uint64_t addr);
+/* mremap: resizes [old, old+old_len) in place or, when allowed, moves it; returns the new address or -errno. */
+long vm_remap(struct vm *vm, uint64_t old, uint64_t old_len, uint64_t new_len, bool may_move,
+	      bool fixed, uint64_t new_addr);
 /* Handles a page fault at addr; returns 0 when resolved, -EFAULT when the access is invalid. */
 int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec);
 /* Copies n bytes of kernel memory into user memory at addr right now (used by exec). */

@@ -99,6 +99,7 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 long sys_munmap(uint64_t addr, size_t len);
 long sys_mprotect(uint64_t addr, size_t len, int prot);
 long sys_madvise(uint64_t addr, size_t len, int advice);
+long sys_mremap(uint64_t old, size_t old_len, size_t new_len, int flags, uint64_t new_addr);
 
 /* sched/: processes and threads (sys/sys_proc.c, sys/sys_thread.c) */
 long sys_arch_prctl(int code, uint64_t addr);

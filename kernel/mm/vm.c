@@ -383,3 +383,93 @@ long strncpy_from_user(char *dst, const char *usrc, size_t max)
 	}
 	return -ENAMETOOLONG;
 }
+
+/* Moves the page-table entries of [from, from+len) to [to, to+len); the target must be empty. */
+static int move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len)
+{
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		uint64_t *src = pt_walk(vm->pml4, from + off, false), *dst;
+		if (!src || !(*src & PTE_P))
+			continue;
+		dst = pt_walk(vm->pml4, to + off, true);
+		if (!dst)
+			return -ENOMEM;
+		*dst = *src;
+		*src = 0;
+		tlb_flush_page(from + off);
+	}
+	return 0;
+}
+
+long vm_remap(struct vm *vm, uint64_t old, uint64_t old_len, uint64_t new_len, bool may_move,
+	      bool fixed, uint64_t new_addr)
+{
+	struct vma *v, *n;
+	struct list *it;
+	uint64_t dest;
+	int err;
+
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	if ((old & (PAGE_SIZE - 1)) || new_len == 0 || old + old_len < old || old + old_len > USER_TOP)
+		return -EINVAL;
+	if (fixed && ((new_addr & (PAGE_SIZE - 1)) || new_addr + new_len < new_addr || new_addr + new_len > USER_TOP ||
+		      (new_addr < old + old_len && old < new_addr + new_len)))
+		return -EINVAL;
+	v = vm_find(vm, old);
+	if (!v || old + old_len > v->end)
+		return -EFAULT;
+	/* Make the old range exactly one VMA. */
+	if (vma_split(v, old) < 0)
+		return -ENOMEM;
+	v = vm_find(vm, old);
+	if (old_len && vma_split(v, old + old_len) < 0)
+		return -ENOMEM;
+	if (!fixed && new_len <= old_len) {
+		if (new_len < old_len)
+			vm_unmap(vm, old + new_len, old_len - new_len);
+		return old;
+	}
+	if (!fixed && range_free(vm, v->end, old + new_len) && old + new_len <= USER_TOP) {
+		if (v->file && v->file_end == v->end)
+			v->file_end = old + new_len;
+		v->end = old + new_len;
+		return old;
+	}
+	if (!may_move)
+		return -ENOMEM;
+	if (fixed) {
+		err = vm_unmap(vm, new_addr, new_len);
+		if (err)
+			return err;
+		dest = new_addr;
+	} else {
+		dest = find_free(vm, new_len);
+		if (!dest)
+			return -ENOMEM;
+	}
+	if (new_len < old_len) {
+		vm_unmap(vm, old + new_len, old_len - new_len);
+		old_len = new_len;
+	}
+	err = move_pages(vm, old, dest, old_len);
+	if (err)
+		return err;
+	n = kmalloc(sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	*n = *v;
+	n->start = dest;
+	n->end = dest + new_len;
+	if (v->file) {
+		uint64_t file_len = v->file_end > v->start ? v->file_end - v->start : 0;
+		n->file_end = v->file_end == v->end ? n->end : dest + file_len;
+		inode_ref(v->file);
+	}
+	vma_free(v);
+	for (it = vm->vmas.next; it != &vm->vmas; it = it->next)
+		if (list_entry(it, struct vma, link)->start > dest)
+			break;
+	list_insert_after(it->prev, &n->link);
+	return dest;
+}

@@ -121,3 +121,17 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 		return -EINVAL;
 	}
 }
+
+long sys_mremap(uint64_t old, size_t old_len, size_t new_len, int flags, uint64_t new_addr)
+{
+	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if (flags & MREMAP_DONTUNMAP) {
+		printk_err("husk: mremap MREMAP_DONTUNMAP is not implemented\n");
+		return -EINVAL;
+	}
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	return vm_remap(current_proc()->vm, old, old_len, new_len, flags & MREMAP_MAYMOVE,
+			flags & MREMAP_FIXED, new_addr);
+}

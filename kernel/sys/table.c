@@ -135,4 +135,5 @@ const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(timer_gettime),
 	SYSCALL(timer_getoverrun),
 	SYSCALL(timer_delete),
+	SYSCALL(mremap),
 };
