@@ -16,6 +16,8 @@ static const struct option build_longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "env", required_argument, NULL, 'e' },
 	{ "files", required_argument, NULL, 'f' },
+	{ "no-libs", no_argument, NULL, 'L' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -61,7 +63,7 @@ int cmd_build(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:e:f:h", build_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:e:f:vh", build_longopts, NULL)) != -1) {
 		char *assignment;
 
 		switch (c) {
@@ -79,6 +81,12 @@ int cmd_build(int argc, char **argv)
 		case 'f':
 			spec.files_dir = optarg;
 			break;
+		case 'L':
+			spec.no_libs = 1;
+			break;
+		case 'v':
+			spec.verbose = 1;
+			break;
 		case 'h':
 			cmd_help(0, NULL);
 			return 0;
@@ -87,7 +95,7 @@ int cmd_build(int argc, char **argv)
 		}
 	}
 	if (!output || optind >= argc) {
-		husk_err("build: usage: husk build -o IMAGE [-e VAR=VAL]... [--files DIR] PROGRAM [ARGS...]");
+		husk_err("build: usage: husk build -o IMAGE [-e VAR=VAL]... [--files DIR] [--no-libs] [-v] PROGRAM [ARGS...]");
 		goto err;
 	}
 	if (cli_find_program(argv[optind], &program))
@@ -109,6 +117,7 @@ int cmd_build(int argc, char **argv)
 	}
 	spec.program = program;
 	spec.stored_cmdline = cmdline;
+	spec.ld_library_path = image_get_env(&args, "LD_LIBRARY_PATH");
 	if (write_image(output, &spec))
 		goto err;
 	free(cmdline);

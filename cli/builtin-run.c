@@ -19,6 +19,7 @@ struct run_opts {
 	const char *files_dir;
 	const char *kernel;
 	int verbose;
+	int no_libs;            /* --no-libs */
 	struct strvec env;      /* VAR=VAL */
 };
 
@@ -29,6 +30,7 @@ static const struct option run_longopts[] = {
 	{ "files", required_argument, NULL, 'f' },
 	{ "kernel", required_argument, NULL, 'k' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "no-libs", no_argument, NULL, 'L' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -73,6 +75,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'v':
 			o->verbose = 1;
+			break;
+		case 'L':
+			o->no_libs = 1;
 			break;
 		case 'h':
 			cmd_help(0, NULL);
@@ -136,8 +141,9 @@ static int args_from_image(const char *image, struct run_opts *o, int nargs, cha
 {
 	int err;
 
-	if (o->files_dir) {
-		husk_err("--files cannot be added to an image at run time; pass it to husk build");
+	if (o->files_dir || o->no_libs) {
+		husk_err("%s cannot be changed in an image at run time; pass it to husk build",
+			 o->files_dir ? "--files" : "--no-libs");
 		return -EINVAL;
 	}
 	err = image_load_args(image, args);
@@ -166,7 +172,8 @@ static int args_from_image(const char *image, struct run_opts *o, int nargs, cha
 static int args_from_program(const char *program, struct run_opts *o, int nargs, char **extra,
 			     struct vm_args *args, char **initrd)
 {
-	struct pack_spec spec = { .program = program, .files_dir = o->files_dir };
+	struct pack_spec spec = { .program = program, .files_dir = o->files_dir,
+				  .no_libs = o->no_libs, .verbose = o->verbose };
 	char *guest = NULL;
 	int fd, err;
 
@@ -182,6 +189,7 @@ static int args_from_program(const char *program, struct run_opts *o, int nargs,
 		err = image_set_env(args, o->env.v[i]);
 	if (err)
 		return err;
+	spec.ld_library_path = image_get_env(args, "LD_LIBRARY_PATH");
 	fd = proc_mktemp("initrd", initrd);
 	if (fd < 0)
 		return fd;

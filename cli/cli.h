@@ -127,6 +127,21 @@ int initrd_add_data(struct initrd *rd, enum initrd_layer layer, const char *path
 		    const void *data, size_t size, mode_t mode);
 int initrd_add_symlink(struct initrd *rd, enum initrd_layer layer, const char *path,
 		       const char *target);
+/* The type (S_IFDIR, S_IFREG, S_IFLNK) of the entry that wins at path, or 0 if there is none. */
+mode_t initrd_lookup(const struct initrd *rd, const char *path);
+/*
+ * Adds the host file or directory at the absolute host_path at the same
+ * path in the guest, with every symlink met on the way (in a directory or
+ * at the end) added as a symlink and followed, so each spelling the host
+ * accepts works in the guest too: /lib/x86_64-linux-gnu/libc.so.6 on a
+ * merged-/usr host adds the link /lib -> usr/lib and the file
+ * /usr/lib/x86_64-linux-gnu/libc.so.6.  Where the guest already has a
+ * directory and the host a symlink (/bin), the directory stays.  *real (if
+ * real is not NULL) gets the malloc'ed path with every link resolved.
+ * Returns 0 or -errno (-ELOOP after 40 links).
+ */
+int initrd_add_host_path(struct initrd *rd, enum initrd_layer layer, const char *host_path,
+			 char **real);
 /* Adds host directory dir's whole tree at the guest's root (dir/etc/x -> /etc/x). */
 int initrd_add_tree(struct initrd *rd, enum initrd_layer layer, const char *dir);
 /* Writes the archive to fd: directories before their contents, then the trailer. */

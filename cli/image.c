@@ -53,6 +53,9 @@ int image_pack(const struct pack_spec *spec, int fd)
 	err = initrd_init(&rd);
 	if (err)
 		return err;
+	err = image_add_etc_defaults(&rd);
+	if (err)
+		goto out;
 	if (spec->files_dir) {
 		err = initrd_add_tree(&rd, INITRD_LAYER_FILES, spec->files_dir);
 		if (err) {
@@ -63,11 +66,15 @@ int image_pack(const struct pack_spec *spec, int fd)
 	err = image_guest_path(spec->program, &guest);
 	if (err)
 		goto out;
-	/* Shared libraries (DT_NEEDED) will join the program in INITRD_LAYER_PROGRAM. */
 	err = initrd_add_host_file(&rd, INITRD_LAYER_PROGRAM, guest, spec->program, 0755);
 	if (err) {
 		husk_err("%s: %s", spec->program, strerror(-err));
 		goto out;
+	}
+	if (!spec->no_libs) {
+		err = image_add_libs(&rd, spec);
+		if (err)
+			goto out;
 	}
 	if (spec->stored_cmdline) {
 		err = initrd_add_dir(&rd, INITRD_LAYER_HUSK, "/.husk", 0755);
@@ -142,6 +149,20 @@ err_unmap:
 err_close:
 	close(fd);
 	return err;
+}
+
+const char *image_get_env(const struct vm_args *args, const char *var)
+{
+	size_t len = strlen(var);
+	const char *val = NULL;
+
+	for (size_t i = 0; i < args->options.n; i++) {
+		const char *o = args->options.v[i];
+
+		if (strncmp(o, "env=", 4) == 0 && strncmp(o + 4, var, len) == 0 && o[4 + len] == '=')
+			val = o + 4 + len + 1;
+	}
+	return val;
 }
 
 int image_set_env(struct vm_args *args, const char *assignment)

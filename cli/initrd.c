@@ -234,6 +234,142 @@ int initrd_add_tree(struct initrd *rd, enum initrd_layer layer, const char *dir)
 	return add_tree(rd, layer, dir, "/");
 }
 
+mode_t initrd_lookup(const struct initrd *rd, const char *path)
+{
+	const struct initrd_entry *win = NULL;
+
+	for (size_t i = 0; i < rd->n; i++) {
+		const struct initrd_entry *e = &rd->e[i];
+
+		if (strcmp(e->path, path) != 0)
+			continue;
+		if (!win || e->layer > win->layer || (e->layer == win->layer && e->seq > win->seq))
+			win = e;
+	}
+	if (!win)
+		return 0;
+	switch (win->kind) {
+	case ENTRY_DIR:
+		return S_IFDIR;
+	case ENTRY_SYMLINK:
+		return S_IFLNK;
+	default:
+		return S_IFREG;
+	}
+}
+
+/* Appends component c (len bytes) to the guest path being built in buf. */
+static int path_push(char *buf, size_t size, const char *c, size_t len)
+{
+	size_t at = strlen(buf);
+
+	if (at == 1)
+		at = 0;         /* "/" + "x" is "/x" */
+	if (at + 1 + len + 1 > size)
+		return -ENAMETOOLONG;
+	buf[at] = '/';
+	memcpy(buf + at + 1, c, len);
+	buf[at + 1 + len] = '\0';
+	return 0;
+}
+
+static void path_pop(char *buf)
+{
+	char *slash = strrchr(buf, '/');
+
+	if (slash == buf)
+		buf[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+}
+
+#define MAX_SYMLINKS 40
+
+int initrd_add_host_path(struct initrd *rd, enum initrd_layer layer, const char *host_path,
+			 char **real)
+{
+	char done[4096] = "/";          /* the part resolved so far, guest == host */
+	char *todo = NULL;              /* what is left to walk, as a path */
+	int links = 0, err = 0;
+
+	if (host_path[0] != '/')
+		return -EINVAL;
+	todo = strdup(host_path);
+	if (!todo)
+		return -ENOMEM;
+	while (!err) {
+		char *p = todo + strspn(todo, "/");
+		size_t len = strcspn(p, "/");
+		int last = p[len + strspn(p + len, "/")] == '\0';
+		struct stat st;
+		mode_t have;
+
+		if (len == 0)
+			break;
+		if (len == 1 && p[0] == '.') {
+			memmove(todo, p + len, strlen(p + len) + 1);
+			continue;
+		}
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			path_pop(done);
+			memmove(todo, p + len, strlen(p + len) + 1);
+			continue;
+		}
+		err = path_push(done, sizeof(done), p, len);
+		if (err)
+			break;
+		memmove(todo, p + len, strlen(p + len) + 1);
+		if (lstat(done, &st) < 0) {
+			err = -errno;
+			break;
+		}
+		have = initrd_lookup(rd, done);
+		if (S_ISLNK(st.st_mode) && have != S_IFDIR) {
+			char target[4096], *rest;
+			ssize_t n = readlink(done, target, sizeof(target) - 1);
+
+			if (n < 0) {
+				err = -errno;
+				break;
+			}
+			target[n] = '\0';
+			if (++links > MAX_SYMLINKS) {
+				err = -ELOOP;
+				break;
+			}
+			if (have != S_IFLNK)
+				err = initrd_add_symlink(rd, layer, done, target);
+			/* Walk on through the target: the guest resolves the same link. */
+			if (!err && asprintf(&rest, "%s/%s", target, todo) < 0)
+				err = -ENOMEM;
+			if (err)
+				break;
+			free(todo);
+			todo = rest;
+			if (target[0] == '/')
+				strcpy(done, "/");
+			else
+				path_pop(done);
+		} else if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) {
+			/* A directory (or a guest directory where the host has a link). */
+			if (have != S_IFDIR)
+				err = initrd_add_dir(rd, layer, done,
+						     S_ISDIR(st.st_mode) ? st.st_mode : 0755);
+		} else if (S_ISREG(st.st_mode) && last) {
+			err = initrd_add_host_file(rd, layer, done, done, st.st_mode);
+		} else {
+			err = S_ISREG(st.st_mode) ? -ENOTDIR : -EINVAL;
+		}
+	}
+	free(todo);
+	if (!err && real) {
+		*real = strdup(done);
+		if (!*real)
+			err = -ENOMEM;
+	}
+	return err;
+}
+
 /*
  * Orders paths so that a directory comes right before its contents: compare
  * byte by byte, but let '/' sort before every other byte ("a" < "a/b" <
