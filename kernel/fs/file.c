@@ -177,7 +177,7 @@ int vfs_open(struct inode *dir, const char *path, int flags, unsigned mode, stru
 		return -EISDIR;
 	err = vfs_lookup(dir, path, nofollow, &ino);
 	if (err == -ENOENT && (flags & O_CREAT)) {
-		err = vfs_mknod(dir, path, S_IFREG | (mode & 07777), &ino);
+		err = vfs_create(dir, path, S_IFREG | (mode & 07777), !nofollow, &ino);
 		if (err == -EEXIST && !(flags & O_EXCL))  /* created meanwhile, or a dangling link */
 			err = vfs_lookup(dir, path, nofollow, &ino);
 		if (err)

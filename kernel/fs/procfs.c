@@ -168,6 +168,18 @@ struct pnode {
 
 static const struct inode_ops proc_iops;
 
+/* A stable inode number for what an inode names. */
+static uint64_t proc_ino(enum pkind kind, int arg, const struct proc_entry *ent)
+{
+	uint64_t e = 0;
+
+	if (ent && ent >= root_entries && ent < root_entries + ARRAY_SIZE(root_entries))
+		e = 1 + (ent - root_entries);
+	else if (ent)
+		e = 1 + ARRAY_SIZE(root_entries) + (ent - pid_entries);
+	return (1ULL << 40) | ((uint64_t)kind << 36) | ((uint64_t)(unsigned)arg << 8) | e;
+}
+
 static struct inode *proc_inode(enum pkind kind, int arg, const struct proc_entry *ent, unsigned mode)
 {
 	struct pnode *pn = kzalloc(sizeof(*pn));
@@ -186,8 +198,7 @@ static struct inode *proc_inode(enum pkind kind, int arg, const struct proc_entr
 	ino->priv = pn;
 	ino->dev = 3;
 	ino->fs_magic = PROC_SUPER_MAGIC;
-	ino->ino = (1ULL << 40) | ((uint64_t)kind << 32) | ((uint64_t)(unsigned)arg << 8) |
-		   (ent ? (uint64_t)(ent->name[0] ^ (ent->name[1] << 1)) & 0xff : 0);
+	ino->ino = proc_ino(kind, arg, ent);
 	return ino;
 }
 
@@ -345,21 +356,21 @@ static int proc_readdir(struct inode *dir, uint64_t *pos, filldir_fn fill, void 
 			if (fd >= FD_MAX)
 				return 0;
 			len = snprintk(name, sizeof(name), "%d", fd);
-			if (fill(ctx, name, len, (1ULL << 40) | ((uint64_t)P_FDLINK << 32) | ((uint64_t)fd << 8),
-				 DT_LNK, fd + 3))
+			if (fill(ctx, name, len, proc_ino(P_FDLINK, fd, NULL), DT_LNK, fd + 3))
 				return 0;
 			p = fd + 2;
 		} else if (p - 2 < nt) {
 			const struct proc_entry *e = &t[p - 2];
 
-			if (fill(ctx, e->name, strlen(e->name), dir->ino + p, mode_to_dtype(e->mode), p + 1))
+			if (fill(ctx, e->name, strlen(e->name), proc_ino(P_ENTRY, pn->arg, e),
+				 mode_to_dtype(e->mode), p + 1))
 				return 0;
 		} else if (pn->kind == P_ROOT && p - 2 == nt) {
 			len = snprintk(name, sizeof(name), "%d", current_proc()->pid);
-			if (fill(ctx, name, len, dir->ino + p, DT_DIR, p + 1))
+			if (fill(ctx, name, len, proc_ino(P_PIDDIR, current_proc()->pid, NULL), DT_DIR, p + 1))
 				return 0;
 		} else if (pn->kind == P_PIDDIR && p - 2 == nt) {
-			if (fill(ctx, "fd", 2, dir->ino + p, DT_DIR, p + 1))
+			if (fill(ctx, "fd", 2, proc_ino(P_FDDIR, pn->arg, NULL), DT_DIR, p + 1))
 				return 0;
 		} else {
 			return 0;

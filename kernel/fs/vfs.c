@@ -151,9 +151,13 @@ static int splice_link(struct inode *link, char *buf, const char *rest)
 		goto out;
 	}
 	/* rest may point into buf: move it first. */
-	memmove(buf + n + 1, rest, restlen + 1);
+	if (restlen) {
+		memmove(buf + n + 1, rest, restlen + 1);
+		buf[n] = '/';
+	} else {
+		buf[n] = '\0';
+	}
 	memcpy(buf, tmp, n);
-	buf[n] = '/';
 out:
 	kfree(tmp);
 	return err;
@@ -349,8 +353,13 @@ static unsigned current_umask(void)
 
 int vfs_mknod(struct inode *dir, const char *path, unsigned mode, struct inode **out)
 {
+	return vfs_create(dir, path, mode, false, out);
+}
+
+int vfs_create(struct inode *dir, const char *path, unsigned mode, bool follow, struct inode **out)
+{
 	struct walk w;
-	int err = walk_path(dir, path, false, &w);
+	int err = walk_path(dir, path, follow, &w);
 
 	if (err)
 		return err;
@@ -661,7 +670,8 @@ ssize_t vfs_getcwd(struct inode *ino, char *buf, size_t n)
 		uint64_t rpos = 0;
 		size_t len;
 
-		if (cur->nlink == 0 || lookup_one(cur, "..", 2, &up) != 0) {
+		/* A removed directory has no ".." (generated /proc inodes have nlink 0 but do). */
+		if (lookup_one(cur, "..", 2, &up) != 0) {
 			ret = -ENOENT;
 			goto out;
 		}

@@ -141,6 +141,8 @@ void file_unref(struct file *f);
  * *at system calls.  Return 0 or -errno.
  */
 int vfs_mknod(struct inode *dir, const char *path, unsigned mode, struct inode **out);
+/* vfs_mknod, but a symlink as the last component is followed (open with O_CREAT). */
+int vfs_create(struct inode *dir, const char *path, unsigned mode, bool follow, struct inode **out);
 int vfs_mkdir(struct inode *dir, const char *path, unsigned mode);
 int vfs_unlink(struct inode *dir, const char *path, bool is_rmdir);
 int vfs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir,
