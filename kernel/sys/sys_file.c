@@ -128,7 +128,7 @@ long sys_pwrite64(int fd, const void *buf, size_t n, off_t off)
 		return -ESPIPE;
 	if (off < 0)
 		return -EINVAL;
-	/* pwrite ignores O_APPEND's position but Linux still appends; we write at off. */
+	/* POSIX: pwrite writes at off even with O_APPEND (Linux appends, a documented bug). */
 	saved = f->flags;
 	f->flags &= ~O_APPEND;
 	err = do_write(f, buf, n, &off);
