@@ -45,3 +45,12 @@ $(BUILD)/bench/progs/%: bench/progs/%.c
 	$(MUSL_CC) $(GUEST_MUSL_CFLAGS) -o $@ $<
 
 -include $(UNIT_BINS:=.d)
+
+# Dynamic guest tests: *_dyn.c link dynamically against musl, *_dynglibc.c
+# against glibc; husk packs their interpreter and shared libraries.  Both
+# go through the musl rule above: these pattern-specific values make it
+# link dynamically (and, for *_dynglibc, with gcc).
+GUEST_DYN_CFLAGS := -O2 -g -fno-omit-frame-pointer -Wall -pthread
+$(BUILD)/tests/guest/%_dyn: GUEST_MUSL_CFLAGS := $(GUEST_DYN_CFLAGS)
+$(BUILD)/tests/guest/%_dynglibc: MUSL_CC := gcc
+$(BUILD)/tests/guest/%_dynglibc: GUEST_MUSL_CFLAGS := $(GUEST_DYN_CFLAGS)
