@@ -47,6 +47,8 @@ void page_init(void);
 void *page_alloc(void);
 /* Returns n physically contiguous zeroed pages, or NULL. */
 void *page_alloc_n(size_t n);
+/* The same without zeroing, for memory the caller overwrites anyway. */
+void *page_alloc_n_dirty(size_t n);
 /* Frees a page obtained from page_alloc(); its reference count must be 1. */
 void page_free(void *p);
 /* Memory statistics for sysinfo and /proc/meminfo. */

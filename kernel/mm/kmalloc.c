@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* kmalloc.c: the kernel heap: power-of-two size classes carved from pages, whole pages for big blocks. */
+/* kmalloc.c: the kernel heap: power-of-two size classes, carved from pages up to 4 KiB, whole page runs up to 64 KiB, bare pages beyond. */
 #include "kernel.h"
 #include "mm.h"
 
@@ -15,8 +15,10 @@ struct header {
 };
 
 #define BIG 0xffffffffu
-#define NR_CLASSES 8
-static const uint32_t class_size[NR_CLASSES] = { 32, 64, 128, 256, 512, 1024, 2048, 4096 };
+#define NR_CLASSES 12
+#define NR_CARVED 8       /* classes up to 4096 share pages; bigger ones are page runs kept for reuse */
+static const uint32_t class_size[NR_CLASSES] = { 32, 64, 128, 256, 512, 1024, 2048, 4096,
+						 8192, 16384, 32768, 65536 };
 
 struct free_block {
 	struct free_block *next;
@@ -42,16 +44,24 @@ void *kmalloc(size_t n)
 	c = size_class(total);
 	if (c < 0) {
 		size_t pages = ALIGN_UP(total, PAGE_SIZE) / PAGE_SIZE;
-		h = page_alloc_n(pages);
+		h = page_alloc_n_dirty(pages);
 		if (!h)
 			return NULL;
 		h->class = BIG;
 		h->pages = pages;
 		return h + 1;
 	}
+	if (!free_lists[c] && c >= NR_CARVED) {
+		/* A page run of its own; freed runs go back to this class's list, not to the page allocator. */
+		h = page_alloc_n_dirty(class_size[c] / PAGE_SIZE);
+		if (!h)
+			return NULL;
+		h->class = c;
+		return h + 1;
+	}
 	if (!free_lists[c]) {
 		/* Carve a fresh page into blocks of this class. */
-		char *page = page_alloc();
+		char *page = page_alloc_n_dirty(1);
 		if (!page)
 			return NULL;
 		for (size_t off = 0; off + class_size[c] <= PAGE_SIZE; off += class_size[c]) {

@@ -112,16 +112,29 @@ void *page_alloc(void)
 	return p;
 }
 
-void *page_alloc_n(size_t n)
+void *page_alloc_n_dirty(size_t n)
 {
-	if (n == 1)
-		return page_alloc();
-	uint64_t pa = bump_alloc(n);
+	uint64_t pa;
+
+	if (n == 1 && free_list) {
+		void *p = free_list;
+		free_list = free_list->next;
+		used_pages++;
+		return p;
+	}
+	pa = bump_alloc(n);
 	if (!pa)
 		return NULL;
 	used_pages += n;
-	memset(phys_to_virt(pa), 0, n * PAGE_SIZE);
 	return phys_to_virt(pa);
+}
+
+void *page_alloc_n(size_t n)
+{
+	void *p = page_alloc_n_dirty(n);
+	if (p)
+		memset(p, 0, n * PAGE_SIZE);
+	return p;
 }
 
 void page_free(void *p)

@@ -24,6 +24,25 @@ static uint64_t slice_start;
 
 static void arm_timer(void);
 
+/* Freed kernel stacks are kept for the next thread: a stack is KSTACK_PAGES contiguous pages. */
+static void *stack_cache;
+
+static void *kstack_alloc(void)
+{
+	void *s = stack_cache;
+	if (s) {
+		stack_cache = *(void **)s;
+		return s;
+	}
+	return page_alloc_n_dirty(KSTACK_PAGES);
+}
+
+static void kstack_free(void *s)
+{
+	*(void **)s = stack_cache;
+	stack_cache = s;
+}
+
 void sched_init(void)
 {
 }
@@ -35,7 +54,7 @@ struct thread *thread_create(struct proc *proc, const struct trapframe *tf)
 
 	if (!t)
 		return NULL;
-	t->kstack = page_alloc_n(KSTACK_PAGES);
+	t->kstack = kstack_alloc();
 	if (!t->kstack) {
 		kfree(t);
 		return NULL;
@@ -116,8 +135,7 @@ static void reap_zombies(void)
 		if (t == current)
 			break;
 		list_del(&t->runq_link);
-		for (int i = 0; i < KSTACK_PAGES; i++)
-			page_free((char *)t->kstack + i * PAGE_SIZE);
+		kstack_free(t->kstack);
 		kfree(t);
 	}
 }

@@ -142,9 +142,14 @@ static int64_t cmos_time(void)
 	return days * 86400 + hour * 3600 + min * 60 + sec;
 }
 
+extern uint64_t boot_tsc[];   /* boot.S: TSC at the kernel's first instruction (a physical address) */
+
 void clock_init(void)
 {
-	tsc_base = rdtsc();
+	/* Monotonic time starts at the kernel's entry, so it includes the boot. */
+	tsc_base = *(uint64_t *)phys_to_virt((uint64_t)boot_tsc);
+	if (!tsc_base)
+		tsc_base = rdtsc();
 	if (kvmclock_init()) {
 		have_kvmclock = true;
 		mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;

@@ -94,10 +94,10 @@ void plat_timer_arm(uint64_t deadline_ns)
 	apic_write(APIC_TIMER_INIT, count > 0xffffffffULL ? 0xffffffffU : (uint32_t)MAX(count, 1));
 }
 
-/* Counts APIC timer ticks against the TSC for about 20 us, to find the TSC frequency. */
+/* Counts APIC timer ticks against the TSC for about 5 us, to find the TSC frequency. */
 uint64_t apic_calibrate_tsc(void)
 {
-	const uint32_t ticks = 20000;
+	const uint32_t ticks = 5000;
 	uint64_t t0, t1;
 
 	apic_write(APIC_TIMER_DIV, 0xb);

@@ -69,6 +69,10 @@ gdt:
 	.quad 0x00affa000000ffff    /* 0x20 user code, 64-bit (0x23) */
 	.quad 0, 0                  /* 0x28 TSS */
 gdt_end:
+	.globl boot_tsc
+	.balign 8
+boot_tsc:
+	.quad 0
 gdt_desc32:
 	.word gdt_end - gdt - 1
 	.long gdt
@@ -80,6 +84,9 @@ pvh_start32:
 	cli
 	cld
 	mov %ebx, %esi                 /* struct hvm_start_info */
+	rdtsc                          /* the monotonic clock counts from here */
+	mov %eax, boot_tsc
+	mov %edx, boot_tsc + 4
 	lgdt gdt_desc32
 	mov %cr4, %eax
 	or $0x20, %eax                 /* PAE */
@@ -101,6 +108,9 @@ start64:
 	cli
 	cld
 	mov %ebx, %esi
+	rdtsc
+	mov %eax, boot_tsc
+	mov %edx, boot_tsc + 4
 	lgdt gdt_desc32
 	mov $boot_pml4, %eax
 	mov %rax, %cr3
