@@ -70,6 +70,8 @@ static void set_pending(struct thread *t, int sig, const struct ksiginfo *info)
 			*slot = (struct ksiginfo){ .code = SI_KERNEL };
 	}
 	t->sigpending |= SIGBIT(sig);
+	/* signalfd readers and pollers re-check. */
+	poll_notify();
 }
 
 void signal_fault(struct trapframe *tf, int sig, int code, uint64_t addr)
