@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* elfdeps.h: the shared libraries a dynamic ELF program needs, found the way glibc's or musl's ld.so finds them. */
+/* elfdeps.h: what an ELF file asks of its loader (elfread.c) and the libraries a program needs, found as ld.so finds them (elfdeps.c). */
 #ifndef HUSK_CLI_ELFDEPS_H
 #define HUSK_CLI_ELFDEPS_H
 

@@ -14,6 +14,7 @@
 #include "../../cli/strvec.c"
 #include "../../cli/cpio.c"
 #include "../../cli/initrd.c"
+#include "../../cli/elfread.c"
 #include "../../cli/elfdeps.c"
 
 static int failures;
