@@ -93,6 +93,20 @@ long sys_ppoll(void *fds, unsigned nfds, const void *tsp, const void *sigmask, s
 long sys_statfs(const char *path, void *buf);
 long sys_fstatfs(int fd, void *buf);
 
+/* fs/: extended attributes (sys/sys_xattr.c) */
+long sys_getxattr(const char *path, const char *name, void *value, size_t size);
+long sys_lgetxattr(const char *path, const char *name, void *value, size_t size);
+long sys_fgetxattr(int fd, const char *name, void *value, size_t size);
+long sys_setxattr(const char *path, const char *name, const void *value, size_t size, int flags);
+long sys_lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags);
+long sys_fsetxattr(int fd, const char *name, const void *value, size_t size, int flags);
+long sys_listxattr(const char *path, char *list, size_t size);
+long sys_llistxattr(const char *path, char *list, size_t size);
+long sys_flistxattr(int fd, char *list, size_t size);
+long sys_removexattr(const char *path, const char *name);
+long sys_lremovexattr(const char *path, const char *name);
+long sys_fremovexattr(int fd, const char *name);
+
 /* mm/: memory (sys/sys_mm.c) */
 long sys_brk(uint64_t addr);
 long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off);
