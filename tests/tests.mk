@@ -54,3 +54,8 @@ GUEST_DYN_CFLAGS := -O2 -g -fno-omit-frame-pointer -Wall -pthread
 $(BUILD)/tests/guest/%_dyn: GUEST_MUSL_CFLAGS := $(GUEST_DYN_CFLAGS)
 $(BUILD)/tests/guest/%_dynglibc: MUSL_CC := gcc
 $(BUILD)/tests/guest/%_dynglibc: GUEST_MUSL_CFLAGS := $(GUEST_DYN_CFLAGS)
+
+# Static position-independent executables (*_pie.c): glibc's -static-pie
+# (Debian's musl-gcc wrapper turns -static-pie into a dynamic PIE).
+$(BUILD)/tests/guest/%_pie: MUSL_CC := gcc
+$(BUILD)/tests/guest/%_pie: GUEST_MUSL_CFLAGS := -static-pie -fPIE -O2 -g -fno-omit-frame-pointer -Wall

@@ -86,6 +86,7 @@ long sys_truncate(const char *path, off_t len);
 long sys_ftruncate(int fd, off_t len);
 long sys_fsync(int fd);
 long sys_fdatasync(int fd);
+long sys_fadvise64(int fd, off_t off, off_t len, int advice);
 long sys_umask(unsigned mask);
 long sys_utimensat(int dirfd, const char *path, const void *times, int flags);
 long sys_poll(void *fds, unsigned nfds, int timeout_ms);

@@ -478,3 +478,17 @@ long sys_fdatasync(int fd)
 {
 	return sys_fsync(fd);
 }
+
+/* Advice about future access: the data is in memory already, so there is nothing to do beyond checking. */
+long sys_fadvise64(int fd, off_t off, off_t len, int advice)
+{
+	struct file *f = fd_get(current_proc()->fdt, fd);
+
+	if (!f)
+		return -EBADF;
+	if (advice < 0 || advice > 5 || len < 0)
+		return -EINVAL;
+	if (S_ISFIFO(f->inode->mode) || S_ISSOCK(f->inode->mode))
+		return -ESPIPE;
+	return 0;
+}

@@ -136,6 +136,7 @@ const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(timer_getoverrun),
 	SYSCALL(timer_delete),
 	SYSCALL(mremap),
+	SYSCALL(fadvise64),
 	SYSCALL(getxattr),
 	SYSCALL(lgetxattr),
 	SYSCALL(fgetxattr),
