@@ -82,7 +82,10 @@ initramfs() {
 }
 
 # Linux guest: Debian's kernel on microvm (8250 UART built in, no PCI
-# needed); if hello's greeting does not show, fall back to q35.
+# needed); if hello's greeting does not show, fall back to q35.  When init
+# exits Linux panics; panic=-1 reboots at once and reboot=t makes that a
+# triple fault (the default methods wait on timers and can hang on a loaded
+# TCG host), which -no-reboot turns into QEMU's exit.
 LINUX_MACHINE=microvm
 linux_cmd() {	# linux_cmd INITRAMFS [QEMU OPTIONS...]: sets CMD
 	local initrd=$1
@@ -90,7 +93,7 @@ linux_cmd() {	# linux_cmd INITRAMFS [QEMU OPTIONS...]: sets CMD
 	CMD=("$QEMU" -M "$LINUX_MACHINE" -accel tcg -cpu max -m 256M -smp 1 "$@" \
 		-nographic -nodefaults -no-user-config -no-reboot -serial stdio \
 		-kernel "$VMLINUZ" -initrd "$initrd" \
-		-append "console=ttyS0 quiet panic=-1 rdinit=/init")
+		-append "console=ttyS0 quiet panic=-1 reboot=t rdinit=/init")
 }
 
 # husk on QEMU, built by hand so -icount can be added: the same machine the
