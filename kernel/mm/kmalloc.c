@@ -105,9 +105,10 @@ void kfree(void *p)
 			page_free(base + (size_t)i * PAGE_SIZE);
 		return;
 	}
-	BUG_ON(h->class >= NR_CLASSES);
-	((struct free_block *)h)->next = free_lists[h->class];
-	free_lists[h->class] = (struct free_block *)h;
+	uint32_t c = h->class;   /* the free-list link overwrites the header */
+	BUG_ON(c >= NR_CLASSES);
+	((struct free_block *)h)->next = free_lists[c];
+	free_lists[c] = (struct free_block *)h;
 }
 
 void *krealloc(void *p, size_t n)
