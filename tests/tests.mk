@@ -5,7 +5,7 @@
 # sources it tests) and becomes one host binary with sanitizers on.
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
-UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
+UNIT_CFLAGS := -std=gnu11 -g -O1 -fno-strict-aliasing -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Iinclude -Ikernel/include
 
 # Guest tests: static Linux programs booted in their own VM.  Files named
