@@ -21,6 +21,7 @@ struct file *file_alloc(struct inode *ino, const struct file_ops *ops, unsigned 
 		inode_ref(ino);
 	f->ops = ops;
 	f->flags = flags;
+	list_init(&f->release_hooks);
 	return f;
 }
 
@@ -34,6 +35,12 @@ void file_unref(struct file *f)
 	BUG_ON(f->refs <= 0);
 	if (--f->refs > 0)
 		return;
+	while (!list_empty(&f->release_hooks)) {
+		struct file_hook *h = list_entry(f->release_hooks.next, struct file_hook, link);
+
+		list_del(&h->link);
+		h->fn(h, f);
+	}
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	if (f->inode)
@@ -308,4 +315,28 @@ int fd_get_cloexec(struct fdtable *t, int fd)
 	if (!fd_get(t, fd))
 		return -EBADF;
 	return t->cloexec[fd];
+}
+
+/* ---- anonymous files (eventfd, timerfd, signalfd, epoll) ---- */
+
+long anon_fd_install(const char *name, const struct file_ops *ops, void *priv, unsigned flags)
+{
+	struct inode *ino = inode_alloc(0600, NULL, ops);
+	struct file *f = NULL;
+	long fd;
+
+	if (ino) {
+		f = file_alloc(ino, ops, O_RDWR | (flags & O_NONBLOCK));
+		inode_unref(ino);
+	}
+	if (!f) {
+		kfree(priv);
+		return -ENOMEM;
+	}
+	f->priv = priv;
+	f->path = kstrdup(name);
+	fd = fd_install(current_proc()->fdt, f, 0, flags & O_CLOEXEC);
+	if (fd < 0)
+		file_unref(f);   /* its release frees priv */
+	return fd;
 }

@@ -91,6 +91,35 @@ long sys_umask(unsigned mask);
 long sys_utimensat(int dirfd, const char *path, const void *times, int flags);
 long sys_poll(void *fds, unsigned nfds, int timeout_ms);
 long sys_ppoll(void *fds, unsigned nfds, const void *tsp, const void *sigmask, size_t sigsetsize);
+long sys_select(int nfds, void *readfds, void *writefds, void *exceptfds, void *timeout);
+long sys_pselect6(int nfds, void *readfds, void *writefds, void *exceptfds, void *timeout, const void *sig);
+/* sys/sys_poll.c: helpers shared with epoll.  Deadlines are monotonic ns, 0 = never, 1 = don't wait. */
+/* Waits on poll_waitq for a change of readiness, at most until deadline and, when recheck_ns is
+ * not 0, for that long.  Returns 0 (re-check), -ETIMEDOUT once the deadline has passed, or -EINTR. */
+int poll_wait_change(uint64_t deadline, uint64_t recheck_ns);
+/* Reads a relative struct __kernel_timespec timeout; 0, -EFAULT or -EINVAL. */
+int poll_timespec_deadline(const void *uts, uint64_t *deadline);
+/* ppoll/pselect6/epoll_pwait: installs the temporary signal mask at umask (none if NULL); *old gets
+ * the mask to restore.  Then poll_sigmask_end restores it, or after -EINTR leaves the temporary
+ * mask for the handler and restores old when the handler returns (as sigsuspend). */
+int poll_sigmask_begin(const void *umask, size_t size, uint64_t *old);
+void poll_sigmask_end(bool set, uint64_t old, long result);
+/* fs/eventfd.c, fs/timerfd.c, fs/signalfd.c, fs/epoll.c */
+long sys_eventfd(unsigned initval);
+long sys_eventfd2(unsigned initval, int flags);
+long sys_timerfd_create(int clockid, int flags);
+long sys_timerfd_settime(int fd, int flags, const void *new_value, void *old_value);
+long sys_timerfd_gettime(int fd, void *cur_value);
+long sys_signalfd(int fd, const void *mask, size_t sizemask);
+long sys_signalfd4(int fd, const void *mask, size_t sizemask, int flags);
+long sys_epoll_create(int size);
+long sys_epoll_create1(int flags);
+long sys_epoll_ctl(int epfd, int op, int fd, const void *event);
+long sys_epoll_wait(int epfd, void *events, int maxevents, int timeout_ms);
+long sys_epoll_pwait(int epfd, void *events, int maxevents, int timeout_ms, const void *sigmask,
+		     size_t sigsetsize);
+long sys_epoll_pwait2(int epfd, void *events, int maxevents, const void *timeout, const void *sigmask,
+		      size_t sigsetsize);
 long sys_statfs(const char *path, void *buf);
 long sys_fstatfs(int fd, void *buf);
 

@@ -97,6 +97,17 @@ struct inode {
 	struct inode *covered;        /* for a mounted root: the directory it covers */
 };
 
+/*
+ * Something that watches an open file description without holding a
+ * reference (an epoll item).  When the last reference goes, file_unref
+ * takes each hook off f->release_hooks and calls fn, before the file's own
+ * release; fn must forget f (it is freed right after).
+ */
+struct file_hook {
+	struct list link;          /* in file->release_hooks */
+	void (*fn)(struct file_hook *h, struct file *f);
+};
+
 /* An open file description, shared by dup'ed descriptors. */
 struct file {
 	int refs;
@@ -106,6 +117,7 @@ struct file {
 	unsigned flags;            /* O_RDONLY/O_WRONLY/O_RDWR, O_APPEND, O_NONBLOCK, O_PATH, ... */
 	void *priv;
 	char *path;                /* absolute path it was opened by (kmalloc'ed), or NULL */
+	struct list release_hooks; /* struct file_hook */
 };
 
 /* fs/vfs.c */
@@ -135,6 +147,14 @@ int vfs_open_inode(struct inode *ino, int flags, struct file **out);
 struct file *file_alloc(struct inode *ino, const struct file_ops *ops, unsigned flags);
 void file_ref(struct file *f);
 void file_unref(struct file *f);
+/*
+ * Installs a new O_RDWR file on an anonymous inode (mode 0600, no type) at
+ * the lowest free descriptor; name is what /proc/self/fd shows
+ * ("anon_inode:[eventfd]").  flags may hold O_NONBLOCK and O_CLOEXEC.
+ * Returns the descriptor or -errno.  Takes over priv: on failure it is
+ * freed, by kfree or by ops->release.
+ */
+long anon_fd_install(const char *name, const struct file_ops *ops, void *priv, unsigned flags);
 
 /*
  * Path operations, all relative to dir (NULL = current directory) like the
