@@ -34,7 +34,7 @@ done
 
 LUAJIT=/usr/bin/luajit
 need_file "$LUAJIT" "install luajit (scripts/setup)"
-src=$(find "$BUILD/src" -mindepth 1 -maxdepth 1 -type d -name 'lua-ljsyscall-*' -print -quit 2>/dev/null || true)
+src=$(find -H "$BUILD/src" -mindepth 1 -maxdepth 1 -type d -name 'lua-ljsyscall-*' -print -quit 2>/dev/null || true)
 if [ -z "$src" ] || [ ! -f "$src/test/test.lua" ]; then
 	echo "FAIL: no ljsyscall source tree in $BUILD/src (scripts/setup fetches it with apt-get source lua-ljsyscall)"
 	exit 1
