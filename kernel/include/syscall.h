@@ -213,4 +213,22 @@ long sys_timer_gettime(int timerid, void *value);
 long sys_timer_getoverrun(int timerid);
 long sys_timer_delete(int timerid);
 
+/* net/: sockets (sys/sys_socket.c) */
+long sys_socket(int family, int type, int protocol);
+long sys_socketpair(int family, int type, int protocol, int *sv);
+long sys_bind(int fd, const void *addr, int len);
+long sys_listen(int fd, int backlog);
+long sys_accept(int fd, void *addr, int *len);
+long sys_accept4(int fd, void *addr, int *len, int flags);
+long sys_connect(int fd, const void *addr, int len);
+long sys_getsockname(int fd, void *addr, int *len);
+long sys_getpeername(int fd, void *addr, int *len);
+long sys_sendto(int fd, const void *buf, size_t len, int flags, const void *addr, int alen);
+long sys_recvfrom(int fd, void *buf, size_t len, int flags, void *addr, int *alen);
+long sys_sendmsg(int fd, const void *msg, int flags);
+long sys_recvmsg(int fd, void *msg, int flags);
+long sys_shutdown(int fd, int how);
+long sys_setsockopt(int fd, int level, int name, const void *val, int len);
+long sys_getsockopt(int fd, int level, int name, void *val, int *len);
+
 #endif

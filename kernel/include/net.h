@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* net.h: sockets: the Linux socket ABI the kernel needs and the contract between sys/sys_socket.c and a family (net/unix.c). */
+#ifndef NET_H
+#define NET_H
+
+#include "kernel.h"
+#include <asm-generic/socket.h>   /* SOL_SOCKET, SO_* */
+#include <linux/socket.h>
+#include <linux/uio.h>
+
+struct file;
+struct sock_ops;
+
+/* Linux values that have no UAPI header (they live in the C library's <sys/socket.h>). */
+#define AF_UNSPEC 0
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define AF_NETLINK 16
+
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define SOCK_SEQPACKET 5
+#define SOCK_TYPE_MASK 0xf
+/* SOCK_NONBLOCK and SOCK_CLOEXEC are O_NONBLOCK and O_CLOEXEC. */
+
+#define MSG_OOB 0x1
+#define MSG_PEEK 0x2
+#define MSG_CTRUNC 0x8
+#define MSG_TRUNC 0x20
+#define MSG_DONTWAIT 0x40
+#define MSG_EOR 0x80
+#define MSG_WAITALL 0x100
+#define MSG_NOSIGNAL 0x4000
+#define MSG_CMSG_CLOEXEC 0x40000000
+
+#define SHUT_RD 0
+#define SHUT_WR 1
+#define SHUT_RDWR 2
+
+#define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+#define SCM_MAX_FD 253            /* descriptors in one SCM_RIGHTS message */
+
+/* struct msghdr as user space passes it. */
+struct user_msghdr {
+	void *msg_name;
+	int msg_namelen;
+	struct iovec *msg_iov;
+	size_t msg_iovlen;
+	void *msg_control;
+	size_t msg_controllen;
+	unsigned msg_flags;
+};
+
+struct cmsghdr {
+	size_t cmsg_len;
+	int cmsg_level;
+	int cmsg_type;
+};
+#define CMSG_ALIGN(len) ALIGN_UP((len), sizeof(size_t))
+#define CMSG_SPACE(len) (sizeof(struct cmsghdr) + CMSG_ALIGN(len))
+#define CMSG_LEN(len) (sizeof(struct cmsghdr) + (len))
+
+struct ucred {
+	int pid;
+	unsigned uid, gid;
+};
+
+#define SOCKADDR_MAX ((int)sizeof(struct __kernel_sockaddr_storage))
+
+/*
+ * One message on its way through a family.  The data buffers are user
+ * pointers the system call layer checked (or kernel pointers); the family
+ * moves data with kmsg_copy_in/kmsg_copy_out, which advance a cursor.
+ * addr/addrlen: the destination on send (addrlen 0 = none), the source on
+ * receive (the family sets addrlen, 0 = unnamed).  control: a kernel copy of
+ * the ancillary data on send; on receive a kernel buffer of controllen bytes
+ * that the family fills, setting controllen to what it used.
+ */
+struct kmsg {
+	const struct iovec *iov;
+	int iovcnt;
+	int cur_iov;                 /* cursor: buffer and offset in it */
+	size_t cur_off;
+	struct __kernel_sockaddr_storage addr;
+	int addrlen;
+	void *control;
+	size_t controllen;
+	unsigned out_flags;          /* msg_flags on receive: MSG_TRUNC, MSG_CTRUNC */
+};
+
+/* Bytes left between the cursor and the end of the message's buffers. */
+size_t kmsg_remaining(const struct kmsg *m);
+/* Copy between the buffers at the cursor and dst/src; return the bytes moved. */
+size_t kmsg_copy_in(struct kmsg *m, void *dst, size_t n);
+size_t kmsg_copy_out(struct kmsg *m, const void *src, size_t n);
+
+/*
+ * What every socket's file->priv starts with.  The options that SOL_SOCKET
+ * stores are kept here by sys/sys_socket.c; the family reads them.
+ */
+struct socket {
+	const struct sock_ops *ops;
+	int family, type;
+	bool listening;              /* SO_ACCEPTCONN */
+	int error;                   /* pending SO_ERROR, cleared when read */
+	int sndbuf, rcvbuf;          /* bytes, as getsockopt reports them */
+	bool reuseaddr, passcred;
+};
+
+/*
+ * A family's operations; f->priv is its struct socket.  Addresses are kernel
+ * copies.  Flags carry MSG_*; the system call layer adds MSG_DONTWAIT when
+ * the file is O_NONBLOCK.  All return 0, a count, or -errno.
+ */
+struct sock_ops {
+	int (*bind)(struct file *f, const void *addr, int len);
+	int (*listen)(struct file *f, int backlog);
+	/* A new connected file with file flags (O_NONBLOCK) in *out. */
+	int (*accept)(struct file *f, unsigned fflags, struct file **out);
+	int (*connect)(struct file *f, const void *addr, int len);
+	/* Writes the local (or the peer's) address; *len is its length. */
+	int (*getname)(struct file *f, void *addr, int *len, bool peer);
+	ssize_t (*sendmsg)(struct file *f, struct kmsg *m, int flags);
+	ssize_t (*recvmsg)(struct file *f, struct kmsg *m, int flags);
+	int (*shutdown)(struct file *f, int how);
+	unsigned (*poll)(struct file *f);
+	long (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
+	void (*release)(struct file *f);
+};
+
+/* sys/sys_socket.c: the file operations every socket file uses (read is recvmsg, ...). */
+extern const struct file_ops socket_fops;
+
+/* net/unix.c: AF_UNIX.  fflags may hold O_NONBLOCK. */
+int unix_socket_create(int type, int protocol, unsigned fflags, struct file **out);
+int unix_socketpair(int type, int protocol, unsigned fflags, struct file **a, struct file **b);
+
+#endif

@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: MIT */
+/* sys_socket.c: the socket system calls: user memory, descriptors and SOL_SOCKET options; families do the rest (net/). */
+#include "kernel.h"
+#include "mm.h"
+#include "net.h"
+#include "sched.h"
+#include "syscall.h"
+#include "vfs.h"
+#include <linux/fcntl.h>
+
+#define CONTROL_MAX (64 * 1024)       /* ancillary data in one message (Linux: optmem_max) */
+#define SOCKBUF_MIN 2304              /* SO_SNDBUF/SO_RCVBUF floor, after doubling */
+#define SOCKBUF_MAX (4 * 1024 * 1024)
+
+/* ---- messages ---- */
+
+size_t kmsg_remaining(const struct kmsg *m)
+{
+	size_t n = 0;
+
+	for (int i = m->cur_iov; i < m->iovcnt; i++)
+		n += m->iov[i].iov_len - (i == m->cur_iov ? m->cur_off : 0);
+	return n;
+}
+
+static size_t kmsg_copy(struct kmsg *m, void *kbuf, size_t n, bool in)
+{
+	size_t done = 0;
+
+	while (done < n && m->cur_iov < m->iovcnt) {
+		const struct iovec *v = &m->iov[m->cur_iov];
+		size_t chunk = MIN(n - done, v->iov_len - m->cur_off);
+		char *u = (char *)v->iov_base + m->cur_off;
+
+		if (in)
+			memcpy((char *)kbuf + done, u, chunk);
+		else
+			memcpy(u, (const char *)kbuf + done, chunk);
+		done += chunk;
+		m->cur_off += chunk;
+		if (m->cur_off == v->iov_len) {
+			m->cur_iov++;
+			m->cur_off = 0;
+		}
+	}
+	return done;
+}
+
+size_t kmsg_copy_in(struct kmsg *m, void *dst, size_t n)
+{
+	return kmsg_copy(m, dst, n, true);
+}
+
+size_t kmsg_copy_out(struct kmsg *m, const void *src, size_t n)
+{
+	return kmsg_copy(m, (void *)src, n, false);
+}
+
+/* ---- socket files ---- */
+
+static struct socket *sock_of(struct file *f)
+{
+	return f->priv;
+}
+
+/* The socket at fd with a reference held across a call that may block (put it with file_unref). */
+static struct file *sock_get(int fd, long *err)
+{
+	struct file *f = fd_get(current_proc()->fdt, fd);
+
+	if (!f) {
+		*err = -EBADF;
+		return NULL;
+	}
+	if (f->ops != &socket_fops) {
+		*err = -ENOTSOCK;
+		return NULL;
+	}
+	file_ref(f);
+	return f;
+}
+
+static int nonblock_flags(struct file *f, int flags)
+{
+	return (f->flags & O_NONBLOCK) ? flags | MSG_DONTWAIT : flags;
+}
+
+static ssize_t sock_read(struct file *f, void *buf, size_t n, off_t *off)
+{
+	struct iovec iov = { buf, n };
+	struct kmsg m = { .iov = &iov, .iovcnt = 1 };
+
+	return sock_of(f)->ops->recvmsg(f, &m, nonblock_flags(f, 0));
+}
+
+static ssize_t sock_write(struct file *f, const void *buf, size_t n, off_t *off)
+{
+	struct iovec iov = { (void *)buf, n };
+	struct kmsg m = { .iov = &iov, .iovcnt = 1 };
+
+	return sock_of(f)->ops->sendmsg(f, &m, nonblock_flags(f, 0));
+}
+
+static unsigned sock_poll(struct file *f)
+{
+	return sock_of(f)->ops->poll(f);
+}
+
+static long sock_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
+{
+	return sock_of(f)->ops->ioctl ? sock_of(f)->ops->ioctl(f, cmd, arg) : -ENOTTY;
+}
+
+static void sock_release(struct file *f)
+{
+	sock_of(f)->ops->release(f);
+}
+
+const struct file_ops socket_fops = {
+	.read = sock_read,
+	.write = sock_write,
+	.poll = sock_poll,
+	.ioctl = sock_ioctl,
+	.release = sock_release,
+};
+
+/* ---- addresses ---- */
+
+static int addr_in(const void *uaddr, int len, struct __kernel_sockaddr_storage *k)
+{
+	if (len < 0 || len > SOCKADDR_MAX)
+		return -EINVAL;
+	memset(k, 0, sizeof(*k));
+	return copy_from_user(k, uaddr, len);
+}
+
+/* Copies a kernel address out to (uaddr, *ulen) the way accept/getsockname/recvfrom do. */
+static int addr_out(void *uaddr, int *ulen, const void *kaddr, int klen)
+{
+	int len;
+
+	if (!uaddr || !ulen)
+		return 0;
+	if (copy_from_user(&len, ulen, sizeof(len)))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	if (copy_to_user(uaddr, kaddr, MIN(len, klen)))
+		return -EFAULT;
+	return copy_to_user(ulen, &klen, sizeof(klen));
+}
+
+/* ---- creating and connecting ---- */
+
+static int split_type(int *type, unsigned *fflags)
+{
+	*fflags = *type & (O_NONBLOCK | O_CLOEXEC);
+	*type &= ~(O_NONBLOCK | O_CLOEXEC);
+	return (*type & ~SOCK_TYPE_MASK) ? -EINVAL : 0;
+}
+
+static long unsupported_family(int family)
+{
+	static uint64_t reported[2];
+
+	if (family >= 0 && family < 128 && !(reported[family / 64] & (1ULL << (family % 64)))) {
+		reported[family / 64] |= 1ULL << (family % 64);
+		printk_err("husk: socket family %d not supported yet\n", family);
+	}
+	return -EAFNOSUPPORT;
+}
+
+long sys_socket(int family, int type, int protocol)
+{
+	struct file *f;
+	unsigned fflags;
+	long err = split_type(&type, &fflags);
+	int fd;
+
+	if (err)
+		return err;
+	if (family != AF_UNIX)
+		return unsupported_family(family);
+	err = unix_socket_create(type, protocol, fflags, &f);
+	if (err)
+		return err;
+	fd = fd_install(current_proc()->fdt, f, 0, fflags & O_CLOEXEC);
+	if (fd < 0)
+		file_unref(f);
+	return fd;
+}
+
+long sys_socketpair(int family, int type, int protocol, int *usv)
+{
+	struct file *a, *b;
+	unsigned fflags;
+	long err = split_type(&type, &fflags);
+	int sv[2];
+
+	if (err)
+		return err;
+	if (family != AF_UNIX)
+		return family == AF_INET || family == AF_INET6 ? -EOPNOTSUPP : unsupported_family(family);
+	if (!user_ok(usv, sizeof(sv), true))
+		return -EFAULT;
+	err = unix_socketpair(type, protocol, fflags, &a, &b);
+	if (err)
+		return err;
+	sv[0] = fd_install(current_proc()->fdt, a, 0, fflags & O_CLOEXEC);
+	if (sv[0] < 0) {
+		err = sv[0];
+		goto err_a;
+	}
+	sv[1] = fd_install(current_proc()->fdt, b, 0, fflags & O_CLOEXEC);
+	if (sv[1] < 0) {
+		err = sv[1];
+		fd_close(current_proc()->fdt, sv[0]);
+		goto err_b;
+	}
+	return copy_to_user(usv, sv, sizeof(sv));
+err_a:
+	file_unref(a);
+err_b:
+	file_unref(b);
+	return err;
+}
+
+long sys_bind(int fd, const void *uaddr, int len)
+{
+	struct __kernel_sockaddr_storage k;
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = addr_in(uaddr, len, &k);
+	if (!err)
+		err = sock_of(f)->ops->bind(f, &k, len);
+	file_unref(f);
+	return err;
+}
+
+long sys_listen(int fd, int backlog)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = sock_of(f)->ops->listen(f, backlog);
+	file_unref(f);
+	return err;
+}
+
+long sys_connect(int fd, const void *uaddr, int len)
+{
+	struct __kernel_sockaddr_storage k;
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = addr_in(uaddr, len, &k);
+	if (!err)
+		err = sock_of(f)->ops->connect(f, &k, len);
+	file_unref(f);
+	return err;
+}
+
+long sys_accept4(int fd, void *uaddr, int *ulen, int flags)
+{
+	struct __kernel_sockaddr_storage k;
+	struct file *f, *nf = NULL;
+	long err;
+	int klen, nfd;
+
+	if (flags & ~(O_NONBLOCK | O_CLOEXEC))
+		return -EINVAL;
+	f = sock_get(fd, &err);
+	if (!f)
+		return err;
+	if (uaddr && !user_ok(ulen, sizeof(int), true)) {
+		err = -EFAULT;
+		goto out;
+	}
+	err = sock_of(f)->ops->accept(f, flags, &nf);
+	if (err)
+		goto out;
+	err = sock_of(nf)->ops->getname(nf, &k, &klen, true);
+	if (err == -ENOTCONN) {        /* the peer is already gone: an unnamed address */
+		k.ss_family = sock_of(nf)->family;
+		klen = sizeof(k.ss_family);
+	}
+	err = addr_out(uaddr, ulen, &k, klen);
+	if (err)
+		goto err_nf;
+	nfd = fd_install(current_proc()->fdt, nf, 0, flags & O_CLOEXEC);
+	if (nfd < 0) {
+		err = nfd;
+		goto err_nf;
+	}
+	file_unref(f);
+	return nfd;
+err_nf:
+	file_unref(nf);
+out:
+	file_unref(f);
+	return err;
+}
+
+long sys_accept(int fd, void *uaddr, int *ulen)
+{
+	return sys_accept4(fd, uaddr, ulen, 0);
+}
+
+static long getname(int fd, void *uaddr, int *ulen, bool peer)
+{
+	struct __kernel_sockaddr_storage k;
+	long err;
+	struct file *f = sock_get(fd, &err);
+	int klen;
+
+	if (!f)
+		return err;
+	err = sock_of(f)->ops->getname(f, &k, &klen, peer);
+	if (!err)
+		err = ulen ? addr_out(uaddr, ulen, &k, klen) : -EFAULT;
+	file_unref(f);
+	return err;
+}
+
+long sys_getsockname(int fd, void *uaddr, int *ulen)
+{
+	return getname(fd, uaddr, ulen, false);
+}
+
+long sys_getpeername(int fd, void *uaddr, int *ulen)
+{
+	return getname(fd, uaddr, ulen, true);
+}
+
+long sys_shutdown(int fd, int how)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = sock_of(f)->ops->shutdown(f, how);
+	file_unref(f);
+	return err;
+}
+
+/* ---- data ---- */
+
+/* Checks the user's buffers and fills a kmsg for them; iov is a kernel copy. */
+static long iov_check(const struct iovec *iov, size_t n, bool write)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (iov[i].iov_len > (size_t)INT32_MAX || total + iov[i].iov_len > (size_t)INT32_MAX)
+			return -EINVAL;
+		if (!user_ok(iov[i].iov_base, iov[i].iov_len, write))
+			return -EFAULT;
+		total += iov[i].iov_len;
+	}
+	return 0;
+}
+
+long sys_sendto(int fd, const void *buf, size_t len, int flags, const void *uaddr, int alen)
+{
+	struct iovec iov = { (void *)buf, MIN(len, (size_t)INT32_MAX) };
+	struct kmsg m = { .iov = &iov, .iovcnt = 1 };
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = iov_check(&iov, 1, false);
+	if (!err && uaddr && alen) {
+		err = addr_in(uaddr, alen, &m.addr);
+		m.addrlen = alen;
+	}
+	if (!err)
+		err = sock_of(f)->ops->sendmsg(f, &m, nonblock_flags(f, flags));
+	file_unref(f);
+	return err;
+}
+
+long sys_recvfrom(int fd, void *buf, size_t len, int flags, void *uaddr, int *ulen)
+{
+	struct iovec iov = { buf, MIN(len, (size_t)INT32_MAX) };
+	struct kmsg m = { .iov = &iov, .iovcnt = 1 };
+	long err, r;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	r = iov_check(&iov, 1, true);
+	if (!r)
+		r = sock_of(f)->ops->recvmsg(f, &m, nonblock_flags(f, flags));
+	if (r >= 0 && uaddr) {
+		if (m.addrlen == 0) {          /* an unnamed sender */
+			m.addr.ss_family = sock_of(f)->family;
+			m.addrlen = sizeof(m.addr.ss_family);
+		}
+		err = addr_out(uaddr, ulen, &m.addr, m.addrlen);
+		if (err)
+			r = err;
+	}
+	file_unref(f);
+	return r;
+}
+
+/* Reads a user msghdr and its iovec array (kfree *iovp). */
+static long msg_in(const void *umsg, struct user_msghdr *h, struct iovec **iovp, bool write)
+{
+	struct iovec *iov;
+	long err;
+
+	if (copy_from_user(h, umsg, sizeof(*h)))
+		return -EFAULT;
+	if (h->msg_iovlen > UIO_MAXIOV)
+		return -EMSGSIZE;
+	iov = kmalloc(MAX(h->msg_iovlen, 1) * sizeof(*iov));
+	if (!iov)
+		return -ENOMEM;
+	err = copy_from_user(iov, h->msg_iov, h->msg_iovlen * sizeof(*iov));
+	if (!err)
+		err = iov_check(iov, h->msg_iovlen, write);
+	if (err) {
+		kfree(iov);
+		return err;
+	}
+	*iovp = iov;
+	return 0;
+}
+
+long sys_sendmsg(int fd, const void *umsg, int flags)
+{
+	struct user_msghdr h;
+	struct iovec *iov = NULL;
+	struct kmsg m = { 0 };
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = msg_in(umsg, &h, &iov, false);
+	if (err)
+		goto out;
+	m.iov = iov;
+	m.iovcnt = h.msg_iovlen;
+	if (h.msg_name && h.msg_namelen) {
+		err = addr_in(h.msg_name, h.msg_namelen, &m.addr);
+		if (err)
+			goto out;
+		m.addrlen = h.msg_namelen;
+	}
+	if (h.msg_controllen) {
+		if (h.msg_controllen > CONTROL_MAX) {
+			err = -ENOBUFS;
+			goto out;
+		}
+		m.control = kmalloc(h.msg_controllen);
+		if (!m.control) {
+			err = -ENOMEM;
+			goto out;
+		}
+		m.controllen = h.msg_controllen;
+		if (copy_from_user(m.control, h.msg_control, h.msg_controllen)) {
+			err = -EFAULT;
+			goto out;
+		}
+	}
+	err = sock_of(f)->ops->sendmsg(f, &m, nonblock_flags(f, flags));
+out:
+	kfree(m.control);
+	kfree(iov);
+	file_unref(f);
+	return err;
+}
+
+long sys_recvmsg(int fd, void *umsg, int flags)
+{
+	struct user_msghdr h;
+	struct user_msghdr *uh = umsg;
+	struct iovec *iov = NULL;
+	struct kmsg m = { 0 };
+	long err, r;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	r = msg_in(umsg, &h, &iov, true);
+	if (r)
+		goto out;
+	if (!user_ok(uh, sizeof(*uh), true)) {
+		r = -EFAULT;
+		goto out;
+	}
+	m.iov = iov;
+	m.iovcnt = h.msg_iovlen;
+	if (h.msg_control && h.msg_controllen) {
+		m.controllen = MIN(h.msg_controllen, (size_t)CONTROL_MAX);
+		m.control = kzalloc(m.controllen);
+		if (!m.control || !user_ok(h.msg_control, m.controllen, true)) {
+			r = m.control ? -EFAULT : -ENOMEM;
+			goto out;
+		}
+	}
+	r = sock_of(f)->ops->recvmsg(f, &m, nonblock_flags(f, flags));
+	if (r < 0)
+		goto out;
+	if (h.msg_name) {
+		int len = MIN(h.msg_namelen < 0 ? 0 : h.msg_namelen, m.addrlen);
+
+		if (copy_to_user(h.msg_name, &m.addr, len)) {
+			r = -EFAULT;
+			goto out;
+		}
+		uh->msg_namelen = m.addrlen;
+	} else {
+		uh->msg_namelen = 0;
+	}
+	if (m.control)
+		memcpy(h.msg_control, m.control, m.controllen);
+	uh->msg_controllen = m.control ? m.controllen : 0;
+	uh->msg_flags = m.out_flags;
+out:
+	kfree(m.control);
+	kfree(iov);
+	file_unref(f);
+	return r;
+}
+
+/* ---- options ---- */
+
+long sys_setsockopt(int fd, int level, int name, const void *uval, int len)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+	struct socket *s;
+	int v;
+
+	if (!f)
+		return err;
+	s = sock_of(f);
+	err = -ENOPROTOOPT;
+	if (level != SOL_SOCKET)
+		goto out;
+	err = -EINVAL;
+	if (len < (int)sizeof(int))
+		goto out;
+	err = -EFAULT;
+	if (copy_from_user(&v, uval, sizeof(v)))
+		goto out;
+	err = 0;
+	switch (name) {
+	case SO_SNDBUF:
+	case SO_RCVBUF:
+		/* Linux doubles the value to leave room for its bookkeeping, and reports the double. */
+		v = (int)MIN(MAX((int64_t)v * 2, SOCKBUF_MIN), (int64_t)SOCKBUF_MAX);
+		if (name == SO_SNDBUF)
+			s->sndbuf = v;
+		else
+			s->rcvbuf = v;
+		break;
+	case SO_REUSEADDR:
+		s->reuseaddr = v != 0;
+		break;
+	case SO_PASSCRED:
+		s->passcred = v != 0;
+		break;
+	default:
+		err = -ENOPROTOOPT;
+	}
+out:
+	file_unref(f);
+	return err;
+}
+
+long sys_getsockopt(int fd, int level, int name, void *uval, int *ulen)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+	struct socket *s;
+	struct ucred cred;
+	const void *p = NULL;
+	int len, v = 0, n = sizeof(int);
+
+	if (!f)
+		return err;
+	s = sock_of(f);
+	err = -EFAULT;
+	if (copy_from_user(&len, ulen, sizeof(len)))
+		goto out;
+	err = -EINVAL;
+	if (len < 0)
+		goto out;
+	err = -ENOPROTOOPT;
+	if (level != SOL_SOCKET)
+		goto out;
+	switch (name) {
+	case SO_TYPE:      v = s->type; break;
+	case SO_DOMAIN:    v = s->family; break;
+	case SO_PROTOCOL:  v = 0; break;
+	case SO_ERROR:     v = s->error; s->error = 0; break;
+	case SO_SNDBUF:    v = s->sndbuf; break;
+	case SO_RCVBUF:    v = s->rcvbuf; break;
+	case SO_REUSEADDR: v = s->reuseaddr; break;
+	case SO_PASSCRED:  v = s->passcred; break;
+	case SO_ACCEPTCONN: v = s->listening; break;
+	case SO_PEERCRED:
+		/* One process and one user: the peer is always this one. */
+		cred.pid = current_proc()->pid;
+		cred.uid = cred.gid = 0;
+		p = &cred;
+		n = sizeof(cred);
+		break;
+	default:
+		goto out;
+	}
+	if (!p)
+		p = &v;
+	n = MIN(n, len);
+	err = -EFAULT;
+	if (copy_to_user(uval, p, n) || copy_to_user(ulen, &n, sizeof(n)))
+		goto out;
+	err = 0;
+out:
+	file_unref(f);
+	return err;
+}
