@@ -499,6 +499,11 @@ static void ramfs_evict(struct inode *ino)
 	ramfs_files--;
 }
 
+static void *ramfs_get_page(struct inode *ino, uint64_t idx)
+{
+	return page_for_write(node(ino), idx);
+}
+
 static const struct inode_ops ramfs_iops = {
 	.lookup = ramfs_lookup,
 	.create = ramfs_create,
@@ -512,4 +517,5 @@ static const struct inode_ops ramfs_iops = {
 	.truncate = ramfs_truncate,
 	.readdir = ramfs_readdir,
 	.evict = ramfs_evict,
+	.get_page = ramfs_get_page,
 };

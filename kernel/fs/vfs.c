@@ -341,6 +341,9 @@ int vfs_truncate(struct inode *ino, uint64_t size)
 		return -EFBIG;
 	if (!ino->iops || !ino->iops->truncate)
 		return -EPERM;
+	/* Shared mappings must let go of the pages before the file frees them. */
+	if (size < ino->size)
+		vm_file_truncated(ino, size);
 	return ino->iops->truncate(ino, size);
 }
 

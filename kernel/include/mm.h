@@ -28,6 +28,7 @@ void *kernel_map_mmio(uint64_t pa, size_t len);
 #define PTE_D    0x40UL
 #define PTE_PS   0x80UL
 #define PTE_NX   (1UL << 63)
+#define PTE_BORROWED (1UL << 9)   /* software bit: the page belongs to a file, not to the mapping */
 #define PTE_ADDR 0x000ffffffffff000UL
 struct mem_range;
 /* Maps all usable RAM at DIRECT_MAP_BASE and makes the SYSCALL entry page user-executable. */
@@ -96,6 +97,10 @@ void vm_activate(struct vm *vm);
 long vm_map(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
 	    unsigned mapflags, struct inode *file, uint64_t off);
 int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len);
+/* Drops the pages of [addr, addr+len) but keeps the mappings: they fault in afresh (MADV_DONTNEED). */
+int vm_discard(struct vm *vm, uint64_t addr, uint64_t len);
+/* Unmaps shared-mapping pages of ino at or beyond size (the file is shrinking). */
+void vm_file_truncated(struct inode *ino, uint64_t size);
 int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot);
 struct vma *vm_find(struct vm *vm, uint64_t addr);
 /* mremap: resizes [old, old+old_len) in place or, when allowed, moves it; returns the new address or -errno. */

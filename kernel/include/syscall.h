@@ -144,6 +144,13 @@ long sys_munmap(uint64_t addr, size_t len);
 long sys_mprotect(uint64_t addr, size_t len, int prot);
 long sys_madvise(uint64_t addr, size_t len, int advice);
 long sys_mremap(uint64_t old, size_t old_len, size_t new_len, int flags, uint64_t new_addr);
+long sys_msync(uint64_t addr, size_t len, int flags);
+long sys_mlock(uint64_t addr, size_t len);
+long sys_mlock2(uint64_t addr, size_t len, int flags);
+long sys_munlock(uint64_t addr, size_t len);
+long sys_mlockall(int flags);
+long sys_munlockall(void);
+long sys_mincore(uint64_t addr, size_t len, unsigned char *vec);
 
 /* sched/: processes and threads (sys/sys_proc.c, sys/sys_thread.c) */
 long sys_arch_prctl(int code, uint64_t addr);

@@ -77,6 +77,10 @@ struct inode_ops {
 	int (*readdir)(struct inode *dir, uint64_t *pos, filldir_fn fill, void *ctx);
 	/* Frees per-file-system data when the last reference to an unlinked inode goes. */
 	void (*evict)(struct inode *ino);
+	/* The page holding file bytes [idx * PAGE_SIZE, +PAGE_SIZE), made writable and
+	 * kept by the file, for MAP_SHARED mappings; NULL when out of memory.  The
+	 * page stays valid until the file is truncated below it or evicted. */
+	void *(*get_page)(struct inode *ino, uint64_t idx);
 };
 
 struct inode {

@@ -83,10 +83,40 @@ static void unmap_pages(struct vm *vm, uint64_t start, uint64_t end)
 			continue;
 		}
 		if (*pte & PTE_P) {
-			page_free(phys_to_virt(*pte & PTE_ADDR));
+			if (!(*pte & PTE_BORROWED))
+				page_free(phys_to_virt(*pte & PTE_ADDR));
 			*pte = 0;
 			tlb_flush_page(va);
 		}
+	}
+}
+
+int vm_discard(struct vm *vm, uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+
+	if ((addr & (PAGE_SIZE - 1)) || end < addr || end > USER_TOP)
+		return -EINVAL;
+	unmap_pages(vm, addr, end);
+	return 0;
+}
+
+void vm_file_truncated(struct inode *ino, uint64_t size)
+{
+	struct vm *vm = current ? current_proc()->vm : NULL;
+	struct list *it;
+
+	if (!vm)
+		return;
+	list_for_each(it, &vm->vmas) {
+		struct vma *v = list_entry(it, struct vma, link);
+		if (v->file != ino || !(v->flags & VM_SHARED))
+			continue;
+		/* First page of the VMA that lies wholly or partly beyond the new end. */
+		uint64_t keep = ALIGN_UP(size, PAGE_SIZE);
+		uint64_t from = keep > v->file_off ? v->start + (keep - v->file_off) : v->start;
+		if (from < v->end)
+			unmap_pages(vm, from, v->end);
 	}
 }
 
@@ -240,7 +270,7 @@ static void protect_vma(struct vm *vm, struct vma *v, unsigned prot)
 	for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
 		uint64_t *pte = pt_walk(vm->pml4, va, false);
 		if (pte && (*pte & PTE_P)) {
-			*pte = (*pte & PTE_ADDR) | pte_flags(prot);
+			*pte = (*pte & (PTE_ADDR | PTE_BORROWED)) | pte_flags(prot);
 			tlb_flush_page(va);
 		}
 	}
@@ -291,6 +321,17 @@ int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec)
 		return -ENOMEM;
 	if (*pte & PTE_P)
 		return -EFAULT;   /* present yet faulted: a protection violation */
+	if (v->file && (v->flags & VM_SHARED)) {
+		/* A shared file mapping maps the file's own page; past the end of the file is SIGBUS. */
+		uint64_t off = v->file_off + (va - v->start);
+		if (off >= ALIGN_UP(v->file->size, PAGE_SIZE))
+			return -ENXIO;
+		page = v->file->iops->get_page(v->file, off / PAGE_SIZE);
+		if (!page)
+			return -ENOMEM;
+		*pte = virt_to_phys(page) | pte_flags(v->prot) | PTE_BORROWED;
+		return 0;
+	}
 	page = page_alloc();
 	if (!page)
 		return -ENOMEM;

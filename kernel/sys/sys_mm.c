@@ -7,6 +7,7 @@
 #include "vfs.h"
 #include <asm-generic/mman-common.h>
 #include <linux/mman.h>
+#include <linux/fcntl.h>
 
 static unsigned prot_to_vm(int prot)
 {
@@ -58,10 +59,15 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 			return -EBADF;
 		if (!S_ISREG(f->inode->mode))
 			return -ENODEV;
+		if ((f->flags & O_ACCMODE) == O_WRONLY)
+			return -EACCES;
 		if (type != MAP_PRIVATE) {
-			/* Shared file mappings need write-back to the file; not there yet. */
-			printk_err("husk: mmap MAP_SHARED of a file is not implemented\n");
-			return -ENOSYS;
+			/* The mapping shares the file's pages: writes are the file's data at once. */
+			if (!f->inode->iops || !f->inode->iops->get_page)
+				return -ENODEV;
+			if ((prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR)
+				return -EACCES;
+			vmflags |= VM_SHARED;
 		}
 		ino = f->inode;
 	} else if (type != MAP_PRIVATE) {
@@ -103,20 +109,9 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 	case MADV_NOHUGEPAGE:
 	case MADV_FREE:    /* Linux may keep the pages; so do we. */
 		return 0;
-	case MADV_DONTNEED: {
-		/* Private anonymous memory must read back as zeros: drop the pages. */
-		struct vm *vm = current_proc()->vm;
-		uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
-		for (uint64_t va = addr; va < end; va += PAGE_SIZE) {
-			uint64_t *pte = pt_walk(vm->pml4, va, false);
-			if (pte && (*pte & PTE_P)) {
-				page_free(phys_to_virt(*pte & PTE_ADDR));
-				*pte = 0;
-				tlb_flush_page(va);
-			}
-		}
-		return 0;
-	}
+	case MADV_DONTNEED:
+		/* Private memory reads back as zeros (or the file); shared file pages stay in the file. */
+		return vm_discard(current_proc()->vm, addr, len);
 	default:
 		return -EINVAL;
 	}
@@ -134,4 +129,118 @@ long sys_mremap(uint64_t old, size_t old_len, size_t new_len, int flags, uint64_
 		return -EINVAL;
 	return vm_remap(current_proc()->vm, old, old_len, new_len, flags & MREMAP_MAYMOVE,
 			flags & MREMAP_FIXED, new_addr);
+}
+
+/* Checks that [addr, addr+len) is page-aligned and fully mapped; -ENOMEM for holes, as Linux. */
+static long range_mapped(uint64_t addr, size_t len)
+{
+	struct vm *vm = current_proc()->vm;
+	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+
+	if ((addr & (PAGE_SIZE - 1)) || end < addr || end > USER_TOP)
+		return -EINVAL;
+	for (uint64_t a = addr; a < end;) {
+		struct vma *v = vm_find(vm, a);
+		if (!v)
+			return -ENOMEM;
+		a = v->end;
+	}
+	return 0;
+}
+
+long sys_msync(uint64_t addr, size_t len, int flags)
+{
+	if (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE))
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	/* Shared file mappings use the file's own pages: there is nothing to write back. */
+	return range_mapped(addr, len);
+}
+
+/* Brings every page of the range in now; pages are never swapped, so that is all locking means. */
+static long populate(uint64_t addr, size_t len)
+{
+	struct vm *vm = current_proc()->vm;
+	uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE), end = ALIGN_UP(addr + len, PAGE_SIZE);
+
+	if (end < start || end > USER_TOP)
+		return -EINVAL;
+	for (uint64_t a = start; a < end;) {
+		struct vma *v = vm_find(vm, a);
+		if (!v)
+			return -ENOMEM;
+		for (; a < MIN(end, v->end); a += PAGE_SIZE) {
+			uint64_t *pte = pt_walk(vm->pml4, a, false);
+			if (pte && (*pte & PTE_P))
+				continue;
+			if (v->prot & (VM_READ | VM_WRITE | VM_EXEC)) {
+				int err = vm_fault(vm, a, false, false);
+				if (err == -ENOMEM)
+					return -EAGAIN;
+			}
+		}
+	}
+	return 0;
+}
+
+long sys_mlock(uint64_t addr, size_t len)
+{
+	return populate(addr, len);
+}
+
+long sys_mlock2(uint64_t addr, size_t len, int flags)
+{
+	if (flags & ~MLOCK_ONFAULT)
+		return -EINVAL;
+	return flags & MLOCK_ONFAULT ? range_mapped(ALIGN_DOWN(addr, PAGE_SIZE), len + (addr & (PAGE_SIZE - 1)))
+				     : populate(addr, len);
+}
+
+long sys_munlock(uint64_t addr, size_t len)
+{
+	uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+	return range_mapped(start, len + (addr - start));
+}
+
+long sys_mlockall(int flags)
+{
+	struct list *it;
+
+	if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
+		return -EINVAL;
+	if (!(flags & MCL_CURRENT) || (flags & MCL_ONFAULT))
+		return 0;
+	list_for_each(it, &current_proc()->vm->vmas) {
+		struct vma *v = list_entry(it, struct vma, link);
+		/* The stack reservation is 8 MiB: lock what is in use, as Linux does for MAP_GROWSDOWN. */
+		if (v->flags & VM_STACK)
+			continue;
+		long err = populate(v->start, v->end - v->start);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+long sys_munlockall(void)
+{
+	return 0;
+}
+
+long sys_mincore(uint64_t addr, size_t len, unsigned char *vec)
+{
+	struct vm *vm = current_proc()->vm;
+	size_t pages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
+	long err = range_mapped(addr, len);
+
+	if (err)
+		return err;
+	if (!user_ok(vec, pages, true))
+		return -EFAULT;
+	for (size_t i = 0; i < pages; i++) {
+		uint64_t *pte = pt_walk(vm->pml4, addr + i * PAGE_SIZE, false);
+		vec[i] = pte && (*pte & PTE_P) ? 1 : 0;
+	}
+	return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mmap_file.c: file-backed private mappings, MAP_FIXED over mappings, shared anonymous memory, mprotect and mremap. */
+/* mmap_file.c: file-backed private and shared mappings, MAP_FIXED over mappings, shared anonymous memory, mprotect, mremap, msync, mlock, mincore. */
 // husk-test: status=0 expect="SUCCESS" backends=qemu,vmm
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -12,7 +12,8 @@
 #include "check.h"
 
 static sigjmp_buf jmp;
-static void on_segv(int sig) { (void)sig; siglongjmp(jmp, 1); }
+static volatile int last_sig;
+static void on_segv(int sig) { last_sig = sig; siglongjmp(jmp, 1); }
 
 /* Returns 1 when writing to p faults. */
 static int write_faults(volatile char *p)
@@ -93,6 +94,41 @@ int main(void)
 	CHECK(write_faults(m), "old range still mapped after the move");
 	char *m3 = mremap(m2, 4 * pg, pg, 0);
 	CHECK(m3 == m2, "shrink moved it");
+
+	/* A shared mapping is the file: writes go both ways at once. */
+	char *sh2 = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(sh2 != MAP_FAILED, "mmap MAP_SHARED: %s", strerror(errno));
+	if (sh2 != MAP_FAILED) {
+		memcpy(sh2 + 100, "SHARED", 6);
+		char got[7] = { 0 };
+		CHECK(pread(fd, got, 6, 100) == 6 && !strcmp(got, "SHARED"), "read() does not see the mapped write: %s", got);
+		CHECK(pwrite(fd, "WRITE", 5, pg + 10) == 5, "pwrite");
+		CHECK(memcmp(sh2 + pg + 10, "WRITE", 5) == 0, "the mapping does not see write()");
+		CHECK(msync(sh2, 2 * pg, MS_SYNC) == 0, "msync: %s", strerror(errno));
+		CHECK(msync(sh2 + 1, pg, MS_SYNC) == -1 && errno == EINVAL, "unaligned msync accepted");
+		/* Shrinking the file takes the pages beyond the end away: SIGBUS there. */
+		signal(SIGBUS, on_segv);
+		CHECK(ftruncate(fd, 100) == 0, "ftruncate");
+		CHECK(sh2[0] == 'a' && sh2[99] == buf[99], "the first page survives the truncate");
+		last_sig = 0;
+		if (sigsetjmp(jmp, 1) == 0)
+			(void)*(volatile char *)(sh2 + pg);
+		CHECK(last_sig == SIGBUS, "access beyond the end of the file gave signal %d, wanted SIGBUS", last_sig);
+		munmap(sh2, 2 * pg);
+	}
+	int rofd = open(path, O_RDONLY);
+	CHECK(mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, rofd, 0) == MAP_FAILED && errno == EACCES,
+	      "writable shared mapping of a read-only descriptor");
+	close(rofd);
+
+	/* mlock faults everything in; mincore shows it. */
+	char *lk = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char vec[4];
+	CHECK(mincore(lk, 4 * pg, vec) == 0 && vec[0] == 0, "fresh memory already resident");
+	CHECK(mlock(lk, 4 * pg) == 0, "mlock: %s", strerror(errno));
+	CHECK(mincore(lk, 4 * pg, vec) == 0 && vec[0] && vec[3], "mlock did not bring the pages in");
+	CHECK(munlock(lk, 4 * pg) == 0, "munlock");
+	CHECK(mlock((void *)0x1000, pg) == -1 && errno == ENOMEM, "mlock of unmapped memory");
 
 	close(fd);
 	CHECK(ro[pg] == buf[pg], "mapping gone after close");

@@ -203,6 +203,8 @@ int waitq_wait(struct waitq *q, uint64_t deadline_ns)
 void waitq_wake_one(struct waitq *q) { (void)q; }
 void waitq_wake_all(struct waitq *q) { (void)q; }
 void poll_notify(void) { shim_poll_notifies++; }
+/* No address spaces in the host tests: nothing maps files. */
+void vm_file_truncated(struct inode *ino, uint64_t size) { (void)ino; (void)size; }
 
 uint64_t clock_monotonic_ns(void) { return shim_mono_ns; }
 int64_t clock_realtime_ns(void) { return 1700000000LL * 1000000000LL + (int64_t)shim_mono_ns; }

@@ -132,7 +132,7 @@ static void free_level(uint64_t *t, int level)
 			continue;
 		if (level > 0)
 			free_level(table(t[i]), level - 1);
-		else
+		else if (!(t[i] & PTE_BORROWED))
 			page_free(table(t[i]));
 	}
 	page_free(t);

@@ -101,8 +101,15 @@ static void page_fault(struct trapframe *tf)
 	bool write = tf->error & 2;
 	bool exec = tf->error & 16;
 
-	if (addr < USER_TOP && vm_fault(current_proc()->vm, addr, write, exec) == 0)
+	int err = addr < USER_TOP ? vm_fault(current_proc()->vm, addr, write, exec) : -EFAULT;
+
+	if (err == 0)
 		return;
+	if (user && err == -ENXIO) {
+		/* A shared file mapping beyond the end of the file. */
+		signal_fault(tf, SIGBUS, BUS_ADRERR, addr);
+		return;
+	}
 	if (user) {
 		signal_fault(tf, SIGSEGV, vm_find(current_proc()->vm, addr) ? SEGV_ACCERR : SEGV_MAPERR, addr);
 		return;
