@@ -781,4 +781,8 @@ void vfs_init(void)
 	if (!proc || vfs_mount("/proc", proc))
 		panic("vfs_init: cannot mount /proc");
 	inode_unref(proc);
+	proc = sysfs_create_root();
+	if (!proc || mkdir_exact("/sys", 0555) || vfs_mount("/sys", proc))
+		panic("vfs_init: cannot mount /sys");
+	inode_unref(proc);
 }

@@ -255,5 +255,7 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr);
 
 /* fs/procfs.c */
 struct inode *procfs_create_root(void);
+/* The root of /sys: devices/system/cpu/{online,possible,present}. */
+struct inode *sysfs_create_root(void);
 
 #endif
