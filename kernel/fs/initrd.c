@@ -14,6 +14,21 @@ struct hardlink {
 /* Creates every missing directory above path (which is relative to /). */
 static int make_parents(char *path)
 {
+	char *slash = strrchr(path, '/');
+	struct inode *dir;
+
+	/* Archives list directories before their contents: usually the parent is there already. */
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	int found = vfs_lookup(vfs_root(), path, false, &dir);
+	*slash = '/';
+	if (found == 0) {
+		bool is_dir = S_ISDIR(dir->mode);
+		inode_unref(dir);
+		if (is_dir)
+			return 0;
+	}
 	for (char *p = path; (p = strchr(p, '/')) != NULL; p++) {
 		int err;
 
@@ -49,11 +64,11 @@ static int unpack_file(char *path, const struct cpio_entry *e, struct hardlink *
 	struct inode *ino;
 	int err;
 
-	/* A later entry replaces an earlier one of the same name, as Linux's initramfs does. */
-	err = vfs_unlink(vfs_root(), path, false);
-	if (err && err != -ENOENT)
-		return err;
 	if (hl) {
+		/* A later entry replaces an earlier one of the same name, as Linux's initramfs does. */
+		err = vfs_unlink(vfs_root(), path, false);
+		if (err && err != -ENOENT)
+			return err;
 		/* newc stores a hard-linked file's data with the last of its names. */
 		err = vfs_link_inode(hl->inode, vfs_root(), path);
 		if (!err && e->filesize)
@@ -61,6 +76,12 @@ static int unpack_file(char *path, const struct cpio_entry *e, struct hardlink *
 		return err;
 	}
 	err = vfs_mknod(vfs_root(), path, S_IFREG | 0600, &ino);
+	if (err == -EEXIST) {
+		/* A later entry replaces an earlier one of the same name, as Linux's initramfs does. */
+		err = vfs_unlink(vfs_root(), path, false);
+		if (!err)
+			err = vfs_mknod(vfs_root(), path, S_IFREG | 0600, &ino);
+	}
 	if (err)
 		return err;
 	set_meta(ino, e);
@@ -141,6 +162,9 @@ static int unpack_entry(char *path, const struct cpio_entry *e, struct hardlink 
 	while (path[0] == '/')
 		path++;
 	if (path[0] == '\0' || strcmp(path, ".") == 0)
+		return 0;
+	/* .husk/ holds an image's metadata for the host (include/husk/abi.h), not guest files. */
+	if (!strncmp(path, ".husk", 5) && (path[5] == '/' || path[5] == '\0'))
 		return 0;
 	err = make_parents(path);
 	if (err)
