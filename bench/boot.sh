@@ -204,12 +204,16 @@ for k in husk linux; do
 done
 printf '%-40s %16s %16s\n' "Linux / husk" "$(ratio "${main_i[linux]:-}" "${main_i[husk]:-}")" \
 	"$(ratio "${exit_i[linux]:-}" "${exit_i[husk]:-}")"
-if [ -n "${main_i[husk]:-}" ]; then
-	if [ "${main_i[husk]}" -le 100000 ]; then
-		echo "target: husk reaches main() within 100,000 instructions: met"
+# The target counts from husk's own first instruction: husk's CLOCK_MONOTONIC
+# starts at the kernel's entry (boot.S reads the TSC there), so under icount
+# it is the kernel's instruction count, without QEMU's qboot firmware.
+if [ -n "${mono_i[husk]:-}" ]; then
+	if [ "${mono_i[husk]}" -le 100000 ]; then
+		echo "target: husk reaches main() within 100,000 instructions of its entry: met (${mono_i[husk]})"
 	else
-		echo "target: husk reaches main() within 100,000 instructions: NOT met (${main_i[husk]})"
+		echo "target: husk reaches main() within 100,000 instructions of its entry: NOT met (${mono_i[husk]})"
 	fi
 fi
 echo "(counts include firmware and halted time; the last column is CLOCK_MONOTONIC at main(),"
-echo " counted from when that kernel started its clock)"
+echo " counted from when that kernel started its clock: husk's at its first instruction,"
+echo " Linux's at timekeeping init, well after its entry)"
