@@ -27,6 +27,14 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
+/* User and group identities: real, effective, saved, file-system. */
+struct cred {
+	unsigned uid, euid, suid, fsuid;
+	unsigned gid, egid, sgid, fsgid;
+	unsigned groups[32];
+	int ngroups;
+};
+
 /* The one process of the VM (the kernel is ready for several). */
 struct proc {
 	int pid;
@@ -44,6 +52,8 @@ struct proc {
 	char *cmdline;                  /* argv joined by NULs, for /proc/self/cmdline */
 	size_t cmdline_len;
 	unsigned umask;
+	struct cred cred;               /* starts as root: all zero */
+	int nice;                       /* -20..19, for getpriority/setpriority */
 	bool exiting;
 	int exit_status;
 };
@@ -76,6 +86,8 @@ struct thread {
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;
 	uint64_t cpu_ns;                /* time spent running, for clock_gettime(CLOCK_THREAD_CPUTIME_ID) */
+	int policy;                     /* SCHED_OTHER, SCHED_FIFO, ... */
+	int rt_priority;                /* 1..99 for SCHED_FIFO/RR: runs before every lower one */
 };
 
 extern struct thread *current;

@@ -6,6 +6,7 @@
 #include "platform.h"
 #include "sched.h"
 #include "signal.h"
+#include <linux/sched.h>
 #include "../arch/x86_64/x86.h"
 
 #define KSTACK_PAGES 4
@@ -140,6 +141,35 @@ static void reap_zombies(void)
 	}
 }
 
+/* The first runnable thread of the highest real-time priority (0 for ordinary threads). */
+static struct thread *pick_next(void)
+{
+	struct thread *best = list_entry(runq.next, struct thread, runq_link);
+	struct list *it;
+
+	list_for_each(it, &runq) {
+		struct thread *t = list_entry(it, struct thread, runq_link);
+		if (t->rt_priority > best->rt_priority)
+			best = t;
+	}
+	return best;
+}
+
+/* Whether some waiting thread should take the CPU from current at the end of its slice. */
+static bool others_waiting(void)
+{
+	struct list *it;
+
+	list_for_each(it, &runq) {
+		struct thread *t = list_entry(it, struct thread, runq_link);
+		/* SCHED_FIFO keeps the CPU against equals; everyone else shares it with them. */
+		if (t->rt_priority > current->rt_priority ||
+		    (t->rt_priority == current->rt_priority && current->policy != SCHED_FIFO))
+			return true;
+	}
+	return false;
+}
+
 void schedule(void)
 {
 	struct thread *prev = current, *next;
@@ -151,7 +181,7 @@ void schedule(void)
 		/* Interrupts are taken only here and in user mode; the timer handler wakes sleepers. */
 		sti_hlt();
 	}
-	next = list_entry(runq.next, struct thread, runq_link);
+	next = pick_next();
 	list_del(&next->runq_link);
 	if (next != prev) {
 		slice_start = clock_monotonic_ns();
@@ -257,7 +287,8 @@ void sched_tick(void)
 			break;
 		sched_wakeup(t, -ETIMEDOUT);
 	}
-	if (current && !list_empty(&runq) && now - slice_start >= TIMESLICE_NS)
+	if (current && current->state == THREAD_RUNNABLE && !list_empty(&runq) &&
+	    now - slice_start >= TIMESLICE_NS && others_waiting())
 		need_resched = true;
 	arm_timer();
 }

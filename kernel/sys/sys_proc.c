@@ -24,10 +24,6 @@ long sys_exit_group(int status)
 long sys_getpid(void) { return current_proc()->pid; }
 long sys_gettid(void) { return current->tid; }
 long sys_getppid(void) { return 0; }
-long sys_getuid(void) { return 0; }
-long sys_geteuid(void) { return 0; }
-long sys_getgid(void) { return 0; }
-long sys_getegid(void) { return 0; }
 long sys_getpgrp(void) { return current_proc()->pid; }
 
 long sys_getpgid(int pid)
@@ -46,25 +42,6 @@ long sys_setsid(void)
 {
 	/* The program already leads its session and process group. */
 	return -EPERM;
-}
-
-static long put_ids(unsigned *r, unsigned *e, unsigned *s)
-{
-	unsigned zero = 0;
-	if (copy_to_user(r, &zero, 4) || copy_to_user(e, &zero, 4) || copy_to_user(s, &zero, 4))
-		return -EFAULT;
-	return 0;
-}
-
-long sys_getresuid(unsigned *r, unsigned *e, unsigned *s) { return put_ids(r, e, s); }
-long sys_getresgid(unsigned *r, unsigned *e, unsigned *s) { return put_ids(r, e, s); }
-
-long sys_getgroups(int size, unsigned *list)
-{
-	(void)list;
-	if (size < 0)
-		return -EINVAL;
-	return 0;
 }
 
 long sys_uname(void *ubuf)
