@@ -76,6 +76,9 @@ static ssize_t reg_write(struct file *f, const void *buf, size_t n, off_t *off)
 		return -EINVAL;
 	if (n == 0)
 		return 0;
+	r = seals_check_write(ino, *off, n);
+	if (r)
+		return r;
 	r = ino->iops->write(ino, buf, n, *off);
 	if (r > 0) {
 		*off += r;
@@ -102,6 +105,24 @@ const struct file_ops vfs_dir_fops = {
 	.seekable = true,
 };
 
+int seals_check_write(struct inode *ino, uint64_t off, uint64_t n)
+{
+	if (ino->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		return -EPERM;
+	if ((ino->seals & F_SEAL_GROW) && off + n > ino->size)
+		return -EPERM;
+	return 0;
+}
+
+int seals_check_resize(struct inode *ino, uint64_t size)
+{
+	if ((ino->seals & F_SEAL_SHRINK) && size < ino->size)
+		return -EPERM;
+	if ((ino->seals & F_SEAL_GROW) && size > ino->size)
+		return -EPERM;
+	return 0;
+}
+
 /* O_PATH descriptors: they name a file but allow no I/O. */
 static const struct file_ops path_fops;
 
@@ -126,13 +147,17 @@ int vfs_open_inode(struct inode *ino, int flags, struct file **out)
 			ops = &vfs_dir_fops;
 		else if (!ops && S_ISREG(ino->mode))
 			ops = &vfs_reg_fops;
-		else if (!ops)
-			return -ENXIO;      /* a FIFO or device node nothing drives */
+		else if (!ops && !S_ISFIFO(ino->mode))
+			return -ENXIO;      /* a socket or device node nothing drives */
 	}
 	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
 		return -ENOTDIR;
+	if (S_ISFIFO(ino->mode) && !(flags & O_PATH))
+		return fifo_open(ino, flags & FILE_STATUS_FLAGS, out);
 	if ((flags & O_TRUNC) && S_ISREG(ino->mode) && acc != O_RDONLY && !(flags & O_PATH)) {
-		err = vfs_truncate(ino, 0);
+		err = seals_check_resize(ino, 0);
+		if (!err)
+			err = vfs_truncate(ino, 0);
 		if (err)
 			return err;
 	}

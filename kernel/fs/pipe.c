@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* pipe.c: pipes with a 64 KiB ring buffer, blocking or not, and poll support. */
+/* pipe.c: pipes and named FIFOs with a 64 KiB ring buffer, blocking or not, poll support, and splice/tee through the buffer. */
 #include "kernel.h"
 #include "sched.h"
 #include "vfs.h"
@@ -17,9 +17,21 @@ extern void signal_send_self(int sig);
 struct pipe {
 	uint8_t *buf;
 	size_t head, len;        /* data is buf[head .. head+len) modulo PIPE_SIZE */
-	int readers, writers;    /* open files on each end */
+	int readers, writers;    /* open files on each end (an O_RDWR file counts on both) */
+	unsigned r_opens, w_opens; /* opens of each end so far: a FIFO open waits for a change */
+	struct inode *inode;     /* the FIFO inode whose ->fifo points here */
+	/*
+	 * A splice that blocks in the other file's read or write while it uses
+	 * the buffer in place: other readers (reading) or writers (writing) wait.
+	 */
+	bool reading, writing;
 	struct waitq rq, wq;
 };
+
+static const struct file_ops pipe_fops;
+
+static bool end_reads(struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
+static bool end_writes(struct file *f) { return (f->flags & O_ACCMODE) != O_RDONLY; }
 
 static void pipe_changed(struct pipe *p)
 {
@@ -37,8 +49,8 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, off_t *off)
 	(void)off;
 	if (n == 0)
 		return 0;
-	while (p->len == 0) {
-		if (p->writers == 0)
+	while (p->len == 0 || p->reading) {
+		if (p->len == 0 && p->writers == 0)
 			return 0;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
@@ -53,7 +65,7 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, off_t *off)
 		p->len -= chunk;
 		done += chunk;
 	}
-	if (p->len == 0)
+	if (p->len == 0 && !p->writing)
 		p->head = 0;
 	pipe_changed(p);
 	return done;
@@ -75,7 +87,7 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n, off_t *off)
 		}
 		space = PIPE_SIZE - p->len;
 		/* Writes of at most PIPE_BUF bytes are atomic: all or nothing. */
-		if (space == 0 || (n - done <= PIPE_BUF && space < n - done)) {
+		if (space == 0 || p->writing || (n - done <= PIPE_BUF && space < n - done)) {
 			if (f->flags & O_NONBLOCK)
 				return done ? (ssize_t)done : -EAGAIN;
 			if (waitq_wait(&p->wq, 0) == -EINTR)
@@ -97,12 +109,13 @@ static unsigned pipe_poll(struct file *f)
 	struct pipe *p = f->priv;
 	unsigned ev = 0;
 
-	if ((f->flags & O_ACCMODE) == O_RDONLY) {
+	if (end_reads(f)) {
 		if (p->len > 0)
 			ev |= POLLIN | POLLRDNORM;
 		if (p->writers == 0)
 			ev |= POLLHUP;
-	} else {
+	}
+	if (end_writes(f)) {
 		if (p->len < PIPE_SIZE)
 			ev |= POLLOUT | POLLWRNORM;
 		if (p->readers == 0)
@@ -122,19 +135,28 @@ static long pipe_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	return copy_to_user((void *)arg, &v, sizeof(v));
 }
 
+static void pipe_free(struct pipe *p)
+{
+	if (p->inode)
+		p->inode->fifo = NULL;
+	kfree(p->buf);
+	kfree(p);
+}
+
 static void pipe_release(struct file *f)
 {
 	struct pipe *p = f->priv;
 
-	if ((f->flags & O_ACCMODE) == O_RDONLY)
+	if (!p)
+		return;
+	if (end_reads(f))
 		p->readers--;
-	else
+	if (end_writes(f))
 		p->writers--;
 	pipe_changed(p);
-	if (p->readers == 0 && p->writers == 0) {
-		kfree(p->buf);
-		kfree(p);
-	}
+	/* A FIFO's data goes with its last opener, as on Linux. */
+	if (p->readers == 0 && p->writers == 0)
+		pipe_free(p);
 }
 
 static const struct file_ops pipe_fops = {
@@ -145,20 +167,37 @@ static const struct file_ops pipe_fops = {
 	.release = pipe_release,
 };
 
-int pipe_create(unsigned flags, struct file **rd, struct file **wr)
+static struct pipe *pipe_alloc(struct inode *ino)
 {
 	struct pipe *p = kzalloc(sizeof(*p));
-	struct inode *ino = NULL;
 
 	if (!p)
-		return -ENFILE;
+		return NULL;
 	p->buf = kmalloc(PIPE_SIZE);
-	ino = inode_alloc(S_IFIFO | 0600, NULL, &pipe_fops);
-	if (!p->buf || !ino)
-		goto err;
+	if (!p->buf) {
+		kfree(p);
+		return NULL;
+	}
 	waitq_init(&p->rq);
 	waitq_init(&p->wq);
+	p->inode = ino;
+	return p;
+}
+
+int pipe_create(unsigned flags, struct file **rd, struct file **wr)
+{
+	struct inode *ino = inode_alloc(S_IFIFO | 0600, NULL, &pipe_fops);
+	struct pipe *p = NULL;
+
+	if (!ino)
+		return -ENFILE;
+	p = pipe_alloc(ino);
+	if (!p)
+		goto err;
+	/* Reopening the pipe through /proc/self/fd finds it here. */
+	ino->fifo = p;
 	p->readers = p->writers = 1;
+	p->r_opens = p->w_opens = 1;
 	*rd = file_alloc(ino, &pipe_fops, O_RDONLY | (flags & O_NONBLOCK));
 	if (!*rd)
 		goto err;
@@ -174,9 +213,194 @@ int pipe_create(unsigned flags, struct file **rd, struct file **wr)
 	inode_unref(ino);
 	return 0;
 err:
-	if (ino)
-		inode_unref(ino);
-	kfree(p->buf);
-	kfree(p);
+	if (p)
+		pipe_free(p);
+	inode_unref(ino);
 	return -ENFILE;
+}
+
+/* ---- named FIFOs ---- */
+
+int fifo_open(struct inode *ino, unsigned flags, struct file **out)
+{
+	unsigned acc = flags & O_ACCMODE;
+	struct pipe *p = ino->fifo;
+	struct file *f;
+	unsigned seen;
+	int err = 0;
+
+	if (!p) {
+		p = pipe_alloc(ino);
+		if (!p)
+			return -ENOMEM;
+		ino->fifo = p;
+	}
+	if (acc == O_WRONLY && (flags & O_NONBLOCK) && p->readers == 0) {
+		err = -ENXIO;
+		goto err_unused;
+	}
+	f = file_alloc(ino, &pipe_fops, flags);
+	if (!f) {
+		err = -ENOMEM;
+		goto err_unused;
+	}
+	f->priv = p;
+	if (end_reads(f)) {
+		p->readers++;
+		p->r_opens++;
+	}
+	if (end_writes(f)) {
+		p->writers++;
+		p->w_opens++;
+	}
+	pipe_changed(p);
+	/* Wait for the other end, or at least for someone to have opened it meanwhile. */
+	if (acc == O_RDONLY && !(flags & O_NONBLOCK)) {
+		seen = p->w_opens;
+		while (p->writers == 0 && p->w_opens == seen && !err)
+			err = waitq_wait(&p->rq, 0);
+	} else if (acc == O_WRONLY) {
+		seen = p->r_opens;
+		while (p->readers == 0 && p->r_opens == seen && !err)
+			err = waitq_wait(&p->wq, 0);
+	}
+	if (err) {
+		file_unref(f);        /* its release frees p if nobody else has it */
+		return err;
+	}
+	*out = f;
+	return 0;
+err_unused:
+	if (p->readers == 0 && p->writers == 0)
+		pipe_free(p);
+	return err;
+}
+
+bool file_is_pipe(struct file *f)
+{
+	return f->ops == &pipe_fops && f->priv;
+}
+
+/* ---- splice and tee ---- */
+
+ssize_t pipe_splice_to_file(struct file *pf, struct file *out, off_t *off, size_t n, bool nonblock)
+{
+	struct pipe *p = pf->priv;
+	size_t done = 0;
+	ssize_t err = 0;
+
+	while (p->len == 0 || p->reading) {
+		if (p->len == 0 && p->writers == 0)
+			return 0;
+		if (nonblock)
+			return -EAGAIN;
+		if (waitq_wait(&p->rq, 0) == -EINTR)
+			return -EINTR;
+	}
+	/* out's write may block (a socket): nobody else reads this buffer meanwhile. */
+	p->reading = true;
+	while (done < n && p->len > 0) {
+		size_t chunk = MIN(n - done, MIN(p->len, PIPE_SIZE - p->head));
+		ssize_t w = out->ops->write(out, p->buf + p->head, chunk, off);
+
+		if (w <= 0) {
+			err = w;
+			break;
+		}
+		p->head = (p->head + w) % PIPE_SIZE;
+		p->len -= w;
+		done += w;
+		if ((size_t)w < chunk)
+			break;
+	}
+	p->reading = false;
+	if (p->len == 0 && !p->writing)
+		p->head = 0;
+	pipe_changed(p);
+	return done ? (ssize_t)done : err;
+}
+
+ssize_t pipe_splice_from_file(struct file *pf, struct file *in, off_t *off, size_t n, bool nonblock)
+{
+	struct pipe *p = pf->priv;
+	size_t done = 0;
+	ssize_t err = 0;
+
+	for (;;) {
+		if (p->readers == 0) {
+			signal_send_self(SIGPIPE_NR);
+			return -EPIPE;
+		}
+		if (p->len < PIPE_SIZE && !p->writing)
+			break;
+		if (nonblock)
+			return -EAGAIN;
+		if (waitq_wait(&p->wq, 0) == -EINTR)
+			return -EINTR;
+	}
+	/* in's read may block: nobody else writes into the free space meanwhile. */
+	p->writing = true;
+	while (done < n && p->len < PIPE_SIZE) {
+		size_t tail = (p->head + p->len) % PIPE_SIZE;
+		size_t chunk = MIN(n - done, MIN(PIPE_SIZE - p->len, PIPE_SIZE - tail));
+		ssize_t r = in->ops->read(in, p->buf + tail, chunk, off);
+
+		if (r <= 0) {
+			err = r;
+			break;
+		}
+		p->len += r;
+		done += r;
+		if ((size_t)r < chunk)
+			break;
+	}
+	p->writing = false;
+	pipe_changed(p);
+	return done ? (ssize_t)done : err;
+}
+
+ssize_t pipe_splice_pipe(struct file *in, struct file *out, size_t n, bool nonblock, bool tee)
+{
+	struct pipe *ip = in->priv, *op = out->priv;
+	size_t done = 0, from, to;
+
+	if (ip == op)
+		return -EINVAL;
+	for (;;) {
+		bool data = ip->len > 0 && !ip->reading, space = op->len < PIPE_SIZE && !op->writing;
+
+		if (ip->len == 0 && ip->writers == 0)
+			return 0;
+		if (op->readers == 0) {
+			signal_send_self(SIGPIPE_NR);
+			return -EPIPE;
+		}
+		if (data && space)
+			break;
+		if (nonblock)
+			return -EAGAIN;
+		if (waitq_wait(data ? &op->wq : &ip->rq, 0) == -EINTR)
+			return -EINTR;
+	}
+	n = MIN(n, MIN(ip->len, PIPE_SIZE - op->len));
+	from = ip->head;
+	to = (op->head + op->len) % PIPE_SIZE;
+	while (done < n) {
+		size_t chunk = MIN(n - done, MIN(PIPE_SIZE - from, PIPE_SIZE - to));
+
+		memcpy(op->buf + to, ip->buf + from, chunk);
+		from = (from + chunk) % PIPE_SIZE;
+		to = (to + chunk) % PIPE_SIZE;
+		done += chunk;
+	}
+	op->len += done;
+	if (!tee) {
+		ip->head = from;
+		ip->len -= done;
+		if (ip->len == 0 && !ip->writing)
+			ip->head = 0;
+	}
+	pipe_changed(ip);
+	pipe_changed(op);
+	return done;
 }

@@ -3,6 +3,7 @@
 #include "kernel.h"
 #include "mm.h"
 #include "vfs.h"
+#include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
 
@@ -73,8 +74,14 @@ static struct inode *ramfs_new_inode(unsigned mode)
 	ino->priv = n;
 	ino->dev = RAMFS_DEV;
 	ino->fs_magic = TMPFS_MAGIC;
+	ino->seals = F_SEAL_SEAL;       /* as tmpfs: only a memfd can be sealed */
 	ramfs_files++;
 	return ino;
+}
+
+struct inode *ramfs_create_unlinked(unsigned mode)
+{
+	return ramfs_new_inode(mode);
 }
 
 struct inode *ramfs_create_root(void)
@@ -477,6 +484,34 @@ static int ramfs_truncate(struct inode *ino, uint64_t size)
 			rn->rosize = size;
 	}
 	ino->size = size;
+	inode_touch(ino, true, true);
+	return 0;
+}
+
+int ramfs_punch_hole(struct inode *ino, uint64_t off, uint64_t len)
+{
+	struct ramfs_node *rn = node(ino);
+	uint64_t end;
+
+	if (ino->iops != &ramfs_iops || !S_ISREG(ino->mode))
+		return -EOPNOTSUPP;
+	/* Bytes past the end of the file read as zeros already. */
+	end = len > ino->size - MIN(off, ino->size) ? ino->size : off + len;
+	while (off < end) {
+		size_t idx = off / PAGE_SIZE, po = off % PAGE_SIZE;
+		size_t chunk = MIN(PAGE_SIZE - po, end - off);
+		bool present = idx < rn->npages && rn->pages[idx];
+		uint8_t *pg;
+
+		/* A page never written and beyond the initrd data is a hole already. */
+		if (present || off < rn->rosize) {
+			pg = page_for_write(rn, idx);
+			if (!pg)
+				return -ENOSPC;
+			memset(pg + po, 0, chunk);
+		}
+		off += chunk;
+	}
 	inode_touch(ino, true, true);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <linux/stat.h>   /* S_IFMT, S_IFREG, ... */
 
 struct file;
+struct pipe;
 struct inode;
 struct stat;
 struct pollfd;
@@ -99,6 +100,8 @@ struct inode {
 	uint32_t fs_magic;            /* f_type for statfs */
 	struct inode *mounted;        /* root of the file system mounted here, or NULL */
 	struct inode *covered;        /* for a mounted root: the directory it covers */
+	struct pipe *fifo;            /* a FIFO's pipe while some file has it open (fs/pipe.c) */
+	unsigned seals;               /* F_SEAL_* of a memfd (fs/memfd.c); F_SEAL_SEAL for other files */
 };
 
 /*
@@ -147,6 +150,12 @@ struct inode *inode_alloc(unsigned mode, const struct inode_ops *iops, const str
 int vfs_open(struct inode *dir, const char *path, int flags, unsigned mode, struct file **out);
 /* Opens an inode already looked up (O_CREAT and O_EXCL are ignored). */
 int vfs_open_inode(struct inode *ino, int flags, struct file **out);
+/* Seals (F_SEAL_*, set by fcntl F_ADD_SEALS on a memfd): 0, or -EPERM when
+ * ino's seals forbid writing n bytes at off, or changing the size to size. */
+int seals_check_write(struct inode *ino, uint64_t off, uint64_t n);
+int seals_check_resize(struct inode *ino, uint64_t size);
+/* fs/memfd.c: fcntl F_ADD_SEALS and F_GET_SEALS on f. */
+long memfd_fcntl(struct file *f, int cmd, unsigned long arg);
 /* A file with one reference; takes a reference to ino (which may be NULL). */
 struct file *file_alloc(struct inode *ino, const struct file_ops *ops, unsigned flags);
 void file_ref(struct file *f);
@@ -239,6 +248,14 @@ int ramfs_set_rodata(struct inode *ino, const void *data, size_t len);
 void ramfs_set_fops(struct inode *ino, const struct file_ops *fops);
 /* Totals for statfs. */
 void ramfs_usage(uint64_t *bytes, uint64_t *files);
+/* A regular file (or other node) with no name, for memfd_create; one reference. */
+struct inode *ramfs_create_unlinked(unsigned mode);
+/*
+ * Makes bytes [off, off+len) of a ramfs file read as zeros without changing
+ * its size (fallocate FALLOC_FL_PUNCH_HOLE).  Pages are zeroed, not freed:
+ * a shared mapping may hold them.  -EOPNOTSUPP for other file systems.
+ */
+int ramfs_punch_hole(struct inode *ino, uint64_t off, uint64_t len);
 #define RAMFS_DEV 1
 
 /* fs/devfs.c: device nodes in /dev */
@@ -252,6 +269,27 @@ extern struct waitq console_waitq;
 
 /* fs/pipe.c: a pipe with a 64 KiB buffer; flags may hold O_NONBLOCK. */
 int pipe_create(unsigned flags, struct file **rd, struct file **wr);
+/*
+ * Opens a FIFO inode (a named FIFO, or an anonymous pipe reopened through
+ * /proc): every opener shares one pipe.  O_RDONLY gets the read end,
+ * O_WRONLY the write end, O_RDWR both.  Opening one end waits for the other
+ * unless O_NONBLOCK (or O_RDWR); O_WRONLY|O_NONBLOCK without a reader is -ENXIO.
+ */
+int fifo_open(struct inode *ino, unsigned flags, struct file **out);
+/* True when f is an end of a pipe or FIFO. */
+bool file_is_pipe(struct file *f);
+/*
+ * splice(2) and tee(2) through a pipe's buffer.  Each waits (unless
+ * nonblock) for data in the source pipe or space in the destination pipe,
+ * then moves at most n bytes; the other file is read or written at *off
+ * through its file ops with a kernel buffer.  Return the bytes moved, 0 at
+ * end of input (no writers), or -errno (-EPIPE with SIGPIPE when the
+ * destination pipe has no reader).
+ */
+ssize_t pipe_splice_to_file(struct file *pf, struct file *out, off_t *off, size_t n, bool nonblock);
+ssize_t pipe_splice_from_file(struct file *pf, struct file *in, off_t *off, size_t n, bool nonblock);
+/* Pipe to pipe: moves the bytes, or copies them without consuming when tee. */
+ssize_t pipe_splice_pipe(struct file *in, struct file *out, size_t n, bool nonblock, bool tee);
 
 /* fs/procfs.c */
 struct inode *procfs_create_root(void);

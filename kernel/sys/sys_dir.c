@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* sys_dir.c: system calls on names and metadata: stat, getdents64, mkdir, unlink, rename, links, cwd, modes, times, statfs. */
+/* sys_dir.c: system calls on names and metadata: stat, getdents64, mkdir, mknod, unlink, rename, links, cwd, modes, times, statfs. */
 #include "kernel.h"
 #include "ktime.h"
 #include "mm.h"
@@ -234,6 +234,47 @@ long sys_mkdirat(int dirfd, const char *upath, unsigned mode)
 long sys_mkdir(const char *path, unsigned mode)
 {
 	return sys_mkdirat(AT_FDCWD, path, mode);
+}
+
+/*
+ * Regular files, FIFOs and socket nodes.  Device nodes would need drivers
+ * behind them: refused with EPERM, as for a process without CAP_MKNOD.
+ */
+long sys_mknodat(int dirfd, const char *upath, unsigned mode, unsigned dev)
+{
+	struct inode *dir, *ino;
+	char *path;
+	long err;
+
+	(void)dev;
+	switch (mode & S_IFMT) {
+	case 0:
+		mode |= S_IFREG;
+		break;
+	case S_IFREG:
+	case S_IFIFO:
+	case S_IFSOCK:
+		break;
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFDIR:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	err = with_path(dirfd, upath, &path, &dir);
+	if (err)
+		return err;
+	err = vfs_mknod(dir, path, mode & (S_IFMT | 07777), &ino);
+	kfree(path);
+	if (!err)
+		inode_unref(ino);
+	return err;
+}
+
+long sys_mknod(const char *path, unsigned mode, unsigned dev)
+{
+	return sys_mknodat(AT_FDCWD, path, mode, dev);
 }
 
 long sys_unlinkat(int dirfd, const char *upath, int flags)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* sys_file.c: system calls on open files: read/write, open/close, lseek, dup, fcntl, pipes, ioctl, truncate. */
+/* sys_file.c: system calls on open files: read/write (vectored, positioned), open/close, lseek, dup, fcntl, pipes, ioctl, truncate, fallocate, sync. */
 #include "kernel.h"
 #include "mm.h"
 #include "sched.h"
 #include "syscall.h"
 #include "vfs.h"
 #include <asm-generic/ioctls.h>
+#include <linux/falloc.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/uio.h>
@@ -137,15 +138,12 @@ long sys_pwrite64(int fd, const void *buf, size_t n, off_t off)
 }
 
 /* readv/writev: one call of the file operation per buffer, stopping at the first short one. */
-static long do_iov(int fd, const void *uiov, int iovcnt, bool write)
+static long iov_rw(struct file *f, const void *uiov, int iovcnt, bool write, off_t *pos)
 {
 	const struct iovec *iov = uiov;
-	long err, total = 0;
+	long total = 0;
 	size_t sum = 0;
-	struct file *f = io_file(fd, write, &err);
 
-	if (!f)
-		return err;
 	if (iovcnt < 0 || iovcnt > UIO_MAXIOV)
 		return -EINVAL;
 	if (!user_ok(iov, (size_t)iovcnt * sizeof(*iov), false))
@@ -163,8 +161,8 @@ static long do_iov(int fd, const void *uiov, int iovcnt, bool write)
 			continue;
 		if (len > (size_t)(MAX_RW_COUNT - total))
 			len = MAX_RW_COUNT - total;
-		r = write ? do_write(f, iov[i].iov_base, len, &f->pos)
-			  : do_read(f, iov[i].iov_base, len, &f->pos);
+		r = write ? do_write(f, iov[i].iov_base, len, pos)
+			  : do_read(f, iov[i].iov_base, len, pos);
 		if (r < 0)
 			return total ? total : r;
 		total += r;
@@ -172,6 +170,14 @@ static long do_iov(int fd, const void *uiov, int iovcnt, bool write)
 			break;
 	}
 	return total;
+}
+
+static long do_iov(int fd, const void *uiov, int iovcnt, bool write)
+{
+	long err;
+	struct file *f = io_file(fd, write, &err);
+
+	return f ? iov_rw(f, uiov, iovcnt, write, &f->pos) : err;
 }
 
 long sys_readv(int fd, const void *iov, int iovcnt)
@@ -182,6 +188,83 @@ long sys_readv(int fd, const void *iov, int iovcnt)
 long sys_writev(int fd, const void *iov, int iovcnt)
 {
 	return do_iov(fd, iov, iovcnt, true);
+}
+
+/*
+ * preadv/pwritev and their *2 forms.  Flags: RWF_HIPRI (polling: nothing to
+ * poll), RWF_DSYNC/RWF_SYNC (data is in memory: durable at once), RWF_APPEND
+ * (write at the end), RWF_NOWAIT (regular files never wait; other files do
+ * not support it).  In the *2 forms, offset -1 means the file position.
+ */
+static long do_piov(int fd, const void *uiov, int iovcnt, off_t pos, int flags, bool write)
+{
+	const int known = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND;
+	struct file *f;
+	unsigned saved;
+	long err;
+
+	if (pos < -1)
+		return -EINVAL;
+	f = io_file(fd, write, &err);
+	if (!f)
+		return err;
+	if (flags & ~known)
+		return -EOPNOTSUPP;
+	if ((flags & RWF_NOWAIT) && !(f->inode && S_ISREG(f->inode->mode)))
+		return -EOPNOTSUPP;
+	if (pos != -1 && !f->ops->seekable)
+		return -ESPIPE;
+	/* A positioned write ignores O_APPEND, as pwrite64 does, unless RWF_APPEND asks. */
+	saved = f->flags;
+	if (write && pos != -1)
+		f->flags &= ~O_APPEND;
+	if (write && (flags & RWF_APPEND))
+		f->flags |= O_APPEND;
+	err = iov_rw(f, uiov, iovcnt, write, pos == -1 ? &f->pos : &pos);
+	f->flags = saved;
+	return err;
+}
+
+long sys_preadv(int fd, const void *iov, int iovcnt, unsigned long pos_l, unsigned long pos_h)
+{
+	(void)pos_h;                 /* 64-bit: the offset is all in pos_l */
+	if ((off_t)pos_l < 0)
+		return -EINVAL;
+	return do_piov(fd, iov, iovcnt, (off_t)pos_l, 0, false);
+}
+
+long sys_pwritev(int fd, const void *iov, int iovcnt, unsigned long pos_l, unsigned long pos_h)
+{
+	(void)pos_h;
+	if ((off_t)pos_l < 0)
+		return -EINVAL;
+	return do_piov(fd, iov, iovcnt, (off_t)pos_l, 0, true);
+}
+
+long sys_preadv2(int fd, const void *iov, int iovcnt, unsigned long pos_l, unsigned long pos_h, int flags)
+{
+	(void)pos_h;
+	return do_piov(fd, iov, iovcnt, (off_t)pos_l, flags, false);
+}
+
+long sys_pwritev2(int fd, const void *iov, int iovcnt, unsigned long pos_l, unsigned long pos_h, int flags)
+{
+	(void)pos_h;
+	return do_piov(fd, iov, iovcnt, (off_t)pos_l, flags, true);
+}
+
+/* Files are in memory already: readahead only checks its arguments. */
+long sys_readahead(int fd, off_t off, size_t count)
+{
+	struct file *f = fd_get(fdt(), fd);
+
+	(void)off;
+	(void)count;
+	if (!f || (f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	if (!f->inode || !S_ISREG(f->inode->mode))
+		return -EINVAL;
+	return 0;
 }
 
 long sys_openat(int dirfd, const char *upath, int flags, unsigned mode)
@@ -358,6 +441,11 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:
 		return S_ISFIFO(f->inode->mode) ? 65536 : -EBADF;
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		if (f->flags & O_PATH)
+			return -EBADF;
+		return memfd_fcntl(f, cmd, arg);
 	default:
 		return -EINVAL;
 	}
@@ -446,7 +534,9 @@ long sys_truncate(const char *upath, off_t len)
 	kfree(path);
 	if (err)
 		return err;
-	err = vfs_truncate(ino, len);
+	err = seals_check_resize(ino, len);
+	if (!err)
+		err = vfs_truncate(ino, len);
 	inode_unref(ino);
 	return err;
 }
@@ -454,12 +544,65 @@ long sys_truncate(const char *upath, off_t len)
 long sys_ftruncate(int fd, off_t len)
 {
 	struct file *f = fd_get(fdt(), fd);
+	long err;
 
 	if (!f || (f->flags & O_PATH))
 		return -EBADF;
 	if (len < 0 || !f->inode || !S_ISREG(f->inode->mode) || (f->flags & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
-	return vfs_truncate(f->inode, len);
+	err = seals_check_resize(f->inode, len);
+	return err ? err : vfs_truncate(f->inode, len);
+}
+
+/*
+ * fallocate: mode 0 grows the file (the new bytes read as zeros);
+ * FALLOC_FL_KEEP_SIZE succeeds without reserving anything, since ramfs takes
+ * pages when data is written, not ahead of time (a later write can still
+ * fail with ENOSPC); FALLOC_FL_PUNCH_HOLE zeroes a range.  Other modes are
+ * EOPNOTSUPP, as on tmpfs.  Checks in the order of Linux's vfs_fallocate.
+ */
+long sys_fallocate(int fd, int mode, off_t off, off_t len)
+{
+	struct file *f = fd_get(fdt(), fd);
+	struct inode *ino;
+	long err;
+
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_NO_HIDE_STALE |
+		     FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE |
+		     FALLOC_FL_UNSHARE_RANGE))
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	ino = f->inode;
+	if (!ino)
+		return -ENODEV;
+	if (S_ISFIFO(ino->mode))
+		return -ESPIPE;
+	if (S_ISDIR(ino->mode))
+		return -EISDIR;
+	if (!S_ISREG(ino->mode))
+		return -ENODEV;
+	if (off > INT64_MAX - len)
+		return -EFBIG;
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if (ino->dev != RAMFS_DEV)
+		return -EOPNOTSUPP;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		if (ino->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+			return -EPERM;
+		return ramfs_punch_hole(ino, off, len);
+	}
+	if ((mode & FALLOC_FL_KEEP_SIZE) || (uint64_t)(off + len) <= ino->size)
+		return 0;
+	err = seals_check_resize(ino, off + len);
+	return err ? err : vfs_truncate(ino, off + len);
 }
 
 /* Everything lives in memory, so data is as durable as it will ever be. */
@@ -477,6 +620,36 @@ long sys_fsync(int fd)
 long sys_fdatasync(int fd)
 {
 	return sys_fsync(fd);
+}
+
+long sys_sync(void)
+{
+	return 0;
+}
+
+long sys_syncfs(int fd)
+{
+	struct file *f = fd_get(fdt(), fd);
+
+	return f && !(f->flags & O_PATH) ? 0 : -EBADF;
+}
+
+long sys_sync_file_range(int fd, off_t off, off_t nbytes, unsigned flags)
+{
+	struct file *f;
+	unsigned mode;
+
+	if (flags & ~(SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER))
+		return -EINVAL;
+	if (off < 0 || nbytes < 0 || off > INT64_MAX - nbytes)
+		return -EINVAL;
+	f = fd_get(fdt(), fd);
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	mode = f->inode ? f->inode->mode : 0;
+	if (!S_ISREG(mode) && !S_ISBLK(mode) && !S_ISDIR(mode) && !S_ISLNK(mode))
+		return -ESPIPE;
+	return 0;
 }
 
 /* Advice about future access: the data is in memory already, so there is nothing to do beyond checking. */

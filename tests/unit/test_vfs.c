@@ -9,9 +9,12 @@
 #include "../../kernel/fs/initrd.c"
 #include "../../kernel/fs/devfs.c"
 #include "../../kernel/fs/pipe.c"
+#include "../../kernel/fs/memfd.c"
+#include "../../kernel/fs/flock.c"
 #include "../../kernel/fs/procfs.c"
 #include "../../kernel/sys/sys_file.c"
 #include "../../kernel/sys/sys_dir.c"
+#include "../../kernel/sys/sys_splice.c"
 #include "../../kernel/sys/sys_poll.c"
 #include "kshim.c"
 
