@@ -151,7 +151,9 @@ void kmain(uint64_t start_info_paddr)
 		if (err)
 			printk_err("husk: the initrd is damaged (%d); continuing with what was unpacked\n", err);
 	}
-	printk("husk: %lu MiB of memory, command line: %s\n", page_total_bytes() >> 20, boot_info.cmdline);
+	/* Only when asked for: formatting it costs about 2,000 instructions of boot. */
+	if (!kernel_quiet)
+		printk("husk: %lu MiB of memory, command line: %s\n", page_total_bytes() >> 20, boot_info.cmdline);
 
 	if (argc == 0) {
 		printk_err("husk: no program on the command line (expected \"-- /path/to/program args...\")\n");

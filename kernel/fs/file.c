@@ -282,9 +282,11 @@ void fdtable_close_on_exec(struct fdtable *t)
 
 int fd_install(struct fdtable *t, struct file *f, int min, bool cloexec)
 {
+	int limit = MIN(FD_MAX, fd_limit());
+
 	if (min < 0 || min >= FD_MAX)
 		return -EINVAL;
-	for (int fd = min; fd < FD_MAX; fd++) {
+	for (int fd = min; fd < limit; fd++) {
 		if (t->files[fd])
 			continue;
 		t->files[fd] = f;
@@ -298,7 +300,7 @@ int fd_install_at(struct fdtable *t, struct file *f, int fd, bool cloexec)
 {
 	struct file *old;
 
-	if (fd < 0 || fd >= FD_MAX)
+	if (fd < 0 || fd >= FD_MAX || fd >= fd_limit())
 		return -EBADF;
 	old = t->files[fd];
 	t->files[fd] = f;

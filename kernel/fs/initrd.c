@@ -213,8 +213,7 @@ int initrd_unpack(const void *data, size_t len)
 	if (ret < 0)
 		printk_err("initrd: malformed archive at offset %lu, entry \"%s\"\n",
 			   (unsigned long)e.offset, e.name ? e.name : "(unreadable header)");
-	else
-		printk("initrd: %d entries\n", count);
+
 out:
 	while (links) {
 		struct hardlink *next = links->next;

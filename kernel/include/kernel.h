@@ -75,6 +75,11 @@ int snprintk(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 void printk(const char *fmt, ...) __printf(1, 2);
 /* Errors: always shown. */
 void printk_err(const char *fmt, ...) __printf(1, 2);
+/* The kernel log (lib/printk.c) for syslog(2). */
+#define KLOG_BUF_SIZE 16384
+size_t klog_read_bytes(int what, char *dst, size_t n);
+void klog_clear_all(void);
+size_t klog_size_unread(void);
 /* Raw bytes to the console, as the program's stdout/stderr. */
 void console_write(const char *buf, size_t n);
 extern bool kernel_quiet;

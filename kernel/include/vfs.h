@@ -225,6 +225,8 @@ void fdtable_close_on_exec(struct fdtable *t);
 int fd_install(struct fdtable *t, struct file *f, int min, bool cloexec);
 /* Installs f exactly at fd, closing what was there (dup2); takes over the reference. */
 int fd_install_at(struct fdtable *t, struct file *f, int fd, bool cloexec);
+/* RLIMIT_NOFILE: descriptors at or above it cannot be created (sys/sys_proc.c). */
+int fd_limit(void);
 /* Returns the file at fd with no new reference, or NULL. */
 struct file *fd_get(struct fdtable *t, int fd);
 int fd_close(struct fdtable *t, int fd);

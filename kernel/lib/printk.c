@@ -132,20 +132,77 @@ void console_write(const char *buf, size_t n)
 	plat_console_write(buf, n);
 }
 
-static void vprintk(const char *fmt, va_list ap)
+/* The kernel log, as syslog(2) reads it: the most recent KLOG_SIZE bytes of messages. */
+#define KLOG_SIZE 16384
+static char klog[KLOG_SIZE];
+static uint64_t klog_end;      /* bytes ever logged */
+static uint64_t klog_read;     /* bytes consumed by SYSLOG_ACTION_READ */
+static uint64_t klog_clear;    /* start of what READ_ALL still shows */
+
+static void klog_append(const char *s, size_t n)
+{
+	size_t at = klog_end % KLOG_SIZE, first = MIN(n, KLOG_SIZE - at);
+
+	memcpy(klog + at, s, first);
+	memcpy(klog, s + first, n - first);
+	klog_end += n;
+}
+
+static size_t klog_copy(char *dst, uint64_t from, size_t n)
+{
+	if (from + KLOG_SIZE < klog_end)
+		from = klog_end - KLOG_SIZE;
+	n = MIN(n, klog_end - from);
+	for (size_t i = 0; i < n; i++)
+		dst[i] = klog[(from + i) % KLOG_SIZE];
+	return n;
+}
+
+/* Returns the logged bytes of kind what (see syslog.h's actions) into a kernel buffer. */
+size_t klog_read_bytes(int what, char *dst, size_t n)
+{
+	size_t got;
+
+	switch (what) {
+	case 2:   /* READ: unread bytes, consumed */
+		got = klog_copy(dst, MAX(klog_read, klog_end > KLOG_SIZE ? klog_end - KLOG_SIZE : 0), n);
+		klog_read = MAX(klog_read, klog_end > KLOG_SIZE ? klog_end - KLOG_SIZE : 0) + got;
+		return got;
+	default:  /* READ_ALL: the last n bytes since the last clear */
+		{
+			uint64_t start = MAX(klog_clear, klog_end > n ? klog_end - n : 0);
+			return klog_copy(dst, start, n);
+		}
+	}
+}
+
+void klog_clear_all(void)
+{
+	klog_clear = klog_end;
+}
+
+size_t klog_size_unread(void)
+{
+	uint64_t from = MAX(klog_read, klog_end > KLOG_SIZE ? klog_end - KLOG_SIZE : 0);
+	return klog_end - from;
+}
+
+static void vprintk(const char *fmt, va_list ap, bool show)
 {
 	char buf[512];
 	int n = vsnprintk(buf, sizeof(buf), fmt, ap);
-	console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+	size_t len = MIN((size_t)n, sizeof(buf) - 1);
+
+	klog_append(buf, len);
+	if (show)
+		console_write(buf, len);
 }
 
 void printk(const char *fmt, ...)
 {
 	va_list ap;
-	if (kernel_quiet)
-		return;
 	va_start(ap, fmt);
-	vprintk(fmt, ap);
+	vprintk(fmt, ap, !kernel_quiet);
 	va_end(ap);
 }
 
@@ -153,6 +210,6 @@ void printk_err(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vprintk(fmt, ap);
+	vprintk(fmt, ap, true);
 	va_end(ap);
 }

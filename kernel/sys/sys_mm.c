@@ -57,6 +57,12 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 		struct file *f = fd_get(current_proc()->fdt, fd);
 		if (!f)
 			return -EBADF;
+		/* Mapping /dev/zero (char 1:5) is anonymous memory, shared or private, as on Linux. */
+		if (S_ISCHR(f->inode->mode) && f->inode->rdev == ((1 << 8) | 5)) {
+			if (type != MAP_PRIVATE)
+				vmflags |= VM_SHARED;
+			goto map;
+		}
 		if (!S_ISREG(f->inode->mode))
 			return -ENODEV;
 		if ((f->flags & O_ACCMODE) == O_WRONLY)
@@ -74,6 +80,7 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 		/* One process: shared anonymous memory behaves like private memory. */
 		vmflags |= VM_SHARED;
 	}
+map:
 	if (flags & MAP_GROWSDOWN)
 		vmflags |= VM_GROWSDOWN;
 	return vm_map(vm, ALIGN_DOWN(addr, PAGE_SIZE), len, prot_to_vm(prot), vmflags, mapflags, ino, off);

@@ -5,11 +5,13 @@
 #include "mm.h"
 #include "sched.h"
 #include "syscall.h"
+#include "vfs.h"
 #include <linux/resource.h>
 #include <linux/sysinfo.h>
 #include <linux/utsname.h>
 #include <linux/random.h>
 #include <linux/prctl.h>
+#include <linux/capability.h>
 
 long sys_exit(int status)
 {
@@ -102,6 +104,8 @@ long sys_prlimit64(int pid, int resource, const void *unew, void *uold)
 		return -EINVAL;
 	if (uold && copy_to_user(uold, &rlimits[resource], sizeof(rlimits[resource])))
 		return -EFAULT;
+	if (unew && nl.rlim_max > rlimits[resource].rlim_max && current_proc()->cred.euid != 0)
+		return -EPERM;
 	if (unew) {
 		/* Raising above what the kernel supports would be a lie. */
 		if (resource == RLIMIT_NOFILE && nl.rlim_max > 1024)
@@ -109,6 +113,13 @@ long sys_prlimit64(int pid, int resource, const void *unew, void *uold)
 		rlimits[resource] = nl;
 	}
 	return 0;
+}
+
+int fd_limit(void)
+{
+	if (!rlimits_set)
+		rlimits_init();
+	return rlimits[RLIMIT_NOFILE].rlim_cur > FD_MAX ? FD_MAX : (int)rlimits[RLIMIT_NOFILE].rlim_cur;
 }
 
 long sys_getrlimit(int resource, void *urlim)
@@ -170,18 +181,76 @@ long sys_sched_getaffinity(int pid, size_t size, void *umask)
 	return sizeof(mask);
 }
 
+/* Process attributes that prctl sets and reads back; the kernel acts on none of them beyond reporting. */
+static struct {
+	char name[16];
+	int dumpable;
+	int no_new_privs;
+	int pdeathsig;
+	int keepcaps;
+	int subreaper;
+	uint64_t timerslack;
+} pr = { "main", 1, 0, 0, 0, 0, 50000 };
+
 long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
 {
-	static char name[16] = "main";
-	(void)a3, (void)a4, (void)a5;
+	int v;
 
 	switch (option) {
 	case PR_SET_NAME:
-		return strncpy_from_user(name, (const char *)a2, sizeof(name)) < 0 ? -EFAULT : 0;
+		return strncpy_from_user(pr.name, (const char *)a2, sizeof(pr.name)) == -EFAULT ? -EFAULT : (pr.name[15] = 0, 0);
 	case PR_GET_NAME:
-		return copy_to_user((void *)a2, name, sizeof(name));
+		return copy_to_user((void *)a2, pr.name, sizeof(pr.name));
+	case PR_SET_DUMPABLE:
+		if (a2 > 1)
+			return -EINVAL;
+		pr.dumpable = a2;
+		return 0;
+	case PR_GET_DUMPABLE:
+		return pr.dumpable;
+	case PR_SET_NO_NEW_PRIVS:
+		/* Once set it stays set; husk has no set-uid programs, so nothing else changes. */
+		if (a2 != 1 || a3 || a4 || a5)
+			return -EINVAL;
+		pr.no_new_privs = 1;
+		return 0;
+	case PR_GET_NO_NEW_PRIVS:
+		if (a2 || a3 || a4 || a5)
+			return -EINVAL;
+		return pr.no_new_privs;
+	case PR_SET_PDEATHSIG:
+		if (a2 > KNSIG)
+			return -EINVAL;
+		pr.pdeathsig = a2;    /* the parent is the VM itself: it never dies first */
+		return 0;
+	case PR_GET_PDEATHSIG:
+		v = pr.pdeathsig;
+		return copy_to_user((void *)a2, &v, sizeof(v));
+	case PR_SET_KEEPCAPS:
+		if (a2 > 1)
+			return -EINVAL;
+		pr.keepcaps = a2;
+		return 0;
+	case PR_GET_KEEPCAPS:
+		return pr.keepcaps;
+	case PR_SET_CHILD_SUBREAPER:
+		pr.subreaper = !!a2;
+		return 0;
+	case PR_GET_CHILD_SUBREAPER:
+		v = pr.subreaper;
+		return copy_to_user((void *)a2, &v, sizeof(v));
+	case PR_SET_TIMERSLACK:
+		pr.timerslack = a2 ? a2 : 50000;
+		return 0;
+	case PR_GET_TIMERSLACK:
+		return pr.timerslack;
+	case PR_CAPBSET_READ:
+		return a2 <= CAP_LAST_CAP ? 1 : -EINVAL;
+	case PR_GET_SECUREBITS:
+		return 0;
 	default:
-		return syscall_unimplemented(__NR_prctl);
+		printk_err("husk: prctl option %d not supported\n", option);
+		return -EINVAL;
 	}
 }
 
@@ -208,4 +277,55 @@ long sys_wait4(int pid, int *status, int options, void *rusage)
 {
 	(void)pid, (void)status, (void)options, (void)rusage;
 	return -ECHILD;
+}
+
+/* syslog(2), a.k.a. klogctl: the kernel's message log (lib/printk.c). */
+long sys_syslog(int type, char *ubuf, int len)
+{
+	char *tmp;
+	size_t got;
+
+	switch (type) {
+	case 0:   /* CLOSE */
+	case 1:   /* OPEN */
+		return 0;
+	case 2:   /* READ */
+	case 3:   /* READ_ALL */
+	case 4:   /* READ_CLEAR */
+		if (len < 0)
+			return -EINVAL;
+		if (len == 0)
+			return 0;
+		if (!user_ok(ubuf, len, true))
+			return -EFAULT;
+		tmp = kmalloc(MIN((size_t)len, KLOG_BUF_SIZE));
+		if (!tmp)
+			return -ENOMEM;
+		got = klog_read_bytes(type == 2 ? 2 : 3, tmp, MIN((size_t)len, KLOG_BUF_SIZE));
+		memcpy(ubuf, tmp, got);
+		kfree(tmp);
+		if (type == 4)
+			klog_clear_all();
+		return got;
+	case 5:   /* CLEAR */
+		klog_clear_all();
+		return 0;
+	case 6:   /* CONSOLE_OFF: kernel messages stop reaching the console (errors still do) */
+		kernel_quiet = true;
+		return 0;
+	case 7:   /* CONSOLE_ON */
+		kernel_quiet = false;
+		return 0;
+	case 8:   /* CONSOLE_LEVEL */
+		if (len < 1 || len > 8)
+			return -EINVAL;
+		kernel_quiet = len <= 1;
+		return 0;
+	case 9:   /* SIZE_UNREAD */
+		return klog_size_unread();
+	case 10:  /* SIZE_BUFFER */
+		return KLOG_BUF_SIZE;
+	default:
+		return -EINVAL;
+	}
 }

@@ -7,6 +7,7 @@
 #include "syscall.h"
 #include <linux/time.h>
 #include <linux/time_types.h>
+#include <linux/timex.h>
 
 static int clock_read(int clk, int64_t *ns)
 {
@@ -146,4 +147,84 @@ long sys_clock_nanosleep(int clk, int flags, const void *ureq, void *urem)
 		copy_to_user(urem, &ts, sizeof(ts));
 	}
 	return r;
+}
+
+long sys_clock_settime(int clk, const void *uts)
+{
+	struct __kernel_timespec ts;
+
+	if (clk != CLOCK_REALTIME)
+		return -EINVAL;
+	if (current_proc()->cred.euid != 0)
+		return -EPERM;
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long long)NSEC_PER_SEC)
+		return -EINVAL;
+	clock_set_realtime_ns(ts.tv_sec * (int64_t)NSEC_PER_SEC + ts.tv_nsec);
+	return 0;
+}
+
+long sys_settimeofday(const void *utv, const void *utz)
+{
+	struct __kernel_old_timeval tv;
+	struct timezone tz;
+
+	if (current_proc()->cred.euid != 0)
+		return -EPERM;
+	if (utz) {
+		if (copy_from_user(&tz, utz, sizeof(tz)))
+			return -EFAULT;
+		if (tz.tz_minuteswest < -15 * 60 || tz.tz_minuteswest > 15 * 60)
+			return -EINVAL;
+	}
+	if (!utv)
+		return 0;
+	if (copy_from_user(&tv, utv, sizeof(tv)))
+		return -EFAULT;
+	if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EINVAL;
+	clock_set_realtime_ns(tv.tv_sec * (int64_t)NSEC_PER_SEC + tv.tv_usec * 1000);
+	return 0;
+}
+
+/*
+ * adjtimex: reading the state works; the clock is never disciplined (no NTP
+ * in the VM), so it reports "unsynchronized" as a fresh Linux does.  Changes
+ * other than setting the time are refused.
+ */
+long sys_adjtimex(void *ubuf)
+{
+	struct __kernel_timex tx;
+	int64_t now;
+
+	if (copy_from_user(&tx, ubuf, sizeof(tx)))
+		return -EFAULT;
+	if (tx.modes && tx.modes != ADJ_OFFSET_SS_READ) {
+		if (current_proc()->cred.euid != 0)
+			return -EPERM;
+		printk_err("husk: adjtimex: adjusting the clock (modes %#x) is not supported\n", tx.modes);
+		return -EINVAL;
+	}
+	now = clock_realtime_ns();
+	memset(&tx, 0, sizeof(tx));
+	tx.status = STA_UNSYNC;
+	tx.maxerror = 16000000;
+	tx.esterror = 16000000;
+	tx.constant = 2;
+	tx.precision = 1;
+	tx.tolerance = 32768000;
+	tx.tick = 10000;
+	tx.time.tv_sec = now / (int64_t)NSEC_PER_SEC;
+	tx.time.tv_usec = (now % (int64_t)NSEC_PER_SEC) / 1000;
+	if (copy_to_user(ubuf, &tx, sizeof(tx)))
+		return -EFAULT;
+	return TIME_ERROR;
+}
+
+long sys_clock_adjtime(int clk, void *ubuf)
+{
+	if (clk != CLOCK_REALTIME)
+		return -EOPNOTSUPP;
+	return sys_adjtimex(ubuf);
 }

@@ -121,6 +121,15 @@ int main(void)
 	      "writable shared mapping of a read-only descriptor");
 	close(rofd);
 
+	/* /dev/zero maps as anonymous memory, at any offset. */
+	int zfd = open("/dev/zero", O_RDWR);
+	char *z = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, zfd, pg);
+	CHECK(z != MAP_FAILED && z[0] == 0 && z[pg - 1] == 0, "mmap /dev/zero at an offset: %s", strerror(errno));
+	if (z != MAP_FAILED)
+		z[5] = 1;
+	CHECK(mmap(NULL, pg, PROT_READ, MAP_PRIVATE, 0, 0) == MAP_FAILED, "mapping the console worked");
+	close(zfd);
+
 	/* mlock faults everything in; mincore shows it. */
 	char *lk = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned char vec[4];

@@ -203,6 +203,8 @@ int waitq_wait(struct waitq *q, uint64_t deadline_ns)
 void waitq_wake_one(struct waitq *q) { (void)q; }
 void waitq_wake_all(struct waitq *q) { (void)q; }
 void poll_notify(void) { shim_poll_notifies++; }
+/* The host tests run with the full descriptor table. */
+int fd_limit(void) { return FD_MAX; }
 /* No address spaces in the host tests: nothing maps files. */
 void vm_file_truncated(struct inode *ino, uint64_t size) { (void)ino; (void)size; }
 /* ... and no page tables (procfs counts resident pages). */

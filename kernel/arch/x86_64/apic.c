@@ -66,8 +66,6 @@ void apic_init(void)
 void apic_timer_init(void)
 {
 	use_deadline = cpu_has_tsc_deadline && clock_tsc_hz() != 0;
-	printk("apic: %s, timer %s, TSC %lu kHz\n", x2apic ? "x2APIC" : "xAPIC",
-	       use_deadline ? "TSC-deadline" : "one-shot", clock_tsc_hz() / 1000);
 	if (use_deadline) {
 		apic_write(APIC_LVT_TIMER, VEC_TIMER | LVT_TSC_DEADLINE);
 	} else {
