@@ -191,6 +191,35 @@ long sys_writev(int fd, const void *iov, int iovcnt)
 }
 
 /*
+ * vmsplice: user memory into a pipe's write end (copied, as if by writev:
+ * SPLICE_F_GIFT gives nothing to gain), or from its read end into user
+ * memory.  SPLICE_F_NONBLOCK makes this one call non-blocking.
+ */
+long sys_vmsplice(int fd, const void *uiov, unsigned long nr_segs, unsigned flags)
+{
+	struct file *f = fd_get(fdt(), fd);
+	unsigned saved;
+	bool write;
+	long r;
+
+	if (flags & ~0xfu)                    /* SPLICE_F_MOVE, NONBLOCK, MORE, GIFT */
+		return -EINVAL;
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	if (!file_is_pipe(f))
+		return -EBADF;
+	if (nr_segs > UIO_MAXIOV)
+		return -EINVAL;
+	write = (f->flags & O_ACCMODE) != O_RDONLY;
+	saved = f->flags;
+	if (flags & 2)                        /* SPLICE_F_NONBLOCK */
+		f->flags |= O_NONBLOCK;
+	r = iov_rw(f, uiov, (int)nr_segs, write, &f->pos);
+	f->flags = (f->flags & ~O_NONBLOCK) | (saved & O_NONBLOCK);
+	return r;
+}
+
+/*
  * preadv/pwritev and their *2 forms.  Flags: RWF_HIPRI (polling: nothing to
  * poll), RWF_DSYNC/RWF_SYNC (data is in memory: durable at once), RWF_APPEND
  * (write at the end), RWF_NOWAIT (regular files never wait; other files do

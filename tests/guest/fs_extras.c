@@ -280,6 +280,18 @@ static void test_sendfile_splice(void)
 	CHECK(read(q[0], buf, 10) == 4 && read(p[0], buf + 4, 10) == 4 && strcmp(buf, "tee!tee!") == 0,
 	      "tee copies: \"%s\"", buf);
 	CHECK(tee(p[0], p[1], 1, 0) == -1 && errno == EINVAL, "tee to the same pipe");
+
+	/* vmsplice: user memory into the write end, out of the read end. */
+	struct iovec vi[2] = { { "vm", 2 }, { "splice", 6 } };
+	char vbuf[8] = "";
+	struct iovec vo = { vbuf, sizeof(vbuf) };
+	n = vmsplice(p[1], vi, 2, 0);
+	CHECK(n == 8, "vmsplice to the pipe: %zd", n);
+	n = vmsplice(p[0], &vo, 1, 0);
+	CHECK(n == 8 && memcmp(vbuf, "vmsplice", 8) == 0, "vmsplice from the pipe: %zd", n);
+	errno = 0;
+	CHECK(vmsplice(p[0], &vo, 1, SPLICE_F_NONBLOCK) == -1 && errno == EAGAIN, "empty: errno %d", errno);
+	CHECK(vmsplice(in, vi, 1, 0) == -1 && errno == EBADF, "not a pipe: errno %d", errno);
 	close(q[0]);
 	close(q[1]);
 	close(p[0]);
