@@ -116,6 +116,12 @@ static void gen_exe(struct pbuf *b)
 	pbuf_write(b, p, strlen(p));
 }
 
+/* There is no chroot: every process's root is the root. */
+static void gen_root(struct pbuf *b)
+{
+	pbuf_write(b, "/", 1);
+}
+
 static void gen_cwd(struct pbuf *b)
 {
 	char *tmp = kmalloc(PATH_MAX);
@@ -606,6 +612,7 @@ static void gen_cpuinfo(struct pbuf *b)
 static const struct proc_entry pid_entries[] = {
 	LINK_ENTRY("exe", gen_exe),
 	LINK_ENTRY("cwd", gen_cwd),
+	LINK_ENTRY("root", gen_root),
 	FILE_ENTRY("cmdline", gen_cmdline),
 	FILE_ENTRY("auxv", gen_auxv),
 	FILE_ENTRY("maps", gen_maps),

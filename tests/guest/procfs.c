@@ -39,6 +39,11 @@ int main(void)
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	CHECK(n > 0, "readlink exe: %s", strerror(errno));
 	exe[n > 0 ? n : 0] = 0;
+	{
+		char root[8];
+		ssize_t r = readlink("/proc/self/root", root, sizeof(root));
+		CHECK(r == 1 && root[0] == '/', "readlink /proc/self/root gave %zd", r);
+	}
 	CHECK(slurp("/proc/self/maps") > 0, "read maps: %s", strerror(errno));
 	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
 		unsigned long lo, hi;
