@@ -41,7 +41,6 @@ struct epoll {
 struct epitem {
 	struct list link;          /* in epoll->items */
 	struct file_hook hook;     /* in file->release_hooks */
-	struct epoll *ep;
 	struct file *file;         /* no reference: the hook removes the item first */
 	int fd;                    /* with file, the key (as on Linux) */
 	uint32_t events;           /* requested events and EP_FLAGS; EPOLLERR and EPOLLHUP always */
@@ -220,7 +219,6 @@ static int ep_add(struct epoll *ep, struct file *f, int fd, const struct epoll_e
 	it = kzalloc(sizeof(*it));
 	if (!it)
 		return -ENOMEM;
-	it->ep = ep;
 	it->file = f;
 	it->fd = fd;
 	it->events = ev->events | EPOLLERR | EPOLLHUP;
