@@ -86,6 +86,8 @@ struct thread {
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;
 	uint64_t cpu_ns;                /* time spent running, for clock_gettime(CLOCK_THREAD_CPUTIME_ID) */
+	uint64_t rseq;                  /* registered struct rseq (user address) or 0 */
+	uint32_t rseq_len, rseq_sig;
 	int policy;                     /* SCHED_OTHER, SCHED_FIFO, ... */
 	int rt_priority;                /* 1..99 for SCHED_FIFO/RR: runs before every lower one */
 };
@@ -122,6 +124,12 @@ struct ktimer {
 };
 void ktimer_add(struct ktimer *t, uint64_t deadline_ns);
 void ktimer_cancel(struct ktimer *t);
+
+/* sched/rseq.c: restartable sequences.  Called before returning to user
+ * mode after the thread was interrupted (preempted or given a signal):
+ * moves tf->rip to the abort handler when it was inside a critical section.
+ * Returns false when the rseq area is unusable (the caller kills the program). */
+bool rseq_fixup(struct trapframe *tf);
 
 /* sched/futex.c */
 long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);

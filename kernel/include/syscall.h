@@ -243,6 +243,7 @@ long sys_rt_sigtimedwait(const void *set, void *info, const void *ts, size_t sig
 long sys_rt_sigqueueinfo(int tgid, int sig, const void *info);
 long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *info);
 long sys_pause(void);
+long sys_rseq(void *rseq, uint32_t len, int flags, uint32_t sig);
 long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 
 /* time/ (sys/sys_time.c) */

@@ -151,6 +151,7 @@ const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(timer_getoverrun),
 	SYSCALL(timer_delete),
 	SYSCALL(mremap),
+	SYSCALL(rseq),
 	SYSCALL(clock_settime),
 	SYSCALL(settimeofday),
 	SYSCALL(adjtimex),

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* hello_glibc.c: a static glibc program: stdio, a file in /tmp and a thread (glibc's TLS and start-up differ from musl's). */
 // husk-test: status=0 expect="Hello from glibc" expect="SUCCESS"
+#define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +42,8 @@ int main(void)
 	if (f)
 		fclose(f);
 	CHECK(unlink("/tmp/glibc.txt") == 0, "unlink failed: %s", strerror(errno));
+	/* glibc registers rseq at start-up and reads the CPU number from it. */
+	CHECK(sched_getcpu() == 0, "sched_getcpu() = %d, wanted 0 (the one CPU)", sched_getcpu());
 
 	rc = pthread_create(&t, NULL, thread_main, &seen);
 	CHECK(rc == 0, "pthread_create failed: %s", strerror(rc));

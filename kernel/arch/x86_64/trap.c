@@ -156,7 +156,7 @@ static void user_exception(struct trapframe *tf)
 }
 
 /* Work to do before returning to user mode: signals, rescheduling, exit. */
-static void return_to_user(struct trapframe *tf)
+static void return_to_user(struct trapframe *tf, bool interrupted)
 {
 	for (;;) {
 		if (current_proc()->exiting)
@@ -164,14 +164,20 @@ static void return_to_user(struct trapframe *tf)
 		if (need_resched) {
 			need_resched = false;
 			schedule();
+			interrupted = true;
 			continue;
 		}
 		if (signal_pending_deliverable()) {
+			/* The handler frame must hold the restarted rip, so fix up first. */
+			if (current->rseq && !rseq_fixup(tf))
+				signal_fault(tf, SIGSEGV, SI_KERNEL, 0);
 			signal_deliver(tf);
 			continue;
 		}
 		break;
 	}
+	if (interrupted && current->rseq && !rseq_fixup(tf))
+		signal_fault(tf, SIGSEGV, SI_KERNEL, 0);
 }
 
 void trap(struct trapframe *tf)
@@ -189,7 +195,7 @@ void trap(struct trapframe *tf)
 		}
 		current->tf = tf;
 		syscall_dispatch(tf);
-		return_to_user(tf);
+		return_to_user(tf, false);
 		return;
 	}
 	if (v >= 32) {
@@ -200,7 +206,7 @@ void trap(struct trapframe *tf)
 			apic_eoi();
 		}
 		if ((tf->cs & 3) == 3)
-			return_to_user(tf);
+			return_to_user(tf, true);
 		return;
 	}
 	if (v == 14) {
@@ -211,5 +217,5 @@ void trap(struct trapframe *tf)
 		kernel_fault(tf);
 	}
 	if ((tf->cs & 3) == 3)
-		return_to_user(tf);
+		return_to_user(tf, true);
 }
