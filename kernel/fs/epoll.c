@@ -17,11 +17,11 @@
  *
  * Level-triggered items are reported while ready.  Edge-triggered items
  * are reported when a requested event appears that was not there at the
- * previous check of that item; Linux reports on every wakeup of the file
- * instead (new data on an already readable pipe reports again), which
- * husk cannot see.  A program that reads until EAGAIN and then waits sees
- * the same thing on both, except when new data arrives between its last
- * read and its epoll_wait: husk then waits for the next change.
+ * previous check of that item, or when it is still there but some file's
+ * state changed since (poll_generation moved).  Linux reports on every
+ * wakeup of the file itself; husk cannot tell which file woke, so it may
+ * report an edge Linux would not (a spurious wakeup, which edge-triggered
+ * programs handle with EAGAIN) but never misses one.
  *
  * As on Linux, an item belongs to the open file description, not to the
  * descriptor: it holds no reference, and a hook on the file removes it
@@ -46,6 +46,7 @@ struct epitem {
 	uint32_t events;           /* requested events and EP_FLAGS; EPOLLERR and EPOLLHUP always */
 	uint64_t data;
 	unsigned last;             /* EPOLLET: requested events ready at the previous check */
+	uint64_t last_gen;         /* EPOLLET: poll_generation at that check */
 	bool disabled;             /* EPOLLONESHOT item that reported; EPOLL_CTL_MOD re-arms it */
 };
 
@@ -85,7 +86,9 @@ static bool item_would_report(const struct epitem *it)
 	if (it->disabled)
 		return false;
 	mask = item_poll(it, NULL);
-	return (it->events & EPOLLET) ? (mask & ~it->last) != 0 : mask != 0;
+	if (it->events & EPOLLET)
+		return (mask & ~it->last) != 0 || (mask != 0 && it->last_gen != poll_generation);
+	return mask != 0;
 }
 
 /*
@@ -110,9 +113,10 @@ static int ep_scan(struct epoll *ep, struct epoll_event *out, int max, uint64_t 
 			continue;
 		mask = item_poll(it, recheck);
 		if (it->events & EPOLLET) {
-			unsigned fresh = mask & ~it->last;
+			bool fresh = (mask & ~it->last) != 0 || (mask != 0 && it->last_gen != poll_generation);
 
 			it->last = mask;
+			it->last_gen = poll_generation;
 			if (!fresh)
 				continue;
 		}

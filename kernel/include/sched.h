@@ -157,5 +157,7 @@ void waitq_wake_all(struct waitq *q);
  */
 extern struct waitq poll_waitq;
 void poll_notify(void);
+/* Counts poll_notify() calls: a change since a reader last looked means "something happened". */
+extern uint64_t poll_generation;
 
 #endif

@@ -316,8 +316,11 @@ void waitq_wake_all(struct waitq *q)
 		sched_wakeup(list_entry(q->waiters.next, struct thread, wait_link), 0);
 }
 
+uint64_t poll_generation;
+
 void poll_notify(void)
 {
+	poll_generation++;
 	waitq_wake_all(&poll_waitq);
 }
 

@@ -332,6 +332,13 @@ static void test_epoll(void)
 	write(p[1], "b", 1);
 	CHECK(ep_now(ep, out, 8) == 1 && out[0].data.u64 == 1, "second edge not reported");
 	read(p[0], &c, 1);
+	/* New data on a pipe that is still readable is a new edge too (Linux wakes the item). */
+	write(p[1], "c", 1);
+	CHECK(ep_now(ep, out, 8) == 1, "edge for c not reported");
+	write(p[1], "d", 1);
+	CHECK(ep_now(ep, out, 8) == 1, "more data on a readable pipe was not reported");
+	read(p[0], &c, 1);
+	read(p[0], &c, 1);
 
 	/* One-shot: reported once, re-armed by MOD. */
 	ev = (struct epoll_event){ .events = EPOLLIN | EPOLLONESHOT, .data.u64 = 2 };
