@@ -53,6 +53,7 @@ struct proc {
 	size_t cmdline_len;
 	unsigned umask;
 	struct cred cred;               /* starts as root: all zero */
+	uint64_t cpu_ns;                /* CPU time of all its threads, living and gone */
 	int nice;                       /* -20..19, for getpriority/setpriority */
 	bool exiting;
 	int exit_status;
@@ -110,6 +111,9 @@ void sched_yield_now(void);
 void sched_tick(void);
 /* Switches from the boot stack to the first runnable thread; never returns. */
 void sched_start(void) __noreturn;
+/* CPU time consumed so far (ns): by one thread, by the whole process. */
+uint64_t thread_cpu_ns(struct thread *t);
+uint64_t proc_cpu_ns(struct proc *p);
 /* Wakes t from any sleep with -EINTR (a signal arrived). */
 void sched_interrupt_thread(struct thread *t);
 

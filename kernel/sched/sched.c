@@ -22,6 +22,7 @@ static struct list zombies = LIST_INIT(zombies);  /* exited threads whose stacks
 static struct list ktimers = LIST_INIT(ktimers);  /* kernel timers, earliest first */
 static int next_tid = 1;
 static uint64_t slice_start;
+static uint64_t run_start;      /* when current last started running, for CPU time */
 
 static void arm_timer(void);
 
@@ -174,6 +175,12 @@ void schedule(void)
 {
 	struct thread *prev = current, *next;
 
+	/* CPU time: what prev ran since it last started; idle time counts for nobody. */
+	if (prev) {
+		uint64_t ran = clock_monotonic_ns() - run_start;
+		prev->cpu_ns += ran;
+		prev->proc->cpu_ns += ran;
+	}
 	if (prev && prev->state == THREAD_RUNNABLE && list_empty(&prev->runq_link))
 		list_add_tail(&runq, &prev->runq_link);
 	while (list_empty(&runq)) {
@@ -183,8 +190,9 @@ void schedule(void)
 	}
 	next = pick_next();
 	list_del(&next->runq_link);
+	run_start = clock_monotonic_ns();
 	if (next != prev) {
-		slice_start = clock_monotonic_ns();
+		slice_start = run_start;
 		switch_to(next);
 	}
 	reap_zombies();
@@ -351,6 +359,16 @@ void proc_exit(int status)
 	p->exiting = true;
 	p->exit_status = status;
 	machine_exit(status);
+}
+
+uint64_t thread_cpu_ns(struct thread *t)
+{
+	return t->cpu_ns + (t == current ? clock_monotonic_ns() - run_start : 0);
+}
+
+uint64_t proc_cpu_ns(struct proc *p)
+{
+	return p->cpu_ns + (current && current->proc == p ? clock_monotonic_ns() - run_start : 0);
 }
 
 void sched_interrupt_thread(struct thread *t)

@@ -73,6 +73,9 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 				return -ENODEV;
 			if ((prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR)
 				return -EACCES;
+			/* A sealed memfd must not change behind its seals. */
+			if ((prot & PROT_WRITE) && (f->inode->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+				return -EPERM;
 			vmflags |= VM_SHARED;
 		}
 		ino = f->inode;

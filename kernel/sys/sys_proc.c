@@ -135,14 +135,17 @@ long sys_setrlimit(int resource, const void *urlim)
 long sys_getrusage(int who, void *uusage)
 {
 	struct rusage ru;
-	uint64_t ns = clock_monotonic_ns();
+	uint64_t ns;
 
 	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
 		return -EINVAL;
+	/* User and system time are not told apart: all of it is reported as user time. */
+	ns = who == RUSAGE_THREAD ? thread_cpu_ns(current) : proc_cpu_ns(current_proc());
 	memset(&ru, 0, sizeof(ru));
 	if (who != RUSAGE_CHILDREN) {
 		ru.ru_utime.tv_sec = ns / NSEC_PER_SEC;
 		ru.ru_utime.tv_usec = (ns % NSEC_PER_SEC) / 1000;
+		/* The whole VM's memory in use: an upper bound of the program's. */
 		ru.ru_maxrss = (page_total_bytes() - page_free_bytes()) / 1024;
 	}
 	return copy_to_user(uusage, &ru, sizeof(ru));

@@ -24,9 +24,10 @@ static int clock_read(int clk, int64_t *ns)
 		*ns = clock_monotonic_ns();
 		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
+		*ns = proc_cpu_ns(current_proc());
+		return 0;
 	case CLOCK_THREAD_CPUTIME_ID:
-		/* The program owns the machine: its CPU time is the time since boot. */
-		*ns = clock_monotonic_ns();
+		*ns = thread_cpu_ns(current);
 		return 0;
 	default:
 		return -EINVAL;

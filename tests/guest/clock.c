@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 #include "check.h"
 
 #define MS 1000000LL
@@ -99,8 +100,26 @@ static void check_res(void)
 	      "clock_gettime of a bogus clock did not fail with EINVAL (errno %d)", errno);
 }
 
+/* CPU time moves while the program computes, not while it sleeps. */
+static void check_cputime(void)
+{
+	struct timespec a, b, c;
+	volatile unsigned long x = 0;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+	usleep(100000);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+	for (unsigned long i = 0; i < 50000000; i++)
+		x += i;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
+	long slept = (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec);
+	CHECK(slept < 50000000, "CPU time advanced %ld ns during a 100 ms sleep", slept);
+	CHECK(c.tv_sec > 0 || c.tv_nsec > 1000000, "a busy loop used %ld.%09ld s of CPU time", (long)c.tv_sec, c.tv_nsec);
+}
+
 int main(void)
 {
+	check_cputime();
 	check_monotonic();
 	check_sleep();
 	check_realtime();
