@@ -316,6 +316,15 @@ unit_tests() {
 	done
 }
 
+# docs/syscalls.md must list every call the table has, each with a status.
+doc_tests() {
+	local id=doc-syscalls
+	selected "$id" || return 0
+	[ "$LIST" = 1 ] && { echo "$id"; return 0; }
+	python3 scripts/syscalls-doc --check >"$LOGDIR/$id.log" 2>&1
+	report "$id" $? 0 "$LOGDIR/$id.log"
+}
+
 app_tests() {
 	local t id
 	for t in tests/apps/*.sh; do
@@ -371,6 +380,7 @@ if [ "$NATIVE" = 1 ]; then
 	guest_tests qemu
 else
 	unit_tests
+	doc_tests
 	guest_tests qemu
 	bad_elf_tests qemu
 	if vmm_usable; then
