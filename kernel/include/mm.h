@@ -103,6 +103,8 @@ int vm_discard(struct vm *vm, uint64_t addr, uint64_t len);
 void vm_file_truncated(struct inode *ino, uint64_t size);
 int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot);
 struct vma *vm_find(struct vm *vm, uint64_t addr);
+/* Whether every page of [addr, end) belongs to some VMA. */
+bool vm_range_mapped(struct vm *vm, uint64_t addr, uint64_t end);
 /* mremap: resizes [old, old+old_len) in place or, when allowed, moves it; returns the new address or -errno. */
 long vm_remap(struct vm *vm, uint64_t old, uint64_t old_len, uint64_t new_len, bool may_move,
 	      bool fixed, uint64_t new_addr);

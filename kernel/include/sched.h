@@ -111,6 +111,8 @@ void sched_yield_now(void);
 void sched_tick(void);
 /* Switches from the boot stack to the first runnable thread; never returns. */
 void sched_start(void) __noreturn;
+/* The thread of the current process with this id, or NULL. */
+struct thread *thread_find(int tid);
 /* CPU time consumed so far (ns): by one thread, by the whole process. */
 uint64_t thread_cpu_ns(struct thread *t);
 uint64_t proc_cpu_ns(struct proc *p);

@@ -264,6 +264,17 @@ long vm_map(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot, unsigned 
 	return addr;
 }
 
+bool vm_range_mapped(struct vm *vm, uint64_t addr, uint64_t end)
+{
+	for (uint64_t a = addr; a < end;) {
+		struct vma *v = vm_find(vm, a);
+		if (!v)
+			return false;
+		a = v->end;
+	}
+	return true;
+}
+
 static void protect_vma(struct vm *vm, struct vma *v, unsigned prot)
 {
 	v->prot = prot;
@@ -282,13 +293,8 @@ int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot)
 
 	if ((addr & (PAGE_SIZE - 1)) || end < addr || end > USER_TOP)
 		return -EINVAL;
-	/* Every page in the range must be mapped. */
-	for (uint64_t a = addr; a < end;) {
-		struct vma *v = vm_find(vm, a);
-		if (!v)
-			return -ENOMEM;
-		a = v->end;
-	}
+	if (!vm_range_mapped(vm, addr, end))
+		return -ENOMEM;
 	return for_each_vma_in(vm, addr, end, protect_vma, prot);
 }
 

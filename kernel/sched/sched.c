@@ -361,6 +361,18 @@ void proc_exit(int status)
 	machine_exit(status);
 }
 
+struct thread *thread_find(int tid)
+{
+	struct list *it;
+
+	list_for_each(it, &current_proc()->threads) {
+		struct thread *t = list_entry(it, struct thread, proc_link);
+		if (t->tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
 uint64_t thread_cpu_ns(struct thread *t)
 {
 	return t->cpu_ns + (t == current ? clock_monotonic_ns() - run_start : 0);

@@ -149,13 +149,7 @@ static long range_mapped(uint64_t addr, size_t len)
 
 	if ((addr & (PAGE_SIZE - 1)) || end < addr || end > USER_TOP)
 		return -EINVAL;
-	for (uint64_t a = addr; a < end;) {
-		struct vma *v = vm_find(vm, a);
-		if (!v)
-			return -ENOMEM;
-		a = v->end;
-	}
-	return 0;
+	return vm_range_mapped(vm, addr, end) ? 0 : -ENOMEM;
 }
 
 long sys_msync(uint64_t addr, size_t len, int flags)

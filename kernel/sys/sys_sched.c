@@ -9,18 +9,10 @@
 #include <linux/sched/types.h>
 #include <linux/time_types.h>
 
-static struct thread *find_thread(int tid)
+/* pid 0 is the calling thread, as in every sched_* call. */
+static struct thread *target(int pid)
 {
-	struct list *it;
-
-	if (tid == 0)
-		return current;
-	list_for_each(it, &current_proc()->threads) {
-		struct thread *t = list_entry(it, struct thread, proc_link);
-		if (t->tid == tid)
-			return t;
-	}
-	return NULL;
+	return pid == 0 ? current : thread_find(pid);
 }
 
 static bool realtime(int policy)
@@ -48,7 +40,7 @@ long sys_sched_getscheduler(int pid)
 
 	if (pid < 0)
 		return -EINVAL;
-	t = find_thread(pid);
+	t = target(pid);
 	return t ? t->policy : -ESRCH;
 }
 
@@ -79,7 +71,7 @@ long sys_sched_setscheduler(int pid, int policy, const void *uparam)
 
 	if (pid < 0 || !uparam)
 		return -EINVAL;
-	t = find_thread(pid);
+	t = target(pid);
 	if (!t)
 		return -ESRCH;
 	return set_policy(t, policy & ~SCHED_RESET_ON_FORK, uparam);
@@ -92,7 +84,7 @@ long sys_sched_getparam(int pid, void *uparam)
 
 	if (pid < 0 || !uparam)
 		return -EINVAL;
-	t = find_thread(pid);
+	t = target(pid);
 	if (!t)
 		return -ESRCH;
 	p.sched_priority = t->rt_priority;
@@ -105,7 +97,7 @@ long sys_sched_setparam(int pid, const void *uparam)
 
 	if (pid < 0 || !uparam)
 		return -EINVAL;
-	t = find_thread(pid);
+	t = target(pid);
 	if (!t)
 		return -ESRCH;
 	return set_policy(t, t->policy, uparam);
@@ -119,7 +111,7 @@ long sys_sched_rr_get_interval(int pid, void *uts)
 
 	if (pid < 0)
 		return -EINVAL;
-	t = find_thread(pid);
+	t = target(pid);
 	if (!t)
 		return -ESRCH;
 	if (t->policy == SCHED_FIFO)
@@ -131,7 +123,7 @@ long sys_sched_setaffinity(int pid, size_t size, const void *umask)
 {
 	uint8_t first;
 
-	if (pid < 0 || !find_thread(pid))
+	if (pid < 0 || !target(pid))
 		return -ESRCH;
 	if (size == 0)
 		return -EINVAL;
@@ -160,7 +152,7 @@ static long check_who(int which, int who)
 		return -EINVAL;
 	if (which == PRIO_USER)
 		return who == 0 || (unsigned)who == current_proc()->cred.uid ? 0 : -ESRCH;
-	return who == 0 || who == current_proc()->pid || find_thread(who) ? 0 : -ESRCH;
+	return who == 0 || who == current_proc()->pid || target(who) ? 0 : -ESRCH;
 }
 
 long sys_getpriority(int which, int who)

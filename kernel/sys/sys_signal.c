@@ -85,17 +85,6 @@ long sys_sigaltstack(const void *uss, void *uoss)
 	return 0;
 }
 
-static struct thread *find_thread(int tid)
-{
-	struct list *it;
-	list_for_each(it, &current_proc()->threads) {
-		struct thread *t = list_entry(it, struct thread, proc_link);
-		if (t->tid == tid)
-			return t;
-	}
-	return NULL;
-}
-
 long sys_kill(int pid, int sig)
 {
 	if (sig < 0 || sig > KNSIG)
@@ -118,7 +107,7 @@ long sys_tgkill(int tgid, int tid, int sig)
 		return -EINVAL;
 	if (tgid != current_proc()->pid)
 		return -ESRCH;
-	t = find_thread(tid);
+	t = thread_find(tid);
 	if (!t)
 		return -ESRCH;
 	if (sig) {
@@ -249,7 +238,7 @@ long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *uinfo)
 
 	if (tgid != current_proc()->pid)
 		return -ESRCH;
-	t = find_thread(tid);
+	t = thread_find(tid);
 	if (!t)
 		return -ESRCH;
 	return queue_info(t, sig, uinfo);

@@ -28,17 +28,6 @@ struct sigtimer {
 /* Index 0 is the ITIMER_REAL/alarm timer; POSIX timers use 1..MAX_TIMERS-1 (ids start at 0 for the program). */
 static struct sigtimer timers[MAX_TIMERS];
 
-static struct thread *find_thread(int tid)
-{
-	struct list *it;
-	list_for_each(it, &current_proc()->threads) {
-		struct thread *t = list_entry(it, struct thread, proc_link);
-		if (t->tid == tid)
-			return t;
-	}
-	return NULL;
-}
-
 static void timer_fire(struct ktimer *kt)
 {
 	struct sigtimer *st = container_of(kt, struct sigtimer, kt);
@@ -50,7 +39,7 @@ static void timer_fire(struct ktimer *kt)
 	if (st->notify == SIGEV_NONE)
 		return;
 	if (st->notify == SIGEV_THREAD_ID) {
-		struct thread *t = find_thread(st->tid);
+		struct thread *t = thread_find(st->tid);
 		if (t)
 			signal_send_thread(t, st->signo, &info);
 		return;
@@ -177,7 +166,7 @@ long sys_timer_create(int clk, void *usev, int *utimerid)
 		return -EINVAL;
 	if (sev.notify != SIGEV_NONE && (sev.signo < 1 || sev.signo > KNSIG))
 		return -EINVAL;
-	if (sev.notify == SIGEV_THREAD_ID && !find_thread(sev.tid))
+	if (sev.notify == SIGEV_THREAD_ID && !thread_find(sev.tid))
 		return -EINVAL;
 	for (id = 0; id + 1 < MAX_TIMERS; id++) {
 		if (!timers[id + 1].used) {
