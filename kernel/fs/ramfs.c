@@ -93,6 +93,11 @@ struct inode *ramfs_create_root(void)
 	return root;
 }
 
+uint64_t ramfs_limit_bytes(void)
+{
+	return page_total_bytes() / 2;
+}
+
 void ramfs_usage(uint64_t *bytes, uint64_t *files)
 {
 	*bytes = ramfs_pages_used * PAGE_SIZE;
@@ -425,6 +430,9 @@ static uint8_t *page_for_write(struct ramfs_node *rn, size_t idx)
 		return NULL;
 	if (rn->pages[idx])
 		return rn->pages[idx];
+	/* Like tmpfs, files may fill half of memory: the program keeps room to run (ENOSPC, not OOM). */
+	if ((ramfs_pages_used + 1) * PAGE_SIZE > ramfs_limit_bytes())
+		return NULL;
 	pg = page_alloc();
 	if (!pg)
 		return NULL;

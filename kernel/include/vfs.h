@@ -249,6 +249,8 @@ int ramfs_set_rodata(struct inode *ino, const void *data, size_t len);
 /* Attaches device operations to a node (devfs). */
 void ramfs_set_fops(struct inode *ino, const struct file_ops *fops);
 /* Totals for statfs. */
+/* How many bytes of file data ramfs may hold: half of memory, as tmpfs by default. */
+uint64_t ramfs_limit_bytes(void);
 void ramfs_usage(uint64_t *bytes, uint64_t *files);
 /* A regular file (or other node) with no name, for memfd_create; one reference. */
 struct inode *ramfs_create_unlinked(unsigned mode);

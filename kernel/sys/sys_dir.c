@@ -654,9 +654,10 @@ static long statfs_inode(struct inode *ino, void *ubuf)
 	sf.f_frsize = 4096;
 	sf.f_namelen = NAME_MAX;
 	if (ino->dev == RAMFS_DEV) {
-		/* Like tmpfs: the file system can grow into all free memory. */
-		sf.f_blocks = (bytes + page_free_bytes()) / 4096;
-		sf.f_bfree = sf.f_bavail = page_free_bytes() / 4096;
+		/* Like tmpfs: at most half of memory (ramfs_limit_bytes), and no more than is free. */
+		uint64_t room = ramfs_limit_bytes() > bytes ? ramfs_limit_bytes() - bytes : 0;
+		sf.f_blocks = ramfs_limit_bytes() / 4096;
+		sf.f_bfree = sf.f_bavail = MIN(room, page_free_bytes()) / 4096;
 		sf.f_files = files + page_free_bytes() / 4096;
 		sf.f_ffree = page_free_bytes() / 4096;
 	}
