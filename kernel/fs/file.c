@@ -4,6 +4,7 @@
 #include "sched.h"
 #include "vfs.h"
 #include <linux/fcntl.h>
+#include <linux/inotify.h>
 
 /* Flags that describe the open file (F_GETFL); the others act only at open time. */
 #define FILE_STATUS_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECT | \
@@ -35,6 +36,8 @@ void file_unref(struct file *f)
 	BUG_ON(f->refs <= 0);
 	if (--f->refs > 0)
 		return;
+	if (!(f->flags & O_PATH))
+		fsnotify_file(f, (f->flags & O_ACCMODE) != O_RDONLY ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
 	while (!list_empty(&f->release_hooks)) {
 		struct file_hook *h = list_entry(f->release_hooks.next, struct file_hook, link);
 
@@ -199,6 +202,7 @@ int vfs_open(struct inode *dir, const char *path, int flags, unsigned mode, stru
 {
 	struct inode *ino;
 	bool nofollow = (flags & O_NOFOLLOW) || ((flags & O_CREAT) && (flags & O_EXCL));
+	bool truncates;
 	int err;
 
 	size_t len = strnlen(path, PATH_MAX);
@@ -229,11 +233,18 @@ int vfs_open(struct inode *dir, const char *path, int flags, unsigned mode, stru
 		inode_unref(ino);
 		return -ELOOP;
 	}
+	truncates = (flags & O_TRUNC) && S_ISREG(ino->mode) && (flags & O_ACCMODE) != O_RDONLY;
 	err = vfs_open_inode(ino, flags, out);
 	inode_unref(ino);
-	if (!err)
-		(*out)->path = absolute_path(dir, path);
-	return err;
+	if (err)
+		return err;
+	(*out)->path = absolute_path(dir, path);
+	if (!(flags & O_PATH)) {
+		if (truncates)
+			fsnotify_file(*out, IN_MODIFY);
+		fsnotify_file(*out, IN_OPEN);
+	}
+	return 0;
 }
 
 /* ---- descriptor tables ---- */

@@ -7,6 +7,7 @@
 #include <asm/stat.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/inotify.h>
 
 static struct inode *root_inode;
 static uint64_t next_ino = 1;
@@ -384,8 +385,10 @@ int vfs_create(struct inode *dir, const char *path, unsigned mode, bool follow, 
 	}
 	mode = (mode & S_IFMT) | (mode & 07777 & ~current_umask());
 	err = w.dir->iops->create(w.dir, w.last, w.lastlen, mode, out);
-	if (!err)
+	if (!err) {
 		inode_touch(w.dir, true, true);
+		fsnotify(w.dir, *out, w.last, w.lastlen, IN_CREATE, 0);
+	}
 out:
 	walk_done(&w);
 	return err;
@@ -447,6 +450,12 @@ int vfs_unlink(struct inode *dir, const char *path, bool is_rmdir)
 	if (!err) {
 		inode_touch(w.dir, true, true);
 		inode_touch(w.ino, false, true);
+		/* Linux's order: the link count, the inode's end, then the name. */
+		if (!is_rmdir)
+			fsnotify(NULL, w.ino, NULL, 0, IN_ATTRIB, 0);
+		if (w.ino->nlink == 0)
+			fsnotify(NULL, w.ino, NULL, 0, IN_DELETE_SELF, 0);
+		fsnotify(w.dir, w.ino, w.last, w.lastlen, IN_DELETE, 0);
 	}
 out:
 	walk_done(&w);
@@ -481,8 +490,9 @@ int vfs_symlink(const char *target, struct inode *dir, const char *path)
 	}
 	err = w.dir->iops->symlink(w.dir, w.last, w.lastlen, target, &ino);
 	if (!err) {
-		inode_unref(ino);
 		inode_touch(w.dir, true, true);
+		fsnotify(w.dir, ino, w.last, w.lastlen, IN_CREATE, 0);
+		inode_unref(ino);
 	}
 out:
 	walk_done(&w);
@@ -514,6 +524,8 @@ int vfs_link_inode(struct inode *target, struct inode *dir, const char *path)
 	if (!err) {
 		inode_touch(w.dir, true, true);
 		inode_touch(target, false, true);
+		fsnotify(NULL, target, NULL, 0, IN_ATTRIB, 0);
+		fsnotify(w.dir, target, w.last, w.lastlen, IN_CREATE, 0);
 	}
 	walk_done(&w);
 	return err;
@@ -552,6 +564,20 @@ static bool is_ancestor(struct inode *d, struct inode *a)
 			return false;
 		cur = up;
 	}
+}
+
+/* inotify events of a rename done, in Linux's order; n->ino is the replaced file. */
+static void notify_rename(struct walk *o, struct walk *n)
+{
+	uint32_t cookie = fsnotify_cookie();
+
+	fsnotify(o->dir, o->ino, o->last, o->lastlen, IN_MOVED_FROM, cookie);
+	fsnotify(n->dir, o->ino, n->last, n->lastlen, IN_MOVED_TO, cookie);
+	if (n->ino)
+		fsnotify(NULL, n->ino, NULL, 0, IN_ATTRIB, 0);
+	fsnotify(NULL, o->ino, NULL, 0, IN_MOVE_SELF, 0);
+	if (n->ino && n->ino->nlink == 0)
+		fsnotify(NULL, n->ino, NULL, 0, IN_DELETE_SELF, 0);
 }
 
 int vfs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir,
@@ -625,6 +651,8 @@ int vfs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir,
 		inode_touch(o.dir, true, true);
 		inode_touch(n.dir, true, true);
 		inode_touch(o.ino, false, true);
+		if (unlikely(fsnotify_watches))
+			notify_rename(&o, &n);
 	}
 out:
 	walk_done(&n);

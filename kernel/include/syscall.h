@@ -141,6 +141,11 @@ long sys_epoll_pwait2(int epfd, void *events, int maxevents, const void *timeout
 		      size_t sigsetsize);
 long sys_statfs(const char *path, void *buf);
 long sys_fstatfs(int fd, void *buf);
+/* fs/inotify.c */
+long sys_inotify_init(void);
+long sys_inotify_init1(int flags);
+long sys_inotify_add_watch(int fd, const char *path, uint32_t mask);
+long sys_inotify_rm_watch(int fd, int wd);
 
 /* fs/: extended attributes (sys/sys_xattr.c) */
 long sys_getxattr(const char *path, const char *name, void *value, size_t size);

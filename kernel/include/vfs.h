@@ -102,6 +102,7 @@ struct inode {
 	struct inode *covered;        /* for a mounted root: the directory it covers */
 	struct pipe *fifo;            /* a FIFO's pipe while some file has it open (fs/pipe.c) */
 	unsigned seals;               /* F_SEAL_* of a memfd (fs/memfd.c); F_SEAL_SEAL for other files */
+	struct inotify_watch *watches; /* inotify watches on this inode (fs/inotify.c), or NULL */
 };
 
 /*
@@ -294,6 +295,43 @@ ssize_t pipe_splice_to_file(struct file *pf, struct file *out, off_t *off, size_
 ssize_t pipe_splice_from_file(struct file *pf, struct file *in, off_t *off, size_t n, bool nonblock);
 /* Pipe to pipe: moves the bytes, or copies them without consuming when tee. */
 ssize_t pipe_splice_pipe(struct file *in, struct file *out, size_t n, bool nonblock, bool tee);
+
+/*
+ * fs/inotify.c: file system events for inotify watches.  The hooks cost one
+ * test while no watch exists anywhere.  mask is one IN_* event (IN_ISDIR is
+ * added for directories).  Events on names (IN_CREATE, IN_DELETE,
+ * IN_MOVED_FROM/TO) go to dir's watches with the name; IN_DELETE_SELF and
+ * IN_MOVE_SELF to ino's own, IN_DELETE_SELF then dropping them (IN_IGNORED);
+ * the others to ino's watches and, with the name, to dir's.  dir, ino and
+ * name may be NULL.
+ */
+struct inotify_watch;
+extern unsigned fsnotify_watches;   /* watches in all instances */
+void fsnotify_event(struct inode *dir, struct inode *ino, const char *name, size_t len,
+		    uint32_t mask, uint32_t cookie);
+/* An event on ino, named by path relative to base (NULL = current directory)
+ * for a watched parent: the parent is found, and used when path's last
+ * component still names ino in it. */
+void fsnotify_path_event(struct inode *base, const char *path, struct inode *ino, uint32_t mask);
+/* A fresh cookie tying IN_MOVED_FROM to IN_MOVED_TO. */
+uint32_t fsnotify_cookie(void);
+static inline void fsnotify(struct inode *dir, struct inode *ino, const char *name, size_t len,
+			    uint32_t mask, uint32_t cookie)
+{
+	if (unlikely(fsnotify_watches))
+		fsnotify_event(dir, ino, name, len, mask, cookie);
+}
+static inline void fsnotify_path(struct inode *base, const char *path, struct inode *ino, uint32_t mask)
+{
+	if (unlikely(fsnotify_watches))
+		fsnotify_path_event(base, path, ino, mask);
+}
+/* An event on an open file, named by the path it was opened by. */
+static inline void fsnotify_file(struct file *f, uint32_t mask)
+{
+	if (unlikely(fsnotify_watches) && f->inode)
+		fsnotify_path_event(NULL, f->path && f->path[0] == '/' ? f->path : NULL, f->inode, mask);
+}
 
 /* fs/procfs.c */
 struct inode *procfs_create_root(void);

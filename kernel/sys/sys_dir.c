@@ -10,6 +10,7 @@
 #include <asm/statfs.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/inotify.h>
 #include <linux/time_types.h>
 
 #define UTIME_NOW  ((1L << 30) - 1)
@@ -66,6 +67,27 @@ static long with_path(int dirfd, const char *upath, char **path, struct inode **
 	if (err)
 		kfree(*path);
 	return err;
+}
+
+/* An inotify event on ino, which the *at call's path names (for a watched parent). */
+static void notify_at(int dirfd, const char *upath, int flags, struct inode *ino, uint32_t mask)
+{
+	struct inode *dir;
+	struct file *f;
+	char *path;
+
+	if (likely(!fsnotify_watches) || user_path(upath, flags & AT_EMPTY_PATH, &path))
+		return;
+	if (path[0] == '\0') {
+		f = fd_get(dir_fdt(), dirfd);
+		if (f && f->inode == ino)
+			fsnotify_file(f, mask);
+		else
+			fsnotify(NULL, ino, NULL, 0, mask, 0);
+	} else if (at_dir(dirfd, path, &dir) == 0) {
+		fsnotify_path(dir, path, ino, mask);
+	}
+	kfree(path);
 }
 
 /* ---- stat ---- */
@@ -213,6 +235,7 @@ long sys_getdents64(int fd, void *dirp, size_t n)
 	if (err)
 		return err;
 	f->pos = (off_t)pos;
+	fsnotify_file(f, IN_ACCESS);
 	if (c.too_small)
 		return -EINVAL;
 	return c.used;
@@ -511,6 +534,8 @@ long sys_fchmodat(int dirfd, const char *path, unsigned mode)
 	if (err)
 		return err;
 	err = chmod_inode(ino, mode);
+	if (!err)
+		notify_at(dirfd, path, 0, ino, IN_ATTRIB);
 	inode_unref(ino);
 	return err;
 }
@@ -526,6 +551,7 @@ long sys_fchmod(int fd, unsigned mode)
 
 	if (!f || !f->inode || (f->flags & O_PATH))
 		return -EBADF;
+	fsnotify_file(f, IN_ATTRIB);
 	return chmod_inode(f->inode, mode);
 }
 
@@ -556,6 +582,8 @@ long sys_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid, int f
 	if (err)
 		return err;
 	err = chown_inode(ino, uid, gid);
+	if (!err)
+		notify_at(dirfd, path, flags, ino, IN_ATTRIB);
 	inode_unref(ino);
 	return err;
 }
@@ -576,6 +604,7 @@ long sys_fchown(int fd, unsigned uid, unsigned gid)
 
 	if (!f || !f->inode || (f->flags & O_PATH))
 		return -EBADF;
+	fsnotify_file(f, IN_ATTRIB);
 	return chown_inode(f->inode, uid, gid);
 }
 
@@ -605,7 +634,9 @@ long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
 {
 	struct __kernel_timespec ts[2];
 	struct inode *ino;
+	struct file *f = NULL;
 	int64_t now = clock_realtime_ns(), t;
+	uint32_t mask = 0;
 	long err;
 
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
@@ -620,8 +651,7 @@ long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
 	}
 	if (!path) {
 		/* futimens(): the file at dirfd itself */
-		struct file *f = fd_get(dir_fdt(), dirfd);
-
+		f = fd_get(dir_fdt(), dirfd);
 		if (!f || !f->inode)
 			return -EBADF;
 		ino = f->inode;
@@ -631,11 +661,19 @@ long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
 		if (err)
 			return err;
 	}
-	if (utime_value(utimes ? &ts[0] : NULL, now, &t))
+	if (utime_value(utimes ? &ts[0] : NULL, now, &t)) {
 		ino->atime_ns = t;
-	if (utime_value(utimes ? &ts[1] : NULL, now, &t))
+		mask = IN_ACCESS;
+	}
+	if (utime_value(utimes ? &ts[1] : NULL, now, &t)) {
 		ino->mtime_ns = t;
+		mask = mask ? IN_ATTRIB : IN_MODIFY;    /* as Linux's fsnotify_change */
+	}
 	ino->ctime_ns = now;
+	if (mask && f)
+		fsnotify_file(f, mask);
+	else if (mask)
+		notify_at(dirfd, path, flags, ino, mask);
 	inode_unref(ino);
 	return 0;
 }

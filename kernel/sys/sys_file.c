@@ -9,6 +9,7 @@
 #include <linux/falloc.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/inotify.h>
 #include <linux/uio.h>
 
 #define MAX_RW_COUNT 0x7ffff000L   /* Linux caps one read or write at this */
@@ -71,20 +72,30 @@ static struct file *io_file(int fd, bool write, long *err)
 
 static long do_read(struct file *f, void *buf, size_t n, off_t *off)
 {
+	long r;
+
 	if (n > MAX_RW_COUNT)
 		n = MAX_RW_COUNT;
 	if (!user_ok(buf, n, true))
 		return -EFAULT;
-	return f->ops->read(f, buf, n, off);
+	r = f->ops->read(f, buf, n, off);
+	if (r > 0)
+		fsnotify_file(f, IN_ACCESS);
+	return r;
 }
 
 static long do_write(struct file *f, const void *buf, size_t n, off_t *off)
 {
+	long r;
+
 	if (n > MAX_RW_COUNT)
 		n = MAX_RW_COUNT;
 	if (!user_ok(buf, n, false))
 		return -EFAULT;
-	return f->ops->write(f, buf, n, off);
+	r = f->ops->write(f, buf, n, off);
+	if (r > 0)
+		fsnotify_file(f, IN_MODIFY);
+	return r;
 }
 
 long sys_read(int fd, void *buf, size_t n)
@@ -560,13 +571,16 @@ long sys_truncate(const char *upath, off_t len)
 	if (err)
 		return err;
 	err = vfs_lookup(NULL, path, false, &ino);
-	kfree(path);
 	if (err)
-		return err;
+		goto out;
 	err = seals_check_resize(ino, len);
 	if (!err)
 		err = vfs_truncate(ino, len);
+	if (!err)
+		fsnotify_path(NULL, path, ino, IN_MODIFY);
 	inode_unref(ino);
+out:
+	kfree(path);
 	return err;
 }
 
@@ -580,7 +594,11 @@ long sys_ftruncate(int fd, off_t len)
 	if (len < 0 || !f->inode || !S_ISREG(f->inode->mode) || (f->flags & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
 	err = seals_check_resize(f->inode, len);
-	return err ? err : vfs_truncate(f->inode, len);
+	if (!err)
+		err = vfs_truncate(f->inode, len);
+	if (!err)
+		fsnotify_file(f, IN_MODIFY);
+	return err;
 }
 
 /*
