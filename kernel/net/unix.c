@@ -1,147 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* unix.c: AF_UNIX sockets: stream, datagram and seqpacket; path, abstract and automatic names; SCM_RIGHTS. */
-#include "kernel.h"
-#include "net.h"
-#include "sched.h"
-#include "signal.h"
-#include "vfs.h"
+/* unix.c: AF_UNIX sockets: creation, path, abstract and automatic names, listen/connect/accept, shutdown, poll; the sock_ops table. */
+#include "unix.h"
 #include <asm-generic/ioctls.h>
 #include <asm-generic/poll.h>
 #include <linux/fcntl.h>
-#include <linux/un.h>
 
-/*
- * Every socket has a receive queue of messages (struct skb).  A sender puts
- * a message straight into its peer's queue; a stream reader may take bytes
- * from several messages, a datagram or seqpacket reader takes one message.
- * Descriptors passed with SCM_RIGHTS ride on the message as referenced files.
- *
- * A connect() to a listening socket makes the server side at once: a new
- * socket, connected to the client, waiting in the listener's backlog until
- * accept() gives it a file.  So data can flow before accept, as in Linux.
- *
- * References: a socket's file holds one, a peer pointer holds one, a
- * listener's backlog holds its pending sockets.  When a file is closed the
- * socket is marked dead, drops its peer and its queue; the other side sees
- * the shutdown flags and the dead flag.
- *
- * Blocking: readers and accept wait on the socket's rq; writers wait on the
- * wq of the socket whose queue they fill; connect waits on the listener's wq.
- * Every change wakes both queues of the sockets involved and poll_notify().
- */
-
-#define RCV_SHUTDOWN 1
-#define SEND_SHUTDOWN 2
-#define SHUTDOWN_MASK 3
-
-#define UNIX_BUF_DEFAULT 212992     /* Linux's default SO_SNDBUF/SO_RCVBUF */
-#define UNIX_MAX_DGRAM_QLEN 512     /* net.unix.max_dgram_qlen */
-#define UNIX_CHUNK (64 * 1024)      /* a stream write is queued in pieces of at most this */
 #define ADDR_FAMILY_LEN ((int)sizeof(__kernel_sa_family_t))
-
-enum ustate { US_UNCONNECTED, US_LISTENING, US_CONNECTED };
-
-struct skb {
-	struct list link;
-	size_t len, off;                /* unread data is data[off..len) */
-	struct file **fds;              /* SCM_RIGHTS in flight, referenced */
-	int nfds;
-	struct sockaddr_un from;        /* sender's address (datagrams) */
-	int fromlen;
-	uint8_t data[];
-};
-
-struct usock {
-	struct socket sock;             /* first: file->priv points here */
-	int refs;
-	enum ustate state;
-	bool dead;                      /* its file is closed */
-	struct usock *peer;             /* referenced */
-	struct sockaddr_un addr;        /* bound address; addrlen 0 = unbound */
-	int addrlen;
-	struct inode *bound_ino;        /* the S_IFSOCK node of a path name */
-	struct list bound_link;         /* in bound_socks while bound */
-	struct list rxq;
-	size_t rx_bytes;
-	int rx_count;
-	unsigned shut;                  /* RCV_SHUTDOWN | SEND_SHUTDOWN */
-	struct list backlog;            /* listening: pending server-side sockets */
-	int backlog_len, backlog_max;
-	struct list backlog_link;
-	struct waitq rq, wq;
-};
 
 static struct list bound_socks = LIST_INIT(bound_socks);
 static unsigned autobind_next;
 
 static const struct sock_ops unix_ops;
-
-static struct usock *usock(struct file *f)
-{
-	return f->priv;
-}
-
-static bool connection_based(const struct usock *u)
-{
-	return u->sock.type != SOCK_DGRAM;
-}
-
-static void changed(struct usock *u)
-{
-	waitq_wake_all(&u->rq);
-	waitq_wake_all(&u->wq);
-	poll_notify();
-}
-
-/* ---- messages ---- */
-
-static struct skb *skb_alloc(size_t len)
-{
-	struct skb *s = kmalloc(sizeof(*s) + len);
-
-	if (!s)
-		return NULL;
-	memset(s, 0, sizeof(*s));
-	list_init(&s->link);
-	s->len = len;
-	return s;
-}
-
-static void skb_free(struct skb *s)
-{
-	for (int i = 0; i < s->nfds; i++)
-		if (s->fds[i])
-			file_unref(s->fds[i]);
-	kfree(s->fds);
-	kfree(s);
-}
-
-static void queue_skb(struct usock *to, struct skb *s)
-{
-	list_add_tail(&to->rxq, &s->link);
-	to->rx_bytes += s->len;
-	to->rx_count++;
-	changed(to);
-}
-
-static void unqueue_skb(struct usock *u, struct skb *s)
-{
-	list_del(&s->link);
-	u->rx_bytes -= s->len - s->off;
-	u->rx_count--;
-}
-
-static void purge_queue(struct usock *u)
-{
-	struct list *it, *tmp;
-
-	list_for_each_safe(it, tmp, &u->rxq) {
-		struct skb *s = list_entry(it, struct skb, link);
-
-		unqueue_skb(u, s);
-		skb_free(s);
-	}
-}
 
 /* ---- sockets ---- */
 
@@ -165,18 +34,13 @@ static struct usock *usock_alloc(int type)
 	return u;
 }
 
-static void usock_ref(struct usock *u)
-{
-	u->refs++;
-}
-
-static void usock_unref(struct usock *u)
+void usock_unref(struct usock *u)
 {
 	BUG_ON(u->refs <= 0);
 	if (--u->refs > 0)
 		return;
 	BUG_ON(u->peer || !list_empty(&u->bound_link) || !list_empty(&u->backlog));
-	purge_queue(u);
+	unix_purge_queue(u);
 	kfree(u);
 }
 
@@ -221,7 +85,7 @@ static void unix_close(struct usock *u, bool embryo)
 		changed(peer);
 		usock_unref(peer);
 	}
-	purge_queue(u);
+	unix_purge_queue(u);
 	u->shut = SHUTDOWN_MASK;
 	changed(u);
 }
@@ -301,6 +165,18 @@ static int parse_addr(const void *addr, int len, const char **name, int *namelen
 	return 0;
 }
 
+/* A NUL-terminated copy of a path name (kfree it); NULL when memory is short. */
+static char *path_copy(const char *name, int namelen)
+{
+	char *path = kmalloc(namelen + 1);
+
+	if (path) {
+		memcpy(path, name, namelen);
+		path[namelen] = 0;
+	}
+	return path;
+}
+
 static struct usock *find_abstract(const char *name, int len)
 {
 	struct list *it;
@@ -328,8 +204,7 @@ static struct usock *find_inode(struct inode *ino)
 	return NULL;
 }
 
-/* The live socket an address names: -ENOENT/-ECONNREFUSED as Linux says. */
-static int find_socket(const void *addr, int len, struct usock **out)
+int unix_find_socket(const void *addr, int len, struct usock **out)
 {
 	const char *name;
 	int namelen, err = parse_addr(addr, len, &name, &namelen);
@@ -344,11 +219,9 @@ static int find_socket(const void *addr, int len, struct usock **out)
 		*out = find_abstract(name, namelen);
 		return *out ? 0 : -ECONNREFUSED;
 	}
-	path = kmalloc(namelen + 1);
+	path = path_copy(name, namelen);
 	if (!path)
 		return -ENOMEM;
-	memcpy(path, name, namelen);
-	path[namelen] = 0;
 	err = vfs_lookup(NULL, path, false, &ino);
 	kfree(path);
 	if (err)
@@ -403,11 +276,9 @@ static int unix_bind(struct file *f, const void *addr, int len)
 		set_bound(u, name, namelen, NULL);
 		return 0;
 	}
-	path = kmalloc(namelen + 1);
+	path = path_copy(name, namelen);
 	if (!path)
 		return -ENOMEM;
-	memcpy(path, name, namelen);
-	path[namelen] = 0;
 	err = vfs_mknod(NULL, path, S_IFSOCK | 0777, &ino);
 	kfree(path);
 	if (err)
@@ -521,7 +392,7 @@ static int unix_connect(struct file *f, const void *addr, int len)
 		u->state = US_UNCONNECTED;
 		return 0;
 	}
-	err = find_socket(addr, len, &target);
+	err = unix_find_socket(addr, len, &target);
 	if (err)
 		return err;
 	if (connection_based(u)) {
@@ -591,408 +462,6 @@ static int unix_shutdown(struct file *f, int how)
 	return 0;
 }
 
-/* ---- sending ---- */
-
-/* The files named by SCM_RIGHTS in a kernel copy of the control data, referenced. */
-static int parse_control(struct kmsg *m, struct file ***fdsp, int *nfdsp)
-{
-	uint8_t *p = m->control, *end = p + m->controllen;
-	struct file **fds = NULL;
-	int nfds = 0, err = 0;
-
-	while (m->control && end - p >= (ptrdiff_t)sizeof(struct cmsghdr)) {
-		struct cmsghdr *c = (struct cmsghdr *)p;
-		size_t datalen;
-
-		if (c->cmsg_len < sizeof(*c) || c->cmsg_len > (size_t)(end - p)) {
-			err = -EINVAL;
-			goto err;
-		}
-		datalen = c->cmsg_len - sizeof(*c);
-		if (c->cmsg_level != SOL_SOCKET) {
-			err = -EINVAL;
-			goto err;
-		}
-		if (c->cmsg_type == SCM_RIGHTS) {
-			const int *ufds = (const int *)(c + 1);
-			int n = datalen / sizeof(int);
-			struct file **grown;
-
-			if (n == 0 || nfds + n > SCM_MAX_FD) {
-				err = -EINVAL;
-				goto err;
-			}
-			grown = krealloc(fds, (nfds + n) * sizeof(*fds));
-			if (!grown) {
-				err = -ENOMEM;
-				goto err;
-			}
-			fds = grown;
-			for (int i = 0; i < n; i++) {
-				struct file *fl = fd_get(current_proc()->fdt, ufds[i]);
-
-				if (!fl) {
-					err = -EBADF;
-					goto err;
-				}
-				file_ref(fl);
-				fds[nfds++] = fl;
-			}
-		} else if (c->cmsg_type != SCM_CREDENTIALS) {
-			err = -EINVAL;
-			goto err;
-		}
-		/* SCM_CREDENTIALS: there is one user and one process, so nothing to check. */
-		p += CMSG_ALIGN(c->cmsg_len);
-	}
-	*fdsp = fds;
-	*nfdsp = nfds;
-	return 0;
-err:
-	for (int i = 0; i < nfds; i++)
-		file_unref(fds[i]);
-	kfree(fds);
-	return err;
-}
-
-static size_t queue_limit(const struct usock *to)
-{
-	return to->sock.rcvbuf > 0 ? (size_t)to->sock.rcvbuf : UNIX_BUF_DEFAULT;
-}
-
-static bool has_room(const struct usock *to, size_t len)
-{
-	if (!connection_based(to) && to->rx_count >= UNIX_MAX_DGRAM_QLEN)
-		return false;
-	return to->rx_bytes == 0 || to->rx_bytes + len <= queue_limit(to);
-}
-
-static ssize_t epipe(int flags)
-{
-	if (!(flags & MSG_NOSIGNAL))
-		signal_send_self(SIGPIPE);
-	return -EPIPE;
-}
-
-/* One message (datagram or seqpacket record) to `to`, waiting for room. */
-static ssize_t send_record(struct usock *u, struct usock *to, struct kmsg *m, int flags,
-			   struct file **fds, int nfds)
-{
-	size_t len = kmsg_remaining(m);
-	struct skb *s;
-
-	if (len > queue_limit(to) - 32 || len > (size_t)u->sock.sndbuf)
-		return -EMSGSIZE;
-	while (!has_room(to, len)) {
-		if (flags & MSG_DONTWAIT)
-			return -EAGAIN;
-		if (waitq_wait(&to->wq, 0) == -EINTR)
-			return -EINTR;
-		if (to->dead)
-			return connection_based(u) ? epipe(flags) : -ECONNREFUSED;
-		if (connection_based(u) && (u->shut & SEND_SHUTDOWN))
-			return epipe(flags);
-	}
-	s = skb_alloc(len);
-	if (!s)
-		return -ENOMEM;
-	kmsg_copy_in(m, s->data, len);
-	s->fds = fds;
-	s->nfds = nfds;
-	memcpy(&s->from, &u->addr, sizeof(s->from));
-	s->fromlen = u->addrlen;
-	queue_skb(to, s);
-	return len;
-}
-
-static ssize_t stream_send(struct usock *u, struct kmsg *m, int flags, struct file **fds, int nfds)
-{
-	size_t total = kmsg_remaining(m), done = 0;
-
-	do {
-		struct usock *to = u->peer;
-		size_t chunk = MIN(total - done, (size_t)UNIX_CHUNK);
-		struct skb *s;
-		int err;
-
-		if ((u->shut & SEND_SHUTDOWN) || !to || to->dead || (to->shut & RCV_SHUTDOWN)) {
-			err = epipe(flags);
-			goto partial;
-		}
-		if (!has_room(to, chunk)) {
-			chunk = to->rx_bytes < queue_limit(to) ? MIN(chunk, queue_limit(to) - to->rx_bytes) : 0;
-			if (chunk == 0) {
-				if (flags & MSG_DONTWAIT) {
-					err = -EAGAIN;
-					goto partial;
-				}
-				if (waitq_wait(&to->wq, 0) == -EINTR) {
-					err = -EINTR;
-					goto partial;
-				}
-				continue;
-			}
-		}
-		s = skb_alloc(chunk);
-		if (!s) {
-			err = -ENOMEM;
-			goto partial;
-		}
-		kmsg_copy_in(m, s->data, chunk);
-		if (nfds) {      /* the descriptors go with the first piece */
-			s->fds = fds;
-			s->nfds = nfds;
-			fds = NULL;
-			nfds = 0;
-		}
-		queue_skb(to, s);
-		done += chunk;
-		continue;
-partial:
-		if (fds) {
-			for (int i = 0; i < nfds; i++)
-				file_unref(fds[i]);
-			kfree(fds);
-		}
-		return done ? (ssize_t)done : err;
-	} while (done < total);
-	return done;
-}
-
-static ssize_t unix_sendmsg(struct file *f, struct kmsg *m, int flags)
-{
-	struct usock *u = usock(f), *to;
-	struct file **fds = NULL;
-	int nfds = 0;
-	ssize_t r;
-
-	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
-	if (connection_based(u)) {
-		if (m->addrlen)
-			return u->state == US_CONNECTED ? -EISCONN : -EOPNOTSUPP;
-		if (u->state != US_CONNECTED)
-			return -ENOTCONN;
-		if ((u->shut & SEND_SHUTDOWN) || !u->peer || u->peer->dead || (u->peer->shut & RCV_SHUTDOWN))
-			return epipe(flags);
-	}
-	if (m->addrlen) {
-		r = find_socket(&m->addr, m->addrlen, &to);
-		if (r)
-			return r;
-		if (to->sock.type != SOCK_DGRAM)
-			return -EPROTOTYPE;
-		if (to->peer && to->peer != u && to != u)
-			return -EPERM;
-	} else if (!connection_based(u)) {
-		to = u->peer;
-		if (!to)
-			return -ENOTCONN;
-		if (to->dead)
-			return -ECONNREFUSED;
-	} else {
-		to = u->peer;
-	}
-	r = parse_control(m, &fds, &nfds);
-	if (r)
-		return r;
-	if (u->sock.type == SOCK_STREAM)
-		return stream_send(u, m, flags, fds, nfds);
-	usock_ref(to);
-	r = send_record(u, to, m, flags, fds, nfds);
-	usock_unref(to);
-	if (r < 0) {
-		for (int i = 0; i < nfds; i++)
-			file_unref(fds[i]);
-		kfree(fds);
-	}
-	return r;
-}
-
-/* ---- receiving ---- */
-
-static void put_cmsg(struct kmsg *m, size_t *used, int type, const void *data, size_t len)
-{
-	struct cmsghdr c = { .cmsg_len = CMSG_LEN(len), .cmsg_level = SOL_SOCKET, .cmsg_type = type };
-	size_t space = CMSG_SPACE(len);
-
-	if (*used + CMSG_LEN(len) > m->controllen) {
-		m->out_flags |= MSG_CTRUNC;
-		return;
-	}
-	memcpy((char *)m->control + *used, &c, sizeof(c));
-	memcpy((char *)m->control + *used + sizeof(c), data, len);
-	*used += MIN(space, m->controllen - *used);
-}
-
-/* Hands the skb's descriptors to the process (all of them, or copies when peeking). */
-static void receive_fds(struct kmsg *m, size_t *used, struct skb *s, int flags)
-{
-	size_t room = m->controllen > *used + CMSG_LEN(0) ? m->controllen - *used - CMSG_LEN(0) : 0;
-	int n = MIN(s->nfds, (int)(room / sizeof(int)));
-	int *fdv, got = 0;
-
-	if (n < s->nfds)
-		m->out_flags |= MSG_CTRUNC;
-	fdv = n ? kmalloc(n * sizeof(int)) : NULL;
-	if (!fdv)
-		n = 0;
-	for (int i = 0; i < n; i++) {
-		int fd;
-
-		file_ref(s->fds[i]);
-		fd = fd_install(current_proc()->fdt, s->fds[i], 0, flags & MSG_CMSG_CLOEXEC);
-		if (fd < 0) {
-			file_unref(s->fds[i]);
-			m->out_flags |= MSG_CTRUNC;
-			break;
-		}
-		fdv[got++] = fd;
-	}
-	if (got)
-		put_cmsg(m, used, SCM_RIGHTS, fdv, got * sizeof(int));
-	kfree(fdv);
-	if (!(flags & MSG_PEEK)) {
-		/* Whatever did not fit is closed, as Linux does. */
-		for (int i = 0; i < s->nfds; i++)
-			file_unref(s->fds[i]);
-		kfree(s->fds);
-		s->fds = NULL;
-		s->nfds = 0;
-	}
-}
-
-static void receive_control(struct usock *u, struct kmsg *m, size_t *used, struct skb *s, int flags)
-{
-	if (u->sock.passcred) {
-		struct ucred cred = { .pid = current_proc()->pid, .uid = 0, .gid = 0 };
-
-		put_cmsg(m, used, SCM_CREDENTIALS, &cred, sizeof(cred));
-	}
-	if (s && s->nfds)
-		receive_fds(m, used, s, flags);
-}
-
-/* Waits until the queue has a message; 1 when there is one, 0 at end of file, or -errno. */
-static int wait_data(struct usock *u, int flags)
-{
-	while (list_empty(&u->rxq)) {
-		if (u->sock.error) {
-			int err = -u->sock.error;
-
-			u->sock.error = 0;
-			return err;
-		}
-		if (u->shut & RCV_SHUTDOWN)
-			return 0;
-		if (connection_based(u) && u->state != US_CONNECTED)
-			return u->sock.type == SOCK_STREAM ? -EINVAL : -ENOTCONN;
-		if (flags & MSG_DONTWAIT)
-			return -EAGAIN;
-		if (waitq_wait(&u->rq, 0) == -EINTR)
-			return -EINTR;
-	}
-	return 1;
-}
-
-static ssize_t record_recv(struct usock *u, struct kmsg *m, int flags)
-{
-	size_t used = 0, want = kmsg_remaining(m), n, len;
-	int err = wait_data(u, flags);
-	struct skb *s;
-
-	m->addrlen = 0;
-	if (err <= 0) {
-		m->controllen = 0;
-		return err;
-	}
-	s = list_entry(u->rxq.next, struct skb, link);
-	len = s->len;
-	n = MIN(want, len);
-	kmsg_copy_out(m, s->data, n);
-	if (n < s->len)
-		m->out_flags |= MSG_TRUNC;
-	if (s->fromlen) {
-		memcpy(&m->addr, &s->from, s->fromlen);
-		m->addrlen = s->fromlen;
-	}
-	receive_control(u, m, &used, s, flags);
-	m->controllen = used;
-	if (!(flags & MSG_PEEK)) {
-		unqueue_skb(u, s);
-		skb_free(s);
-		changed(u);
-	}
-	return (flags & MSG_TRUNC) ? (ssize_t)len : (ssize_t)n;
-}
-
-static ssize_t stream_recv(struct usock *u, struct kmsg *m, int flags)
-{
-	size_t used = 0, want = kmsg_remaining(m), done = 0;
-	bool stop = false;
-	int err = 0;
-
-	m->addrlen = 0;
-	if (u->state == US_LISTENING) {
-		m->controllen = 0;
-		return -EINVAL;
-	}
-	while (!stop && done < want) {
-		struct list *it, *tmp;
-
-		err = wait_data(u, flags);
-		if (err <= 0)
-			break;
-		list_for_each_safe(it, tmp, &u->rxq) {
-			struct skb *s = list_entry(it, struct skb, link);
-			size_t n;
-
-			/* Descriptors end a read: data before them and after them is not merged. */
-			if (s->nfds && done) {
-				stop = true;
-				break;
-			}
-			n = MIN(s->len - s->off, want - done);
-			kmsg_copy_out(m, s->data + s->off, n);
-			done += n;
-			if (s->nfds) {
-				receive_control(u, m, &used, s, flags);
-				stop = true;
-			}
-			if (!(flags & MSG_PEEK)) {
-				s->off += n;
-				u->rx_bytes -= n;
-				if (s->off == s->len) {
-					list_del(&s->link);
-					u->rx_count--;
-					skb_free(s);
-				}
-			}
-			if (stop || done == want)
-				break;
-		}
-		if (!(flags & MSG_PEEK))
-			changed(u);
-		if (!(flags & MSG_WAITALL) || (flags & MSG_PEEK))
-			break;
-	}
-	if (done && !used)
-		receive_control(u, m, &used, NULL, flags);
-	m->controllen = used;
-	return done ? (ssize_t)done : err;
-}
-
-static ssize_t unix_recvmsg(struct file *f, struct kmsg *m, int flags)
-{
-	struct usock *u = usock(f);
-
-	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
-	if (u->sock.type == SOCK_STREAM)
-		return stream_recv(u, m, flags);
-	return record_recv(u, m, flags);
-}
-
 /* ---- poll, ioctl, release ---- */
 
 static unsigned unix_poll(struct file *f)
@@ -1013,7 +482,7 @@ static unsigned unix_poll(struct file *f)
 	if (connection_based(u) && u->state == US_UNCONNECTED)
 		ev |= POLLHUP;
 	/* Writable when a write would not block: room in the peer's queue, or an error to report. */
-	if (!to || to->dead || (u->shut & SEND_SHUTDOWN) || has_room(to, 1))
+	if (!to || to->dead || (u->shut & SEND_SHUTDOWN) || unix_has_room(to, 1))
 		ev |= POLLOUT | POLLWRNORM | POLLWRBAND;
 	return ev;
 }
