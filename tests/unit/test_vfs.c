@@ -12,6 +12,7 @@
 #include "../../kernel/fs/memfd.c"
 #include "../../kernel/fs/flock.c"
 #include "../../kernel/fs/procfs.c"
+#include "../../kernel/fs/procfs_gen.c"
 #include "../../kernel/sys/sys_file.c"
 #include "../../kernel/sys/sys_dir.c"
 #include "../../kernel/sys/sys_splice.c"
