@@ -46,7 +46,7 @@ struct inotify_kevent {
 };
 
 struct inotify {
-	struct list link;               /* in instances */
+	bool counted;                   /* in nr_instances (not when anon_fd_install failed) */
 	struct list watches;            /* struct inotify_watch */
 	struct list events;             /* struct inotify_kevent, oldest first */
 	unsigned nevents;
@@ -57,12 +57,15 @@ struct inotify {
 };
 
 unsigned fsnotify_watches;
-static struct list instances = LIST_INIT(instances);
 static unsigned nr_instances;
 /* The events some watched directory wants about its children: a cheap
- * first test before looking for the parent of a file. */
+ * first test before looking for the parent of a file.  dir_bits counts the
+ * directory watches holding each event bit. */
 static uint32_t dir_interest;
+static unsigned dir_bits[32];
 static uint32_t next_cookie;
+/* Events about an open file, which IN_EXCL_UNLINK silences once it has no name. */
+#define FILE_EVENTS (IN_ACCESS | IN_MODIFY | IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)
 
 uint32_t fsnotify_cookie(void)
 {
@@ -71,20 +74,19 @@ uint32_t fsnotify_cookie(void)
 	return next_cookie;
 }
 
-static void update_dir_interest(void)
+/* Counts (delta 1) or uncounts (-1) w's events in dir_interest. */
+static void account(struct inotify_watch *w, int delta)
 {
-	struct list *i, *j;
-
-	dir_interest = 0;
-	list_for_each(i, &instances) {
-		struct inotify *in = list_entry(i, struct inotify, link);
-
-		list_for_each(j, &in->watches) {
-			struct inotify_watch *w = list_entry(j, struct inotify_watch, link);
-
-			if (S_ISDIR(w->inode->mode))
-				dir_interest |= w->mask;
-		}
+	if (!S_ISDIR(w->inode->mode))
+		return;
+	for (int b = 0; b < 32; b++) {
+		if (!(w->mask & IN_ALL_EVENTS & (1u << b)))
+			continue;
+		dir_bits[b] += delta;
+		if (dir_bits[b])
+			dir_interest |= 1u << b;
+		else
+			dir_interest &= ~(1u << b);
 	}
 }
 
@@ -148,6 +150,7 @@ static void watch_destroy(struct inotify_watch *w, bool ignored)
 		BUG_ON(!*p);
 	*p = w->next;
 	list_del(&w->link);
+	account(w, -1);
 	if (ignored)
 		queue_event(w->in, w->wd, IN_IGNORED, 0, NULL, 0);
 	fsnotify_watches--;
@@ -155,8 +158,8 @@ static void watch_destroy(struct inotify_watch *w, bool ignored)
 	kfree(w);
 }
 
-/* Delivers one event to the watches on ino; name is set when ino is the parent of child. */
-static void notify_watches(struct inode *ino, struct inode *child, uint32_t mask, uint32_t cookie,
+/* Delivers one event about subject to the watches on ino (subject's parent when name is set). */
+static void notify_watches(struct inode *ino, struct inode *subject, uint32_t mask, uint32_t cookie,
 			   const char *name, size_t len)
 {
 	struct inotify_watch *w, *next;
@@ -165,13 +168,11 @@ static void notify_watches(struct inode *ino, struct inode *child, uint32_t mask
 		next = w->next;
 		if (!(w->mask & mask & IN_ALL_EVENTS))
 			continue;
-		if (name && (w->mask & IN_EXCL_UNLINK) && child && child->nlink == 0)
+		if ((w->mask & IN_EXCL_UNLINK) && (mask & FILE_EVENTS) && subject && subject->nlink == 0)
 			continue;
 		queue_event(w->in, w->wd, mask, cookie, name, len);
-		if (w->mask & IN_ONESHOT) {
+		if (w->mask & IN_ONESHOT)
 			watch_destroy(w, true);
-			update_dir_interest();
-		}
 	}
 }
 
@@ -184,12 +185,24 @@ void fsnotify_event(struct inode *dir, struct inode *ino, const char *name, size
 	if (dir && name && dir->watches && !(mask & SELF_EVENTS))
 		notify_watches(dir, ino, mask, cookie, name, len);
 	if (ino && ino->watches && !(mask & NAME_EVENTS))
-		notify_watches(ino, NULL, mask, cookie, NULL, 0);
+		notify_watches(ino, ino, mask, cookie, NULL, 0);
 	if (ino && (mask & IN_DELETE_SELF)) {
 		while (ino->watches)
 			watch_destroy(ino->watches, true);
-		update_dir_interest();
 	}
+}
+
+void fsnotify_drop_event(struct inode *ino)
+{
+	struct inotify_watch *w;
+	int watches = 0;
+
+	for (w = ino->watches; w; w = w->next)
+		watches++;
+	/* Dropping a watch's own reference never gets here with refs this low:
+	 * the caller's reference is still counted. */
+	if (ino->refs - 1 <= watches)
+		fsnotify_event(NULL, ino, NULL, 0, IN_DELETE_SELF, 0);
 }
 
 /*
@@ -325,11 +338,8 @@ static void inotify_release(struct file *f)
 		list_del(&ev->link);
 		kfree(ev);
 	}
-	if (!list_empty(&in->link)) {   /* not yet listed when anon_fd_install failed */
-		list_del(&in->link);
+	if (in->counted)
 		nr_instances--;
-	}
-	update_dir_interest();
 	kfree(in);
 }
 
@@ -357,11 +367,10 @@ long sys_inotify_init1(int flags)
 	list_init(&in->watches);
 	list_init(&in->events);
 	waitq_init(&in->wq);
-	list_init(&in->link);
 	in->next_wd = 1;
 	fd = anon_fd_install("anon_inode:inotify", &inotify_fops, in, flags);
 	if (fd >= 0) {
-		list_add_tail(&instances, &in->link);
+		in->counted = true;
 		nr_instances++;
 	}
 	return fd;
@@ -419,9 +428,11 @@ long sys_inotify_add_watch(int fd, const char *upath, uint32_t mask)
 			err = -EEXIST;
 			goto out;
 		}
+		account(w, -1);
 		w->mask = (mask & WATCH_BITS) | ((mask & IN_MASK_ADD) ? w->mask : 0);
+		account(w, 1);
 		err = w->wd;
-		goto out_update;
+		goto out;
 	}
 	if (fsnotify_watches >= INOTIFY_MAX_WATCHES) {
 		err = -ENOSPC;
@@ -441,11 +452,10 @@ long sys_inotify_add_watch(int fd, const char *upath, uint32_t mask)
 	w->next = ino->watches;
 	ino->watches = w;
 	list_add_tail(&in->watches, &w->link);
+	account(w, 1);
 	fsnotify_watches++;
 	ino = NULL;
 	err = w->wd;
-out_update:
-	update_dir_interest();
 out:
 	if (ino)
 		inode_unref(ino);
@@ -465,7 +475,6 @@ long sys_inotify_rm_watch(int fd, int wd)
 
 		if (w->wd == wd) {
 			watch_destroy(w, true);
-			update_dir_interest();
 			return 0;
 		}
 	}

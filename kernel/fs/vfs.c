@@ -23,6 +23,7 @@ void inode_ref(struct inode *ino)
 void inode_unref(struct inode *ino)
 {
 	BUG_ON(ino->refs <= 0);
+	fsnotify_drop(ino);
 	if (--ino->refs > 0 || ino->nlink > 0)
 		return;
 	if (ino->iops && ino->iops->evict)
@@ -453,8 +454,7 @@ int vfs_unlink(struct inode *dir, const char *path, bool is_rmdir)
 		/* Linux's order: the link count, the inode's end, then the name. */
 		if (!is_rmdir)
 			fsnotify(NULL, w.ino, NULL, 0, IN_ATTRIB, 0);
-		if (w.ino->nlink == 0)
-			fsnotify(NULL, w.ino, NULL, 0, IN_DELETE_SELF, 0);
+		fsnotify_drop(w.ino);   /* the walk holds the last reference but watches' */
 		fsnotify(w.dir, w.ino, w.last, w.lastlen, IN_DELETE, 0);
 	}
 out:
@@ -576,8 +576,8 @@ static void notify_rename(struct walk *o, struct walk *n)
 	if (n->ino)
 		fsnotify(NULL, n->ino, NULL, 0, IN_ATTRIB, 0);
 	fsnotify(NULL, o->ino, NULL, 0, IN_MOVE_SELF, 0);
-	if (n->ino && n->ino->nlink == 0)
-		fsnotify(NULL, n->ino, NULL, 0, IN_DELETE_SELF, 0);
+	if (n->ino)
+		fsnotify_drop(n->ino);
 }
 
 int vfs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir,

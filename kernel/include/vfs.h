@@ -315,6 +315,15 @@ void fsnotify_event(struct inode *dir, struct inode *ino, const char *name, size
 void fsnotify_path_event(struct inode *base, const char *path, struct inode *ino, uint32_t mask);
 /* A fresh cookie tying IN_MOVED_FROM to IN_MOVED_TO. */
 uint32_t fsnotify_cookie(void);
+/* Before a reference to a removed file (nlink 0) is dropped: when only its
+ * watches would hold it then (it is no longer open or in use, as a dentry
+ * on Linux), they get IN_DELETE_SELF and end. */
+void fsnotify_drop_event(struct inode *ino);
+static inline void fsnotify_drop(struct inode *ino)
+{
+	if (unlikely(ino->watches) && ino->nlink == 0)
+		fsnotify_drop_event(ino);
+}
 static inline void fsnotify(struct inode *dir, struct inode *ino, const char *name, size_t len,
 			    uint32_t mask, uint32_t cookie)
 {

@@ -248,6 +248,46 @@ static void test_symlink(void)
 	close(fd);
 }
 
+/* A directory and a file in it on one instance: the parent hears first; IN_MOVE_SELF. */
+static void test_parent_and_child(void)
+{
+	struct ev e[16];
+	int fd, wdd, wdf, f, n;
+
+	close(open(path_in("f"), O_CREAT | O_WRONLY, 0644));
+	fd = inotify_init1(IN_NONBLOCK);
+	wdd = inotify_add_watch(fd, dir, IN_ALL_EVENTS);
+	wdf = inotify_add_watch(fd, path_in("f"), IN_ALL_EVENTS | IN_EXCL_UNLINK);
+	CHECK(wdd >= 1 && wdf >= 1 && wdd != wdf, "wds %d %d", wdd, wdf);
+	CHECK(rename(path_in("f"), path_in("g")) == 0, "rename");
+	f = open(path_in("g"), O_WRONLY);
+	CHECK(write(f, "z", 1) == 1, "write");
+	n = drain(fd, e, 16);
+	CHECK(n == 7, "%d events, want 7", n);
+	EXPECT(e, 0, n, wdd, IN_MOVED_FROM, "f");
+	EXPECT(e, 1, n, wdd, IN_MOVED_TO, "g");
+	EXPECT(e, 2, n, wdf, IN_MOVE_SELF, "");
+	EXPECT(e, 3, n, wdd, IN_OPEN, "g");
+	EXPECT(e, 4, n, wdf, IN_OPEN, "");
+	EXPECT(e, 5, n, wdd, IN_MODIFY, "g");
+	EXPECT(e, 6, n, wdf, IN_MODIFY, "");
+	/* Unlinked while open: IN_EXCL_UNLINK silences the writes and the
+	 * close; IN_DELETE_SELF waits for the close. */
+	CHECK(inotify_rm_watch(fd, wdd) == 0, "rm_watch");
+	CHECK(unlink(path_in("g")) == 0, "unlink");
+	CHECK(write(f, "z", 1) == 1, "write");
+	n = drain(fd, e, 16);
+	CHECK(n == 2, "%d events, want 2", n);
+	EXPECT(e, 0, n, wdd, IN_IGNORED, "");
+	EXPECT(e, 1, n, wdf, IN_ATTRIB, "");
+	close(f);
+	n = drain(fd, e, 16);
+	CHECK(n == 2, "%d events at close, want 2", n);
+	EXPECT(e, 0, n, wdf, IN_DELETE_SELF, "");
+	EXPECT(e, 1, n, wdf, IN_IGNORED, "");
+	close(fd);
+}
+
 static int block_fd;
 
 static void *later_create(void *arg)
@@ -343,6 +383,7 @@ int main(void)
 	test_directory();
 	test_file();
 	test_symlink();
+	test_parent_and_child();
 	test_blocking();
 	test_overflow();
 	rmdir(dir);
