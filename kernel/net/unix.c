@@ -165,16 +165,22 @@ static int parse_addr(const void *addr, int len, const char **name, int *namelen
 	return 0;
 }
 
-/* A NUL-terminated copy of a path name (kfree it); NULL when memory is short. */
-static char *path_copy(const char *name, int namelen)
+/* The file-system node a path name (not NUL-terminated) names; bind creates it. */
+static int path_inode(const char *name, int namelen, bool create, struct inode **ino)
 {
 	char *path = kmalloc(namelen + 1);
+	int err;
 
-	if (path) {
-		memcpy(path, name, namelen);
-		path[namelen] = 0;
-	}
-	return path;
+	if (!path)
+		return -ENOMEM;
+	memcpy(path, name, namelen);
+	path[namelen] = 0;
+	if (create)
+		err = vfs_mknod(NULL, path, S_IFSOCK | 0777, ino);
+	else
+		err = vfs_lookup(NULL, path, false, ino);
+	kfree(path);
+	return err;
 }
 
 static struct usock *find_abstract(const char *name, int len)
@@ -209,7 +215,6 @@ int unix_find_socket(const void *addr, int len, struct usock **out)
 	const char *name;
 	int namelen, err = parse_addr(addr, len, &name, &namelen);
 	struct inode *ino;
-	char *path;
 
 	if (err)
 		return err;
@@ -219,11 +224,7 @@ int unix_find_socket(const void *addr, int len, struct usock **out)
 		*out = find_abstract(name, namelen);
 		return *out ? 0 : -ECONNREFUSED;
 	}
-	path = path_copy(name, namelen);
-	if (!path)
-		return -ENOMEM;
-	err = vfs_lookup(NULL, path, false, &ino);
-	kfree(path);
+	err = path_inode(name, namelen, false, &ino);
 	if (err)
 		return err;
 	*out = S_ISSOCK(ino->mode) ? find_inode(ino) : NULL;
@@ -262,7 +263,6 @@ static int unix_bind(struct file *f, const void *addr, int len)
 	const char *name;
 	int namelen, err = parse_addr(addr, len, &name, &namelen);
 	struct inode *ino;
-	char *path;
 
 	if (err)
 		return err;
@@ -276,11 +276,7 @@ static int unix_bind(struct file *f, const void *addr, int len)
 		set_bound(u, name, namelen, NULL);
 		return 0;
 	}
-	path = path_copy(name, namelen);
-	if (!path)
-		return -ENOMEM;
-	err = vfs_mknod(NULL, path, S_IFSOCK | 0777, &ino);
-	kfree(path);
+	err = path_inode(name, namelen, true, &ino);
 	if (err)
 		return err == -EEXIST ? -EADDRINUSE : err;
 	/* The name keeps its NUL, so getsockname reports strlen + 1 like Linux. */
