@@ -225,19 +225,27 @@ err_b:
 	return err;
 }
 
-long sys_bind(int fd, const void *uaddr, int len)
+/* bind and connect: the socket at fd and an address copied in from user space. */
+static long with_addr(int fd, const void *uaddr, int len, bool connect)
 {
 	struct __kernel_sockaddr_storage k;
+	const struct sock_ops *ops;
 	long err;
 	struct file *f = sock_get(fd, &err);
 
 	if (!f)
 		return err;
+	ops = sock_of(f)->ops;
 	err = addr_in(uaddr, len, &k);
 	if (!err)
-		err = sock_of(f)->ops->bind(f, &k, len);
+		err = connect ? ops->connect(f, &k, len) : ops->bind(f, &k, len);
 	file_unref(f);
 	return err;
+}
+
+long sys_bind(int fd, const void *uaddr, int len)
+{
+	return with_addr(fd, uaddr, len, false);
 }
 
 long sys_listen(int fd, int backlog)
@@ -254,17 +262,7 @@ long sys_listen(int fd, int backlog)
 
 long sys_connect(int fd, const void *uaddr, int len)
 {
-	struct __kernel_sockaddr_storage k;
-	long err;
-	struct file *f = sock_get(fd, &err);
-
-	if (!f)
-		return err;
-	err = addr_in(uaddr, len, &k);
-	if (!err)
-		err = sock_of(f)->ops->connect(f, &k, len);
-	file_unref(f);
-	return err;
+	return with_addr(fd, uaddr, len, true);
 }
 
 long sys_accept4(int fd, void *uaddr, int *ulen, int flags)

@@ -121,6 +121,49 @@ long sys_sendfile(int out_fd, int in_fd, off_t *uoff, size_t count)
 }
 
 /*
+ * The checks splice and tee share, in Linux's order: the flags, a length of
+ * 0 (nothing to do: returns 0), then both descriptors (in for reading, out
+ * for writing).  Returns 1 with both files, 0, or -errno.
+ */
+static int splice_args(int fd_in, int fd_out, size_t len, unsigned flags, struct file **in, struct file **out)
+{
+	if (flags & ~(unsigned)(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	*in = rw_file(fd_in, false);
+	*out = rw_file(fd_out, true);
+	return *in && *out ? 1 : -EBADF;
+}
+
+/*
+ * splice between pipe and the file f, into f when to_file: at f's position,
+ * or at the offset uoff points to (then updated) when uoff is not NULL.
+ */
+static long splice_file(struct file *pipe, struct file *f, off_t *uoff, size_t len, bool nonblock, bool to_file)
+{
+	off_t off, *pos = &f->pos;
+	long r;
+
+	if (uoff) {
+		if (!f->ops->seekable)
+			return -EINVAL;
+		r = get_off(uoff, &off);
+		if (r)
+			return r;
+		pos = &off;
+	}
+	nonblock = nonblock || (f->flags & O_NONBLOCK);
+	if (to_file)
+		r = pipe_splice_to_file(pipe, f, pos, len, nonblock);
+	else
+		r = pipe_splice_from_file(pipe, f, pos, len, nonblock);
+	if (uoff && copy_to_user(uoff, &off, sizeof(off)))
+		return -EFAULT;
+	return r;
+}
+
+/*
  * splice: one end must be a pipe.  The offset of the other end, when given,
  * is used and updated instead of its file position; a pipe takes none.
  */
@@ -128,17 +171,10 @@ long sys_splice(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out, size_t l
 {
 	struct file *in, *out;
 	bool ipipe, opipe, nonblock;
-	off_t off, *pos;
-	long r;
+	int r = splice_args(fd_in, fd_out, len, flags, &in, &out);
 
-	if (flags & ~(unsigned)(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT))
-		return -EINVAL;
-	if (len == 0)
-		return 0;
-	in = rw_file(fd_in, false);
-	out = rw_file(fd_out, true);
-	if (!in || !out)
-		return -EBADF;
+	if (r <= 0)
+		return r;
 	ipipe = file_is_pipe(in);
 	opipe = file_is_pipe(out);
 	nonblock = flags & SPLICE_F_NONBLOCK;
@@ -153,38 +189,14 @@ long sys_splice(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out, size_t l
 			return -ESPIPE;
 		if (!out->ops->write || (out->flags & O_APPEND))
 			return -EINVAL;
-		pos = &out->pos;
-		if (uoff_out) {
-			if (!out->ops->seekable)
-				return -EINVAL;
-			r = get_off(uoff_out, &off);
-			if (r)
-				return r;
-			pos = &off;
-		}
-		r = pipe_splice_to_file(in, out, pos, len, nonblock || (out->flags & O_NONBLOCK));
-		if (uoff_out && copy_to_user(uoff_out, &off, sizeof(off)))
-			return -EFAULT;
-		return r;
+		return splice_file(in, out, uoff_out, len, nonblock, true);
 	}
 	if (opipe) {
 		if (uoff_out)
 			return -ESPIPE;
 		if (!in->ops->read)
 			return -EINVAL;
-		pos = &in->pos;
-		if (uoff_in) {
-			if (!in->ops->seekable)
-				return -EINVAL;
-			r = get_off(uoff_in, &off);
-			if (r)
-				return r;
-			pos = &off;
-		}
-		r = pipe_splice_from_file(out, in, pos, len, nonblock || (in->flags & O_NONBLOCK));
-		if (uoff_in && copy_to_user(uoff_in, &off, sizeof(off)))
-			return -EFAULT;
-		return r;
+		return splice_file(out, in, uoff_in, len, nonblock, false);
 	}
 	return -EINVAL;
 }
@@ -193,15 +205,10 @@ long sys_splice(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out, size_t l
 long sys_tee(int fd_in, int fd_out, size_t len, unsigned flags)
 {
 	struct file *in, *out;
+	int r = splice_args(fd_in, fd_out, len, flags, &in, &out);
 
-	if (flags & ~(unsigned)(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT))
-		return -EINVAL;
-	if (len == 0)
-		return 0;
-	in = rw_file(fd_in, false);
-	out = rw_file(fd_out, true);
-	if (!in || !out)
-		return -EBADF;
+	if (r <= 0)
+		return r;
 	if (!file_is_pipe(in) || !file_is_pipe(out))
 		return -EINVAL;
 	return pipe_splice_pipe(in, out, MIN(len, (size_t)MAX_RW_COUNT), flags & SPLICE_F_NONBLOCK, true);
