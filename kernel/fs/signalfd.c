@@ -18,22 +18,16 @@ static const struct file_ops signalfd_fops;
 
 static void fill_record(struct signalfd_siginfo *r, int sig, const struct ksiginfo *info)
 {
+	enum siginfo_layout layout = signal_info_layout(sig, info);
+
 	memset(r, 0, sizeof(*r));
 	r->ssi_signo = sig;
 	r->ssi_code = info->code;
-	switch (sig) {
-	case SIGSEGV:
-	case SIGBUS:
-	case SIGILL:
-	case SIGFPE:
-	case SIGTRAP:
-		if (info->code > 0) {
-			r->ssi_addr = info->addr;
-			return;
-		}
-		break;
+	if (layout == SIL_FAULT) {
+		r->ssi_addr = info->addr;
+		return;
 	}
-	if (info->code == SI_TIMER) {
+	if (layout == SIL_TIMER) {
 		r->ssi_tid = info->timerid;
 		r->ssi_overrun = info->overrun;
 	} else {

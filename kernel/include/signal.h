@@ -36,6 +36,13 @@ bool signal_pending_deliverable(void);
 void signal_deliver(struct trapframe *tf);
 /* Removes a pending signal from set (for rt_sigtimedwait, signalfd); returns it or 0. */
 int signal_dequeue(uint64_t set, struct ksiginfo *info);
+/* Which fields of a ksiginfo a signal's siginfo carries (Linux's siginfo_layout, coarser). */
+enum siginfo_layout {
+	SIL_KILL,            /* the sender's pid and uid, and the value */
+	SIL_TIMER,           /* the timer id, its overrun, and the value */
+	SIL_FAULT,           /* the fault address only */
+};
+enum siginfo_layout signal_info_layout(int sig, const struct ksiginfo *info);
 /* Fills a user-visible siginfo_t. */
 void signal_fill_siginfo(siginfo_t *si, int sig, const struct ksiginfo *info);
 

@@ -142,6 +142,21 @@ bool signal_pending_deliverable(void)
 	return current->sigpending && deliverable();
 }
 
+enum siginfo_layout signal_info_layout(int sig, const struct ksiginfo *info)
+{
+	switch (sig) {
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGILL:
+	case SIGFPE:
+	case SIGTRAP:
+		if (info->code > 0)
+			return SIL_FAULT;
+		break;
+	}
+	return info->code == SI_TIMER ? SIL_TIMER : SIL_KILL;
+}
+
 void signal_fill_siginfo(siginfo_t *si, int sig, const struct ksiginfo *info)
 {
 	memset(si, 0, sizeof(*si));
@@ -149,26 +164,20 @@ void signal_fill_siginfo(siginfo_t *si, int sig, const struct ksiginfo *info)
 	si->si_code = info ? info->code : SI_KERNEL;
 	if (!info)
 		return;
-	switch (sig) {
-	case SIGSEGV:
-	case SIGBUS:
-	case SIGILL:
-	case SIGFPE:
-	case SIGTRAP:
-		if (info->code > 0) {
-			si->si_addr = (void *)info->addr;
-			return;
-		}
+	switch (signal_info_layout(sig, info)) {
+	case SIL_FAULT:
+		si->si_addr = (void *)info->addr;
 		break;
-	}
-	if (info->code == SI_TIMER) {
+	case SIL_TIMER:
 		si->si_tid = info->timerid;
 		si->si_overrun = info->overrun;
 		si->si_value.sival_ptr = (void *)info->value;
-	} else {
+		break;
+	case SIL_KILL:
 		si->si_pid = info->pid;
 		si->si_uid = info->uid;
 		si->si_value.sival_ptr = (void *)info->value;
+		break;
 	}
 }
 
