@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* devfs.c: the device nodes of /dev (null, zero, full, random, console) and the console as a terminal. */
+/* devfs.c: the device nodes of /dev (null, zero, full, random, console, ptmx, pts/), the console as a terminal, and the settings every terminal shares. */
 #include "kernel.h"
 #include "ktime.h"
 #include "mm.h"
@@ -70,6 +70,58 @@ static const struct file_ops full_fops = {
 static const struct file_ops random_fops = {
 	.read = random_read, .write = sink_write, .poll = always_ready, .seekable = true,
 };
+
+/* ---- terminal settings ---- */
+
+void tty_termios_init(struct termios *t)
+{
+	/* Linux's tty_std_termios and INIT_C_CC. */
+	static const uint8_t cc[NCCS] = {
+		[VINTR] = 3, [VQUIT] = 0x1c, [VERASE] = 0x7f, [VKILL] = 0x15, [VEOF] = 4,
+		[VMIN] = 1, [VSTART] = 0x11, [VSTOP] = 0x13, [VSUSP] = 0x1a, [VREPRINT] = 0x12,
+		[VDISCARD] = 0x0f, [VWERASE] = 0x17, [VLNEXT] = 0x16,
+	};
+
+	memset(t, 0, sizeof(*t));
+	t->c_iflag = ICRNL | IXON;
+	t->c_oflag = OPOST | ONLCR;
+	t->c_cflag = B38400 | CS8 | CREAD | HUPCL;
+	t->c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN;
+	memcpy(t->c_cc, cc, sizeof(cc));
+}
+
+long tty_settings_ioctl(struct termios *t, struct winsize *ws, unsigned long cmd, unsigned long arg)
+{
+	void *uarg = (void *)arg;
+	struct termios nt;
+	struct winsize nws;
+
+	switch (cmd) {
+	case TCGETS:
+		return copy_to_user(uarg, t, sizeof(*t));
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		if (copy_from_user(&nt, uarg, sizeof(nt)))
+			return -EFAULT;
+		*t = nt;
+		return 0;
+	case TIOCGWINSZ:
+		return copy_to_user(uarg, ws, sizeof(*ws));
+	case TIOCSWINSZ:
+		if (copy_from_user(&nws, uarg, sizeof(nws)))
+			return -EFAULT;
+		*ws = nws;
+		return 0;
+	case TCSBRK:
+	case TCSBRKP:
+		return 0;
+	case TCXONC:
+		return arg <= TCION ? 0 : -EINVAL;
+	default:
+		return -ENOTTY;
+	}
+}
 
 /* ---- the console ---- */
 
@@ -152,16 +204,6 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 
 	(void)f;
 	switch (cmd) {
-	case TCGETS:
-		return copy_to_user(uarg, &con_termios, sizeof(con_termios));
-	case TCSETS:
-	case TCSETSW:
-	case TCSETSF:
-		return copy_from_user(&con_termios, uarg, sizeof(con_termios));
-	case TIOCGWINSZ:
-		return copy_to_user(uarg, &con_winsize, sizeof(con_winsize));
-	case TIOCSWINSZ:
-		return copy_from_user(&con_winsize, uarg, sizeof(con_winsize));
 	case TIOCGPGRP:
 	case TIOCGSID:
 		v = current ? current_proc()->pid : 1;
@@ -169,9 +211,6 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	case TIOCSPGRP:
 	case TIOCSCTTY:
 	case TIOCNOTTY:
-	case TCSBRK:
-	case TCSBRKP:
-	case TCXONC:
 		return 0;
 	case TCFLSH:
 		if (arg == TCIFLUSH || arg == TCIOFLUSH)
@@ -182,7 +221,7 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 		v = (int)con_len;
 		return copy_to_user(uarg, &v, sizeof(v));
 	default:
-		return -ENOTTY;
+		return tty_settings_ioctl(&con_termios, &con_winsize, cmd, arg);
 	}
 }
 
@@ -207,12 +246,6 @@ struct file *console_file_open(void)
 
 /* ---- /dev ---- */
 
-/* Linux's encoding of a device number (new_encode_dev). */
-static uint64_t mkdev(unsigned major, unsigned minor)
-{
-	return (minor & 0xff) | (major << 8) | ((uint64_t)(minor & ~0xffu) << 12);
-}
-
 static const struct {
 	const char *name;
 	unsigned major, minor, perm;
@@ -225,6 +258,7 @@ static const struct {
 	{ "urandom", 1, 9, 0666, &random_fops },
 	{ "tty", 5, 0, 0666, &console_fops },
 	{ "console", 5, 1, 0620, &console_fops },
+	{ "ptmx", 5, 2, 0666, &ptmx_fops },
 };
 
 static const struct {
@@ -250,7 +284,7 @@ int devfs_init(void)
 		if (err)
 			goto out;
 		ino->mode = S_IFCHR | devices[i].perm;
-		ino->rdev = mkdev(devices[i].major, devices[i].minor);
+		ino->rdev = vfs_mkdev(devices[i].major, devices[i].minor);
 		ramfs_set_fops(ino, devices[i].fops);
 		if (devices[i].fops == &console_fops && devices[i].minor == 1 && !console_inode) {
 			console_inode = ino;
@@ -268,18 +302,14 @@ int devfs_init(void)
 		goto out;
 	ino->mode = S_IFDIR | 01777;
 	inode_unref(ino);
+	/* Pseudo-terminal slaves appear here (fs/pty.c). */
+	err = vfs_mknod(dir, "pts", S_IFDIR, &ino);
+	if (err)
+		goto out;
+	ino->mode = S_IFDIR | 0755;
+	inode_unref(ino);
 	/* The terminal starts as Linux leaves a serial console: cooked, with echo. */
-	con_termios.c_iflag = ICRNL | IXON;
-	con_termios.c_oflag = OPOST | ONLCR;
-	con_termios.c_cflag = B38400 | CS8 | CREAD | HUPCL;
-	con_termios.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN;
-	con_termios.c_cc[VINTR] = 3;
-	con_termios.c_cc[VQUIT] = 0x1c;
-	con_termios.c_cc[VERASE] = 0x7f;
-	con_termios.c_cc[VKILL] = 0x15;
-	con_termios.c_cc[VEOF] = 4;
-	con_termios.c_cc[VMIN] = 1;
-	con_termios.c_cc[VSUSP] = 0x1a;
+	tty_termios_init(&con_termios);
 out:
 	inode_unref(dir);
 	return err;

@@ -267,6 +267,27 @@ int ramfs_punch_hole(struct inode *ino, uint64_t off, uint64_t len);
 int devfs_init(void);
 /* The console as a file, for descriptors 0, 1 and 2. */
 struct file *console_file_open(void);
+/* Linux's encoding of a device number (new_encode_dev), for st_rdev. */
+static inline uint64_t vfs_mkdev(unsigned major, unsigned minor)
+{
+	return (minor & 0xff) | (major << 8) | ((uint64_t)(minor & ~0xffu) << 12);
+}
+
+/*
+ * Terminal settings shared by the console and pseudo-terminals (asm/termbits.h).
+ * tty_termios_init sets what Linux gives a new terminal: cooked, with echo.
+ * tty_settings_ioctl does TCGETS, TCSETS/TCSETSW/TCSETSF (nothing to drain or
+ * flush there), TIOCGWINSZ/TIOCSWINSZ, and accepts TCSBRK, TCSBRKP and TCXONC
+ * (no line to break or stop); returns 0, -EFAULT, -EINVAL, or -ENOTTY for any
+ * other request.
+ */
+struct termios;
+struct winsize;
+void tty_termios_init(struct termios *t);
+long tty_settings_ioctl(struct termios *t, struct winsize *ws, unsigned long cmd, unsigned long arg);
+
+/* fs/pty.c: /dev/ptmx, whose every open makes a pseudo-terminal and its slave /dev/pts/N. */
+extern const struct file_ops ptmx_fops;
 
 /* Console input: readers wait here; the serial interrupt (or a poll) wakes them. */
 struct waitq;
