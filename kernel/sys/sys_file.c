@@ -537,6 +537,8 @@ long sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
 
 	if (!f || (f->flags & O_PATH))
 		return -EBADF;
+	/* Linux takes the request as an unsigned int: libcs that pass an int sign-extend it. */
+	cmd = (unsigned)cmd;
 	switch (cmd) {
 	case FIOCLEX:
 		return fd_set_cloexec(fdt(), fd, true);
