@@ -167,6 +167,13 @@ int vfs_open_inode(struct inode *ino, int flags, struct file **out)
 	f = file_alloc(ino, ops, flags & FILE_STATUS_FLAGS);
 	if (!f)
 		return -ENOMEM;
+	if (ops->open && !(flags & O_PATH)) {
+		err = ops->open(f);
+		if (err) {
+			file_unref(f);
+			return err;
+		}
+	}
 	*out = f;
 	return 0;
 }

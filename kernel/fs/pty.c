@@ -26,11 +26,9 @@
  * canonical mode a bit per byte of in[] marks where a line ends; ^D ends a
  * line with a NUL that the reader does not return (Linux's __DISABLED_CHAR).
  *
- * Opening: the VFS has no open hook for device nodes, so opening /dev/ptmx
- * or /dev/pts/N makes a file with priv NULL, and its first operation does
- * what open would have done (ptmx_open, pts_open).  A slave therefore finds
- * out it is locked (EIO) on first use rather than at open, and a slave file
- * never used does not count as open for the master's EIO.
+ * Opening /dev/ptmx makes a new pty (ptmx_open); opening /dev/pts/N attaches
+ * to one and fails with EIO while it is locked or its master is gone
+ * (pts_open), both through the file_ops open hook.
  *
  * Closing the master hangs the slave up (reads return 0, writes and ioctls
  * fail with EIO, poll says POLLHUP) and removes /dev/pts/N, as on Linux; the
@@ -408,12 +406,10 @@ static int pts_open(struct file *f)
 	return 0;
 }
 
-/* The pty of a master file, made on first use (see the top of the file). */
+/* The pty of a master file (made by ptmx_open). */
 static struct pty *master_pty(struct file *f, int *err)
 {
-	*err = 0;
-	if (!f->priv)
-		*err = ptmx_open(f);
+	*err = f->priv ? 0 : -EIO;
 	return f->priv;
 }
 
@@ -422,10 +418,7 @@ static struct pty *slave_pty(struct file *f, int *err)
 {
 	struct pty *p = f->priv;
 
-	*err = 0;
-	if (!p)
-		*err = pts_open(f);
-	p = f->priv;
+	*err = p ? 0 : -EIO;
 	if (p && !p->master_open) {
 		*err = -EIO;
 		return NULL;
@@ -720,6 +713,7 @@ static void pts_release(struct file *f)
 }
 
 static const struct file_ops pts_fops = {
+	.open = pts_open,
 	.read = pts_read,
 	.write = pts_write,
 	.poll = pts_poll,
@@ -822,6 +816,7 @@ static void ptmx_release(struct file *f)
 }
 
 const struct file_ops ptmx_fops = {
+	.open = ptmx_open,
 	.read = ptmx_read,
 	.write = ptmx_write,
 	.poll = ptmx_poll,

@@ -19,6 +19,9 @@ struct pollfd;
 /* Operations on an open file.  Buffers are kernel pointers or user pointers
  * that the system call layer already checked with user_ok(). */
 struct file_ops {
+	/* Optional: called when open(2) makes the file; an error fails the open
+	 * (the file is released with priv still NULL). */
+	int (*open)(struct file *f);
 	ssize_t (*read)(struct file *f, void *buf, size_t n, off_t *off);
 	ssize_t (*write)(struct file *f, const void *buf, size_t n, off_t *off);
 	/* Returns the ready events (POLLIN, POLLOUT, POLLHUP, ...) without blocking. */
