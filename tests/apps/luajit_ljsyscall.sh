@@ -20,7 +20,7 @@ source "$(dirname "$0")/apps.bash"
 
 # Passed tests in husk when last measured (see docs/apps.md); raise it as the
 # kernel grows, never lower it to make a run pass.
-PASS_MIN=222
+PASS_MIN=224
 
 VERBOSE=0
 WHERE=husk
