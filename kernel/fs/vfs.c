@@ -784,6 +784,26 @@ void vfs_fill_stat(struct inode *ino, struct stat *st)
 }
 
 /* mkdir without the umask, for the directories every system has. */
+int vfs_create_child(struct inode *dir, const char *name, unsigned mode, struct inode **out)
+{
+	if (!dir->iops || !dir->iops->create)
+		return -EPERM;
+	return dir->iops->create(dir, name, strlen(name), mode, out);
+}
+
+int vfs_symlink_child(struct inode *dir, const char *name, const char *target)
+{
+	struct inode *ino;
+	int err;
+
+	if (!dir->iops || !dir->iops->symlink)
+		return -EPERM;
+	err = dir->iops->symlink(dir, name, strlen(name), target, &ino);
+	if (!err)
+		inode_unref(ino);
+	return err;
+}
+
 static int mkdir_exact(const char *path, unsigned mode)
 {
 	struct inode *ino;

@@ -229,6 +229,13 @@ void fdtable_close_on_exec(struct fdtable *t);
 int fd_install(struct fdtable *t, struct file *f, int min, bool cloexec);
 /* Installs f exactly at fd, closing what was there (dup2); takes over the reference. */
 int fd_install_at(struct fdtable *t, struct file *f, int fd, bool cloexec);
+/*
+ * Building trees at boot (devfs): create one entry named name directly in
+ * dir, without a path walk, umask or notifications.  mode is used as given.
+ */
+int vfs_create_child(struct inode *dir, const char *name, unsigned mode, struct inode **out);
+int vfs_symlink_child(struct inode *dir, const char *name, const char *target);
+
 /* RLIMIT_NOFILE: descriptors at or above it cannot be created (sys/sys_proc.c). */
 int fd_limit(void);
 /* Returns the file at fd with no new reference, or NULL. */
