@@ -3,47 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "husk/pvh.h"
 #include "vmm.h"
 
-/*
- * struct hvm_start_info and friends, version 1, with the layout Xen defines
- * in xen/include/public/arch-x86/hvm/start_info.h.  All fields little-endian,
- * all addresses guest physical.
- */
-#define HVM_START_MAGIC_VALUE 0x336ec578
-#define HVM_MEMMAP_TYPE_RAM      1
-#define HVM_MEMMAP_TYPE_RESERVED 2
-
-struct hvm_start_info {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t flags;
-	uint32_t nr_modules;
-	uint64_t modlist_paddr;
-	uint64_t cmdline_paddr;
-	uint64_t rsdp_paddr;
-	uint64_t memmap_paddr;		/* version 1 */
-	uint32_t memmap_entries;	/* version 1 */
-	uint32_t reserved;
-};
-
-struct hvm_modlist_entry {
-	uint64_t paddr;
-	uint64_t size;
-	uint64_t cmdline_paddr;
-	uint64_t reserved;
-};
-
-struct hvm_memmap_table_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-	uint32_t reserved;
-};
-
-_Static_assert(sizeof(struct hvm_start_info) == 56, "hvm_start_info layout");
-_Static_assert(sizeof(struct hvm_modlist_entry) == 32, "hvm_modlist_entry layout");
-_Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "hvm_memmap_table_entry layout");
 _Static_assert(VMM_START_INFO_GPA + sizeof(struct hvm_start_info) <= VMM_MODLIST_GPA,
 	       "start info overlaps the module list");
 _Static_assert(VMM_MODLIST_GPA + sizeof(struct hvm_modlist_entry) <= VMM_MEMMAP_GPA,

@@ -4,30 +4,8 @@
 #include "mm.h"
 #include "platform.h"
 #include "husk/abi.h"
+#include "husk/pvh.h"
 #include "../../arch/x86_64/x86.h"
-
-/* Layout from Xen's public/arch-x86/hvm/start_info.h. */
-#define HVM_START_MAGIC 0x336ec578
-struct hvm_start_info {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t flags;
-	uint32_t nr_modules;
-	uint64_t modlist_paddr;
-	uint64_t cmdline_paddr;
-	uint64_t rsdp_paddr;
-	uint64_t memmap_paddr;      /* version >= 1 */
-	uint32_t memmap_entries;
-	uint32_t reserved;
-};
-struct hvm_modlist_entry {
-	uint64_t paddr, size, cmdline_paddr, reserved;
-};
-struct hvm_memmap_table_entry {
-	uint64_t addr, size;
-	uint32_t type, reserved;
-};
-#define HVM_MEMMAP_TYPE_RAM 1
 
 struct boot_info boot_info;
 
@@ -44,7 +22,7 @@ void plat_init(uint64_t start_info_paddr)
 	const struct hvm_start_info *si = early_ptr(start_info_paddr, sizeof(*si));
 
 	uart_init();
-	if (!si || si->magic != HVM_START_MAGIC)
+	if (!si || si->magic != HVM_START_MAGIC_VALUE)
 		panic("PVH: no valid hvm_start_info at %lx", start_info_paddr);
 	if (si->cmdline_paddr) {
 		const char *cl = early_ptr(si->cmdline_paddr, 1);
