@@ -189,7 +189,7 @@ int initrd_unpack(const void *data, size_t len)
 	struct cpio_entry e;
 	struct hardlink *links = NULL;
 	char *path = kmalloc(PATH_MAX);
-	int ret, count = 0;
+	int ret;
 
 	if (!path)
 		return -ENOMEM;
@@ -208,7 +208,6 @@ int initrd_unpack(const void *data, size_t len)
 			ret = -EINVAL;
 			goto out;
 		}
-		count++;
 	}
 	if (ret < 0)
 		printk_err("initrd: malformed archive at offset %lu, entry \"%s\"\n",
