@@ -310,25 +310,16 @@ static int fill_page(struct vma *v, uint64_t va, void *page)
 	return 0;
 }
 
-int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec)
+/*
+ * Puts the page for va of VMA v into the empty PTE: the file's own page for
+ * a shared file mapping (-ENXIO past the end of the file: SIGBUS), else a
+ * new page holding the file's bytes or zeros.
+ */
+static int map_page(struct vma *v, uint64_t va, uint64_t *pte)
 {
-	struct vma *v = vm_find(vm, addr);
-	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
-	uint64_t *pte;
 	void *page;
 
-	if (!v)
-		return -EFAULT;
-	if ((write && !(v->prot & VM_WRITE)) || (exec && !(v->prot & VM_EXEC)) ||
-	    (!write && !exec && !(v->prot & (VM_READ | VM_WRITE | VM_EXEC))))
-		return -EFAULT;
-	pte = pt_walk(vm->pml4, va, true);
-	if (!pte)
-		return -ENOMEM;
-	if (*pte & PTE_P)
-		return -EFAULT;   /* present yet faulted: a protection violation */
 	if (v->file && (v->flags & VM_SHARED)) {
-		/* A shared file mapping maps the file's own page; past the end of the file is SIGBUS. */
 		uint64_t off = v->file_off + (va - v->start);
 		if (off >= ALIGN_UP(v->file->size, PAGE_SIZE))
 			return -ENXIO;
@@ -349,6 +340,25 @@ int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec)
 	return 0;
 }
 
+int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec)
+{
+	struct vma *v = vm_find(vm, addr);
+	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+	uint64_t *pte;
+
+	if (!v)
+		return -EFAULT;
+	if ((write && !(v->prot & VM_WRITE)) || (exec && !(v->prot & VM_EXEC)) ||
+	    (!write && !exec && !(v->prot & (VM_READ | VM_WRITE | VM_EXEC))))
+		return -EFAULT;
+	pte = pt_walk(vm->pml4, va, true);
+	if (!pte)
+		return -ENOMEM;
+	if (*pte & PTE_P)
+		return -EFAULT;   /* present yet faulted: a protection violation */
+	return map_page(v, va, pte);
+}
+
 int vm_write(struct vm *vm, uint64_t addr, const void *src, size_t n)
 {
 	const char *s = src;
@@ -356,21 +366,16 @@ int vm_write(struct vm *vm, uint64_t addr, const void *src, size_t n)
 	while (n) {
 		uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
 		size_t off = addr - va, k = MIN(n, PAGE_SIZE - off);
-		uint64_t *pte = pt_walk(vm->pml4, va, true);
 		struct vma *v = vm_find(vm, va);
+		uint64_t *pte = v ? pt_walk(vm->pml4, va, true) : NULL;
+		int err;
 
-		if (!pte || !v)
+		if (!v)
 			return -EFAULT;
-		if (!(*pte & PTE_P)) {
-			void *page = page_alloc();
-			if (!page)
-				return -ENOMEM;
-			if (fill_page(v, va, page) < 0) {
-				page_free(page);
-				return -EFAULT;
-			}
-			*pte = virt_to_phys(page) | pte_flags(v->prot);
-		}
+		if (!pte)
+			return -ENOMEM;
+		if (!(*pte & PTE_P) && (err = map_page(v, va, pte)) < 0)
+			return err;
 		memcpy((char *)phys_to_virt(*pte & PTE_ADDR) + off, s, k);
 		s += k;
 		addr += k;

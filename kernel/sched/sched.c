@@ -174,12 +174,12 @@ static bool others_waiting(void)
 void schedule(void)
 {
 	struct thread *prev = current, *next;
+	uint64_t now = clock_monotonic_ns();
 
 	/* CPU time: what prev ran since it last started; idle time counts for nobody. */
 	if (prev) {
-		uint64_t ran = clock_monotonic_ns() - run_start;
-		prev->cpu_ns += ran;
-		prev->proc->cpu_ns += ran;
+		prev->cpu_ns += now - run_start;
+		prev->proc->cpu_ns += now - run_start;
 	}
 	if (prev && prev->state == THREAD_RUNNABLE && list_empty(&prev->runq_link))
 		list_add_tail(&runq, &prev->runq_link);
@@ -187,10 +187,11 @@ void schedule(void)
 		arm_timer();
 		/* Interrupts are taken only here and in user mode; the timer handler wakes sleepers. */
 		sti_hlt();
+		now = clock_monotonic_ns();
 	}
 	next = pick_next();
 	list_del(&next->runq_link);
-	run_start = clock_monotonic_ns();
+	run_start = now;
 	if (next != prev) {
 		slice_start = run_start;
 		switch_to(next);
