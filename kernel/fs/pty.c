@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* pty.c: pseudo-terminals: /dev/ptmx makes a master, /dev/pts/N is its slave, and a line discipline (canonical editing, echo, CR/NL mapping, VMIN/VTIME) sits between them. */
+/* pty.c: pseudo-terminals: /dev/ptmx makes a master, /dev/pts/N is its slave, with the line discipline of pty_ldisc.c between them (the design notes are in pty.h). */
 #include "kernel.h"
 #include "ktime.h"
 #include "sched.h"
 #include "signal.h"
 #include "vfs.h"
+#include "pty.h"
 #include <asm-generic/ioctls.h>
 #include <asm-generic/poll.h>
 #include <asm-generic/termbits.h>
@@ -12,306 +13,8 @@
 #include <linux/tty.h>
 #include <linux/fcntl.h>
 
-/*
- * A pty carries bytes two ways:
- *
- *   master write -> input processing (ICRNL, canonical editing, echo) -> in[] -> slave read
- *   slave write  -> output processing (OPOST: ONLCR, OCRNL)          -> out[] -> master read
- *
- * Echoes go into out[] like the slave's own output.  There is one termios
- * and one window size, the slave's: ioctls on the master reach them, as on
- * Linux.  in[] holds at most 64 KiB and a canonical line at most 4095 bytes
- * (Linux: 4 KiB in n_tty behind 64 KiB of flip buffers); characters past the
- * end of a full line are dropped, a full buffer makes the writer wait.  In
- * canonical mode a bit per byte of in[] marks where a line ends; ^D ends a
- * line with a NUL that the reader does not return (Linux's __DISABLED_CHAR).
- *
- * Opening /dev/ptmx makes a new pty (ptmx_open); opening /dev/pts/N attaches
- * to one and fails with EIO while it is locked or its master is gone
- * (pts_open), both through the file_ops open hook.
- *
- * Closing the master hangs the slave up (reads return 0, writes and ioctls
- * fail with EIO, poll says POLLHUP) and removes /dev/pts/N, as on Linux; the
- * number is free again once the slave is closed too.  Closing the last
- * slave file makes master reads fail with EIO once out[] is empty, until a
- * slave is opened again.
- *
- * One session: TIOCSCTTY makes the slave the controlling terminal (never an
- * open without O_NOCTTY), the foreground process group is the process.  With
- * ISIG, ^C and ^\ flush the queues and signal the process when the slave is
- * its controlling terminal; ^Z sends SIGTSTP only to a handler (a stop
- * would end the VM, and Linux discards it for an orphaned group).  Not
- * done: IXON flow control (^S/^Q are consumed, output never stops), VREPRINT,
- * tab expansion and column tracking (ONOCR, ONLRET), TIOCPKT, TIOCSTI.
- */
-
-#define PTY_MAX 256               /* /dev/pts/0 .. 255 */
-#define PTS_MAJOR 136
-#define TTY_GID 5
-#define IN_SIZE (64 * 1024)
-#define OUT_SIZE (64 * 1024)
-#define CANON_MAX 4095            /* bytes in one canonical line, as N_TTY_BUF_SIZE - 1 */
-
-struct pty {
-	int index;
-	struct termios termios;   /* the slave's; the master's ioctls reach it too */
-	struct winsize winsize;
-	bool locked;              /* TIOCSPTLCK: the slave cannot be opened */
-	bool master_open;         /* false once the master is closed: the slave is hung up */
-	int slaves;               /* slave files open (and used, see above) */
-	bool slave_closed;        /* the last slave closed: master reads fail with EIO */
-	bool ctty;                /* the slave is the controlling terminal (TIOCSCTTY) */
-	bool lnext;               /* the next input byte is literal (VLNEXT) */
-	struct inode *node;       /* /dev/pts/N (referenced) */
-	/* Master to slave: in[head .. head+ready) can be read, the rest up to len is the line being edited. */
-	uint8_t *in, *in_eol;
-	size_t in_head, in_ready, in_len;
-	/* Slave to master. */
-	uint8_t *out;
-	size_t out_head, out_len;
-	struct waitq wait;        /* readers and writers on both sides */
-};
-
 static struct pty *ptys[PTY_MAX];
 static const struct file_ops pts_fops;
-
-static void pty_changed(struct pty *p)
-{
-	waitq_wake_all(&p->wait);
-	poll_notify();
-}
-
-static bool is_cc(const struct pty *p, int idx, uint8_t c)
-{
-	/* A control character set to 0 (_POSIX_VDISABLE) is disabled. */
-	return p->termios.c_cc[idx] != 0 && p->termios.c_cc[idx] == c;
-}
-
-static bool canonical(const struct pty *p)
-{
-	return p->termios.c_lflag & ICANON;
-}
-
-/* ---- slave to master: output processing ---- */
-
-static bool out_bytes(struct pty *p, const char *s, size_t n)
-{
-	if (OUT_SIZE - p->out_len < n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		p->out[(p->out_head + p->out_len++) % OUT_SIZE] = (uint8_t)s[i];
-	return true;
-}
-
-/* Queues c for the master after OPOST processing; false when out[] has no room. */
-static bool out_char(struct pty *p, uint8_t c)
-{
-	tcflag_t o = p->termios.c_oflag;
-
-	if (o & OPOST) {
-		if (c == '\n' && (o & ONLCR))
-			return out_bytes(p, "\r\n", 2);
-		if (c == '\r' && (o & OCRNL))
-			c = '\n';
-	}
-	return out_bytes(p, (const char *)&c, 1);
-}
-
-static bool is_ctl(uint8_t c)
-{
-	return (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f;
-}
-
-/* Echoes c as the slave would print it: ^X for a control character with ECHOCTL.  Dropped when out[] is full. */
-static void echo_char(struct pty *p, uint8_t c)
-{
-	if ((p->termios.c_lflag & ECHOCTL) && is_ctl(c)) {
-		char s[2] = { '^', (char)(c ^ 0x40) };
-
-		out_bytes(p, s, 2);
-		return;
-	}
-	out_char(p, c);
-}
-
-/* ---- master to slave: input processing ---- */
-
-static bool eol_bit(const struct pty *p, size_t i)
-{
-	return p->in_eol[i / 8] & (1u << (i % 8));
-}
-
-static void in_flush(struct pty *p)
-{
-	p->in_head = p->in_ready = p->in_len = 0;
-	memset(p->in_eol, 0, IN_SIZE / 8);
-}
-
-/* Appends c; eol ends a canonical line, making it readable. */
-static void in_put(struct pty *p, uint8_t c, bool eol)
-{
-	size_t i = (p->in_head + p->in_len) % IN_SIZE;
-
-	p->in[i] = c;
-	if (eol)
-		p->in_eol[i / 8] |= 1u << (i % 8);
-	else
-		p->in_eol[i / 8] &= ~(1u << (i % 8));
-	p->in_len++;
-	if (eol || !canonical(p))
-		p->in_ready = p->in_len;
-}
-
-/* Takes the last byte off the line being edited; -1 when it is empty. */
-static int in_unput(struct pty *p)
-{
-	if (p->in_len == p->in_ready)
-		return -1;
-	p->in_len--;
-	return p->in[(p->in_head + p->in_len) % IN_SIZE];
-}
-
-static void echo_erase(struct pty *p, int c)
-{
-	if (is_ctl((uint8_t)c) && (p->termios.c_lflag & ECHOCTL))
-		out_bytes(p, "\b \b\b \b", 6);
-	else
-		out_bytes(p, "\b \b", 3);
-}
-
-/* VERASE, VWERASE and VKILL on the line being edited. */
-static void edit_line(struct pty *p, uint8_t c, int which)
-{
-	tcflag_t l = p->termios.c_lflag;
-	bool visual = (l & ECHO) && (l & ECHOE);
-	bool seen_word = false;
-	int e;
-
-	if (p->in_len == p->in_ready)
-		return;                   /* nothing to edit: not even an echo */
-	if (which == VKILL && !((l & ECHOKE) && visual)) {
-		while (in_unput(p) >= 0)
-			;
-		if (l & ECHO) {
-			echo_char(p, c);
-			if (l & ECHOK)
-				out_char(p, '\n');
-		}
-		return;
-	}
-	if (which == VERASE && (l & ECHO) && !visual)
-		echo_char(p, c);
-	while ((e = in_unput(p)) >= 0) {
-		if (which == VWERASE && (e == ' ' || e == '\t') && seen_word) {
-			p->in_len++;          /* the blank before the word stays */
-			break;
-		}
-		seen_word |= e != ' ' && e != '\t';
-		if (visual)
-			echo_erase(p, e);
-		if (which == VERASE)
-			break;
-	}
-}
-
-/* ISIG: ^C, ^\ and ^Z are consumed, flush the queues and signal the process when the slave is its terminal. */
-static void input_signal(struct pty *p, uint8_t c, int sig)
-{
-	if (!(p->termios.c_lflag & NOFLSH)) {
-		in_flush(p);
-		p->out_len = 0;
-	}
-	if (p->termios.c_lflag & ECHO)
-		echo_char(p, c);
-	if (!p->ctty || !current)
-		return;
-	if (sig == SIGTSTP && current_proc()->sigactions[SIGTSTP - 1].handler == (uint64_t)SIG_DFL)
-		return;
-	signal_send_proc(sig, NULL);
-}
-
-/* Runs one byte written to the master through the slave's input processing;
- * false when in[] is full and the writer must wait. */
-static bool ldisc_receive(struct pty *p, uint8_t c)
-{
-	const struct termios *t = &p->termios;
-	tcflag_t l = t->c_lflag;
-	bool canon = l & ICANON, nl;
-
-	if (t->c_iflag & ISTRIP)
-		c &= 0x7f;
-	if (p->lnext) {
-		if (p->in_len == IN_SIZE)
-			return false;
-		p->lnext = false;
-		goto ordinary;
-	}
-	if (c == '\r') {
-		if (t->c_iflag & IGNCR)
-			return true;
-		if (t->c_iflag & ICRNL)
-			c = '\n';
-	} else if (c == '\n' && (t->c_iflag & INLCR)) {
-		c = '\r';
-	}
-	if (l & ISIG) {
-		int sig = is_cc(p, VINTR, c) ? SIGINT : is_cc(p, VQUIT, c) ? SIGQUIT :
-			  is_cc(p, VSUSP, c) ? SIGTSTP : 0;
-
-		if (sig) {
-			input_signal(p, c, sig);
-			return true;
-		}
-	}
-	if ((t->c_iflag & IXON) && (is_cc(p, VSTART, c) || is_cc(p, VSTOP, c)))
-		return true;
-	if ((l & IEXTEN) && is_cc(p, VLNEXT, c)) {
-		p->lnext = true;
-		return true;
-	}
-	if (canon) {
-		if (is_cc(p, VERASE, c) || is_cc(p, VKILL, c) || ((l & IEXTEN) && is_cc(p, VWERASE, c))) {
-			edit_line(p, c, is_cc(p, VERASE, c) ? VERASE : is_cc(p, VKILL, c) ? VKILL : VWERASE);
-			return true;
-		}
-		nl = c == '\n' || is_cc(p, VEOL, c) || is_cc(p, VEOL2, c);
-		if (nl || is_cc(p, VEOF, c)) {
-			if (p->in_len == IN_SIZE)
-				return false;
-			if (nl && ((l & ECHO) || (c == '\n' && (l & ECHONL))))
-				echo_char(p, c);
-			in_put(p, nl ? c : 0, true);
-			return true;
-		}
-		if (p->in_len - p->in_ready >= CANON_MAX)
-			return true;          /* the line is full: dropped, as Linux does */
-	}
-	if (p->in_len == IN_SIZE)
-		return false;
-ordinary:
-	if (l & ECHO)
-		echo_char(p, c);
-	in_put(p, c, false);
-	return true;
-}
-
-/* After TCSETS*: a switch of ICANON makes everything typed so far readable (as Linux's n_tty_set_termios). */
-static void termios_changed(struct pty *p, tcflag_t old_lflag, bool flush)
-{
-	if (flush)
-		in_flush(p);
-	if ((old_lflag ^ p->termios.c_lflag) & ICANON) {
-		memset(p->in_eol, 0, IN_SIZE / 8);
-		if (canonical(p) && p->in_len > 0) {
-			size_t last = (p->in_head + p->in_len - 1) % IN_SIZE;
-
-			p->in_eol[last / 8] |= 1u << (last % 8);
-		}
-		p->in_ready = p->in_len;
-		p->lnext = false;
-	}
-	pty_changed(p);
-}
 
 /* ---- allocation ---- */
 
@@ -463,7 +166,7 @@ static ssize_t canon_read(struct pty *p, struct file *f, uint8_t *dst, size_t n)
 	}
 	while (done < n && p->in_ready > 0) {
 		size_t i = p->in_head;
-		bool eol = eol_bit(p, i);
+		bool eol = pty_eol_bit(p, i);
 		uint8_t c = p->in[i];
 
 		p->in_head = (i + 1) % IN_SIZE;
@@ -476,7 +179,7 @@ static ssize_t canon_read(struct pty *p, struct file *f, uint8_t *dst, size_t n)
 			break;
 	}
 	/* "abc^D" read 3 bytes at a time is "abc" then the next line, not an empty read. */
-	if (done == n && p->in_ready > 0 && eol_bit(p, p->in_head) && p->in[p->in_head] == 0) {
+	if (done == n && p->in_ready > 0 && pty_eol_bit(p, p->in_head) && p->in[p->in_head] == 0) {
 		p->in_head = (p->in_head + 1) % IN_SIZE;
 		p->in_ready--;
 		p->in_len--;
@@ -545,26 +248,26 @@ static ssize_t pts_read(struct file *f, void *buf, size_t n, off_t *off)
 		return err == -EIO && f->priv ? 0 : err;    /* hung up: end of file */
 	if (n == 0)
 		return 0;
-	r = canonical(p) ? canon_read(p, f, buf, n) : raw_read(p, f, buf, n);
+	r = pty_canonical(p) ? canon_read(p, f, buf, n) : raw_read(p, f, buf, n);
 	if (r > 0)
 		pty_changed(p);
 	return r;
 }
 
-static ssize_t pts_write(struct file *f, const void *buf, size_t n, off_t *off)
+/*
+ * Feeds the bytes one at a time to put (output processing for the slave,
+ * input processing for the master), waiting for room as a pipe does.  A
+ * slave write fails with EIO once the master is gone.
+ */
+static ssize_t pty_write(struct pty *p, struct file *f, const uint8_t *src, size_t n,
+			 bool (*put)(struct pty *p, uint8_t c), bool hangup_eio)
 {
-	int err;
-	struct pty *p = slave_pty(f, &err);
-	const uint8_t *src = buf;
 	size_t done = 0;
 
-	(void)off;
-	if (!p)
-		return err;
 	while (done < n) {
-		if (!p->master_open)
+		if (hangup_eio && !p->master_open)
 			return done ? (ssize_t)done : -EIO;
-		if (out_char(p, src[done])) {
+		if (put(p, src[done])) {
 			done++;
 			continue;
 		}
@@ -576,6 +279,17 @@ static ssize_t pts_write(struct file *f, const void *buf, size_t n, off_t *off)
 	}
 	pty_changed(p);
 	return done;
+}
+
+static ssize_t pts_write(struct file *f, const void *buf, size_t n, off_t *off)
+{
+	int err;
+	struct pty *p = slave_pty(f, &err);
+
+	(void)off;
+	if (!p)
+		return err;
+	return pty_write(p, f, buf, n, pty_out_char, true);
 }
 
 static unsigned pts_poll(struct file *f)
@@ -601,7 +315,7 @@ static int slave_inq(const struct pty *p)
 	for (size_t k = 0; k < p->in_ready; k++) {
 		size_t i = (p->in_head + k) % IN_SIZE;
 
-		n += !(eol_bit(p, i) && p->in[i] == 0 && canonical(p));
+		n += !(pty_eol_bit(p, i) && p->in[i] == 0 && pty_canonical(p));
 	}
 	return n;
 }
@@ -645,7 +359,7 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 			return -EINVAL;
 		/* The master's input is the slave's output. */
 		if (arg == TCIOFLUSH || (arg == TCIFLUSH) != master)
-			in_flush(p);
+			pty_in_flush(p);
 		if (arg == TCIOFLUSH || (arg == TCIFLUSH) == master)
 			p->out_len = 0;
 		pty_changed(p);
@@ -685,7 +399,7 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 	if (err)
 		return err;
 	if (cmd == TCSETS || cmd == TCSETSW || cmd == TCSETSF)
-		termios_changed(p, old_lflag, cmd == TCSETSF);
+		pty_termios_changed(p, old_lflag, cmd == TCSETSF);
 	if (cmd == TIOCSWINSZ && p->ctty && memcmp(&ws, &p->winsize, sizeof(ws)))
 		signal_send_proc(SIGWINCH, NULL);
 	return 0;
@@ -756,25 +470,11 @@ static ssize_t ptmx_write(struct file *f, const void *buf, size_t n, off_t *off)
 {
 	int err;
 	struct pty *p = master_pty(f, &err);
-	const uint8_t *src = buf;
-	size_t done = 0;
 
 	(void)off;
 	if (!p)
 		return err;
-	while (done < n) {
-		if (ldisc_receive(p, src[done])) {
-			done++;
-			continue;
-		}
-		pty_changed(p);
-		if (f->flags & O_NONBLOCK)
-			return done ? (ssize_t)done : -EAGAIN;
-		if (waitq_wait(&p->wait, 0) == -EINTR)
-			return done ? (ssize_t)done : -EINTR;
-	}
-	pty_changed(p);
-	return done;
+	return pty_write(p, f, buf, n, pty_ldisc_receive, false);
 }
 
 static unsigned ptmx_poll(struct file *f)
