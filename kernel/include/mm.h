@@ -85,6 +85,7 @@ struct vm {
 	uint64_t brk_start, brk;
 	uint64_t mmap_base;   /* mmap without a hint searches downwards from here */
 	int refs;
+	bool lock_future;     /* mlockall(MCL_FUTURE): new mappings are faulted in at once */
 };
 
 struct vm *vm_create(void);

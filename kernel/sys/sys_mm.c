@@ -15,6 +15,8 @@ static unsigned prot_to_vm(int prot)
 	       (prot & PROT_EXEC ? VM_EXEC : 0);
 }
 
+static long populate(uint64_t addr, size_t len);
+
 long sys_brk(uint64_t addr)
 {
 	struct vm *vm = current_proc()->vm;
@@ -86,7 +88,11 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 map:
 	if (flags & MAP_GROWSDOWN)
 		vmflags |= VM_GROWSDOWN;
-	return vm_map(vm, ALIGN_DOWN(addr, PAGE_SIZE), len, prot_to_vm(prot), vmflags, mapflags, ino, off);
+	long r = vm_map(vm, ALIGN_DOWN(addr, PAGE_SIZE), len, prot_to_vm(prot), vmflags, mapflags, ino, off);
+	/* MAP_POPULATE, MAP_LOCKED and mlockall(MCL_FUTURE): fault the range in now, as far as memory goes. */
+	if (r >= 0 && ((flags & (MAP_POPULATE | MAP_LOCKED)) || vm->lock_future))
+		populate(r, len);
+	return r;
 }
 
 long sys_munmap(uint64_t addr, size_t len)
@@ -213,6 +219,8 @@ long sys_mlockall(int flags)
 
 	if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
 		return -EINVAL;
+	/* With MCL_ONFAULT pages are locked as they fault in: never swapped, that is always so. */
+	current_proc()->vm->lock_future = (flags & MCL_FUTURE) && !(flags & MCL_ONFAULT);
 	if (!(flags & MCL_CURRENT) || (flags & MCL_ONFAULT))
 		return 0;
 	list_for_each(it, &current_proc()->vm->vmas) {
@@ -229,6 +237,7 @@ long sys_mlockall(int flags)
 
 long sys_munlockall(void)
 {
+	current_proc()->vm->lock_future = false;
 	return 0;
 }
 
