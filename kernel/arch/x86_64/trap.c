@@ -156,7 +156,12 @@ static void user_exception(struct trapframe *tf)
 }
 
 /* Work to do before returning to user mode: signals, rescheduling, exit. */
-static void return_to_user(struct trapframe *tf, bool interrupted)
+/*
+ * preempted: the thread lost the CPU on its way here.  Only then (or when a
+ * signal handler is about to run) must an rseq critical section restart,
+ * as on Linux; a plain interrupt return does not touch user memory.
+ */
+static void return_to_user(struct trapframe *tf, bool preempted)
 {
 	for (;;) {
 		if (current_proc()->exiting)
@@ -164,7 +169,7 @@ static void return_to_user(struct trapframe *tf, bool interrupted)
 		if (need_resched) {
 			need_resched = false;
 			schedule();
-			interrupted = true;
+			preempted = true;
 			continue;
 		}
 		if (signal_pending_deliverable()) {
@@ -176,7 +181,7 @@ static void return_to_user(struct trapframe *tf, bool interrupted)
 		}
 		break;
 	}
-	if (interrupted && current->rseq && !rseq_fixup(tf))
+	if (preempted && current->rseq && !rseq_fixup(tf))
 		signal_fault(tf, SIGSEGV, SI_KERNEL, 0);
 }
 
@@ -206,7 +211,7 @@ void trap(struct trapframe *tf)
 			apic_eoi();
 		}
 		if ((tf->cs & 3) == 3)
-			return_to_user(tf, true);
+			return_to_user(tf, false);
 		return;
 	}
 	if (v == 14) {
@@ -217,5 +222,5 @@ void trap(struct trapframe *tf)
 		kernel_fault(tf);
 	}
 	if ((tf->cs & 3) == 3)
-		return_to_user(tf, true);
+		return_to_user(tf, false);
 }
