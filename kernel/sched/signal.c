@@ -81,8 +81,13 @@ void signal_fault(struct trapframe *tf, int sig, int code, uint64_t addr)
 
 	/* A blocked or ignored fault cannot be survived: Linux kills, and so do we. */
 	if (has_handler(sig) && !(current->sigmask & SIGBIT(sig))) {
+		struct ksiginfo *slot;
+
 		set_pending(current, sig, &info);
-		current->siginfo[sig - 1] = info;
+		/* The fault's own siginfo wins over a queued kill() of the same signal. */
+		slot = info_slot(current, sig);
+		if (slot)
+			*slot = info;
 		return;
 	}
 	snprintk(what, sizeof(what), "%s, address %016lx", signame(sig), addr);
