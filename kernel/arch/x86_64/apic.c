@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* apic.c: the local APIC: interrupt acknowledgement and the one-shot timer behind plat_timer_arm(). */
 #include "kernel.h"
+#include "irq.h"
 #include "ktime.h"
+#include "sched.h"
 #include "mm.h"
 #include "platform.h"
 #include "x86.h"
@@ -63,8 +65,15 @@ void apic_init(void)
 }
 
 /* Chooses TSC-deadline mode when the CPU has it and the TSC frequency is known, else one-shot counts. */
+static void apic_timer_irq(void *arg)
+{
+	sched_tick();
+}
+
 void apic_timer_init(void)
 {
+	if (irq_register(VEC_TIMER, apic_timer_irq, NULL) < 0)
+		panic("apic: timer vector %#x already taken", VEC_TIMER);
 	use_deadline = cpu_has_tsc_deadline && clock_tsc_hz() != 0;
 	if (use_deadline) {
 		apic_write(APIC_LVT_TIMER, VEC_TIMER | LVT_TSC_DEADLINE);

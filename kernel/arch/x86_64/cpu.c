@@ -49,6 +49,11 @@ static void set_gate(int vec, uint64_t handler, int dpl, int ist)
 	g->reserved = 0;
 }
 
+void cpu_set_irq_gate(unsigned vec)
+{
+	set_gate(vec, (uint64_t)vectors + 16 * vec, 0, 0);
+}
+
 void cpu_set_kernel_stack(uint64_t top)
 {
 	tss.rsp0 = top;

@@ -9,6 +9,7 @@
 #include "syscall.h"
 #include "x86.h"
 #include "exec.h"
+#include "irq.h"
 #include "husk/abi.h"
 
 #define VEC_SYSCALL 0x100
@@ -204,12 +205,9 @@ void trap(struct trapframe *tf)
 		return;
 	}
 	if (v >= 32) {
-		if (v == VEC_TIMER) {
-			apic_eoi();
-			sched_tick();
-		} else if (v != VEC_SPURIOUS) {
-			apic_eoi();
-		}
+		/* The spurious vector must not be acknowledged. */
+		if (v != VEC_SPURIOUS)
+			irq_dispatch(v);
 		if ((tf->cs & 3) == 3)
 			return_to_user(tf, false);
 		return;

@@ -106,6 +106,9 @@ void thread_entry_user(void);
 extern uint64_t syscall_kstack_top;
 extern char vectors[];       /* 256 entry stubs, 16 bytes apart */
 
+/* arch/x86_64/cpu.c: installs the IDT gate of an interrupt vector (irq_register does). */
+void cpu_set_irq_gate(unsigned vec);
+
 /* arch/x86_64/trap.c */
 void trap(struct trapframe *tf);
 void dump_user_crash(struct trapframe *tf, const char *what);
