@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* netdev.h: network devices (virtio-net, later Xen netfront) as the network stack sees them: frames out, frames in. */
+#ifndef NETDEV_H
+#define NETDEV_H
+
+#include "kernel.h"
+
+struct netdev;
+
+/* One piece of an outgoing frame (kernel memory). */
+struct netdev_frag {
+	const void *data;
+	size_t len;
+};
+
+/*
+ * Checksum offload for an outgoing frame (NETDEV_F_TX_CSUM): the device
+ * computes the Internet checksum from byte `start` of the frame to its end
+ * and stores it at `start + offset`; the stack has put the pseudo-header sum
+ * there (as virtio's VIRTIO_NET_HDR_F_NEEDS_CSUM expects).
+ */
+struct netdev_csum {
+	uint16_t start;
+	uint16_t offset;
+};
+
+#define NETDEV_F_TX_CSUM (1u << 0)   /* xmit takes a struct netdev_csum */
+#define NETDEV_F_RX_CSUM (1u << 1)   /* received frames may come with NETDEV_RX_CSUM_OK */
+
+#define NETDEV_RX_CSUM_OK (1u << 0)  /* the device checked the frame's TCP/UDP checksum */
+
+struct netdev_ops {
+	/*
+	 * Queues one Ethernet frame (no FCS), given as nfrags pieces, which the
+	 * driver copies or has sent before it returns.  csum is NULL when the
+	 * frame is complete.  Returns 0, or -EAGAIN when the device's ring is
+	 * full (the driver calls netdev_tx_ready() when it has room again).
+	 */
+	int (*xmit)(struct netdev *nd, const struct netdev_frag *frags, int nfrags,
+		    const struct netdev_csum *csum);
+};
+
+struct netdev {
+	char name[16];                  /* "eth0", set by netdev_register */
+	uint8_t mac[6];
+	unsigned mtu;                   /* payload bytes, 1500 unless the device says */
+	unsigned features;              /* NETDEV_F_* */
+	bool link_up;
+	const struct netdev_ops *ops;
+	void *priv;                     /* the driver's */
+
+	/* Set by the network stack when it attaches the device (netdev_attach_all). */
+	void (*rx)(struct netdev *nd, const void *frame, size_t len, unsigned flags);
+	void (*tx_ready)(struct netdev *nd);
+	void *stack;
+
+	uint64_t rx_dropped;            /* frames that arrived with no stack attached */
+	struct list link;
+};
+
+/* Driver side: adds a probed device (named eth0, eth1, ... in order). */
+void netdev_register(struct netdev *nd);
+
+/* From the driver's interrupt handler: one received frame, copied by the stack before this returns. */
+static inline void netdev_rx(struct netdev *nd, const void *frame, size_t len, unsigned flags)
+{
+	if (nd->rx)
+		nd->rx(nd, frame, len, flags);
+	else
+		nd->rx_dropped++;
+}
+
+/* From the driver: the transmit ring has room again after xmit said -EAGAIN. */
+static inline void netdev_tx_ready(struct netdev *nd)
+{
+	if (nd->tx_ready)
+		nd->tx_ready(nd);
+}
+
+/* Stack side: every registered device, in registration order. */
+extern struct list netdev_list;
+
+#endif
