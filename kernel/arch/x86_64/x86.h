@@ -118,6 +118,7 @@ void backtrace_kernel(uint64_t rbp, uint64_t rip);
 void apic_init(void);
 void apic_eoi(void);
 void apic_timer_init(void);
+/* The TSC frequency measured against the APIC timer (which runs at APIC_TIMER_HZ), over a window scaled to the cost of reading it. */
 uint64_t apic_calibrate_tsc(void);
 #define VEC_TIMER   0x20
 #define VEC_SPURIOUS 0xff
