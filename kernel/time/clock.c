@@ -3,6 +3,8 @@
 #include "kernel.h"
 #include "ktime.h"
 #include "mm.h"
+#define VDSO_KERNEL_SIDE
+#include "vdso.h"
 #include "../arch/x86_64/x86.h"
 
 #define MSR_KVM_WALL_CLOCK_NEW  0x4b564d00
@@ -11,24 +13,14 @@
 #define KVM_CPUID_FEATURES  0x40000001
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
 
-/* Layouts from Linux's pvclock-abi.h. */
-struct pvclock_vcpu_time_info {
-	uint32_t version;
-	uint32_t pad0;
-	uint64_t tsc_timestamp;
-	uint64_t system_time;
-	uint32_t tsc_to_system_mul;
-	int8_t tsc_shift;
-	uint8_t flags;
-	uint8_t pad[2];
-} __packed;
+/* Layout from Linux's pvclock-abi.h (the vCPU structure is in vdso.h: it lives in the vDSO's page). */
 struct pvclock_wall_clock {
 	uint32_t version;
 	uint32_t sec;
 	uint32_t nsec;
 } __packed;
 
-static struct pvclock_vcpu_time_info kvmclock __attribute__((aligned(64)));
+static struct pvclock_vcpu_time_info *kvmclock;   /* in the vDSO page, which user code reads too */
 static struct pvclock_wall_clock kvm_wall;
 static bool have_kvmclock;
 static uint64_t tsc_hz;
@@ -49,15 +41,15 @@ static uint64_t kvmclock_read(void)
 	uint64_t ns;
 
 	do {
-		version = __atomic_load_n(&kvmclock.version, __ATOMIC_ACQUIRE);
-		uint64_t delta = rdtsc() - kvmclock.tsc_timestamp;
-		if (kvmclock.tsc_shift >= 0)
-			delta <<= kvmclock.tsc_shift;
+		version = __atomic_load_n(&kvmclock->version, __ATOMIC_ACQUIRE);
+		uint64_t delta = rdtsc() - kvmclock->tsc_timestamp;
+		if (kvmclock->tsc_shift >= 0)
+			delta <<= kvmclock->tsc_shift;
 		else
-			delta >>= -kvmclock.tsc_shift;
-		ns = kvmclock.system_time + mul_shift32(delta, kvmclock.tsc_to_system_mul);
+			delta >>= -kvmclock->tsc_shift;
+		ns = kvmclock->system_time + mul_shift32(delta, kvmclock->tsc_to_system_mul);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while ((version & 1) || version != __atomic_load_n(&kvmclock.version, __ATOMIC_ACQUIRE));
+	} while ((version & 1) || version != __atomic_load_n(&kvmclock->version, __ATOMIC_ACQUIRE));
 	return ns;
 }
 
@@ -71,15 +63,16 @@ static bool kvmclock_init(void)
 	cpuid(KVM_CPUID_FEATURES, 0, &a, &b, &c, &d);
 	if (!(a & KVM_FEATURE_CLOCKSOURCE2))
 		return false;
-	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, virt_to_phys(&kvmclock) | 1);
-	if (kvmclock.tsc_to_system_mul == 0)
+	kvmclock = vdso_pvclock();
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, virt_to_phys(kvmclock) | 1);
+	if (kvmclock->tsc_to_system_mul == 0)
 		return false;
 	/* tsc_hz = 2^32 * 1e9 / mul, undone by the shift. */
-	tsc_hz = ((1000000000ULL << 32) / kvmclock.tsc_to_system_mul);
-	if (kvmclock.tsc_shift > 0)
-		tsc_hz >>= kvmclock.tsc_shift;
+	tsc_hz = ((1000000000ULL << 32) / kvmclock->tsc_to_system_mul);
+	if (kvmclock->tsc_shift > 0)
+		tsc_hz >>= kvmclock->tsc_shift;
 	else
-		tsc_hz <<= -kvmclock.tsc_shift;
+		tsc_hz <<= -kvmclock->tsc_shift;
 	wrmsr(MSR_KVM_WALL_CLOCK_NEW, virt_to_phys(&kvm_wall));
 	kvm_base_ns = kvmclock_read();
 	/* The wall clock is the real time at kvmclock system_time 0. */
@@ -153,6 +146,7 @@ void clock_init(void)
 	if (kvmclock_init()) {
 		have_kvmclock = true;
 		mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;
+		vdso_publish_pvclock(kvm_base_ns, realtime_offset);
 		return;
 	}
 	tsc_hz = tsc_hz_from_cpuid();
@@ -164,6 +158,7 @@ void clock_init(void)
 	/* 2^32 * tsc_hz / 1e9 without 128-bit division; good to a part per million. */
 	mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;
 	realtime_offset = cmos_time() * (int64_t)NSEC_PER_SEC;
+	vdso_publish_tsc(tsc_base, mult_ns, realtime_offset);
 }
 
 uint64_t clock_monotonic_ns(void)
@@ -181,6 +176,7 @@ int64_t clock_realtime_ns(void)
 void clock_set_realtime_ns(int64_t ns)
 {
 	realtime_offset = ns - (int64_t)clock_monotonic_ns();
+	vdso_publish_realtime(realtime_offset);
 }
 
 uint64_t clock_tsc_hz(void)
@@ -191,9 +187,9 @@ uint64_t clock_tsc_hz(void)
 uint64_t clock_ns_to_tsc(uint64_t ns)
 {
 	if (have_kvmclock)
-		ns += kvm_base_ns - kvmclock.system_time;  /* kvmclock's TSC origin */
+		ns += kvm_base_ns - kvmclock->system_time;  /* kvmclock's TSC origin */
 	uint64_t ticks = mul_shift32(ns, mult_tsc);
-	return (have_kvmclock ? kvmclock.tsc_timestamp : tsc_base) + ticks;
+	return (have_kvmclock ? kvmclock->tsc_timestamp : tsc_base) + ticks;
 }
 
 /* xorshift128+ seeded from RDRAND or the TSC; used when RDRAND is missing. */

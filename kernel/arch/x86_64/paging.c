@@ -7,6 +7,7 @@
 
 extern uint64_t boot_pml4[], boot_pd[];   /* boot.S; symbols are physical addresses */
 extern char _entry_user_start[];
+extern char _vdso_start[], _vdso_end[];   /* linker.ld: the vDSO data page, then its image */
 
 #define MMIO_BASE 0xffffff0000000000UL     /* PML4 slot 510 */
 #define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
@@ -78,6 +79,13 @@ void paging_map_direct(const struct mem_range *ranges, int n)
 	for (int i = 0; i < 512; i++)
 		pt[i] = (big + i * PAGE_SIZE) | PTE_P | PTE_W;
 	pt[IDX(entry_pa, 0)] = entry_pa | PTE_P | PTE_U;
+	/*
+	 * The vDSO is readable (its data page) and executable (its image) by
+	 * user code in every address space, with nothing to map per process;
+	 * the kernel writes the data page through the direct map.
+	 */
+	for (uint64_t pa = virt_to_phys(_vdso_start); pa < virt_to_phys(_vdso_end); pa += PAGE_SIZE)
+		pt[IDX(pa, 0)] = pa | PTE_P | PTE_U | (pa == virt_to_phys(_vdso_start) ? PTE_NX : 0);
 	pd_high[IDX(KERNEL_VMA + big, 1)] = virt_to_phys(pt) | PTE_P | PTE_W | PTE_U;
 	uint64_t *pdpt_high = table(kernel_pml4[511]);
 	pdpt_high[IDX(KERNEL_VMA, 2)] = virt_to_phys(pd_high) | PTE_P | PTE_W | PTE_U;
