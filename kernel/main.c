@@ -114,13 +114,13 @@ static struct proc *proc_create_init(void)
 	int err;
 
 	if (!p)
-		panic("out of memory creating the process");
+		boot_out_of_memory("creating the process");
 	p->pid = 1;
 	p->umask = 022;
 	list_init(&p->threads);
 	p->fdt = fdtable_create();
 	if (!p->fdt)
-		panic("out of memory creating the descriptor table");
+		boot_out_of_memory("creating the descriptor table");
 	err = vfs_lookup(NULL, "/", false, &p->cwd);
 	if (err)
 		panic("no root directory (%d)", err);
@@ -176,6 +176,6 @@ void kmain(uint64_t start_info_paddr)
 		machine_exit(HUSK_STATUS_NOEXEC);
 	}
 	if (!thread_create(p, &tf))
-		panic("out of memory creating the first thread");
+		boot_out_of_memory("creating the first thread");
 	sched_start();
 }

@@ -60,7 +60,7 @@ void paging_map_direct(const struct mem_range *ranges, int n)
 				continue;
 			uint64_t *pd = next_level(pdpt, IDX(DIRECT_MAP_BASE + pa, 2), true, PTE_P | PTE_W);
 			if (!pd)
-				panic("paging: out of memory for the direct map");
+				boot_out_of_memory("for the direct map");
 			pd[IDX(DIRECT_MAP_BASE + pa, 1)] = pa | PTE_P | PTE_W | PTE_PS | PTE_NX;
 		}
 	}
@@ -73,7 +73,7 @@ void paging_map_direct(const struct mem_range *ranges, int n)
 	pd_high = page_alloc();
 	pt = page_alloc();
 	if (!pd_high || !pt)
-		panic("paging: out of memory for kernel tables");
+		boot_out_of_memory("for the kernel's page tables");
 	memcpy(pd_high, phys_to_virt((uint64_t)boot_pd), PAGE_SIZE);
 	uint64_t big = ALIGN_DOWN(entry_pa, 1UL << 21);
 	for (int i = 0; i < 512; i++)
@@ -104,7 +104,7 @@ void *kernel_map_mmio(uint64_t pa, size_t len)
 	for (uint64_t p = start; p < end; p += PAGE_SIZE, mmio_next += PAGE_SIZE) {
 		uint64_t *pte = pt_walk(kernel_pml4, mmio_next, true);
 		if (!pte)
-			panic("paging: out of memory mapping MMIO at %lx", pa);
+			boot_out_of_memory("mapping device memory");
 		*pte = p | PTE_P | PTE_W | PTE_PCD | PTE_PWT | PTE_NX;
 	}
 	return (void *)va0;
