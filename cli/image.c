@@ -122,7 +122,7 @@ int image_load_args(const char *path, struct vm_args *args)
 	const void *data;
 	struct stat st;
 	char *line = NULL;
-	size_t size;
+	size_t size, bad_off;
 	void *map;
 	int fd, err;
 
@@ -142,6 +142,14 @@ int image_load_args(const char *path, struct vm_args *args)
 	if (map == MAP_FAILED) {
 		err = -errno;
 		goto err_close;
+	}
+	/* A truncated or corrupt image is refused here, not run with what could be read of it. */
+	err = cpio_check(map, (size_t)st.st_size, &bad_off);
+	if (err) {
+		husk_err("%s: a damaged image: the cpio archive breaks at offset %zu (of %zu bytes)", path, bad_off,
+			 (size_t)st.st_size);
+		err = -ENOEXEC;
+		goto err_unmap;
 	}
 	err = cpio_find(map, (size_t)st.st_size, HUSK_IMAGE_CMDLINE_PATH, &data, &size);
 	if (err) {

@@ -148,8 +148,13 @@ void kmain(uint64_t start_info_paddr)
 	vfs_init();
 	if (boot_info.initrd.size) {
 		err = initrd_unpack(phys_to_virt(boot_info.initrd.paddr), boot_info.initrd.size);
-		if (err)
-			printk_err("husk: the initrd is damaged (%d); continuing with what was unpacked\n", err);
+		if (err == -ENOMEM)
+			boot_out_of_memory("unpacking the image");
+		if (err) {
+			/* initrd_unpack said where it broke; running what could be read would hide the damage. */
+			printk_err("husk: the image is damaged; not running it\n");
+			machine_exit(HUSK_STATUS_NOEXEC);
+		}
 	}
 	/* Only when asked for: formatting it costs about 2,000 instructions of boot. */
 	if (!kernel_quiet)

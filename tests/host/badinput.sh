@@ -61,4 +61,25 @@ mkdir files && mv big.bin files/
 expect mem-image 125 "needs at least" -- "$HUSK" run -m 6 big.img
 expect mem-image-enough 0 "Hello from husk" -- "$HUSK" run --backend qemu -m 8 big.img
 
+# ---- damaged images are refused, with the offset where they break -------------
+"$HUSK" build -o good.img "$HELLO" >/dev/null 2>&1 || { echo "FAIL: husk build of good.img"; fail=1; }
+size=$(stat -c %s good.img)
+head -c $((size / 2)) good.img >half.img          # cut inside the program
+head -c $((size - 20)) good.img >notrailer.img    # cut inside the trailer
+cp good.img badheader.img                          # the second member's magic overwritten
+second=$(grep -abo 070701 good.img | sed -n 2p | cut -d: -f1)
+printf 'XXXXXX' | dd of=badheader.img bs=1 seek="$second" conv=notrunc status=none
+for img in half notrailer badheader; do
+	expect "damaged-$img" 125 "breaks at offset" -- "$HUSK" run "$img.img"
+done
+expect damaged-badheader-offset 125 "breaks at offset $second" -- "$HUSK" run badheader.img
+# The kernel refuses them too (QEMU run by hand, past the CLI): status 126, which
+# QEMU's isa-debug-exit reports as 126 * 2 + 1.
+KERNEL=$(dirname "$HUSK")/../kernel/husk.elf
+for img in half notrailer badheader; do
+	expect "kernel-damaged-$img" 253 "malformed archive at offset" -- qemu-system-x86_64 -M microvm,x-option-roms=off \
+		-accel tcg -cpu max -m 64 -smp 1 -nodefaults -no-user-config -display none -serial stdio -no-reboot \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$KERNEL" -initrd "$img.img" -append "quiet -- /bin/hello"
+done
+
 exit $fail
