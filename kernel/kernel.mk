@@ -11,7 +11,7 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-cast
 	-mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
 	-fno-asynchronous-unwind-tables -fcf-protection=none \
 	-isystem $(shell $(CC) -print-file-name=include) -isystem /usr/include/x86_64-linux-gnu -isystem /usr/include \
-	-Ikernel/include -Ikernel -Iinclude -I$(KERNEL_OUT)/gen -MMD -MP
+	-Ikernel/include -Ikernel/arch/$(KERNEL_ARCH)/include -Ikernel -Iinclude -I$(KERNEL_OUT)/gen -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 	-Wl,-T,kernel/arch/$(KERNEL_ARCH)/linker.ld
 
