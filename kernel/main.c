@@ -144,7 +144,7 @@ void kmain(uint64_t start_info_paddr)
 	page_init();
 	plat_irq_init();
 	clock_init();
-	apic_timer_init();
+	plat_timer_init();
 	vfs_init();
 	if (boot_info.initrd.size) {
 		err = initrd_unpack(phys_to_virt(boot_info.initrd.paddr), boot_info.initrd.size);
