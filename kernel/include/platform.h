@@ -39,6 +39,25 @@ void plat_timer_arm(uint64_t deadline_ns);
 /* Interrupt controller setup and end-of-interrupt. */
 void plat_irq_init(void);
 void plat_irq_eoi(int vector);
+/*
+ * Routes device interrupt line `line` (on PVH: an I/O APIC GSI; ISA IRQ n
+ * is GSI n except the timer) to `vector` of this CPU and unmasks it.
+ * Level-triggered lines are active high and stay asserted until the driver
+ * acknowledges the device in its handler; plat_irq_eoi() after the handler
+ * also ends the line's interrupt at the I/O APIC.  Returns 0, -ENODEV when
+ * the platform has no such line, or -EINVAL.
+ */
+int plat_irq_route(unsigned line, unsigned vector, bool level);
+void plat_irq_mask(unsigned line, bool masked);
+/* The address/data pair with which a PCI device's MSI or MSI-X raises vector on this CPU. */
+void plat_msi_message(unsigned vector, uint64_t *addr, uint32_t *data);
+/*
+ * Finds the machine's devices and starts their drivers: every
+ * virtio_mmio.device=SIZE@BASE:IRQ on the command line (the form Linux
+ * reads, which QEMU microvm and husk-vmm add) and the virtio functions on
+ * PCI bus 0.  Called once from kmain after vfs_init.
+ */
+void plat_devices_probe(void);
 
 
 /* platform/pvh/uart.c */

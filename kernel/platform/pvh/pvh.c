@@ -85,3 +85,20 @@ void plat_irq_eoi(int vector)
 	(void)vector;
 	apic_eoi();
 }
+
+int plat_irq_route(unsigned line, unsigned vector, bool level)
+{
+	return ioapic_route(line, vector, level, apic_id());
+}
+
+void plat_irq_mask(unsigned line, bool masked)
+{
+	ioapic_mask(line, masked);
+}
+
+void plat_msi_message(unsigned vector, uint64_t *addr, uint32_t *data)
+{
+	/* Fixed delivery, edge, physical destination: this CPU. */
+	*addr = 0xfee00000u | (uint64_t)(apic_id() & 0xff) << 12;
+	*data = vector & 0xff;
+}
