@@ -70,6 +70,26 @@ static struct ioapic *ioapic_for(unsigned line, unsigned *pin)
 	return NULL;
 }
 
+/*
+ * The I/O APIC takes over from the two 8259 PICs, which firmware (SeaBIOS
+ * on q35) leaves programmed with IRQ 0 on vector 8: reprogram them onto
+ * vectors 0xf8-0xff and mask every line.  Only a spurious IRQ 7 or 15 can
+ * still come from them, and it lands on 0xff, the spurious vector.
+ */
+void ioapic_init(void)
+{
+	outb(0x20, 0x11);   /* ICW1: initialize, ICW4 follows */
+	outb(0xa0, 0x11);
+	outb(0x21, 0xf8);   /* ICW2: vector base */
+	outb(0xa1, 0xf8);
+	outb(0x21, 0x04);   /* ICW3: slave on IRQ 2 */
+	outb(0xa1, 0x02);
+	outb(0x21, 0x01);   /* ICW4: 8086 mode */
+	outb(0xa1, 0x01);
+	outb(0x21, 0xff);   /* mask everything */
+	outb(0xa1, 0xff);
+}
+
 int ioapic_route(unsigned line, unsigned vector, bool level, unsigned apic_id)
 {
 	unsigned pin;

@@ -128,7 +128,8 @@ uint64_t apic_calibrate_tsc(void);
 /* This CPU's APIC ID, the destination of routed interrupts and MSI messages. */
 uint32_t apic_id(void);
 
-/* arch/x86_64/ioapic.c: line is a GSI; returns 0, -ENODEV (no I/O APIC pin) or -EINVAL. */
+/* arch/x86_64/ioapic.c: ioapic_init masks the 8259 PICs; line is a GSI; returns 0, -ENODEV (no I/O APIC pin) or -EINVAL. */
+void ioapic_init(void);
 int ioapic_route(unsigned line, unsigned vector, bool level, unsigned apic_id);
 void ioapic_mask(unsigned line, bool masked);
 #define VEC_TIMER   0x20

@@ -77,6 +77,7 @@ int plat_console_getc(void)
 
 void plat_irq_init(void)
 {
+	ioapic_init();
 	apic_init();
 }
 
