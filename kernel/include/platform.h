@@ -45,6 +45,25 @@ void plat_timer_arm(uint64_t deadline_ns);
 /* Interrupt controller setup and end-of-interrupt. */
 void plat_irq_init(void);
 void plat_irq_eoi(int vector);
+/*
+ * Routes device interrupt line `line` (on PVH: an I/O APIC GSI; ISA IRQ n
+ * is GSI n except the timer) to `vector` of this CPU and unmasks it.
+ * Level-triggered lines are active high and stay asserted until the driver
+ * acknowledges the device in its handler; plat_irq_eoi() after the handler
+ * also ends the line's interrupt at the I/O APIC.  Returns 0, -ENODEV when
+ * the platform has no such line, or -EINVAL.
+ */
+int plat_irq_route(unsigned line, unsigned vector, bool level);
+void plat_irq_mask(unsigned line, bool masked);
+/* The address/data pair with which a PCI device's MSI or MSI-X raises vector on this CPU. */
+void plat_msi_message(unsigned vector, uint64_t *addr, uint32_t *data);
+/*
+ * Finds the machine's devices and starts their drivers: every
+ * virtio_mmio.device=SIZE@BASE:IRQ on the command line (the form Linux
+ * reads, which QEMU microvm and husk-vmm add) and the virtio functions on
+ * PCI bus 0.  Called once from kmain after vfs_init.
+ */
+void plat_devices_probe(void);
 
 /* One platform: what plat_* calls once plat_init() has chosen it. */
 struct platform {
@@ -58,6 +77,10 @@ struct platform {
 	void (*timer_arm)(uint64_t deadline_ns);
 	void (*irq_init)(void);
 	void (*irq_eoi)(int vector);
+	int (*irq_route)(unsigned line, unsigned vector, bool level);
+	void (*irq_mask)(unsigned line, bool masked);
+	void (*msi_message)(unsigned vector, uint64_t *addr, uint32_t *data);
+	void (*devices_probe)(void);
 };
 extern const struct platform pvh_platform;  /* platform/pvh: KVM, QEMU, Firecracker */
 
@@ -67,6 +90,9 @@ extern const struct platform pvh_platform;  /* platform/pvh: KVM, QEMU, Firecrac
  * panics, naming the platform, when it is missing or has no memory map.
  */
 void hvm_start_parse(uint64_t start_info_paddr, const char *platform_name);
+
+/* platform/pvh/devices.c: the pvh platform's devices_probe. */
+void pvh_devices_probe(void);
 
 /* platform/pvh/uart.c */
 void uart_init(void);

@@ -48,6 +48,11 @@ void apic_eoi(void)
 	apic_write(APIC_EOI, 0);
 }
 
+uint32_t apic_id(void)
+{
+	return x2apic ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
+}
+
 void apic_init(void)
 {
 	uint32_t a, b, c, d;

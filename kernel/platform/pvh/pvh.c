@@ -25,10 +25,28 @@ static __noreturn void pvh_exit(int status)
 		__asm__ volatile("cli; hlt");
 }
 
+static void pvh_irq_init(void)
+{
+	ioapic_init();
+	apic_init();
+}
+
 static void pvh_irq_eoi(int vector)
 {
 	(void)vector;
 	apic_eoi();
+}
+
+static int pvh_irq_route(unsigned line, unsigned vector, bool level)
+{
+	return ioapic_route(line, vector, level, apic_id());
+}
+
+static void pvh_msi_message(unsigned vector, uint64_t *addr, uint32_t *data)
+{
+	/* Fixed delivery, edge, physical destination: this CPU. */
+	*addr = 0xfee00000u | (uint64_t)(apic_id() & 0xff) << 12;
+	*data = vector & 0xff;
 }
 
 const struct platform pvh_platform = {
@@ -40,6 +58,10 @@ const struct platform pvh_platform = {
 	.exit = pvh_exit,
 	.timer_init = apic_timer_init,
 	.timer_arm = apic_timer_arm,
-	.irq_init = apic_init,
+	.irq_init = pvh_irq_init,
 	.irq_eoi = pvh_irq_eoi,
+	.irq_route = pvh_irq_route,
+	.irq_mask = ioapic_mask,
+	.msi_message = pvh_msi_message,
+	.devices_probe = pvh_devices_probe,
 };
