@@ -5,8 +5,12 @@
 
 #include <stdint.h>
 
-/* Layout from Linux's pvclock-abi.h: what kvmclock (and Xen) write. */
-struct pvclock_vcpu_time_info {
+/*
+ * Linux's pvclock_vcpu_time_info (pvclock-abi.h), which kvmclock writes;
+ * the kernel knows it as struct pvclock_vcpu_time_info (pvclock.h), which
+ * the vDSO cannot include.
+ */
+struct vdso_pvclock {
 	uint32_t version;
 	uint32_t pad0;
 	uint64_t tsc_timestamp;
@@ -38,7 +42,7 @@ struct pvclock_vcpu_time_info {
  * (kvmclock) when mode is VDSO_MODE_PVCLOCK, with its own version counter.
  */
 struct vdso_data {
-	struct pvclock_vcpu_time_info pvti;
+	struct vdso_pvclock pvti;
 	uint32_t seq;
 	uint32_t mode;
 	uint64_t tsc_base;
@@ -57,6 +61,7 @@ struct vdso_data {
  * hypervisor's kvmclock structure goes (its physical address is given to
  * the hypervisor).
  */
+struct pvclock_vcpu_time_info;
 struct pvclock_vcpu_time_info *vdso_pvclock(void);
 void vdso_publish_tsc(uint64_t tsc_base, uint64_t mult, int64_t realtime_offset);
 void vdso_publish_pvclock(uint64_t base_ns, int64_t realtime_offset);

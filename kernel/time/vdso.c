@@ -2,6 +2,7 @@
 /* vdso.c: the kernel's side of the vDSO: publishing clock parameters in its data page, and its address for the auxv. */
 #include "kernel.h"
 #include "mm.h"
+#include "pvclock.h"
 #define VDSO_KERNEL_SIDE
 #include "vdso.h"
 #include <linux/time.h>
@@ -14,9 +15,11 @@ static struct vdso_data *data(void)
 	return phys_to_virt(virt_to_phys(vdso_page));
 }
 
+_Static_assert(sizeof(struct vdso_pvclock) == sizeof(struct pvclock_vcpu_time_info), "pvclock layouts differ");
+
 struct pvclock_vcpu_time_info *vdso_pvclock(void)
 {
-	return &data()->pvti;
+	return (struct pvclock_vcpu_time_info *)&data()->pvti;
 }
 
 /* Brackets a change: seq moves, which makes a reader that was preempted meanwhile retry. */

@@ -39,7 +39,7 @@ static inline uint64_t mul_shift32(uint64_t a, uint64_t b)
 	return (uint64_t)(((unsigned __int128)a * b) >> 32);
 }
 
-static inline __attribute__((always_inline)) uint64_t pvclock_ns(const volatile struct pvclock_vcpu_time_info *p)
+static inline __attribute__((always_inline)) uint64_t pvclock_ns(const volatile struct vdso_pvclock *p)
 {
 	uint32_t version;
 	uint64_t ns;
