@@ -152,6 +152,31 @@ long sys_nanosleep(const void *ureq, void *urem)
 	return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, ureq, urem);
 }
 
+/*
+ * Sleeps until the process has used target ns of CPU time (its other threads
+ * use it meanwhile; a lone thread sleeps until a signal, as on Linux).  The
+ * process has one CPU, so its CPU time advances at most as fast as the
+ * monotonic clock: each sleep lasts what is left, and is checked again.
+ */
+static long sleep_cpu_until(uint64_t target, uint64_t *left)
+{
+	for (;;) {
+		uint64_t used = proc_cpu_ns(current_proc()), unused;
+		if (used >= target)
+			return 0;
+		if (sleep_until(clock_monotonic_ns() + (target - used), &unused) == -EINTR) {
+			used = proc_cpu_ns(current_proc());
+			*left = target > used ? target - used : 0;
+			return -EINTR;
+		}
+	}
+}
+
+static bool is_thread_cpu_clock(int clk)
+{
+	return clk == CLOCK_THREAD_CPUTIME_ID || (clk < 0 && (clk & CPUCLOCK_PERTHREAD));
+}
+
 long sys_clock_nanosleep(int clk, int flags, const void *ureq, void *urem)
 {
 	uint64_t ns, deadline, left = 0;
@@ -161,12 +186,16 @@ long sys_clock_nanosleep(int clk, int flags, const void *ureq, void *urem)
 
 	if (err)
 		return err;
-	/* Sleeping on a CPU-time clock is not implemented (Linux refuses thread clocks too). */
-	if (clk == CLOCK_THREAD_CPUTIME_ID || clk < 0)
+	/* As Linux: a thread cannot sleep on a thread's CPU-time clock. */
+	if (is_thread_cpu_clock(clk))
 		return -EINVAL;
 	err = ts_to_ns(ureq, &ns);
 	if (err)
 		return err;
+	if (clk == CLOCK_PROCESS_CPUTIME_ID || clk < 0) {
+		r = sleep_cpu_until(flags & TIMER_ABSTIME ? ns : (uint64_t)now + ns, &left);
+		goto out;
+	}
 	if (flags & TIMER_ABSTIME) {
 		int64_t delta = (int64_t)ns - now;
 		deadline = clock_monotonic_ns() + (delta > 0 ? delta : 0);
@@ -174,6 +203,7 @@ long sys_clock_nanosleep(int clk, int flags, const void *ureq, void *urem)
 		deadline = clock_monotonic_ns() + ns;
 	}
 	r = sleep_until(deadline, &left);
+out:
 	if (r == -EINTR && urem && !(flags & TIMER_ABSTIME)) {
 		struct __kernel_timespec ts = ns_to_ts(left);
 		copy_to_user(urem, &ts, sizeof(ts));

@@ -77,6 +77,20 @@ static void check_thread_clocks(void)
 	CHECK(clock_gettime((clockid_t)((~0u << 3) | 3), &ts) == -1 && errno == EINVAL, "CPU clock type 3 accepted");
 	CHECK(write(release[1], &c, 1) == 1, "write");
 	pthread_join(t, NULL);
+
+	/* Sleeping on the process's CPU clock ends when its other thread has burnt the time. */
+	CHECK(pipe(spun) == 0 && pipe(release) == 0, "pipe");
+	CHECK(pthread_create(&t, NULL, spinner, NULL) == 0, "pthread_create");
+	struct timespec want = { 0, 30 * MS };
+	long long p0 = ns(CLOCK_PROCESS_CPUTIME_ID);
+	int r = clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &want, NULL);
+	long long p1 = ns(CLOCK_PROCESS_CPUTIME_ID);
+	CHECK(r == 0 && p1 - p0 >= 30 * MS, "clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 30 ms): %d, the process used %lld ns",
+	      r, p1 - p0);
+	CHECK(read(spun[0], &c, 1) == 1 && write(release[1], &c, 1) == 1, "pipe");
+	pthread_join(t, NULL);
+	CHECK(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &want, NULL) == EINVAL,
+	      "clock_nanosleep on the thread's own CPU clock is not EINVAL");
 }
 
 static volatile int got[NSIG];
