@@ -20,23 +20,50 @@
 #define CPUCLOCK_TYPE_MASK 3
 #define CPUCLOCK_MAX_TYPE  2
 
-static int cpu_clock_read(int clk, int64_t *ns)
+int cpu_clock_decode(int clk, int *tid)
 {
 	int id = ~(clk >> 3);
 
-	if ((clk & CPUCLOCK_TYPE_MASK) > CPUCLOCK_MAX_TYPE)
-		return -EINVAL;
-	if (clk & CPUCLOCK_PERTHREAD) {
-		struct thread *t = id == 0 ? current : thread_find(id);
-		if (!t)
-			return -EINVAL;
-		*ns = thread_cpu_ns(t);
+	if (clk == CLOCK_PROCESS_CPUTIME_ID) {
+		*tid = 0;
 		return 0;
 	}
-	if (id != 0 && id != current_proc()->pid)
+	if (clk == CLOCK_THREAD_CPUTIME_ID) {
+		*tid = current->tid;
+		return 0;
+	}
+	if (clk >= 0 || (clk & CPUCLOCK_TYPE_MASK) > CPUCLOCK_MAX_TYPE)
 		return -EINVAL;
-	*ns = proc_cpu_ns(current_proc());
-	return 0;
+	if (clk & CPUCLOCK_PERTHREAD) {
+		*tid = id == 0 ? current->tid : id;
+		return thread_find(*tid) ? 0 : -EINVAL;
+	}
+	*tid = 0;
+	return id == 0 || id == current_proc()->pid ? 0 : -EINVAL;
+}
+
+int64_t cpu_clock_ns(struct proc *p, int tid)
+{
+	struct list *it;
+
+	if (!tid)
+		return (int64_t)proc_cpu_ns(p);
+	list_for_each(it, &p->threads) {
+		struct thread *t = list_entry(it, struct thread, proc_link);
+		if (t->tid == tid)
+			return (int64_t)thread_cpu_ns(t);
+	}
+	return -1;
+}
+
+static int cpu_clock_read(int clk, int64_t *ns)
+{
+	int tid, err = cpu_clock_decode(clk, &tid);
+
+	if (err)
+		return err;
+	*ns = cpu_clock_ns(current_proc(), tid);
+	return *ns < 0 ? -EINVAL : 0;
 }
 
 static int clock_read(int clk, int64_t *ns)

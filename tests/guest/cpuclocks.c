@@ -133,10 +133,50 @@ static void check_itimers(void)
 	CHECK(setitimer(3, &v, NULL) == -1 && errno == EINVAL, "setitimer(3) accepted");
 }
 
+/* POSIX timers on CPU-time clocks: the process's, and a thread's by its id. */
+static void check_cpu_timers(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
+	struct itimerspec its = { { 0, 0 }, { 0, 40 * MS } }, left;
+	clockid_t mine;
+	timer_t t1, t2;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	CHECK(timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &t1) == 0, "timer_create(CLOCK_PROCESS_CPUTIME_ID): %s",
+	      strerror(errno));
+	CHECK(timer_settime(t1, 0, &its, NULL) == 0, "timer_settime: %s", strerror(errno));
+	usleep(300000);
+	CHECK(got[SIGUSR1] == 0, "a CPU-time timer expired while the process slept");
+	CHECK(timer_gettime(t1, &left) == 0 && left.it_value.tv_sec == 0 && left.it_value.tv_nsec > 20 * MS,
+	      "CPU-time timer after sleeping: %ld ns left", left.it_value.tv_nsec);
+	long long wall = ns(CLOCK_MONOTONIC);
+	while (!got[SIGUSR1] && ns(CLOCK_MONOTONIC) - wall < 20000 * MS)
+		;
+	CHECK(got[SIGUSR1] == 1, "the process CPU-time timer did not expire after 40 ms of CPU time");
+
+	/* The main thread's clock by id, absolute: expires when the thread's CPU time reaches it. */
+	CHECK(pthread_getcpuclockid(pthread_self(), &mine) == 0, "pthread_getcpuclockid");
+	sev.sigev_signo = SIGUSR2;
+	CHECK(timer_create(mine, &sev, &t2) == 0, "timer_create(thread CPU clock): %s", strerror(errno));
+	long long at = ns(mine) + 30 * MS;
+	its.it_value.tv_sec = at / 1000000000LL;
+	its.it_value.tv_nsec = at % 1000000000LL;
+	CHECK(timer_settime(t2, TIMER_ABSTIME, &its, NULL) == 0, "timer_settime(TIMER_ABSTIME): %s", strerror(errno));
+	wall = ns(CLOCK_MONOTONIC);
+	while (!got[SIGUSR2] && ns(CLOCK_MONOTONIC) - wall < 20000 * MS)
+		;
+	CHECK(got[SIGUSR2] == 1 && ns(mine) >= at, "the thread CPU-time timer did not expire at its CPU time");
+	timer_delete(t1);
+	timer_delete(t2);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	check_thread_clocks();
 	check_itimers();
+	check_cpu_timers();
 	return check_finish("cpuclocks");
 }
