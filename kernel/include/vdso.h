@@ -66,8 +66,10 @@ struct pvclock_vcpu_time_info *vdso_pvclock(void);
 void vdso_publish_tsc(uint64_t tsc_base, uint64_t mult, int64_t realtime_offset);
 void vdso_publish_pvclock(uint64_t base_ns, int64_t realtime_offset);
 void vdso_publish_realtime(int64_t realtime_offset);
-/* The user address of the vDSO's ELF header, for AT_SYSINFO_EHDR. */
+/* The user address of the vDSO's ELF header, for AT_SYSINFO_EHDR; the data page is the page below. */
 uint64_t vdso_base(void);
+/* The size of the vDSO's image in bytes (whole pages). */
+uint64_t vdso_size(void);
 #endif
 
 #endif

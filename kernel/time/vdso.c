@@ -8,6 +8,7 @@
 #include <linux/time.h>
 
 extern char vdso_page[], vdso_image[];   /* arch/x86_64/vdso_image.S */
+extern char _vdso_end[];                 /* linker.ld */
 
 /* The page is read-only where user code sees it; the kernel writes it through the direct map. */
 static struct vdso_data *data(void)
@@ -61,4 +62,9 @@ void vdso_publish_realtime(int64_t realtime_offset)
 uint64_t vdso_base(void)
 {
 	return (uint64_t)vdso_image;
+}
+
+uint64_t vdso_size(void)
+{
+	return (uint64_t)(_vdso_end - vdso_image);
 }

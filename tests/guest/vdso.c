@@ -226,6 +226,25 @@ static void check_read_only(const char *where, volatile char *p)
 	CHECK(!wrote, "writing the vDSO's %s did not fault", where);
 }
 
+/* /proc/self/maps lists the vDSO where AT_SYSINFO_EHDR points, as Linux does. */
+static void check_maps(const void *eh)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	int found = 0;
+
+	CHECK(f != NULL, "/proc/self/maps: %s", strerror(errno));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start;
+		if (strstr(line, "[vdso]") && sscanf(line, "%lx-", &start) == 1 && start == (uintptr_t)eh)
+			found = 1;
+	}
+	fclose(f);
+	CHECK(found, "/proc/self/maps has no [vdso] line starting at %p", eh);
+}
+
 #ifdef __GLIBC__
 static int found_in_phdrs;
 
@@ -257,6 +276,7 @@ int main(void)
 			check_settime(cgt);
 		check_others();
 	}
+	check_maps(eh);
 #ifdef __GLIBC__
 	dl_iterate_phdr(phdr_cb, (void *)eh);
 	CHECK(found_in_phdrs, "glibc did not register the vDSO (dl_iterate_phdr does not list it)");
