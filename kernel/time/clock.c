@@ -64,16 +64,26 @@ static bool kvmclock_register(void)
 	return true;
 }
 
-/* TSC frequency from CPUID leaf 0x15 (crystal ratio) or the hypervisor timing leaf 0x40000010. */
+/*
+ * TSC frequency from CPUID leaf 0x15 (crystal ratio), with the base
+ * frequency of leaf 0x16 when 0x15 gives the ratio but not the crystal's
+ * frequency (as Linux does: the TSC then runs at the base frequency), or
+ * from the hypervisor timing leaf 0x40000010.
+ */
 static uint64_t tsc_hz_from_cpuid(void)
 {
-	uint32_t a, b, c, d;
+	uint32_t a, b, c, d, max;
 
-	cpuid(0, 0, &a, &b, &c, &d);
-	if (a >= 0x15) {
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max >= 0x15) {
 		cpuid(0x15, 0, &a, &b, &c, &d);
 		if (a && b && c)
 			return (uint64_t)c * b / a;
+		if (a && b && max >= 0x16) {
+			cpuid(0x16, 0, &a, &b, &c, &d);
+			if (a & 0xffff)
+				return (uint64_t)(a & 0xffff) * 1000000;
+		}
 	}
 	cpuid(0x40000000, 0, &a, &b, &c, &d);
 	if (a >= 0x40000010) {
