@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* pvh.c: the PVH platform: boot information from struct hvm_start_info, console, exit and timer. */
+#include "irq.h"
 #include "kernel.h"
 #include "mm.h"
 #include "platform.h"
@@ -73,6 +74,32 @@ void plat_console_write(const char *buf, size_t n)
 int plat_console_getc(void)
 {
 	return uart_getc();
+}
+
+static void (*console_input)(void);
+
+static void uart_irq(void *arg)
+{
+	console_input();
+}
+
+int plat_console_irq_init(void (*input)(void))
+{
+	int vector = irq_alloc_vector(), err;
+
+	if (vector < 0)
+		return vector;
+	console_input = input;
+	err = irq_register(vector, uart_irq, NULL);
+	/* ISA IRQ 4 is GSI 4 on every PC machine (only IRQ 0 is overridden); edge-triggered. */
+	if (!err)
+		err = plat_irq_route(UART_IRQ_LINE, vector, false);
+	if (err) {
+		irq_unregister(vector);
+		return err;
+	}
+	uart_enable_rx_irq();
+	return 0;
 }
 
 void plat_irq_init(void)
