@@ -154,7 +154,7 @@ void kmain(uint64_t start_info_paddr)
 	page_init();
 	plat_irq_init();
 	clock_init();
-	apic_timer_init();
+	plat_timer_init();
 	vfs_init();
 	plat_devices_probe();
 	if (boot_info.initrd.size) {

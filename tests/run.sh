@@ -388,6 +388,7 @@ monitor_tests() {
 	monitor_case vmm-missing-kernel 125 "No such file" -- /nonexistent/kernel.elf
 	monitor_case vmm-garbage-kernel 125 "not a valid x86-64 kernel ELF" -- "$LOGDIR/garbage.elf"
 	monitor_case vmm-memory-too-small 125 "too small" -- -m 1M "$fx/pvh-tiny.elf"
+	monitor_case vmm-wrong-abi 125 "built for husk ABI version 1001, but this husk-vmm speaks version 1" -- "$fx/pvh-tiny-bad-abi.elf"
 }
 
 vmm_usable() {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* platform.h: what the kernel needs from the machine it runs on; one implementation per platform (platform/pvh, later xen). */
+/* platform.h: what the kernel needs from the machine it runs on; one implementation per platform (platform/pvh, platform/xen), chosen at boot. */
 #ifndef PLATFORM_H
 #define PLATFORM_H
 
@@ -26,7 +26,11 @@ struct boot_info {
 };
 extern struct boot_info boot_info;
 
-/* Early setup: parses the boot information handed over by the hypervisor. */
+/*
+ * Early setup: picks the platform the kernel runs on (Xen when CPUID says so,
+ * else pvh) and lets it parse the boot information handed over by the
+ * hypervisor.  Everything below goes to the chosen platform.
+ */
 void plat_init(uint64_t start_info_paddr);
 /* Console output (serial port, Xen console ring, ...). */
 void plat_console_write(const char *buf, size_t n);
@@ -41,6 +45,8 @@ int plat_console_getc(void);
 int plat_console_irq_init(void (*input)(void));
 /* Stops the machine; status as in include/husk/abi.h. */
 void plat_exit(int status) __noreturn;
+/* Timer: set up after clock_init(); its interrupt calls sched_tick(). */
+void plat_timer_init(void);
 /* Timer: arm a one-shot interrupt at the given monotonic time (ns); 0 disarms. */
 void plat_timer_arm(uint64_t deadline_ns);
 /* Interrupt controller setup and end-of-interrupt. */
@@ -66,6 +72,35 @@ void plat_msi_message(unsigned vector, uint64_t *addr, uint32_t *data);
  */
 void plat_devices_probe(void);
 
+/* One platform: what plat_* calls once plat_init() has chosen it. */
+struct platform {
+	const char *name;
+	bool (*detect)(void);            /* true when the kernel runs on this platform */
+	void (*init)(uint64_t start_info_paddr);
+	void (*console_write)(const char *buf, size_t n);
+	int (*console_getc)(void);
+	int (*console_irq_init)(void (*input)(void));   /* optional: -ENODEV without */
+	void (*exit)(int status) __noreturn;
+	void (*timer_init)(void);
+	void (*timer_arm)(uint64_t deadline_ns);
+	void (*irq_init)(void);
+	void (*irq_eoi)(int vector);
+	int (*irq_route)(unsigned line, unsigned vector, bool level);
+	void (*irq_mask)(unsigned line, bool masked);
+	void (*msi_message)(unsigned vector, uint64_t *addr, uint32_t *data);
+	void (*devices_probe)(void);
+};
+extern const struct platform pvh_platform;  /* platform/pvh: KVM, QEMU, Firecracker */
+
+/*
+ * platform/hvm_start.c: fills boot_info (command line, initrd, RAM ranges)
+ * from the struct hvm_start_info at start_info_paddr (include/husk/pvh.h);
+ * panics, naming the platform, when it is missing or has no memory map.
+ */
+void hvm_start_parse(uint64_t start_info_paddr, const char *platform_name);
+
+/* platform/pvh/devices.c: the pvh platform's devices_probe. */
+void pvh_devices_probe(void);
 
 /* platform/pvh/uart.c */
 void uart_init(void);

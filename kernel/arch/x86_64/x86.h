@@ -124,6 +124,8 @@ void backtrace_kernel(uint64_t rbp, uint64_t rip);
 void apic_init(void);
 void apic_eoi(void);
 void apic_timer_init(void);
+/* Arms the one-shot timer at a monotonic time in ns (0 disarms): TSC deadline or counts. */
+void apic_timer_arm(uint64_t deadline_ns);
 uint64_t apic_calibrate_tsc(void);
 /* This CPU's APIC ID, the destination of routed interrupts and MSI messages. */
 uint32_t apic_id(void);

@@ -113,7 +113,7 @@ static void probe_cmdline(void)
 	}
 }
 
-void plat_devices_probe(void)
+void pvh_devices_probe(void)
 {
 	probe_cmdline();
 	if (pci_conf_present())
