@@ -131,6 +131,9 @@ static size_t con_head, con_len;
 static struct termios con_termios;
 static struct winsize con_winsize = { .ws_row = 24, .ws_col = 80 };
 static struct inode *console_inode;
+/* The platform gives no console interrupt: readers and pollers look again every CONSOLE_POLL_NS. */
+static bool con_polled;
+#define CONSOLE_POLL_NS 10000000ULL
 
 static void console_drain(void)
 {
@@ -194,8 +197,8 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 			break;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		/* The receive interrupt wakes us (console_input). */
-		if (waitq_wait(&console_waitq, 0) == -EINTR)
+		/* The receive interrupt wakes us (console_input), or we look again. */
+		if (waitq_wait(&console_waitq, con_polled ? clock_monotonic_ns() + CONSOLE_POLL_NS : 0) == -EINTR)
 			return -EINTR;
 	}
 	while (done < n && con_len > 0) {
@@ -254,7 +257,8 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	}
 }
 
-static const struct file_ops console_fops = {
+/* Not const: on a platform whose console cannot interrupt, poll_recheck_ns is set at init. */
+static struct file_ops console_fops = {
 	.read = console_read,
 	.write = console_fwrite,
 	.poll = console_poll,
@@ -341,7 +345,9 @@ int devfs_init(void)
 	tty_termios_init(&con_termios);
 	err = plat_console_irq_init(console_input);
 	if (err) {
-		printk_err("husk: the console has no input interrupt (%d): console input will not be seen\n", err);
+		/* No interrupt (Xen's console for now): look for input every 10 ms, as before. */
+		con_polled = true;
+		console_fops.poll_recheck_ns = CONSOLE_POLL_NS;
 		err = 0;
 	}
 out:
