@@ -8,9 +8,9 @@ all: $(BUILD)/bin/husk-vmm
 
 $(BUILD)/bin/husk-vmm: $(VMM_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $^
+	$(CC) $(HOST_CFLAGS) -o $@ $^ -lslirp -lpthread
 
-$(BUILD)/vmm/%.o: vmm/%.c vmm/vmm.h include/husk/abi.h
+$(BUILD)/vmm/%.o: vmm/%.c vmm/vmm.h vmm/virtio.h include/husk/abi.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -c -o $@ $<
 
