@@ -19,7 +19,7 @@
 #   env="A=1 B=2"  variables passed with -e, split at spaces
 #   files=DIR      passed as --files DIR (relative to the repository)
 #   mem=SIZE       passed as -m SIZE
-#   opts="..."     extra husk run options, split at spaces (e.g. -v)
+#   opts="..."     extra husk run options, split at spaces (e.g. --verbose)
 #   status=N       wanted exit status (default 0)
 #   expect="..."   a string the output must contain (repeatable)
 #   kexpect="..."  the same, but printed by the kernel, so not checked --native

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c: husk-vmm's options and top level: load the kernel and initrd, build the PVH handover, run. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -173,7 +174,7 @@ int main(int argc, char **argv)
 	unsigned ndisks = 0;
 	struct vmm_net_opts net = { 0 };
 	int have_net = 0;
-	char *cmdline = strdup("");
+	char *cmdline = strdup(""), *devs = NULL;
 	enum vmm_entry entry = VMM_ENTRY_AUTO;
 	struct vmm_kernel kernel;
 	struct vmm_kvm *kvm;
@@ -305,10 +306,19 @@ int main(int argc, char **argv)
 	}
 	/* Devices before the handover: each adds its virtio_mmio.device= to the command line. */
 	for (unsigned i = 0; i < ndisks; i++)
-		if (virtio_blk_create(disks[i], disk_ro[i], &mem, &cmdline))
+		if (virtio_blk_create(disks[i], disk_ro[i], &mem, &devs))
 			return HUSK_STATUS_HOST;
-	if (have_net && virtio_net_create(&net, &mem, &cmdline))
+	if (have_net && virtio_net_create(&net, &mem, &devs))
 		return HUSK_STATUS_HOST;
+	if (devs) {
+		/* In front, with the other options: everything after "--" is the program's. */
+		char *line;
+
+		if (asprintf(&line, "%s%s%s", devs, *cmdline ? " " : "", cmdline) < 0)
+			vmm_die("out of memory");
+		free(cmdline);
+		cmdline = line;
+	}
 	if (vmm_pvh_setup(&mem, cmdline, initrd_gpa, initrd_size, initrd != NULL))
 		vmm_die("-a: command line longer than %llu bytes",
 			VMM_CMDLINE_END - VMM_CMDLINE_GPA - 1);

@@ -166,10 +166,10 @@ struct virtio_dev {
 /*
  * Register d (name, device_id, ops, opaque, nqueues set) as the next
  * virtio-mmio device: sets base and gsi and appends
- * "virtio_mmio.device=512@BASE:GSI" to *cmdline (a malloc'ed string, or
- * NULL).  Returns 0 or -errno.
+ * "virtio_mmio.device=512@BASE:GSI" to *devs (a malloc'ed,
+ * space-separated list, or NULL).  Returns 0 or -errno.
  */
-int virtio_mmio_add(struct virtio_dev *d, const struct vmm_mem *mem, char **cmdline);
+int virtio_mmio_add(struct virtio_dev *d, const struct vmm_mem *mem, char **devs);
 
 /* The register handlers, for tests: off and size as the MMIO table passes them. */
 uint64_t virtio_mmio_read(void *opaque, uint64_t off, unsigned size);
@@ -193,8 +193,8 @@ void virtio_dev_used(struct virtio_dev *d, unsigned q);
 
 /* ---------------------------------------------------------------- devices */
 
-/* virtio-blk over the file at path (read-only if ro).  Prints its own errors; returns 0 or -errno. */
-int virtio_blk_create(const char *path, int ro, const struct vmm_mem *mem, char **cmdline);
+/* virtio-blk over the file at path (read-only if ro); adds to *devs as virtio_mmio_add.  Prints its own errors; returns 0 or -errno. */
+int virtio_blk_create(const char *path, int ro, const struct vmm_mem *mem, char **devs);
 
 struct vmm_net_opts {
 	const char *tap;           /* tap interface name, or NULL for user networking */
@@ -207,7 +207,7 @@ struct vmm_net_opts {
 };
 
 /* virtio-net over a tap or over libslirp.  Prints its own errors; returns 0 or -errno. */
-int virtio_net_create(const struct vmm_net_opts *o, const struct vmm_mem *mem, char **cmdline);
+int virtio_net_create(const struct vmm_net_opts *o, const struct vmm_mem *mem, char **devs);
 
 /*
  * Between virtio-net and a back end that handles whole frames (libslirp).

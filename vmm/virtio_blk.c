@@ -261,7 +261,7 @@ static const struct virtio_dev_ops blk_ops_ro = {
 	.notify = blk_notify,
 };
 
-int virtio_blk_create(const char *path, int ro, const struct vmm_mem *mem, char **cmdline)
+int virtio_blk_create(const char *path, int ro, const struct vmm_mem *mem, char **devs)
 {
 	struct blk *b;
 	struct stat st;
@@ -322,7 +322,7 @@ int virtio_blk_create(const char *path, int ro, const struct vmm_mem *mem, char 
 	b->dev.config = &b->config;
 	b->dev.config_len = sizeof(b->config);
 	b->dev.nqueues = 1;
-	ret = virtio_mmio_add(&b->dev, mem, cmdline);
+	ret = virtio_mmio_add(&b->dev, mem, devs);
 	if (ret) {
 		fprintf(stderr, "husk-vmm: disk %s: %s\n", path,
 			ret == -ENOSPC ? "too many devices" : strerror(-ret));

@@ -283,7 +283,7 @@ void virtio_mmio_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 	vmm_dev_unlock();
 }
 
-int virtio_mmio_add(struct virtio_dev *d, const struct vmm_mem *mem, char **cmdline)
+int virtio_mmio_add(struct virtio_dev *d, const struct vmm_mem *mem, char **devs)
 {
 	struct vmm_mmio_dev m;
 	char *line;
@@ -304,11 +304,11 @@ int virtio_mmio_add(struct virtio_dev *d, const struct vmm_mem *mem, char **cmdl
 	ret = vmm_mmio_register(&m);
 	if (ret)
 		return ret;
-	if (asprintf(&line, "virtio_mmio.device=%u@0x%" PRIx64 ":%u%s%s", VIRTIO_MMIO_SIZE,
-		     d->base, d->gsi, *cmdline ? " " : "", *cmdline ? *cmdline : "") < 0)
+	if (asprintf(&line, "%s%svirtio_mmio.device=%u@0x%" PRIx64 ":%u", *devs ? *devs : "",
+		     *devs ? " " : "", VIRTIO_MMIO_SIZE, d->base, d->gsi) < 0)
 		return -ENOMEM;
-	free(*cmdline);
-	*cmdline = line;
+	free(*devs);
+	*devs = line;
 	ndevs++;
 	vmm_debug("%s at 0x%" PRIx64 ", GSI %u", d->name, d->base, d->gsi);
 	return 0;

@@ -301,7 +301,7 @@ err_close:
 	return err;
 }
 
-int virtio_net_create(const struct vmm_net_opts *o, const struct vmm_mem *mem, char **cmdline)
+int virtio_net_create(const struct vmm_net_opts *o, const struct vmm_mem *mem, char **devs)
 {
 	struct virtio_net *n;
 	pid_t pid = getpid();
@@ -345,7 +345,7 @@ int virtio_net_create(const struct vmm_net_opts *o, const struct vmm_mem *mem, c
 		if (ret)
 			goto err_free;
 	}
-	ret = virtio_mmio_add(&n->dev, mem, cmdline);
+	ret = virtio_mmio_add(&n->dev, mem, devs);
 	if (ret) {
 		fprintf(stderr, "husk-vmm: virtio-net: %s\n", strerror(-ret));
 		goto err_close;
