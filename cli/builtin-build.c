@@ -17,7 +17,7 @@ static const struct option build_longopts[] = {
 	{ "env", required_argument, NULL, 'e' },
 	{ "files", required_argument, NULL, 'f' },
 	{ "no-libs", no_argument, NULL, 'L' },
-	{ "verbose", no_argument, NULL, 'v' },
+	{ "verbose", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -116,7 +116,7 @@ int cmd_build(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:e:f:vh", build_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:e:f:h", build_longopts, NULL)) != -1) {
 		char *assignment;
 
 		switch (c) {
@@ -137,7 +137,7 @@ int cmd_build(int argc, char **argv)
 		case 'L':
 			spec.no_libs = 1;
 			break;
-		case 'v':
+		case 'V':
 			spec.verbose = 1;
 			break;
 		case 'h':

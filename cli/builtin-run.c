@@ -35,6 +35,7 @@ struct run_opts {
 	int verbose;
 	int no_libs;            /* --no-libs */
 	struct strvec env;      /* VAR=VAL */
+	struct vm_devices dev;  /* --net, -p, -v, --ip, --gw, --dns */
 };
 
 static const struct option run_longopts[] = {
@@ -43,8 +44,14 @@ static const struct option run_longopts[] = {
 	{ "env", required_argument, NULL, 'e' },
 	{ "files", required_argument, NULL, 'f' },
 	{ "kernel", required_argument, NULL, 'k' },
-	{ "verbose", no_argument, NULL, 'v' },
+	{ "verbose", no_argument, NULL, 'V' },
 	{ "no-libs", no_argument, NULL, 'L' },
+	{ "net", required_argument, NULL, 'N' },
+	{ "publish", required_argument, NULL, 'p' },
+	{ "volume", required_argument, NULL, 'v' },
+	{ "ip", required_argument, NULL, 'I' },
+	{ "gw", required_argument, NULL, 'G' },
+	{ "dns", required_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -55,7 +62,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+m:b:e:f:k:vh", run_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+m:b:e:f:k:p:v:h", run_longopts, NULL)) != -1) {
 		char *assignment;
 
 		switch (c) {
@@ -87,8 +94,32 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 'k':
 			o->kernel = optarg;
 			break;
-		case 'v':
+		case 'V':
 			o->verbose = 1;
+			break;
+		case 'N':
+			if (vmopt_net(&o->dev, optarg))
+				return -1;
+			break;
+		case 'p':
+			if (vmopt_publish(&o->dev, optarg))
+				return -1;
+			break;
+		case 'v':
+			if (vmopt_volume(&o->dev, optarg))
+				return -1;
+			break;
+		case 'I':
+			if (vmopt_ip(&o->dev, optarg))
+				return -1;
+			break;
+		case 'G':
+			if (vmopt_gw(&o->dev, optarg))
+				return -1;
+			break;
+		case 'D':
+			if (vmopt_dns(&o->dev, optarg))
+				return -1;
 			break;
 		case 'L':
 			o->no_libs = 1;
@@ -100,6 +131,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			return -1;
 		}
 	}
+	if (vmopt_finish(&o->dev))
+		return -1;
 	if (optind >= argc) {
 		husk_err("run: missing PROGRAM (usage: husk run [OPTIONS] PROGRAM|IMAGE [ARGS...])");
 		return -1;
@@ -294,6 +327,9 @@ int cmd_run(int argc, char **argv)
 	if (check_memory(kernel, cfg.initrd, o.mem_mib))
 		goto out;
 	args.quiet = !o.verbose;
+	err = vmopt_kernel_args(&o.dev, &args.options);
+	if (err)
+		goto err_report;
 	err = cmdline_format(&args, &cmdline);
 	if (err == -E2BIG) {
 		husk_err("the command line is too long for the kernel (4 KiB)");
@@ -306,6 +342,7 @@ int cmd_run(int argc, char **argv)
 	cfg.cmdline = cmdline;
 	cfg.mem_mib = o.mem_mib;
 	cfg.verbose = o.verbose;
+	cfg.dev = &o.dev;
 	status = be->run(&cfg);
 	goto out;
 
@@ -321,5 +358,6 @@ out:
 	free(kernel);
 	vm_args_free(&args);
 	strvec_free(&o.env);
+	vm_devices_free(&o.dev);
 	return status;
 }

@@ -30,6 +30,10 @@ $(BUILD)/tests/unit/%: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< -MMD -MP
 
+# The CLI's backends include <signal.h> and <sched.h>, which kernel/include shadows.
+$(BUILD)/tests/unit/test_cli_vmopts: UNIT_CFLAGS := $(filter-out -Ikernel/include,$(UNIT_CFLAGS)) \
+	-D_GNU_SOURCE
+
 $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(GUEST_MUSL_SRCS)): \
 		$(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/check.h
 	@mkdir -p $(@D)
