@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# run.sh: runs husk's tests (unit, guest on QEMU, bad ELFs, guest on husk-vmm, apps) and ends with "N passed, N failed".
+# run.sh: runs husk's tests (unit, guest on QEMU, bad ELFs, guest on husk-vmm, the test network, apps) and ends with "N passed, N failed".
 #
 # Usage: tests/run.sh [-k PATTERN] [--native] [--list]
 #   -k PATTERN   run only the cases whose id matches the extended regex PATTERN
@@ -379,13 +379,33 @@ monitor_tests() {
 		--disk "$LOGDIR/vmm-disk.img" "$fx/pvh-tiny-virtio-bad.elf"
 	monitor_case vmm-disk-missing 125 "disk /nonexistent/disk.img: No such file" -- \
 		--disk /nonexistent/disk.img "$fx/pvh-tiny.elf"
-	monitor_case vmm-net-user 42 SUCCESS -- --net user "$fx/pvh-tiny.elf"
+	monitor_case vmm-net-user 42 "virtio-net DHCP offer yiaddr=000000000a00020f" -- \
+		--net user "$fx/pvh-tiny-virtio-net.elf"
 	monitor_case vmm-bad-fwd 125 "--fwd 80:0" -- --fwd 80:0 "$fx/pvh-tiny.elf"
 	# A tap the monitor may not open (root gives up CAP_NET_ADMIN for it).
 	[ "$(id -u)" = 0 ] && monitor_wrap=(setpriv --bounding-set -net_admin --inh-caps -net_admin)
 	monitor_case vmm-tap-denied 125 "tap husk-notap0: cannot open: Operation not permitted (it needs CAP_NET_ADMIN" -- \
 		--net tap:husk-notap0 "$fx/pvh-tiny.elf"
 	monitor_wrap=()
+}
+
+# tests/net/*.sh: the test network (a private namespace with a tap and
+# dnsmasq, tests/net/netns.bash).  Exit 0 passes, 77 skips (no root).
+net_tests() {
+	local t id rc
+	for t in tests/net/*.sh; do
+		[ -f "$t" ] || continue
+		id=net-$(basename "$t" .sh)
+		selected "$id" || continue
+		[ "$LIST" = 1 ] && { echo "$id"; continue; }
+		BUILD=$BUILD timeout 300 bash "$t" </dev/null >"$LOGDIR/$id.log" 2>&1
+		rc=$?
+		if [ "$rc" = 77 ]; then
+			echo "SKIP $id ($(head -n 1 "$LOGDIR/$id.log"))"
+			continue
+		fi
+		report "$id" "$rc" 0 "$LOGDIR/$id.log"
+	done
 }
 
 # husk run with a volume and a NIC: what the kernel is told (its command
@@ -428,6 +448,7 @@ else
 		guest_tests vmm
 		bad_elf_tests vmm
 		device_cli_tests vmm
+		net_tests
 	elif [ "$LIST" = 0 ]; then
 		echo "SKIP vmm cases (no $BUILD/bin/husk-vmm or no usable /dev/kvm)"
 	fi
