@@ -339,14 +339,24 @@ app_tests() {
 
 # monitor_case ID WANT EXPECT -- HUSK-VMM ARGS...: runs husk-vmm itself (no
 # kernel: the tiny fixture guests of tests/fixtures) and checks status and
-# output.  A command in the array monitor_wrap, if set, runs it.
+# output.  A command in the array monitor_wrap, if set, runs it; its stdin
+# is the file monitor_stdin (default /dev/null), or a pipe carrying the line
+# monitor_input when that is set.
 monitor_wrap=()
+monitor_stdin=/dev/null
+monitor_input=
 monitor_case() {
 	local id=$1 want=$2 expect=$3 got
 	shift 4
 	selected "$id" || return 0
 	[ "$LIST" = 1 ] && { echo "$id"; return 0; }
-	timeout 60 "${monitor_wrap[@]}" "$BUILD/bin/husk-vmm" "$@" </dev/null >"$LOGDIR/$id.log" 2>&1
+	if [ -n "$monitor_input" ]; then
+		timeout 60 "${monitor_wrap[@]}" "$BUILD/bin/husk-vmm" "$@" \
+			< <(printf '%s\n' "$monitor_input") >"$LOGDIR/$id.log" 2>&1
+	else
+		timeout 60 "${monitor_wrap[@]}" "$BUILD/bin/husk-vmm" "$@" \
+			<"$monitor_stdin" >"$LOGDIR/$id.log" 2>&1
+	fi
 	got=$?
 	if grep -qF -- "$expect" "$LOGDIR/$id.log"; then
 		report "$id" "$got" "$want" "$LOGDIR/$id.log"
@@ -387,6 +397,17 @@ monitor_tests() {
 	monitor_case vmm-tap-denied 125 "tap husk-notap0: cannot open: Operation not permitted (it needs CAP_NET_ADMIN" -- \
 		--net tap:husk-notap0 "$fx/pvh-tiny.elf"
 	monitor_wrap=()
+	# The console: input by polling and by interrupt (IRQ 4), from a pipe
+	# and from a file, which epoll cannot watch.
+	monitor_input="echo by polling"
+	monitor_case vmm-console-poll 42 "echo by polling" -- "$fx/pvh-tiny-echo.elf"
+	monitor_input="echo by interrupt"
+	monitor_case vmm-console-irq 42 "echo by interrupt" -- "$fx/pvh-tiny-echo-irq.elf"
+	monitor_input=
+	printf 'echo from a file\n' >"$LOGDIR/vmm-console.in"
+	monitor_stdin=$LOGDIR/vmm-console.in
+	monitor_case vmm-console-irq-file 42 "echo from a file" -- "$fx/pvh-tiny-echo-irq.elf"
+	monitor_stdin=/dev/null
 }
 
 # tests/net/*.sh: the test network (a private namespace with a tap and
