@@ -455,6 +455,26 @@ device_cli_tests() {
 	report "$id" "$status" 0 "$log" "${missing[@]}"
 }
 
+# A tap husk may not open: one clear message naming it and the permission,
+# on either backend (root gives up CAP_NET_ADMIN for it).
+tap_denied_test() {
+	local backend=$1 id=husk-tap-denied@$1 log status want
+	local -a missing=()
+	[ "$backend" = qemu ] && id=husk-tap-denied
+	selected "$id" || return 0
+	[ "$LIST" = 1 ] && { echo "$id"; return 0; }
+	log=$LOGDIR/$id.log
+	local -a wrap=()
+	[ "$(id -u)" = 0 ] && wrap=(setpriv --bounding-set -net_admin --inh-caps -net_admin)
+	timeout 120 "${wrap[@]}" "$HUSK" run --backend "$backend" --net tap:husk-notap0 \
+		"$GUESTBIN/hello" </dev/null >"$log" 2>&1
+	status=$?
+	want="tap husk-notap0: cannot open: Operation not permitted (it needs CAP_NET_ADMIN"
+	[ "$backend" = qemu ] && want="--net tap:husk-notap0: cannot open the tap: Operation not permitted (it needs CAP_NET_ADMIN"
+	grep -qF -- "$want" "$log" || missing+=("$want")
+	report "$id" "$status" 125 "$log" "${missing[@]}"
+}
+
 vmm_usable() {
 	[ -x "$BUILD/bin/husk-vmm" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]
 }
@@ -470,11 +490,13 @@ else
 	guest_tests qemu
 	bad_elf_tests qemu
 	device_cli_tests qemu
+	tap_denied_test qemu
 	if vmm_usable; then
 		monitor_tests
 		guest_tests vmm
 		bad_elf_tests vmm
 		device_cli_tests vmm
+		tap_denied_test vmm
 		net_tests
 	elif [ "$LIST" = 0 ]; then
 		echo "SKIP vmm cases (no $BUILD/bin/husk-vmm or no usable /dev/kvm)"
