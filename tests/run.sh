@@ -398,6 +398,20 @@ monitor_tests() {
 	monitor_case vmm-net-user 42 "virtio-net DHCP offer yiaddr=000000000a00020f" -- \
 		--net user "$fx/pvh-tiny-virtio-net.elf"
 	monitor_case vmm-bad-fwd 125 "--fwd 80:0" -- --fwd 80:0 "$fx/pvh-tiny.elf"
+	# A forward whose host port is taken (by a listener held here) is refused.
+	if [ "$LIST" = 1 ]; then
+		monitor_case vmm-fwd-port-taken 125 "" -- /dev/null
+	elif selected vmm-fwd-port-taken; then
+		local port
+		coproc HOLD { exec python3 -c 'import socket, sys
+s = socket.socket(); s.bind(("0.0.0.0", 0)); s.listen()
+print(s.getsockname()[1], flush=True); sys.stdin.read()'; }
+		read -r port <&"${HOLD[0]}"
+		monitor_case vmm-fwd-port-taken 125 "cannot listen on host port $port (in use" -- \
+			--fwd "$port:80" "$fx/pvh-tiny.elf"
+		kill "$HOLD_PID" 2>/dev/null
+		wait "$HOLD_PID" 2>/dev/null
+	fi
 	# A tap the monitor may not open (root gives up CAP_NET_ADMIN for it).
 	[ "$(id -u)" = 0 ] && monitor_wrap=(setpriv --bounding-set -net_admin --inh-caps -net_admin)
 	monitor_case vmm-tap-denied 125 "tap husk-notap0: cannot open: Operation not permitted (it needs CAP_NET_ADMIN" -- \
