@@ -70,6 +70,28 @@ static char *qemu_opt_escape(const char *s)
 }
 
 /*
+ * For tests of devices: HUSK_QEMU_MACHINE replaces the machine (e.g. "q35",
+ * to put devices on PCI) and HUSK_QEMU_ARGS adds options, split at spaces
+ * (e.g. "-netdev user,id=n0 -device virtio-net-device,netdev=n0").
+ */
+static int push_test_args(struct strvec *av)
+{
+	const char *extra = getenv("HUSK_QEMU_ARGS");
+	char *copy, *tok, *save;
+	int err = 0;
+
+	if (!extra || !*extra)
+		return 0;
+	copy = strdup(extra);
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, " ", &save); tok && !err; tok = strtok_r(NULL, " ", &save))
+		err = strvec_push(av, tok);
+	free(copy);
+	return err;
+}
+
+/*
  * microvm's virtio-mmio transports: transport n is at 0xfeb00000 + 512 n
  * on IOAPIC input 5 + n (ACPI and the second IOAPIC off).  Transport 3
  * would share IRQ 8 with the RTC, so devices skip it: device i (the disks
@@ -173,28 +195,6 @@ static int prepend_options(const struct strvec *kopts, const char *cmdline, char
 	return 0;
 }
 
-/*
- * For tests of devices: HUSK_QEMU_MACHINE replaces the machine (e.g. "q35",
- * to put devices on PCI) and HUSK_QEMU_ARGS adds options, split at spaces
- * (e.g. "-netdev user,id=n0 -device virtio-net-device,netdev=n0").
- */
-static int push_test_args(struct strvec *av)
-{
-	const char *extra = getenv("HUSK_QEMU_ARGS");
-	char *copy, *tok, *save;
-	int err = 0;
-
-	if (!extra || !*extra)
-		return 0;
-	copy = strdup(extra);
-	if (!copy)
-		return -ENOMEM;
-	for (tok = strtok_r(copy, " ", &save); tok && !err; tok = strtok_r(NULL, " ", &save))
-		err = strvec_push(av, tok);
-	free(copy);
-	return err;
-}
-
 static int build_argv(struct strvec *av, const struct vm_config *cfg, const char *status_path)
 {
 	int devices = cfg->dev->nvol || cfg->dev->net != VM_NET_NONE;
@@ -215,16 +215,16 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	 */
 	err = err ?: strvec_push(av, QEMU);
 	err = err ?: strvec_push(av, "-M");
+	/* With devices: the fixed transport layout qemu_device_args relies on. */
+	const char *test_args = getenv("HUSK_QEMU_ARGS");
 	/*
-	 * With devices of our own (-v, --net, -p): the fixed transport layout
-	 * qemu_device_args relies on, and no list from QEMU.
+	 * Devices added by HUSK_QEMU_ARGS rely on QEMU's own virtio_mmio.device=
+	 * options, which microvm adds only without ACPI.
 	 */
-	if (machine && *machine)
-		err = err ?: strvec_push(av, machine);
-	else
-		err = err ?: strvec_push(av, devices ? "microvm,x-option-roms=off,acpi=off,ioapic2=off,"
-						       "auto-kernel-cmdline=off"
-						     : "microvm,x-option-roms=off,acpi=off");
+	err = err ?: strvec_push(av, machine && *machine ? machine :
+				 devices ? "microvm,x-option-roms=off,acpi=off,ioapic2=off,auto-kernel-cmdline=off"
+				 : test_args && *test_args ? "microvm,x-option-roms=off,acpi=off"
+				 : "microvm,x-option-roms=off");
 	err = err ?: strvec_push(av, "-accel");
 	err = err ?: strvec_push(av, hw ? "kvm" : "tcg");
 	/*

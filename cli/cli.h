@@ -96,6 +96,12 @@ int cpio_finish(struct cpio_writer *w);
  * for a malformed archive.
  */
 int cpio_find(const void *buf, size_t len, const char *name, const void **data, size_t *size);
+/*
+ * Checks that buf[0..len) is a whole archive: every member well formed and
+ * inside the buffer, up to the trailer.  Returns 0, or -EINVAL with *bad_off
+ * the offset of the first member that is damaged or missing.
+ */
+int cpio_check(const void *buf, size_t len, size_t *bad_off);
 
 /* ---- assembling an initrd (initrd.c) ---- */
 

@@ -342,6 +342,20 @@ app_tests() {
 	done
 }
 
+# Host-side checks (tests/host/*.sh): each gets HUSK, BUILD and the backends
+# to try, and passes with status 0.
+host_tests() {
+	local t id
+	for t in tests/host/*.sh; do
+		[ -f "$t" ] || continue
+		id=host-$(basename "$t" .sh)
+		selected "$id" || continue
+		[ "$LIST" = 1 ] && { echo "$id"; continue; }
+		HUSK=$HUSK BUILD=$BUILD timeout 600 bash "$t" "$@" </dev/null >"$LOGDIR/$id.log" 2>&1
+		report "$id" $? 0 "$LOGDIR/$id.log"
+	done
+}
+
 # monitor_case ID WANT EXPECT -- HUSK-VMM ARGS...: runs husk-vmm itself (no
 # kernel: the tiny fixture guests of tests/fixtures) and checks status and
 # output.  A command in the array monitor_wrap, if set, runs it; its stdin
@@ -515,6 +529,7 @@ else
 	elif [ "$LIST" = 0 ]; then
 		echo "SKIP vmm cases (no $BUILD/bin/husk-vmm or no usable /dev/kvm)"
 	fi
+	if vmm_usable; then host_tests qemu vmm; else host_tests qemu; fi
 	app_tests
 fi
 [ "$LIST" = 1 ] && exit 0

@@ -63,3 +63,10 @@ $(BUILD)/tests/guest/%_dynglibc: GUEST_MUSL_CFLAGS := $(GUEST_DYN_CFLAGS)
 # (Debian's musl-gcc wrapper turns -static-pie into a dynamic PIE).
 $(BUILD)/tests/guest/%_pie: MUSL_CC := gcc
 $(BUILD)/tests/guest/%_pie: GUEST_MUSL_CFLAGS := -static-pie -fPIE -O2 -g -fno-omit-frame-pointer -Wall
+
+# vdso_glibc.c is vdso.c linked with glibc.
+$(BUILD)/tests/guest/vdso_glibc: tests/guest/vdso.c
+
+# clockcost_glibc.c is clockcost.c linked with glibc (static).
+$(BUILD)/bench/progs/clockcost_glibc: MUSL_CC := gcc
+$(BUILD)/bench/progs/clockcost_glibc: bench/progs/clockcost.c
