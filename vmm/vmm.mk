@@ -42,7 +42,8 @@ $(FIXTURE_DIR)/pvh-tiny-virtio-net.elf: FIXTURE_DEFS := -DFIXTURE_VIRTIO_NET
 $(FIXTURE_DIR)/pvh-tiny-echo-irq.elf: FIXTURE_DEFS := -DFIXTURE_ECHO_IRQ
 $(FIXTURE_DIR)/pvh-tiny-virtio-net-fwd.elf: FIXTURE_DEFS := -DFIXTURE_VIRTIO_NET_FWD
 
-$(FIXTURES): $(FIXTURE_DIR)/%.elf: tests/fixtures/pvh-tiny.S tests/fixtures/pvh-tiny.ld include/husk/abi.h
+$(FIXTURES): $(FIXTURE_DIR)/%.elf: tests/fixtures/pvh-tiny.S tests/fixtures/pvh-tiny-devices.S \
+		tests/fixtures/pvh-tiny.ld include/husk/abi.h
 	@mkdir -p $(@D)
 	$(CC) -nostdlib -static -no-pie -Iinclude $(FIXTURE_DEFS) \
 		-Wl,-T,tests/fixtures/pvh-tiny.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ $<
