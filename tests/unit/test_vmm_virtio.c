@@ -293,7 +293,7 @@ static uint8_t blk_status(unsigned i)
 }
 
 /* One image per device: a writer locks its image. */
-static char img_paths[3][40];
+static char img_paths[4][40];
 static char *img_path;
 static int img_fd = -1;
 static unsigned nimgs;
@@ -636,6 +636,143 @@ static void test_hostile(void)
 	CHECK(used_idx(0) == 1 && blk_status(0) == VIRTIO_BLK_S_OK);
 }
 
+/*
+ * Random descriptor tables and avail rings, from a fixed seed: addresses in
+ * RAM, at its end or anywhere, lengths from 0 to 4 GiB, any flags, any next
+ * index, avail indices that jump, random request headers.  ASan and UBSan
+ * watch every access; the device must either complete what was offered
+ * (used index moves by exactly that much, each written length within the
+ * chain) or stop with a reason, and a reset must always bring it back.
+ */
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint64_t rnd_addr(void)
+{
+	switch (rnd() % 4) {
+	case 0:
+		return rnd();                            /* anywhere */
+	case 1:
+		return RAM_SIZE - (rnd() % 64);          /* across the end */
+	default:
+		return BUF_GPA + rnd() % 0x20000;        /* in RAM */
+	}
+}
+
+static uint32_t rnd_len(void)
+{
+	switch (rnd() % 4) {
+	case 0:
+		return (uint32_t)rnd();
+	case 1:
+		return 0;
+	default:
+		return 1 + rnd() % 2048;
+	}
+}
+
+static void test_fuzz(void)
+{
+	struct virtio_dev *d = make_blk(0);
+	unsigned stopped = 0, completed = 0;
+
+	for (unsigned round = 0; round < 3000; round++) {
+		uint16_t *a = avail(0), before, offered;
+
+		/* Reset and set up as a driver would, clearing only the rings. */
+		memset(mem.base + DESC_GPA, 0, 16 * QN);
+		memset(mem.base + AVAIL_GPA, 0, 6 + 2 * QN);
+		memset(mem.base + USED_GPA, 0, 6 + 8 * QN);
+		wr(d, REG_STATUS, 0);
+		wr(d, REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+		wr(d, REG_DRIVER_FEATURES_SEL, 1);
+		wr(d, REG_DRIVER_FEATURES, 1);
+		wr(d, REG_DRIVER_FEATURES_SEL, 0);
+		wr(d, REG_DRIVER_FEATURES, (uint32_t)(BLK_FEATURES & rnd()));
+		wr(d, REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		   VIRTIO_STATUS_FEATURES_OK);
+		wr(d, REG_QUEUE_SEL, 0);
+		wr(d, REG_QUEUE_NUM, QN);
+		wr(d, REG_QUEUE_DESC_LOW, DESC_GPA);
+		wr(d, REG_QUEUE_DRIVER_LOW, AVAIL_GPA);
+		wr(d, REG_QUEUE_DEVICE_LOW, USED_GPA);
+		wr(d, REG_QUEUE_READY, 1);
+		wr(d, REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+		if (broken(d) || rd(d, REG_QUEUE_READY) != 1) {
+			printf("FAIL: fuzz round %u: the device did not come back after a reset\n", round);
+			failures++;
+			return;
+		}
+		if (round % 2) {
+			/* Anything at all. */
+			for (unsigned i = 0; i < QN; i++)
+				set_desc(0, i, rnd_addr(), rnd_len(), rnd() % 8,
+					 rnd() % 4 ? (i + 1) % QN : rnd() % 64);
+			offered = rnd() % 8 ? 1 + rnd() % QN : (uint16_t)rnd();
+			for (unsigned i = 0; i < QN; i++)
+				a[2 + i] = rnd() % 8 ? rnd() % QN : (uint16_t)rnd();
+		} else {
+			/* Well-formed requests of random types, then one random change, half the time. */
+			static const uint32_t types[] = { 0, 1, 4, 8, 11, 13, 99 };
+			unsigned n = 1 + rnd() % 5;
+
+			for (unsigned k = 0; k < n; k++) {
+				uint32_t type = types[rnd() % 7];
+				uint64_t sector = rnd() % 4 ? rnd() % 2100 : rnd();
+
+				if (type == 4)
+					blk_req(3 * k, type, sector, 0, 0, 0);
+				else
+					blk_req(3 * k, type, sector, 0x20000 + 0x1000 * k,
+						type == 11 || type == 13 ? 16 : 512 * (1 + rnd() % 4),
+						type == 0 || type == 8);
+			}
+			a[1] = 0;	/* blk_req offered them; offered is set below */
+			offered = n;
+			if (rnd() % 2) {
+				struct virtq_desc *dd = desc(0, rnd() % (3 * n));
+
+				switch (rnd() % 5) {
+				case 0: dd->addr = rnd_addr(); break;
+				case 1: dd->len = rnd_len(); break;
+				case 2: dd->flags = rnd() % 8; break;
+				case 3: dd->next = rnd() % 64; break;
+				default: a[2 + rnd() % n] = (uint16_t)rnd(); break;
+				}
+			}
+		}
+		a[2 + QN] = (uint16_t)rnd();	/* used_event */
+		before = used_idx(0);
+		a[1] = offered;
+		wr(d, REG_QUEUE_NOTIFY, 0);
+		if (broken(d)) {
+			stopped++;
+			if (!d->broken_why) {
+				printf("FAIL: fuzz round %u: stopped without a reason\n", round);
+				failures++;
+			}
+			continue;
+		}
+		completed++;
+		if ((uint16_t)(used_idx(0) - before) != offered) {
+			printf("FAIL: fuzz round %u: %u offered, %u completed\n", round, offered,
+			       (uint16_t)(used_idx(0) - before));
+			failures++;
+		}
+	}
+	/* Both outcomes must have happened, or the fuzz tested less than it claims. */
+	CHECK(stopped > 100 && completed > 100);
+	printf("fuzz: %u rounds stopped the device, %u completed\n", stopped, completed);
+}
+
 static void test_chain_helpers(void)
 {
 	struct virtq_chain c = { 0 };
@@ -744,6 +881,7 @@ int main(void)
 	test_blk_basics();
 	test_blk_ro();
 	test_hostile();
+	test_fuzz();
 	test_virtio_net();
 	for (unsigned i = 0; i < nimgs; i++)
 		unlink(img_paths[i]);
