@@ -20,10 +20,7 @@ static struct usock *usock_alloc(int type)
 
 	if (!u)
 		return NULL;
-	u->sock.ops = &unix_ops;
-	u->sock.family = AF_UNIX;
-	u->sock.type = type;
-	u->sock.sndbuf = u->sock.rcvbuf = UNIX_BUF_DEFAULT;
+	socket_init(&u->sock, &unix_ops, AF_UNIX, type, 0);
 	u->refs = 1;
 	list_init(&u->bound_link);
 	list_init(&u->rxq);
@@ -92,16 +89,7 @@ static void unix_close(struct usock *u, bool embryo)
 
 static struct file *usock_file(struct usock *u, unsigned fflags)
 {
-	struct inode *ino = inode_alloc(S_IFSOCK | 0777, NULL, NULL);
-	struct file *f;
-
-	if (!ino)
-		return NULL;
-	f = file_alloc(ino, &socket_fops, O_RDWR | (fflags & O_NONBLOCK));
-	inode_unref(ino);
-	if (f)
-		f->priv = u;
-	return f;
+	return socket_file_alloc(&u->sock, fflags);
 }
 
 static int check_type(int type, int protocol)
@@ -113,7 +101,7 @@ static int check_type(int type, int protocol)
 	return 0;
 }
 
-int unix_socket_create(int type, int protocol, unsigned fflags, struct file **out)
+static int unix_socket_create(int type, int protocol, unsigned fflags, struct file **out)
 {
 	struct usock *u;
 	int err = check_type(type, protocol);
@@ -131,7 +119,7 @@ int unix_socket_create(int type, int protocol, unsigned fflags, struct file **ou
 	return 0;
 }
 
-int unix_socketpair(int type, int protocol, unsigned fflags, struct file **a, struct file **b)
+static int unix_socketpair(int type, int protocol, unsigned fflags, struct file **a, struct file **b)
 {
 	struct usock *ua, *ub;
 	int err = unix_socket_create(type, protocol, fflags, a);
@@ -519,4 +507,10 @@ static const struct sock_ops unix_ops = {
 	.poll = unix_poll,
 	.ioctl = unix_ioctl,
 	.release = unix_release,
+};
+
+const struct net_family unix_family = {
+	.family = AF_UNIX,
+	.create = unix_socket_create,
+	.socketpair = unix_socketpair,
 };

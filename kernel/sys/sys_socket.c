@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* sys_socket.c: the socket system calls: user memory, descriptors and SOL_SOCKET options; families do the rest (net/). */
+/* sys_socket.c: the socket system calls: user memory and descriptors; the socket core and the families do the rest (net/). */
 #include "kernel.h"
 #include "mm.h"
 #include "net.h"
@@ -9,52 +9,7 @@
 #include <linux/fcntl.h>
 
 #define CONTROL_MAX (64 * 1024)       /* ancillary data in one message (Linux: optmem_max) */
-#define SOCKBUF_MIN 2304              /* SO_SNDBUF/SO_RCVBUF floor, after doubling */
-#define SOCKBUF_MAX (4 * 1024 * 1024)
-
-/* ---- messages ---- */
-
-size_t kmsg_remaining(const struct kmsg *m)
-{
-	size_t n = 0;
-
-	for (int i = m->cur_iov; i < m->iovcnt; i++)
-		n += m->iov[i].iov_len - (i == m->cur_iov ? m->cur_off : 0);
-	return n;
-}
-
-static size_t kmsg_copy(struct kmsg *m, void *kbuf, size_t n, bool in)
-{
-	size_t done = 0;
-
-	while (done < n && m->cur_iov < m->iovcnt) {
-		const struct iovec *v = &m->iov[m->cur_iov];
-		size_t chunk = MIN(n - done, v->iov_len - m->cur_off);
-		char *u = (char *)v->iov_base + m->cur_off;
-
-		if (in)
-			memcpy((char *)kbuf + done, u, chunk);
-		else
-			memcpy(u, (const char *)kbuf + done, chunk);
-		done += chunk;
-		m->cur_off += chunk;
-		if (m->cur_off == v->iov_len) {
-			m->cur_iov++;
-			m->cur_off = 0;
-		}
-	}
-	return done;
-}
-
-size_t kmsg_copy_in(struct kmsg *m, void *dst, size_t n)
-{
-	return kmsg_copy(m, dst, n, true);
-}
-
-size_t kmsg_copy_out(struct kmsg *m, const void *src, size_t n)
-{
-	return kmsg_copy(m, (void *)src, n, false);
-}
+#define OPTVAL_MAX 256                /* bytes of one option value */
 
 /* ---- socket files ---- */
 
@@ -84,45 +39,6 @@ static int nonblock_flags(struct file *f, int flags)
 {
 	return (f->flags & O_NONBLOCK) ? flags | MSG_DONTWAIT : flags;
 }
-
-static ssize_t sock_read(struct file *f, void *buf, size_t n, off_t *off)
-{
-	struct iovec iov = { buf, n };
-	struct kmsg m = { .iov = &iov, .iovcnt = 1 };
-
-	return sock_of(f)->ops->recvmsg(f, &m, nonblock_flags(f, 0));
-}
-
-static ssize_t sock_write(struct file *f, const void *buf, size_t n, off_t *off)
-{
-	struct iovec iov = { (void *)buf, n };
-	struct kmsg m = { .iov = &iov, .iovcnt = 1 };
-
-	return sock_of(f)->ops->sendmsg(f, &m, nonblock_flags(f, 0));
-}
-
-static unsigned sock_poll(struct file *f)
-{
-	return sock_of(f)->ops->poll(f);
-}
-
-static long sock_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
-{
-	return sock_of(f)->ops->ioctl ? sock_of(f)->ops->ioctl(f, cmd, arg) : -ENOTTY;
-}
-
-static void sock_release(struct file *f)
-{
-	sock_of(f)->ops->release(f);
-}
-
-const struct file_ops socket_fops = {
-	.read = sock_read,
-	.write = sock_write,
-	.poll = sock_poll,
-	.ioctl = sock_ioctl,
-	.release = sock_release,
-};
 
 /* ---- addresses ---- */
 
@@ -172,6 +88,7 @@ static long unsupported_family(int family)
 
 long sys_socket(int family, int type, int protocol)
 {
+	const struct net_family *fam = net_family_find(family);
 	struct file *f;
 	unsigned fflags;
 	long err = split_type(&type, &fflags);
@@ -179,9 +96,9 @@ long sys_socket(int family, int type, int protocol)
 
 	if (err)
 		return err;
-	if (family != AF_UNIX)
+	if (!fam)
 		return unsupported_family(family);
-	err = unix_socket_create(type, protocol, fflags, &f);
+	err = fam->create(type, protocol, fflags, &f);
 	if (err)
 		return err;
 	fd = fd_install(current_proc()->fdt, f, 0, fflags & O_CLOEXEC);
@@ -192,6 +109,7 @@ long sys_socket(int family, int type, int protocol)
 
 long sys_socketpair(int family, int type, int protocol, int *usv)
 {
+	const struct net_family *fam = net_family_find(family);
 	struct file *a, *b;
 	unsigned fflags;
 	long err = split_type(&type, &fflags);
@@ -199,11 +117,13 @@ long sys_socketpair(int family, int type, int protocol, int *usv)
 
 	if (err)
 		return err;
-	if (family != AF_UNIX)
-		return family == AF_INET || family == AF_INET6 ? -EOPNOTSUPP : unsupported_family(family);
+	if (!fam)
+		return unsupported_family(family);
+	if (!fam->socketpair)
+		return -EOPNOTSUPP;
 	if (!user_ok(usv, sizeof(sv), true))
 		return -EFAULT;
-	err = unix_socketpair(type, protocol, fflags, &a, &b);
+	err = fam->socketpair(type, protocol, fflags, &a, &b);
 	if (err)
 		return err;
 	sv[0] = fd_install(current_proc()->fdt, a, 0, fflags & O_CLOEXEC);
@@ -537,43 +457,20 @@ out:
 
 long sys_setsockopt(int fd, int level, int name, const void *uval, int len)
 {
+	char kval[OPTVAL_MAX];
 	long err;
 	struct file *f = sock_get(fd, &err);
-	struct socket *s;
-	int v;
 
 	if (!f)
 		return err;
-	s = sock_of(f);
-	err = -ENOPROTOOPT;
-	if (level != SOL_SOCKET)
-		goto out;
 	err = -EINVAL;
-	if (len < (int)sizeof(int))
+	if (len < 0)
 		goto out;
+	len = MIN(len, OPTVAL_MAX);
 	err = -EFAULT;
-	if (copy_from_user(&v, uval, sizeof(v)))
+	if (copy_from_user(kval, uval, len))
 		goto out;
-	err = 0;
-	switch (name) {
-	case SO_SNDBUF:
-	case SO_RCVBUF:
-		/* Linux doubles the value to leave room for its bookkeeping, and reports the double. */
-		v = (int)MIN(MAX((int64_t)v * 2, SOCKBUF_MIN), (int64_t)SOCKBUF_MAX);
-		if (name == SO_SNDBUF)
-			s->sndbuf = v;
-		else
-			s->rcvbuf = v;
-		break;
-	case SO_REUSEADDR:
-		s->reuseaddr = v != 0;
-		break;
-	case SO_PASSCRED:
-		s->passcred = v != 0;
-		break;
-	default:
-		err = -ENOPROTOOPT;
-	}
+	err = socket_setsockopt(f, level, name, kval, len);
 out:
 	file_unref(f);
 	return err;
@@ -581,50 +478,25 @@ out:
 
 long sys_getsockopt(int fd, int level, int name, void *uval, int *ulen)
 {
+	char kval[OPTVAL_MAX];
 	long err;
 	struct file *f = sock_get(fd, &err);
-	struct socket *s;
-	struct ucred cred;
-	const void *p = NULL;
-	int len, v = 0, n = sizeof(int);
+	int len;
 
 	if (!f)
 		return err;
-	s = sock_of(f);
 	err = -EFAULT;
 	if (copy_from_user(&len, ulen, sizeof(len)))
 		goto out;
 	err = -EINVAL;
 	if (len < 0)
 		goto out;
-	err = -ENOPROTOOPT;
-	if (level != SOL_SOCKET)
+	len = MIN(len, OPTVAL_MAX);
+	err = socket_getsockopt(f, level, name, kval, &len);
+	if (err)
 		goto out;
-	switch (name) {
-	case SO_TYPE:      v = s->type; break;
-	case SO_DOMAIN:    v = s->family; break;
-	case SO_PROTOCOL:  v = 0; break;
-	case SO_ERROR:     v = s->error; s->error = 0; break;
-	case SO_SNDBUF:    v = s->sndbuf; break;
-	case SO_RCVBUF:    v = s->rcvbuf; break;
-	case SO_REUSEADDR: v = s->reuseaddr; break;
-	case SO_PASSCRED:  v = s->passcred; break;
-	case SO_ACCEPTCONN: v = s->listening; break;
-	case SO_PEERCRED:
-		/* One process and one user: the peer is always this one. */
-		cred.pid = current_proc()->pid;
-		cred.uid = cred.gid = 0;
-		p = &cred;
-		n = sizeof(cred);
-		break;
-	default:
-		goto out;
-	}
-	if (!p)
-		p = &v;
-	n = MIN(n, len);
 	err = -EFAULT;
-	if (copy_to_user(uval, p, n) || copy_to_user(ulen, &n, sizeof(n)))
+	if (copy_to_user(uval, kval, len) || copy_to_user(ulen, &len, sizeof(len)))
 		goto out;
 	err = 0;
 out:
