@@ -22,6 +22,9 @@ KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/sched/*
 	$(wildcard kernel/platform/$(KERNEL_PLATFORM)/*.c)
 KERNEL_OBJS := $(patsubst kernel/%,$(KERNEL_OUT)/obj/%.o,$(KERNEL_SRCS))
 
+# lwIP and its port layer (LWIP_OBJS, LWIP_PORT_OBJS).
+include kernel/net/lwip.mk
+
 all: $(KERNEL_ELF)
 
 $(KERNEL_OUT)/gen/syscall_names.c: /usr/include/x86_64-linux-gnu/asm/unistd_64.h
@@ -50,7 +53,7 @@ $(KERNEL_OUT)/ksyms0.S: scripts/ksyms.sh
 $(KERNEL_OUT)/%.o: $(KERNEL_OUT)/%.S
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-KERNEL_LINK_OBJS := $(KERNEL_OBJS) $(KERNEL_OUT)/gen/syscall_names.o
+KERNEL_LINK_OBJS := $(KERNEL_OBJS) $(LWIP_PORT_OBJS) $(LWIP_OBJS) $(KERNEL_OUT)/gen/syscall_names.o
 
 # First link with an empty symbol table, then embed the symbols of that link.
 # The table sits after all code, so code addresses do not move between links.
@@ -63,4 +66,4 @@ $(KERNEL_ELF): $(KERNEL_LINK_OBJS) $(KERNEL_OUT)/ksyms0.o kernel/arch/$(KERNEL_A
 	 nm -n $(KERNEL_OUT)/husk.pass1.elf | awk '$$2 ~ /^[tT]$$/' > $(KERNEL_OUT)/check1.syms; \
 	 cmp -s $(KERNEL_OUT)/check1.syms $(KERNEL_OUT)/check2.syms || { echo "kernel.mk: code moved between links"; exit 1; }
 
--include $(KERNEL_OBJS:.o=.d)
+-include $(KERNEL_OBJS:.o=.d) $(LWIP_PORT_OBJS:.o=.d)

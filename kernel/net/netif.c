@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+/* netif.c: starting lwIP, its interfaces (loopback; each netdev as an Ethernet netif), their configuration (net.ip=, DHCP, resolv.conf), and the SIOCGIF* ioctls. */
+#include "kernel.h"
+#include "ktime.h"
+#include "net.h"
+#include "netdev.h"
+#include "platform.h"
+#include "vfs.h"
+#include "lwip/dhcp.h"
+#include "lwip/dns.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "netif/ethernet.h"
+#include "net/stack.h"
+#include <linux/fcntl.h>
+#include <linux/in.h>
+#include <linux/sockios.h>
+#include "mm.h"
+
+#define TX_FRAGS_MAX 16
+
+/* <linux/if.h> and <linux/if_arp.h> pull in the C library's socket headers: the values instead. */
+#define IFF_UP 0x1
+#define IFF_BROADCAST 0x2
+#define IFF_LOOPBACK 0x8
+#define IFF_RUNNING 0x40
+#define IFF_MULTICAST 0x1000
+#define IFF_LOWER_UP 0x10000
+#define ARPHRD_ETHER 1
+#define ARPHRD_LOOPBACK 772
+
+static bool started;
+
+/* ---- netdevs as lwIP interfaces ---- */
+
+static struct netdev *netdev_of(const struct netif *n)
+{
+	return n == netif_get_by_index(1) ? NULL : n->state;
+}
+
+static err_t netdev_linkoutput(struct netif *n, struct pbuf *p)
+{
+	struct netdev *nd = n->state;
+	struct netdev_frag frags[TX_FRAGS_MAX];
+	int nfrags = 0, err;
+
+	for (struct pbuf *q = p; q; q = q->next) {
+		if (nfrags == TX_FRAGS_MAX) {
+			/* A long chain: give the driver one flat copy. */
+			void *flat = kmalloc(p->tot_len);
+
+			if (!flat)
+				return ERR_MEM;
+			pbuf_copy_partial(p, flat, p->tot_len, 0);
+			frags[0].data = flat;
+			frags[0].len = p->tot_len;
+			err = nd->ops->xmit(nd, frags, 1, NULL);
+			kfree(flat);
+			return err ? ERR_BUF : ERR_OK;
+		}
+		frags[nfrags].data = q->payload;
+		frags[nfrags].len = q->len;
+		nfrags++;
+	}
+	/* A full ring drops the frame; TCP retransmits, as after a loss on the wire. */
+	err = nd->ops->xmit(nd, frags, nfrags, NULL);
+	return err ? ERR_BUF : ERR_OK;
+}
+
+static void netdev_rx_frame(struct netdev *nd, const void *frame, size_t len, unsigned flags)
+{
+	struct netif *n = nd->stack;
+	struct pbuf *p;
+
+	if (len > 0xffff) {
+		nd->rx_dropped++;
+		return;
+	}
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	if (!p) {
+		nd->rx_dropped++;
+		return;
+	}
+	pbuf_take(p, frame, (u16_t)len);
+	if (n->input(p, n) != ERR_OK)
+		pbuf_free(p);
+	net_kick();
+}
+
+static void netdev_tx_ready_cb(struct netdev *nd)
+{
+	net_kick();
+}
+
+static err_t netdev_netif_init(struct netif *n)
+{
+	struct netdev *nd = n->state;
+
+	n->name[0] = 'e';
+	n->name[1] = 'n';
+	n->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(n->hwaddr, nd->mac, ETH_HWADDR_LEN);
+	n->mtu = nd->mtu ? nd->mtu : 1500;
+	n->mtu6 = n->mtu;
+	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
+	n->output = etharp_output;
+	n->output_ip6 = ethip6_output;
+	n->linkoutput = netdev_linkoutput;
+	return ERR_OK;
+}
+
+static void netdev_attach(struct netdev *nd)
+{
+	struct netif *n = kzalloc(sizeof(*n));
+
+	if (!n || !netif_add(n, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, nd, netdev_netif_init,
+			     ethernet_input)) {
+		printk_err("husk: %s: out of memory attaching it to the network stack\n", nd->name);
+		kfree(n);
+		return;
+	}
+	nd->stack = n;
+	nd->rx = netdev_rx_frame;
+	nd->tx_ready = netdev_tx_ready_cb;
+	netif_create_ip6_linklocal_address(n, 1);
+	netif_set_ip6_autoconfig_enabled(n, 1);
+	if (!netif_default)
+		netif_set_default(n);
+	netif_set_up(n);
+	if (nd->link_up)
+		netif_set_link_up(n);
+}
+
+/* ---- configuration (include/husk/abi.h: net.ip=, net.gw=, net.dns=) ---- */
+
+/* The value of kernel option name= (before "--"), copied into buf; false when absent. */
+static bool cmdline_option(const char *name, char *buf, size_t size)
+{
+	const char *s = boot_info.cmdline;
+	size_t n = strlen(name);
+
+	while (*s) {
+		const char *w = s, *e;
+
+		while (*s && *s != ' ')
+			s++;
+		e = s;
+		while (*s == ' ')
+			s++;
+		if (e - w == 2 && w[0] == '-' && w[1] == '-')
+			return false;
+		if ((size_t)(e - w) > n && !strncmp(w, name, n) && w[n] == '=') {
+			size_t len = MIN((size_t)(e - w - n - 1), size - 1);
+
+			memcpy(buf, w + n + 1, len);
+			buf[len] = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Writes /etc/resolv.conf naming the DNS servers lwIP knows (from DHCP or net.dns=). */
+static void write_resolv_conf(void)
+{
+	char text[256], a[IPADDR_STRLEN_MAX];
+	struct inode *ino;
+	size_t len = 0;
+	int err;
+
+	for (u8_t i = 0; i < DNS_MAX_SERVERS; i++) {
+		const ip_addr_t *d = dns_getserver(i);
+
+		if (ip_addr_isany(d))
+			continue;
+		ipaddr_ntoa_r(d, a, sizeof(a));
+		len += snprintk(text + len, sizeof(text) - len, "nameserver %s\n", a);
+	}
+	if (!len)
+		return;
+	err = vfs_create(vfs_root(), "/etc/resolv.conf", S_IFREG | 0644, true, &ino);
+	if (err) {
+		printk_err("husk: cannot write /etc/resolv.conf (%d)\n", err);
+		return;
+	}
+	vfs_truncate(ino, 0);
+	ino->iops->write(ino, text, len, 0);
+	inode_unref(ino);
+}
+
+static void dhcp_status_cb(struct netif *n)
+{
+	if (dhcp_supplied_address(n))
+		write_resolv_conf();
+}
+
+/* ADDR/PREFIX into an address and netmask; false when malformed. */
+static bool parse_cidr(char *s, ip4_addr_t *addr, ip4_addr_t *mask)
+{
+	char *slash = strchr(s, '/');
+	uint64_t prefix = 24;
+
+	if (slash) {
+		*slash = 0;
+		if (kstrtou64(slash + 1, &prefix) || prefix > 32)
+			return false;
+	}
+	if (!ip4addr_aton(s, addr))
+		return false;
+	ip4_addr_set_u32(mask, prefix ? lwip_htonl(0xffffffffu << (32 - prefix)) : 0);
+	return true;
+}
+
+static void configure(struct netif *n, const char *name)
+{
+	char ip[64], gw[64], dns[64];
+	ip4_addr_t addr, mask, gwaddr;
+	ip_addr_t dnsaddr;
+
+	if (cmdline_option("net.dns", dns, sizeof(dns))) {
+		if (ipaddr_aton(dns, &dnsaddr))
+			dns_setserver(0, &dnsaddr);
+		else
+			printk_err("husk: net.dns=%s is not an address\n", dns);
+	}
+	if (!cmdline_option("net.ip", ip, sizeof(ip)) || !strcmp(ip, "dhcp")) {
+		netif_set_status_callback(n, dhcp_status_cb);
+		if (dhcp_start(n) != ERR_OK)
+			printk_err("husk: %s: cannot start DHCP\n", name);
+		return;
+	}
+	if (!parse_cidr(ip, &addr, &mask)) {
+		printk_err("husk: net.ip=%s is not ADDR/PREFIX or dhcp\n", ip);
+		return;
+	}
+	ip4_addr_set_zero(&gwaddr);
+	if (cmdline_option("net.gw", gw, sizeof(gw)) && !ip4addr_aton(gw, &gwaddr))
+		printk_err("husk: net.gw=%s is not an address\n", gw);
+	netif_set_addr(n, &addr, &mask, &gwaddr);
+	write_resolv_conf();
+}
+
+void net_stack_start(void)
+{
+	struct list *it;
+
+	if (started)
+		return;
+	started = true;
+	/* lwIP's loopback interface ("lo", index 1) has 127.0.0.1/8 and ::1. */
+	lwip_init();
+	list_for_each(it, &netdev_list)
+		netdev_attach(list_entry(it, struct netdev, link));
+	if (!list_empty(&netdev_list)) {
+		struct netdev *nd = list_entry(netdev_list.next, struct netdev, link);
+
+		if (nd->stack)
+			configure(nd->stack, nd->name);
+	}
+	net_kick();
+}
+
+void net_init(void)
+{
+	if (!list_empty(&netdev_list))
+		net_stack_start();
+}
+
+/* ---- names and ioctls ---- */
+
+struct netif *net_netif_by_index(int idx)
+{
+	if (idx <= 0 || idx > 255)
+		return NULL;
+	return netif_get_by_index((u8_t)idx);
+}
+
+void net_netif_name(const struct netif *n, char *buf, size_t size)
+{
+	struct netdev *nd = netdev_of(n);
+
+	strlcpy(buf, nd ? nd->name : "lo", size);
+}
+
+unsigned net_netif_flags(const struct netif *n)
+{
+	unsigned f = 0;
+
+	if (netif_is_up(n))
+		f |= IFF_UP;
+	if (netif_is_link_up(n))
+		f |= IFF_RUNNING | IFF_LOWER_UP;
+	if (!netdev_of(n))
+		f |= IFF_LOOPBACK;
+	else
+		f |= IFF_BROADCAST | IFF_MULTICAST;
+	return f;
+}
+
+/* struct ifreq and struct ifconf as Linux lays them out (40 and 16 bytes). */
+struct k_ifreq {
+	char name[16];
+	union {
+		struct sockaddr_in addr;
+		struct {
+			unsigned short family;
+			uint8_t data[14];
+		} hwaddr;
+		short flags;
+		int ivalue;
+		uint8_t pad[24];
+	};
+};
+
+struct k_ifconf {
+	int len;
+	int pad;
+	void *buf;
+};
+
+static struct netif *netif_by_name(const char *name)
+{
+	struct netif *n;
+	char buf[16];
+
+	NETIF_FOREACH(n) {
+		net_netif_name(n, buf, sizeof(buf));
+		if (!strcmp(buf, name))
+			return n;
+	}
+	return NULL;
+}
+
+static void fill_addr(struct sockaddr_in *sin, const ip4_addr_t *a)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = ip4_addr_get_u32(a);
+}
+
+static long ifconf(void *uarg)
+{
+	struct k_ifconf c;
+	struct k_ifreq r;
+	struct netif *n;
+	int used = 0;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	NETIF_FOREACH(n) {
+		if (ip4_addr_isany_val(*netif_ip4_addr(n)))
+			continue;           /* Linux lists interfaces with an IPv4 address */
+		if (c.buf) {
+			if (used + (int)sizeof(r) > c.len)
+				break;
+			memset(&r, 0, sizeof(r));
+			net_netif_name(n, r.name, sizeof(r.name));
+			fill_addr(&r.addr, netif_ip4_addr(n));
+			if (copy_to_user((char *)c.buf + used, &r, sizeof(r)))
+				return -EFAULT;
+		}
+		used += sizeof(r);
+	}
+	c.len = used;
+	return copy_to_user(uarg, &c, sizeof(c));
+}
+
+long net_ifioctl(unsigned long cmd, unsigned long arg)
+{
+	void *uarg = (void *)arg;
+	struct k_ifreq r;
+	struct netif *n;
+	struct netdev *nd;
+
+	switch (cmd) {
+	case SIOCGIFCONF:
+		return ifconf(uarg);
+	case SIOCGIFNAME:
+	case SIOCGIFINDEX:
+	case SIOCGIFFLAGS:
+	case SIOCGIFADDR:
+	case SIOCGIFNETMASK:
+	case SIOCGIFBRDADDR:
+	case SIOCGIFHWADDR:
+	case SIOCGIFMTU:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	r.name[sizeof(r.name) - 1] = 0;
+	n = cmd == SIOCGIFNAME ? net_netif_by_index(r.ivalue) : netif_by_name(r.name);
+	if (!n)
+		return -ENODEV;
+	nd = netdev_of(n);
+	switch (cmd) {
+	case SIOCGIFNAME:
+		net_netif_name(n, r.name, sizeof(r.name));
+		break;
+	case SIOCGIFINDEX:
+		r.ivalue = netif_get_index(n);
+		break;
+	case SIOCGIFFLAGS:
+		r.flags = (short)net_netif_flags(n);
+		break;
+	case SIOCGIFADDR:
+	case SIOCGIFNETMASK:
+	case SIOCGIFBRDADDR:
+		if (ip4_addr_isany_val(*netif_ip4_addr(n)))
+			return -EADDRNOTAVAIL;
+		if (cmd == SIOCGIFADDR) {
+			fill_addr(&r.addr, netif_ip4_addr(n));
+		} else if (cmd == SIOCGIFNETMASK) {
+			fill_addr(&r.addr, netif_ip4_netmask(n));
+		} else {
+			ip4_addr_t b;
+
+			ip4_addr_set_u32(&b, ip4_addr_get_u32(netif_ip4_addr(n)) | ~ip4_addr_get_u32(netif_ip4_netmask(n)));
+			fill_addr(&r.addr, &b);
+		}
+		break;
+	case SIOCGIFHWADDR:
+		memset(&r.hwaddr, 0, sizeof(r.hwaddr));
+		r.hwaddr.family = nd ? ARPHRD_ETHER : ARPHRD_LOOPBACK;
+		if (nd)
+			memcpy(r.hwaddr.data, nd->mac, 6);
+		break;
+	case SIOCGIFMTU:
+		r.ivalue = nd ? (int)n->mtu : 65536;
+		break;
+	}
+	return copy_to_user(uarg, &r, sizeof(r));
+}

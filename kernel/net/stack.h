@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* stack.h: what the kernel's lwIP-based network code shares: starting the stack, running it, its interfaces. */
+#ifndef NET_STACK_H
+#define NET_STACK_H
+
+#include "kernel.h"
+
+struct netif;
+
+/*
+ * lwIP runs only inside the kernel (system calls, the timer, drivers'
+ * interrupt handlers), never concurrently.  After calling into lwIP, code
+ * calls net_kick(): it delivers packets sent to local addresses (they wait
+ * on their interface's loop queue) and re-arms the kernel timer that runs
+ * lwIP's timeouts (TCP retransmission, ARP, DHCP, ND).
+ */
+void net_kick(void);
+
+/*
+ * Starts lwIP and the loopback interface the first time it is called (at
+ * boot when a netdev exists, else on the first AF_INET, AF_INET6 or
+ * AF_NETLINK socket, so programs without networking pay nothing).
+ */
+void net_stack_start(void);
+
+/* The interface with lwIP index idx (1 = lo), or NULL. */
+struct netif *net_netif_by_index(int idx);
+/* The Linux name of an interface: "lo", "eth0", ... */
+void net_netif_name(const struct netif *n, char *buf, size_t size);
+/* Its Linux flags (IFF_UP, IFF_RUNNING, IFF_LOOPBACK, ...). */
+unsigned net_netif_flags(const struct netif *n);
+
+#endif
