@@ -33,6 +33,7 @@ struct sock_ops;
 #define MSG_EOR 0x80
 #define MSG_WAITALL 0x100
 #define MSG_NOSIGNAL 0x4000
+#define MSG_MORE 0x8000
 #define MSG_CMSG_CLOEXEC 0x40000000
 
 #define SHUT_RD 0
@@ -124,6 +125,7 @@ struct socket {
  */
 struct sock_ops {
 	int (*bind)(struct file *f, const void *addr, int len);
+	/* listen and accept: NULL for a connectionless socket (EOPNOTSUPP). */
 	int (*listen)(struct file *f, int backlog);
 	/* A new connected file with file flags (O_NONBLOCK) in *out. */
 	int (*accept)(struct file *f, unsigned fflags, struct file **out);

@@ -15,6 +15,8 @@
 /* Every family the kernel has, by AF_* number. */
 static const struct net_family *const families[] = {
 	[AF_UNIX] = &unix_family,
+	[AF_INET] = &inet_family,
+	[AF_INET6] = &inet6_family,
 };
 
 const struct net_family *net_family_find(int family)

@@ -175,7 +175,7 @@ long sys_listen(int fd, int backlog)
 
 	if (!f)
 		return err;
-	err = sock_of(f)->ops->listen(f, backlog);
+	err = sock_of(f)->ops->listen ? sock_of(f)->ops->listen(f, backlog) : -EOPNOTSUPP;
 	file_unref(f);
 	return err;
 }
@@ -201,7 +201,7 @@ long sys_accept4(int fd, void *uaddr, int *ulen, int flags)
 		err = -EFAULT;
 		goto out;
 	}
-	err = sock_of(f)->ops->accept(f, flags, &nf);
+	err = sock_of(f)->ops->accept ? sock_of(f)->ops->accept(f, flags, &nf) : -EOPNOTSUPP;
 	if (err)
 		goto out;
 	err = sock_of(nf)->ops->getname(nf, &k, &klen, true);
@@ -355,16 +355,13 @@ static long msg_in(const void *umsg, struct user_msghdr *h, struct iovec **iovp,
 	return 0;
 }
 
-long sys_sendmsg(int fd, const void *umsg, int flags)
+static long sendmsg_file(struct file *f, const void *umsg, int flags)
 {
 	struct user_msghdr h;
 	struct iovec *iov = NULL;
 	struct kmsg m = { 0 };
 	long err;
-	struct file *f = sock_get(fd, &err);
 
-	if (!f)
-		return err;
 	err = msg_in(umsg, &h, &iov, false);
 	if (err)
 		goto out;
@@ -396,21 +393,29 @@ long sys_sendmsg(int fd, const void *umsg, int flags)
 out:
 	kfree(m.control);
 	kfree(iov);
+	return err;
+}
+
+long sys_sendmsg(int fd, const void *umsg, int flags)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = sendmsg_file(f, umsg, flags);
 	file_unref(f);
 	return err;
 }
 
-long sys_recvmsg(int fd, void *umsg, int flags)
+static long recvmsg_file(struct file *f, void *umsg, int flags)
 {
 	struct user_msghdr h;
 	struct user_msghdr *uh = umsg;
 	struct iovec *iov = NULL;
 	struct kmsg m = { 0 };
-	long err, r;
-	struct file *f = sock_get(fd, &err);
+	long r;
 
-	if (!f)
-		return err;
 	r = msg_in(umsg, &h, &iov, true);
 	if (r)
 		goto out;
@@ -449,8 +454,72 @@ long sys_recvmsg(int fd, void *umsg, int flags)
 out:
 	kfree(m.control);
 	kfree(iov);
-	file_unref(f);
 	return r;
+}
+
+long sys_recvmsg(int fd, void *umsg, int flags)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = recvmsg_file(f, umsg, flags);
+	file_unref(f);
+	return err;
+}
+
+/* struct mmsghdr: one message of sendmmsg/recvmmsg and the bytes it moved. */
+struct user_mmsghdr {
+	struct user_msghdr msg_hdr;
+	unsigned msg_len;
+};
+
+#define MSG_WAITFORONE 0x10000
+
+/*
+ * sendmmsg and recvmmsg: up to vlen messages (at most UIO_MAXIOV), stopping
+ * at the first error, which is returned only when no message moved (as on
+ * Linux).  recvmmsg's timeout is not implemented: it is checked to be
+ * readable and otherwise ignored; MSG_WAITFORONE makes every receive after
+ * the first non-blocking.
+ */
+static long mmsg(int fd, struct user_mmsghdr *vec, unsigned vlen, int flags, bool send)
+{
+	long err, r = 0;
+	struct file *f = sock_get(fd, &err);
+	unsigned i;
+
+	if (!f)
+		return err;
+	vlen = MIN(vlen, (unsigned)UIO_MAXIOV);
+	for (i = 0; i < vlen; i++) {
+		if (!user_ok(&vec[i], sizeof(vec[i]), true)) {
+			r = -EFAULT;
+			break;
+		}
+		r = send ? sendmsg_file(f, &vec[i].msg_hdr, flags) :
+			recvmsg_file(f, &vec[i].msg_hdr, flags & ~MSG_WAITFORONE);
+		if (r < 0)
+			break;
+		vec[i].msg_len = (unsigned)r;
+		if (!send && (flags & MSG_WAITFORONE))
+			flags |= MSG_DONTWAIT;
+	}
+	file_unref(f);
+	return i ? (long)i : r;
+}
+
+long sys_sendmmsg(int fd, void *vec, unsigned vlen, int flags)
+{
+	return mmsg(fd, vec, vlen, flags, true);
+}
+
+long sys_recvmmsg(int fd, void *vec, unsigned vlen, int flags, void *timeout)
+{
+	if (timeout && !user_ok(timeout, 16, false))
+		return -EFAULT;
+	return mmsg(fd, vec, vlen, flags, false);
 }
 
 /* ---- options ---- */
