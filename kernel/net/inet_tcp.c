@@ -97,6 +97,14 @@ static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 	r->off = 0;
 	list_add_tail(&s->rxq, &r->link);
 	s->rx_bytes += p->tot_len;
+	/*
+	 * A short segment is acknowledged at once rather than after lwIP's
+	 * delayed-ACK timer (up to 250 ms): the sender's Nagle algorithm holds
+	 * its next small write until this ACK, which would stall exchanges of
+	 * small writes (Linux avoids it with its quick-ACK mode).
+	 */
+	if (p->tot_len < tcp_mss(pcb))
+		tcp_ack_now(pcb);
 	isock_changed(s);
 	return ERR_OK;
 }
