@@ -175,10 +175,12 @@ int socket_getsockopt(struct file *f, int level, int name, void *val, int *len);
 /* Socket defaults every family starts from (buffers, options). */
 void socket_init(struct socket *s, const struct sock_ops *ops, int family, int type, int protocol);
 
+/* net/netif.c: the SIOCGIF* interface ioctls on any socket; -ENOTTY when cmd is not one. */
+long net_ifioctl(unsigned long cmd, unsigned long arg);
 /* net/netif.c: at boot; starts the network stack when a network device exists (else the first socket that needs it does). */
 void net_init(void);
 
 /* The families. */
-extern const struct net_family unix_family, inet_family, inet6_family;
+extern const struct net_family unix_family, inet_family, inet6_family, netlink_family;
 
 #endif

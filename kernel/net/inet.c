@@ -223,7 +223,7 @@ long inet_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 				list_entry(s->rxq.next, struct irx, link)->p->tot_len;
 		return copy_to_user((void *)arg, &v, sizeof(v));
 	default:
-		return net_ifioctl(cmd, arg);
+		return -ENOTTY;
 	}
 }
 

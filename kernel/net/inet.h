@@ -100,15 +100,12 @@ void isock_purge_rx(struct isock *s);
 /* IPPROTO_IP/IPPROTO_IPV6 options every inet socket has (IP_TOS, IPV6_V6ONLY, ...). */
 int inet_setsockopt(struct file *f, int level, int name, const void *val, int len);
 int inet_getsockopt(struct file *f, int level, int name, void *val, int *len);
-/* FIONREAD and the interface ioctls. */
+/* FIONREAD (the socket core adds the interface ioctls). */
 long inet_ioctl(struct file *f, unsigned long cmd, unsigned long arg);
 
 /* inet_tcp.c, inet_udp.c: make the PCB of a new socket. */
 int inet_tcp_create(struct isock *s);
 int inet_udp_create(struct isock *s);
 extern const struct sock_ops inet_tcp_ops, inet_udp_ops;
-
-/* netif.c: SIOCGIF* interface ioctls; -ENOTTY when cmd is not one. */
-long net_ifioctl(unsigned long cmd, unsigned long arg);
 
 #endif

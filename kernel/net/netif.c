@@ -22,15 +22,6 @@
 
 #define TX_FRAGS_MAX 16
 
-/* <linux/if.h> and <linux/if_arp.h> pull in the C library's socket headers: the values instead. */
-#define IFF_UP 0x1
-#define IFF_BROADCAST 0x2
-#define IFF_LOOPBACK 0x8
-#define IFF_RUNNING 0x40
-#define IFF_MULTICAST 0x1000
-#define IFF_LOWER_UP 0x10000
-#define ARPHRD_ETHER 1
-#define ARPHRD_LOOPBACK 772
 
 static bool started;
 
@@ -377,6 +368,7 @@ long net_ifioctl(unsigned long cmd, unsigned long arg)
 
 	switch (cmd) {
 	case SIOCGIFCONF:
+		net_stack_start();
 		return ifconf(uarg);
 	case SIOCGIFNAME:
 	case SIOCGIFINDEX:
@@ -390,6 +382,7 @@ long net_ifioctl(unsigned long cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
+	net_stack_start();
 	if (copy_from_user(&r, uarg, sizeof(r)))
 		return -EFAULT;
 	r.name[sizeof(r.name) - 1] = 0;

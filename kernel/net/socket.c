@@ -17,6 +17,7 @@ static const struct net_family *const families[] = {
 	[AF_UNIX] = &unix_family,
 	[AF_INET] = &inet_family,
 	[AF_INET6] = &inet6_family,
+	[AF_NETLINK] = &netlink_family,
 };
 
 const struct net_family *net_family_find(int family)
@@ -105,7 +106,10 @@ static unsigned sock_poll(struct file *f)
 
 static long sock_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 {
-	return sock_of(f)->ops->ioctl ? sock_of(f)->ops->ioctl(f, cmd, arg) : -ENOTTY;
+	long r = sock_of(f)->ops->ioctl ? sock_of(f)->ops->ioctl(f, cmd, arg) : -ENOTTY;
+
+	/* Interface ioctls work on a socket of any family (musl's if_nametoindex uses AF_UNIX). */
+	return r == -ENOTTY ? net_ifioctl(cmd, arg) : r;
 }
 
 static void sock_release(struct file *f)

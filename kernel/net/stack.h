@@ -7,6 +7,19 @@
 
 struct netif;
 
+/* <linux/if.h> and <linux/if_arp.h> pull in the C library's socket headers: their values instead. */
+#define IFF_UP 0x1
+#define IFF_BROADCAST 0x2
+#define IFF_LOOPBACK 0x8
+#define IFF_RUNNING 0x40
+#define IFF_MULTICAST 0x1000
+#define IFF_LOWER_UP 0x10000
+#define IF_OPER_UNKNOWN 0
+#define IF_OPER_DOWN 2
+#define IF_OPER_UP 6
+#define ARPHRD_ETHER 1
+#define ARPHRD_LOOPBACK 772
+
 /*
  * lwIP runs only inside the kernel (system calls, the timer, drivers'
  * interrupt handlers), never concurrently.  After calling into lwIP, code
