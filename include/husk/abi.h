@@ -30,6 +30,14 @@
  *     env=NAME=VALUE   add an environment variable (repeatable)
  *     quiet            no kernel messages on the console, but errors
  *     virtio_mmio.device=SIZE@BASE:IRQ   as Linux reads it
+ *     net.ip=dhcp | net.ip=ADDR/PREFIX   IPv4 configuration of the first
+ *                      network device (eth0); DHCP when absent.  With DHCP
+ *                      the kernel waits for the lease before starting the
+ *                      program: no answer within net.dhcp_wait seconds
+ *                      (default 10) ends the VM with HUSK_STATUS_NONET.
+ *     net.gw=ADDR      the default gateway (with a static net.ip)
+ *     net.dns=ADDR     a DNS server for /etc/resolv.conf (else DHCP's)
+ *     net.dhcp_wait=SECONDS   see net.ip
  *   After "--": argv[0] is the path of the program inside the initrd,
  *   followed by its arguments.
  *
@@ -51,6 +59,7 @@
 #define HUSK_COM1_PORT   0x3f8
 
 /* Exit statuses, as seen by whoever ran husk / husk-vmm. */
+#define HUSK_STATUS_NONET   69  /* no DHCP answer within net.dhcp_wait (EX_UNAVAILABLE) */
 #define HUSK_STATUS_CRASH   70  /* guest kernel panic, triple fault, guest misbehaving (EX_SOFTWARE) */
 #define HUSK_STATUS_HOST    125 /* the host side failed: no KVM, bad kernel file, bad options */
 #define HUSK_STATUS_NOEXEC  126 /* the program is not a valid x86-64 ELF (as a shell says) */

@@ -4,6 +4,8 @@
 #include "ktime.h"
 #include "net.h"
 #include "netdev.h"
+#include "husk/abi.h"
+#include "sched.h"
 #include "platform.h"
 #include "vfs.h"
 #include "lwip/dhcp.h"
@@ -172,7 +174,10 @@ static void write_resolv_conf(void)
 	}
 	if (!len)
 		return;
-	err = vfs_create(vfs_root(), "/etc/resolv.conf", S_IFREG | 0644, true, &ino);
+	vfs_mkdir(vfs_root(), "/etc", 0755);      /* an image without /etc; EEXIST otherwise */
+	err = vfs_lookup(vfs_root(), "/etc/resolv.conf", false, &ino);
+	if (err == -ENOENT)
+		err = vfs_create(vfs_root(), "/etc/resolv.conf", S_IFREG | 0644, true, &ino);
 	if (err) {
 		printk_err("husk: cannot write /etc/resolv.conf (%d)\n", err);
 		return;
@@ -205,6 +210,39 @@ static bool parse_cidr(char *s, ip4_addr_t *addr, ip4_addr_t *mask)
 	return true;
 }
 
+static void wake_nop(struct ktimer *t)
+{
+}
+
+/* Boot waits for DHCP's lease, bounded by net.dhcp_wait seconds; none ends the VM. */
+static void wait_for_lease(struct netif *n, const char *name)
+{
+	char opt[16];
+	uint64_t secs = 10, start = clock_monotonic_ns(), deadline;
+	struct ktimer t = { .fn = wake_nop };
+
+	if (cmdline_option("net.dhcp_wait", opt, sizeof(opt)) && kstrtou64(opt, &secs))
+		printk_err("husk: net.dhcp_wait=%s is not a number of seconds\n", opt);
+	deadline = start + secs * 1000000000ull;
+	while (!dhcp_supplied_address(n)) {
+		if (clock_monotonic_ns() >= deadline) {
+			printk_err("husk: no DHCP answer on %s after %lu s\n", name, (unsigned long)secs);
+			machine_exit(HUSK_STATUS_NONET);
+		}
+		ktimer_add(&t, deadline);
+		sched_wait_interrupt();
+		ktimer_cancel(&t);
+	}
+	if (!kernel_quiet) {
+		char a[IPADDR_STRLEN_MAX];
+
+		ip4addr_ntoa_r(netif_ip4_addr(n), a, sizeof(a));
+		printk("husk: %s: %s/%d by DHCP after %lu ms\n", name, a,
+		       net_prefix_len4(netif_ip4_netmask(n)),
+		       (unsigned long)((clock_monotonic_ns() - start) / 1000000));
+	}
+}
+
 static void configure(struct netif *n, const char *name)
 {
 	char ip[64], gw[64], dns[64];
@@ -219,8 +257,12 @@ static void configure(struct netif *n, const char *name)
 	}
 	if (!cmdline_option("net.ip", ip, sizeof(ip)) || !strcmp(ip, "dhcp")) {
 		netif_set_status_callback(n, dhcp_status_cb);
-		if (dhcp_start(n) != ERR_OK)
+		if (dhcp_start(n) != ERR_OK) {
 			printk_err("husk: %s: cannot start DHCP\n", name);
+			return;
+		}
+		net_kick();
+		wait_for_lease(n, name);
 		return;
 	}
 	if (!parse_cidr(ip, &addr, &mask)) {
@@ -261,6 +303,18 @@ void net_init(void)
 }
 
 /* ---- names and ioctls ---- */
+
+int net_prefix_len4(const ip4_addr_t *mask)
+{
+	uint32_t m = lwip_ntohl(ip4_addr_get_u32(mask));
+	int n = 0;
+
+	while (m & 0x80000000u) {
+		m <<= 1;
+		n++;
+	}
+	return n;
+}
 
 struct netif *net_netif_by_index(int idx)
 {

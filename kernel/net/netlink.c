@@ -211,18 +211,6 @@ static int get_links(struct nlsock *s, struct nlb *b, const struct nlmsghdr *req
 
 /* ---- addresses ---- */
 
-static int prefix_len4(const ip4_addr_t *mask)
-{
-	uint32_t m = lwip_ntohl(ip4_addr_get_u32(mask));
-	int n = 0;
-
-	while (m & 0x80000000u) {
-		m <<= 1;
-		n++;
-	}
-	return n;
-}
-
 static int scope6(const ip6_addr_t *a)
 {
 	if (ip6_addr_isloopback(a))
@@ -239,7 +227,7 @@ static int queue_addr4(struct nlsock *s, struct nlb *b, const struct nlmsghdr *r
 
 	net_netif_name(n, name, sizeof(name));
 	ifa->ifa_family = AF_INET;
-	ifa->ifa_prefixlen = prefix_len4(netif_ip4_netmask(n));
+	ifa->ifa_prefixlen = net_prefix_len4(netif_ip4_netmask(n));
 	ifa->ifa_flags = IFA_F_PERMANENT;
 	ifa->ifa_scope = lo ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = netif_get_index(n);
@@ -319,7 +307,7 @@ static int routes4(struct nlsock *s, struct nlb *b, const struct nlmsghdr *req, 
 {
 	uint32_t a = ip4_addr_get_u32(netif_ip4_addr(n)), m = ip4_addr_get_u32(netif_ip4_netmask(n));
 	uint32_t net = a & m, bc = a | ~m, gw = ip4_addr_get_u32(netif_ip4_gw(n));
-	int plen = prefix_len4(netif_ip4_netmask(n)), idx = netif_get_index(n), err = 0;
+	int plen = net_prefix_len4(netif_ip4_netmask(n)), idx = netif_get_index(n), err = 0;
 	bool lo = net_netif_flags(n) & IFF_LOOPBACK;
 	struct route r = { .family = AF_INET, .index = idx };
 

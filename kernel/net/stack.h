@@ -4,6 +4,7 @@
 #define NET_STACK_H
 
 #include "kernel.h"
+#include "lwip/ip4_addr.h"
 
 struct netif;
 
@@ -40,6 +41,8 @@ void net_stack_start(void);
 struct netif *net_netif_by_index(int idx);
 /* The Linux name of an interface: "lo", "eth0", ... */
 void net_netif_name(const struct netif *n, char *buf, size_t size);
+/* The prefix length of an IPv4 netmask (255.255.255.0: 24). */
+int net_prefix_len4(const ip4_addr_t *mask);
 /* Its Linux flags (IFF_UP, IFF_RUNNING, IFF_LOOPBACK, ...). */
 unsigned net_netif_flags(const struct netif *n);
 

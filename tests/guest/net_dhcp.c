@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* net_dhcp.c: eth0 configured by DHCP from QEMU's user-mode network (a private network inside QEMU): address, netmask, gateway route, /etc/resolv.conf, IPv6 link-local and SLAAC addresses; no answer ends the VM with a clear message. */
+// husk-test: name=mmio opts="-v" qemu="-netdev user,id=n0,net=10.0.2.0/24,ipv6-net=fec0::/64 -device virtio-net-device,netdev=n0,mac=52:54:00:12:34:56" expect="SUCCESS" kexpect="husk: eth0: 10.0.2.15/24 by DHCP"
+// husk-test: name=pci machine=q35 qemu="-netdev user,id=n0,net=10.0.2.0/24,ipv6-net=fec0::/64 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:57" expect="SUCCESS"
+// husk-test: name=noanswer qemu="-netdev hubport,id=n0,hubid=7 -device virtio-net-device,netdev=n0" status=69 kexpect="husk: no DHCP answer on eth0 after 10 s"
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+/* Looks for eth0's addresses; returns how many of the three wanted ones it has. */
+static int scan(int *v4, int *ll, int *slaac, int verbose)
+{
+	struct ifaddrs *ifa, *i;
+	char txt[64];
+
+	*v4 = *ll = *slaac = 0;
+	if (getifaddrs(&ifa))
+		return 0;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || strcmp(i->ifa_name, "eth0"))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			struct sockaddr_in *a = (void *)i->ifa_addr, *m = (void *)i->ifa_netmask;
+
+			inet_ntop(AF_INET, &a->sin_addr, txt, sizeof(txt));
+			if (!strcmp(txt, "10.0.2.15") && m && m->sin_addr.s_addr == htonl(0xffffff00))
+				*v4 = 1;
+			CHECK((i->ifa_flags & (IFF_UP | IFF_RUNNING | IFF_BROADCAST)) == (IFF_UP | IFF_RUNNING | IFF_BROADCAST),
+			      "eth0 flags %x", i->ifa_flags);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			struct sockaddr_in6 *a = (void *)i->ifa_addr;
+
+			inet_ntop(AF_INET6, &a->sin6_addr, txt, sizeof(txt));
+			/* Both come from the MAC 52:54:00:12:34:5x by EUI-64. */
+			if (!strncmp(txt, "fe80::5054:ff:fe12:345", 22))
+				*ll = 1;
+			if (!strncmp(txt, "fec0::5054:ff:fe12:345", 22))
+				*slaac = 1;
+		} else {
+			continue;
+		}
+		if (verbose)
+			printf("eth0 %s\n", txt);
+	}
+	freeifaddrs(ifa);
+	return *v4 + *ll + *slaac;
+}
+
+int main(void)
+{
+	char buf[256] = "";
+	int fd, v4, ll, slaac, n;
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	/* The kernel waited for the IPv4 lease before starting us; IPv6 addresses wait for DAD (about a second). */
+	CHECK(scan(&v4, &ll, &slaac, 0) >= 1 && v4, "no 10.0.2.15/24 on eth0 at start");
+	for (int i = 0; i < 100 && scan(&v4, &ll, &slaac, 0) < 3; i++)
+		nanosleep(&ts, NULL);
+	scan(&v4, &ll, &slaac, 1);
+	CHECK(v4 && ll && slaac, "eth0: IPv4 %d, link-local %d, SLAAC %d", v4, ll, slaac);
+	fd = open("/etc/resolv.conf", O_RDONLY);
+	CHECK(fd >= 0, "/etc/resolv.conf: %s", strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	CHECK(n > 0 && strstr(buf, "nameserver 10.0.2.3\n"), "resolv.conf: %s", buf);
+	close(fd);
+	return check_finish("net_dhcp");
+}
