@@ -15,6 +15,8 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/ip.h"
+#include "lwip/prot/ip6.h"
 #include "netif/ethernet.h"
 #include "net/stack.h"
 #include <linux/fcntl.h>
@@ -23,6 +25,8 @@
 #include "mm.h"
 
 #define TX_FRAGS_MAX 16
+#define ETH_HLEN 14
+#define TX_HDR_MAX (ETH_HLEN + 40 + 20)   /* Ethernet, IPv6, TCP: what offload reads and writes */
 
 
 static bool started;
@@ -34,33 +38,98 @@ static struct netdev *netdev_of(const struct netif *n)
 	return n == netif_get_by_index(1) ? NULL : n->state;
 }
 
+/*
+ * Transmit checksum offload (NETDEV_F_TX_CSUM), for TCP only: lwIP leaves
+ * the TCP checksum to the device (the netif's NETIF_CHECKSUM_GEN_TCP is
+ * off) and this puts the pseudo-header sum in the field, as the device
+ * expects.  UDP keeps lwIP's software checksum: a datagram larger than the
+ * MTU is fragmented by IP after the checksum, which no device completes.
+ * Returns false when the frame is not TCP (nothing to offload).
+ */
+static bool tcp_csum_prepare(uint8_t *f, size_t hlen, size_t len, struct netdev_csum *c)
+{
+	uint32_t sum = 0;
+	size_t l4, l4len;
+	uint16_t type;
+
+	/* f holds the first hlen bytes of the len-byte frame: all of it, or at least TX_HDR_MAX. */
+	if (hlen < ETH_HLEN + 20)
+		return false;
+	type = (uint16_t)(f[12] << 8 | f[13]);
+	if (type == 0x0800) {
+		const uint8_t *ip = f + ETH_HLEN;
+		size_t ihl = (size_t)(ip[0] & 0xf) * 4, tot = (size_t)(ip[2] << 8 | ip[3]);
+
+		if (ip[9] != IP_PROTO_TCP || ihl != 20 || tot < ihl + 20 || ETH_HLEN + tot > len ||
+		    ETH_HLEN + ihl + 18 > hlen)
+			return false;
+		l4 = ETH_HLEN + ihl;
+		l4len = tot - ihl;
+		for (int i = 12; i < 20; i += 2)
+			sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	} else if (type == 0x86dd) {
+		const uint8_t *ip = f + ETH_HLEN;
+
+		/* lwIP sends TCP over IPv6 without extension headers. */
+		if (hlen < ETH_HLEN + 40 + 18 || ip[6] != IP6_NEXTH_TCP)
+			return false;
+		l4 = ETH_HLEN + 40;
+		l4len = (size_t)(ip[4] << 8 | ip[5]);
+		if (l4 + l4len > len)
+			return false;
+		for (int i = 8; i < 40; i += 2)
+			sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	} else {
+		return false;
+	}
+	sum += IP_PROTO_TCP + (uint32_t)l4len;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f[l4 + 16] = (uint8_t)(sum >> 8);
+	f[l4 + 17] = (uint8_t)sum;
+	c->start = (uint16_t)l4;
+	c->offset = 16;
+	return true;
+}
+
 static err_t netdev_linkoutput(struct netif *n, struct pbuf *p)
 {
 	struct netdev *nd = n->state;
 	struct netdev_frag frags[TX_FRAGS_MAX];
+	struct netdev_csum csum, *cp = NULL;
+	void *flat = NULL;
 	int nfrags = 0, err;
 
-	for (struct pbuf *q = p; q; q = q->next) {
-		if (nfrags == TX_FRAGS_MAX) {
-			/* A long chain: give the driver one flat copy. */
-			void *flat = kmalloc(p->tot_len);
-
-			if (!flat)
-				return ERR_MEM;
-			pbuf_copy_partial(p, flat, p->tot_len, 0);
-			frags[0].data = flat;
-			frags[0].len = p->tot_len;
-			err = nd->ops->xmit(nd, frags, 1, NULL);
-			kfree(flat);
-			return err ? ERR_BUF : ERR_OK;
+	/* The headers must be in one piece for offload, and a long chain must be for the driver. */
+	if (pbuf_clen(p) > TX_FRAGS_MAX || ((nd->features & NETDEV_F_TX_CSUM) && p->len < TX_HDR_MAX && p->next)) {
+		flat = kmalloc(p->tot_len);
+		if (!flat)
+			return ERR_MEM;
+		pbuf_copy_partial(p, flat, p->tot_len, 0);
+		frags[nfrags].data = flat;
+		frags[nfrags++].len = p->tot_len;
+	} else {
+		for (struct pbuf *q = p; q; q = q->next) {
+			frags[nfrags].data = q->payload;
+			frags[nfrags++].len = q->len;
 		}
-		frags[nfrags].data = q->payload;
-		frags[nfrags].len = q->len;
-		nfrags++;
 	}
+	if ((nd->features & NETDEV_F_TX_CSUM) &&
+	    tcp_csum_prepare((uint8_t *)frags[0].data, frags[0].len, p->tot_len, &csum))
+		cp = &csum;
 	/* A full ring drops the frame; TCP retransmits, as after a loss on the wire. */
-	err = nd->ops->xmit(nd, frags, nfrags, NULL);
+	err = nd->ops->xmit(nd, frags, nfrags, cp);
+	kfree(flat);
 	return err ? ERR_BUF : ERR_OK;
+}
+
+#define RX_L4_CHECKS (NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP)
+
+/* The netif's checksum flags apart from receive: TCP left to the device when it offers it. */
+static u16_t tx_csum_ctrl(const struct netdev *nd)
+{
+	return (nd->features & NETDEV_F_TX_CSUM) ? NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP :
+		NETIF_CHECKSUM_ENABLE_ALL;
 }
 
 static void netdev_rx_frame(struct netdev *nd, const void *frame, size_t len, unsigned flags)
@@ -78,6 +147,10 @@ static void netdev_rx_frame(struct netdev *nd, const void *frame, size_t len, un
 		return;
 	}
 	pbuf_take(p, frame, (u16_t)len);
+	/* A frame the device checked skips lwIP's checks of its TCP/UDP checksum. */
+	if (nd->features & NETDEV_F_RX_CSUM)
+		NETIF_SET_CHECKSUM_CTRL(n, (flags & NETDEV_RX_CSUM_OK) ? tx_csum_ctrl(nd) & ~RX_L4_CHECKS :
+					tx_csum_ctrl(nd));
 	if (n->input(p, n) != ERR_OK)
 		pbuf_free(p);
 	net_kick();
@@ -86,6 +159,26 @@ static void netdev_rx_frame(struct netdev *nd, const void *frame, size_t len, un
 static void netdev_tx_ready_cb(struct netdev *nd)
 {
 	net_kick();
+}
+
+void net_poll_loopback(void)
+{
+	struct netif *n;
+
+	/*
+	 * A packet to one of eth0's own addresses loops inside lwIP without a
+	 * TCP checksum when the device would have made it: such packets never
+	 * touched a wire, so their checksums are not checked either.
+	 */
+	NETIF_FOREACH(n) {
+		if (netdev_of(n))
+			NETIF_SET_CHECKSUM_CTRL(n, tx_csum_ctrl(n->state) & ~RX_L4_CHECKS);
+	}
+	netif_poll_all();
+	NETIF_FOREACH(n) {
+		if (netdev_of(n))
+			NETIF_SET_CHECKSUM_CTRL(n, tx_csum_ctrl(n->state));
+	}
 }
 
 static err_t netdev_netif_init(struct netif *n)
@@ -102,6 +195,7 @@ static err_t netdev_netif_init(struct netif *n)
 	n->output = etharp_output;
 	n->output_ip6 = ethip6_output;
 	n->linkoutput = netdev_linkoutput;
+	NETIF_SET_CHECKSUM_CTRL(n, tx_csum_ctrl(nd));
 	return ERR_OK;
 }
 

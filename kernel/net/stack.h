@@ -29,6 +29,8 @@ struct netif;
  * lwIP's timeouts (TCP retransmission, ARP, DHCP, ND).
  */
 void net_kick(void);
+/* netif.c: delivers the packets waiting on every interface's loop queue (net_kick's helper). */
+void net_poll_loopback(void);
 
 /*
  * Starts lwIP and the loopback interface the first time it is called (at

@@ -46,7 +46,7 @@ void net_kick(void)
 
 	/* Each round may answer with more looped packets (an ACK for data); bounded all the same. */
 	for (int i = 0; i < 64 && loop_pending(); i++)
-		netif_poll_all();
+		net_poll_loopback();
 	sleep = sys_timeouts_sleeptime();
 	if (sleep == SYS_TIMEOUTS_SLEEPTIME_INFINITE) {
 		ktimer_cancel(&lwip_timer);
