@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* net_dhcp.c: eth0 configured by DHCP from QEMU's user-mode network (a private network inside QEMU): address, netmask, /etc/resolv.conf, IPv6 link-local and SLAAC addresses; TCP through the NIC to an echo (QEMU's guestfwd runs cat: no host network) and to eth0's own address; no answer ends the VM with a clear message. */
-// husk-test: name=mmio opts="-v" mem=128M qemu="-netdev user,id=n0,net=10.0.2.0/24,ipv6-net=fec0::/64,guestfwd=tcp:10.0.2.100:7-cmd:cat -device virtio-net-device,netdev=n0,mac=52:54:00:12:34:56" expect="SUCCESS" kexpect="husk: eth0: 10.0.2.15/24 by DHCP"
+// husk-test: name=mmio opts="--verbose" mem=128M qemu="-netdev user,id=n0,net=10.0.2.0/24,ipv6-net=fec0::/64,guestfwd=tcp:10.0.2.100:7-cmd:cat -device virtio-net-device,netdev=n0,mac=52:54:00:12:34:56" expect="SUCCESS" kexpect="husk: eth0: 10.0.2.15/24 by DHCP"
 // husk-test: name=pci machine=q35 mem=128M qemu="-netdev user,id=n0,net=10.0.2.0/24,ipv6-net=fec0::/64,guestfwd=tcp:10.0.2.100:7-cmd:cat -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:57" expect="SUCCESS"
 // husk-test: name=noanswer qemu="-netdev hubport,id=n0,hubid=7 -device virtio-net-device,netdev=n0" status=69 kexpect="husk: no DHCP answer on eth0 after 10 s"
 #define _GNU_SOURCE

@@ -121,6 +121,12 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
+void boot_out_of_memory(const char *what)
+{
+	fprintf(stderr, "boot_out_of_memory: %s\n", what);
+	abort();
+}
+
 void console_write(const char *buf, size_t n)
 {
 	if (n > sizeof(shim_console_out) - shim_console_len)
