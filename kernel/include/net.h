@@ -10,6 +10,7 @@
 
 struct file;
 struct sock_ops;
+struct waitq;
 
 /* Linux values that have no UAPI header (they live in the C library's <sys/socket.h>). */
 #define AF_UNSPEC 0
@@ -114,8 +115,9 @@ struct socket {
 	bool listening;              /* SO_ACCEPTCONN */
 	int error;                   /* pending SO_ERROR, cleared when read */
 	int sndbuf, rcvbuf;          /* bytes, as getsockopt reports them */
-	bool reuseaddr, reuseport, keepalive, passcred;
+	bool reuseaddr, reuseport, keepalive, passcred, broadcast;
 	struct linger linger;
+	uint64_t rcvtimeo_ns, sndtimeo_ns;   /* SO_RCVTIMEO, SO_SNDTIMEO; 0 = none */
 };
 
 /*
@@ -172,6 +174,13 @@ struct file *socket_file_alloc(struct socket *s, unsigned fflags);
 /* SOL_SOCKET options and the family's own; val/len are kernel copies (see sock_ops.setsockopt). */
 int socket_setsockopt(struct file *f, int level, int name, const void *val, int len);
 int socket_getsockopt(struct file *f, int level, int name, void *val, int *len);
+/*
+ * Blocks on q for a receive (send = false: SO_RCVTIMEO) or a send
+ * (SO_SNDTIMEO).  *deadline starts at 0 in the caller and is set by the
+ * first wait, so the timeout covers the whole call.  Returns 0 when woken,
+ * -EINTR, or -EAGAIN when the timeout passed (as Linux reports it).
+ */
+int socket_wait(struct socket *s, struct waitq *q, bool send, uint64_t *deadline);
 /* Socket defaults every family starts from (buffers, options). */
 void socket_init(struct socket *s, const struct sock_ops *ops, int family, int type, int protocol);
 

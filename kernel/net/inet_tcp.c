@@ -253,6 +253,8 @@ static int tcp_sock_accept(struct file *f, unsigned fflags, struct file **out)
 {
 	struct isock *s = isock_of(f), *c;
 	bool nonblock = f->flags & O_NONBLOCK;
+	uint64_t deadline = 0;
+	int err;
 
 	for (;;) {
 		if (s->state != IS_LISTENING)
@@ -261,8 +263,9 @@ static int tcp_sock_accept(struct file *f, unsigned fflags, struct file **out)
 			break;
 		if (nonblock)
 			return -EAGAIN;
-		if (waitq_wait(&s->rq, 0) == -EINTR)
-			return -EINTR;
+		err = socket_wait(&s->sock, &s->rq, false, &deadline);
+		if (err)
+			return err;
 	}
 	c = list_entry(s->acceptq.next, struct isock, accept_link);
 	*out = socket_file_alloc(&c->sock, fflags);
@@ -327,9 +330,13 @@ static int tcp_sock_connect(struct file *f, const void *addr, int len)
 		return -EINPROGRESS;
 	}
 	while (s->state == IS_CONNECTING) {
-		if (waitq_wait(&s->wq, 0) == -EINTR) {
+		uint64_t deadline = 0;
+
+		err = socket_wait(&s->sock, &s->wq, true, &deadline);
+		if (err) {
+			/* Interrupted or out of time (SO_SNDTIMEO): the handshake goes on, as on Linux. */
 			s->connect_pending = true;
-			return -EINTR;
+			return err == -EAGAIN ? -EINPROGRESS : err;
 		}
 	}
 	if (s->state != IS_CONNECTED)
@@ -370,7 +377,9 @@ static ssize_t tcp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 {
 	struct isock *s = isock_of(f);
 	size_t total = kmsg_remaining(m), sent = 0;
+	uint64_t deadline = 0;
 	err_t lerr;
+	int err;
 
 	if (s->sock.error)
 		return take_error(s);
@@ -379,8 +388,9 @@ static ssize_t tcp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 	while (s->state == IS_CONNECTING) {
 		if (flags & MSG_DONTWAIT)
 			return -EAGAIN;
-		if (waitq_wait(&s->wq, 0) == -EINTR)
-			return -EINTR;
+		err = socket_wait(&s->sock, &s->wq, true, &deadline);
+		if (err)
+			return err;
 	}
 	if (s->state == IS_CLOSED)
 		return s->sock.error ? take_error(s) : epipe(flags);
@@ -405,8 +415,9 @@ static ssize_t tcp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 			net_kick();
 			if (sent || (flags & MSG_DONTWAIT))
 				break;
-			if (waitq_wait(&s->wq, 0) == -EINTR)
-				return -EINTR;
+			err = socket_wait(&s->sock, &s->wq, true, &deadline);
+			if (err)
+				return err;
 			if (s->shut & ISHUT_WR)
 				return epipe(flags);
 			continue;
@@ -420,8 +431,9 @@ static ssize_t tcp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 			net_kick();
 			if (sent || (flags & MSG_DONTWAIT))
 				break;
-			if (waitq_wait(&s->wq, 0) == -EINTR)
-				return -EINTR;
+			err = socket_wait(&s->sock, &s->wq, true, &deadline);
+			if (err)
+				return err;
 			continue;
 		}
 		if (lerr != ERR_OK)
@@ -505,6 +517,8 @@ static ssize_t tcp_sock_recvmsg(struct file *f, struct kmsg *m, int flags)
 {
 	struct isock *s = isock_of(f);
 	size_t want = kmsg_remaining(m), got = 0;
+	uint64_t deadline = 0;
+	int err;
 
 	if (flags & MSG_OOB)
 		return -EINVAL;
@@ -521,16 +535,16 @@ static ssize_t tcp_sock_recvmsg(struct file *f, struct kmsg *m, int flags)
 				break;
 			continue;
 		}
-		if (got)
-			break;
+		/* Nothing queued; with MSG_WAITALL some may have been read already. */
 		if (s->sock.error)
-			return take_error(s);
+			return got ? (ssize_t)got : take_error(s);
 		if (s->rx_eof || (s->shut & ISHUT_RD))
 			break;
 		if (flags & MSG_DONTWAIT)
-			return -EAGAIN;
-		if (waitq_wait(&s->rq, 0) == -EINTR)
-			return -EINTR;
+			return got ? (ssize_t)got : -EAGAIN;
+		err = socket_wait(&s->sock, &s->rq, false, &deadline);
+		if (err)
+			return got ? (ssize_t)got : err;
 	}
 	return got;
 }

@@ -2,6 +2,7 @@
 /* inet_udp.c: UDP sockets (SOCK_DGRAM of AF_INET/AF_INET6) over lwIP's raw UDP API. */
 #include "inet.h"
 #include "lwip/pbuf.h"
+#include "lwip/netif.h"
 #include "lwip/udp.h"
 #include <asm-generic/poll.h>
 #include <linux/fcntl.h>
@@ -105,6 +106,22 @@ static int udp_sock_getname(struct file *f, void *addr, int *len, bool peer)
 	return 0;
 }
 
+/* Whether ip is the limited broadcast address or an interface's directed one. */
+static bool is_broadcast(const ip_addr_t *ip)
+{
+	struct netif *n;
+
+	if (!IP_IS_V4(ip) || ip4_addr_isany(ip_2_ip4(ip)))
+		return false;
+	if (ip4_addr_get_u32(ip_2_ip4(ip)) == IPADDR_BROADCAST)
+		return true;
+	NETIF_FOREACH(n) {
+		if (ip4_addr_isbroadcast(ip_2_ip4(ip), n))
+			return true;
+	}
+	return false;
+}
+
 static ssize_t udp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 {
 	struct isock *s = isock_of(f);
@@ -122,7 +139,12 @@ static ssize_t udp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 			return err;
 	} else if (s->state != IS_CONNECTED) {
 		return -EDESTADDRREQ;
+	} else {
+		ip_addr_copy(ip, upcb(s)->remote_ip);
 	}
+	/* Linux sends to a broadcast address only with SO_BROADCAST. */
+	if (!s->sock.broadcast && is_broadcast(&ip))
+		return -EACCES;
 	if (len > UDP_PAYLOAD_MAX)
 		return -EMSGSIZE;
 	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
@@ -145,7 +167,9 @@ static ssize_t udp_sock_recvmsg(struct file *f, struct kmsg *m, int flags)
 {
 	struct isock *s = isock_of(f);
 	size_t want = kmsg_remaining(m), n;
+	uint64_t deadline = 0;
 	struct irx *r;
+	int err;
 
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
@@ -160,8 +184,9 @@ static ssize_t udp_sock_recvmsg(struct file *f, struct kmsg *m, int flags)
 			return 0;
 		if (flags & MSG_DONTWAIT)
 			return -EAGAIN;
-		if (waitq_wait(&s->rq, 0) == -EINTR)
-			return -EINTR;
+		err = socket_wait(&s->sock, &s->rq, false, &deadline);
+		if (err)
+			return err;
 	}
 	r = list_entry(s->rxq.next, struct irx, link);
 	n = MIN(want, (size_t)r->p->tot_len);

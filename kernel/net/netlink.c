@@ -452,12 +452,15 @@ static ssize_t nl_recvmsg(struct file *f, struct kmsg *m, int flags)
 	struct nlsock *s = nls(f);
 	struct nlmsgq *q;
 	size_t want = kmsg_remaining(m);
+	uint64_t deadline = 0;
+	int err;
 
 	while (list_empty(&s->rxq)) {
 		if (flags & MSG_DONTWAIT)
 			return -EAGAIN;
-		if (waitq_wait(&s->rq, 0) == -EINTR)
-			return -EINTR;
+		err = socket_wait(&s->sock, &s->rq, false, &deadline);
+		if (err)
+			return err;
 	}
 	q = list_entry(s->rxq.next, struct nlmsgq, link);
 	kmsg_copy_out(m, q->data, MIN(want, q->len));

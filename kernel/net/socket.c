@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* socket.c: the socket core: the family table, socket files (socket_fops), message copying, SOL_SOCKET options. */
 #include "kernel.h"
+#include "ktime.h"
+#include "mm.h"
 #include "net.h"
 #include "sched.h"
 #include "vfs.h"
@@ -148,12 +150,51 @@ void socket_init(struct socket *s, const struct sock_ops *ops, int family, int t
 	s->sndbuf = s->rcvbuf = SOCKBUF_DEFAULT;
 }
 
+int socket_wait(struct socket *s, struct waitq *q, bool send, uint64_t *deadline)
+{
+	uint64_t t = send ? s->sndtimeo_ns : s->rcvtimeo_ns;
+	int r;
+
+	if (!*deadline)
+		*deadline = t ? clock_monotonic_ns() + t : UINT64_MAX;
+	r = waitq_wait(q, *deadline == UINT64_MAX ? 0 : *deadline);
+	return r == -ETIMEDOUT ? -EAGAIN : r;
+}
+
 /* ---- options ---- */
+
+/* struct timeval (SO_RCVTIMEO_OLD) and struct __kernel_sock_timeval (_NEW) are alike on x86-64. */
+struct sock_timeval {
+	int64_t tv_sec;
+	int64_t tv_usec;
+};
+
+static int timeo_set(uint64_t *ns, const void *val, int len)
+{
+	struct sock_timeval tv;
+
+	if (len < (int)sizeof(tv))
+		return -EINVAL;
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EDOM;
+	if (tv.tv_sec < 0)                    /* Linux: a negative time means "do not wait at all"... */
+		*ns = 1;                      /* ...as good as the shortest timeout */
+	else if (tv.tv_sec > (int64_t)(UINT64_MAX / 2000000000ull))
+		*ns = 0;
+	else
+		*ns = (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000;
+	return 0;
+}
 
 static int sol_socket_set(struct socket *s, int name, const void *val, int len)
 {
 	int v;
 
+	if (name == SO_RCVTIMEO_OLD || name == SO_RCVTIMEO_NEW)
+		return timeo_set(&s->rcvtimeo_ns, val, len);
+	if (name == SO_SNDTIMEO_OLD || name == SO_SNDTIMEO_NEW)
+		return timeo_set(&s->sndtimeo_ns, val, len);
 	if (name == SO_LINGER) {
 		if (len < (int)sizeof(struct linger))
 			return -EINVAL;
@@ -177,6 +218,7 @@ static int sol_socket_set(struct socket *s, int name, const void *val, int len)
 	case SO_REUSEPORT:  s->reuseport = v != 0; return 0;
 	case SO_KEEPALIVE:  s->keepalive = v != 0; return 0;
 	case SO_PASSCRED:   s->passcred = v != 0; return 0;
+	case SO_BROADCAST:  s->broadcast = v != 0; return 0;
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -199,6 +241,7 @@ int socket_getsockopt(struct file *f, int level, int name, void *val, int *len)
 {
 	struct socket *s = sock_of(f);
 	struct ucred cred;
+	struct sock_timeval tv;
 	const void *p = NULL;
 	int v = 0, n = sizeof(int);
 
@@ -215,6 +258,19 @@ int socket_getsockopt(struct file *f, int level, int name, void *val, int *len)
 	case SO_REUSEPORT: v = s->reuseport; break;
 	case SO_KEEPALIVE: v = s->keepalive; break;
 	case SO_PASSCRED:  v = s->passcred; break;
+	case SO_BROADCAST: v = s->broadcast; break;
+	case SO_RCVTIMEO_OLD:
+	case SO_RCVTIMEO_NEW:
+	case SO_SNDTIMEO_OLD:
+	case SO_SNDTIMEO_NEW: {
+		uint64_t ns = (name == SO_RCVTIMEO_OLD || name == SO_RCVTIMEO_NEW) ? s->rcvtimeo_ns : s->sndtimeo_ns;
+
+		tv.tv_sec = (int64_t)(ns / 1000000000ull);
+		tv.tv_usec = (int64_t)(ns % 1000000000ull / 1000);
+		p = &tv;
+		n = sizeof(tv);
+		break;
+	}
 	case SO_ACCEPTCONN: v = s->listening; break;
 	case SO_LINGER:
 		p = &s->linger;

@@ -318,6 +318,7 @@ static int unix_stream_connect(struct usock *u, struct usock *l, bool nonblock)
 {
 	struct usock *p;
 	int err = 0;
+	uint64_t deadline = 0;
 
 	if (l->state != US_LISTENING || l->dead)
 		return -ECONNREFUSED;
@@ -330,10 +331,9 @@ static int unix_stream_connect(struct usock *u, struct usock *l, bool nonblock)
 			err = -EAGAIN;
 			goto out;
 		}
-		if (waitq_wait(&l->wq, 0) == -EINTR) {
-			err = -EINTR;
+		err = socket_wait(&u->sock, &l->wq, true, &deadline);
+		if (err)
 			goto out;
-		}
 		if (l->dead || l->state != US_LISTENING) {
 			err = -ECONNREFUSED;
 			goto out;
@@ -402,14 +402,17 @@ static int unix_connect(struct file *f, const void *addr, int len)
 static int unix_accept(struct file *f, unsigned fflags, struct file **out)
 {
 	struct usock *u = usock(f), *p;
+	uint64_t deadline = 0;
+	int err;
 
 	if (u->state != US_LISTENING)
 		return -EINVAL;
 	while (list_empty(&u->backlog)) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		if (waitq_wait(&u->rq, 0) == -EINTR)
-			return -EINTR;
+		err = socket_wait(&u->sock, &u->rq, false, &deadline);
+		if (err)
+			return err;
 		if (u->state != US_LISTENING)
 			return -EINVAL;
 	}

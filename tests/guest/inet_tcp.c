@@ -13,6 +13,7 @@
 #include <sys/sendfile.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -222,6 +223,18 @@ static void test_errors(void)
 	CHECK(write(c, "abc", 3) == 3, "write: %s", strerror(errno));
 	CHECK(recv(s, buf, sizeof(buf), MSG_PEEK) == 3 && recv(s, buf, sizeof(buf), 0) == 3 &&
 	      memcmp(buf, "abc", 3) == 0, "peek then read");
+	/* MSG_WAITALL waits for the rest; SO_RCVTIMEO ends a wait with what was read. */
+	{
+		struct timeval tv = { 0, 100000 };
+		char big[8];
+
+		CHECK(write(c, "12345", 5) == 5 && write(c, "678", 3) == 3, "writes");
+		CHECK(recv(s, big, 8, MSG_WAITALL) == 8 && memcmp(big, "12345678", 8) == 0, "MSG_WAITALL");
+		CHECK(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0, "SO_RCVTIMEO: %s", strerror(errno));
+		CHECK(write(c, "9", 1) == 1, "write");
+		CHECK(recv(s, big, 8, MSG_WAITALL) == 1 && big[0] == '9', "MSG_WAITALL with a timeout returns what came");
+		CHECK(recv(s, big, 8, 0) == -1 && errno == EAGAIN, "recv timeout: %s", strerror(errno));
+	}
 	close(s);
 	CHECK(read(c, buf, 1) == 0, "EOF after the peer closed");
 	signal(SIGPIPE, SIG_IGN);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* inet_udp.c: UDP over loopback (127.0.0.1, ::1): sendto/recvfrom with sender addresses, connect, truncation, MSG_PEEK, sendmmsg/recvmmsg, poll, errors. */
+/* inet_udp.c: UDP over loopback (127.0.0.1, ::1): sendto/recvfrom with sender addresses, connect, truncation, MSG_PEEK, sendmmsg/recvmmsg, poll, errors, SO_BROADCAST, SO_RCVTIMEO. */
 // husk-test: status=0 expect="SUCCESS" backends=qemu,vmm
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -116,6 +117,30 @@ int main(void)
 
 		CHECK(r == -1 && errno == EMSGSIZE, "a datagram over 64 KiB: %zd %s", r, strerror(errno));
 	}
+	/* A broadcast needs SO_BROADCAST. */
+	a.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+	a.sin_port = htons(9);
+	CHECK(sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == EACCES,
+	      "broadcast without SO_BROADCAST: %s", strerror(errno));
 	close(fd);
+
+	/* SO_RCVTIMEO: a receive with nothing to read gives up with EAGAIN. */
+	{
+		struct timeval tv = { 0, 50000 }, got;
+		socklen_t len = sizeof(got);
+		char c;
+
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a.sin_port = 0;
+		bind(fd, (struct sockaddr *)&a, sizeof(a));
+		CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0, "SO_RCVTIMEO: %s", strerror(errno));
+		CHECK(getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &got, &len) == 0 && got.tv_sec == 0 && got.tv_usec >= 50000 && got.tv_usec < 60000,  /* Linux rounds to its clock tick */
+		      "SO_RCVTIMEO reads %ld.%06ld", (long)got.tv_sec, (long)got.tv_usec);
+		CHECK(recv(fd, &c, 1, 0) == -1 && (errno == EAGAIN || errno == EWOULDBLOCK), "recv with a timeout: %s", strerror(errno));
+		tv.tv_usec = 1000000;
+		CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 && errno == EDOM, "tv_usec 1000000: %s", strerror(errno));
+		close(fd);
+	}
 	return check_finish("inet_udp");
 }
