@@ -27,6 +27,9 @@
 #   backends=LIST  qemu,vmm: where the case runs (default qemu)
 #   qemu="..."     extra QEMU options (HUSK_QEMU_ARGS), e.g. a NIC
 #   machine=NAME   QEMU machine instead of microvm (HUSK_QEMU_MACHINE), e.g. q35
+#   stdin="..."    console input (printf %b: \n is a newline), sent once the
+#                  output shows "waiting for input" (so it arrives while the
+#                  program waits); default none
 #   timeout=SECS   default 120
 # A case passes when the exit status matches and every expected string is in
 # the output (husk's stdout and stderr, kept in build/tests/log/ID.log).
@@ -143,6 +146,18 @@ native_run() {
 	return $rc
 }
 
+# feed_stdin LOG TIMEOUT: prints $c_stdin once LOG shows "waiting for input"
+# (checked every 0.1 s, for at most TIMEOUT seconds); nothing without c_stdin.
+feed_stdin() {
+	local i
+	[ -n "$c_stdin" ] || return 0
+	for ((i = 0; i < $2 * 10; i++)); do
+		grep -qF "waiting for input" "$1" 2>/dev/null && break
+		sleep 0.1
+	done
+	printf '%b' "$c_stdin"
+}
+
 # guest_case ID PROG BACKEND: runs one parsed case (the c_* variables).
 guest_case() {
 	local id=$1 prog=$2 backend=$3 log="$LOGDIR/$1.log" status s n
@@ -161,7 +176,7 @@ guest_case() {
 		return
 	fi
 	if [ "$NATIVE" = 1 ]; then
-		native_run "$log" "$c_timeout" "$prog" "$c_files" "${argv[@]}"
+		native_run "$log" "$c_timeout" "$prog" "$c_files" "${argv[@]}" < <(printf '%b' "$c_stdin")
 		status=$?
 	else
 		cmd=("$HUSK" run --backend "$backend")
@@ -174,7 +189,7 @@ guest_case() {
 		printf '$ %q' "${cmd[@]}" >"$log"
 		echo >>"$log"
 		HUSK_QEMU_ARGS=$c_qemu HUSK_QEMU_MACHINE=$c_machine \
-			timeout "$c_timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1
+			timeout "$c_timeout" "${cmd[@]}" < <(feed_stdin "$log" "$c_timeout") >>"$log" 2>&1
 		status=$?
 	fi
 	for s in "${c_expect[@]}"; do
@@ -197,7 +212,7 @@ guest_case() {
 parse_case() {
 	local rest=$1 key val
 	c_name="" c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=0
-	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine=""
+	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine="" c_stdin=""
 	c_expect=() c_kexpect=() c_once=()
 	local re='^[[:space:]]*([a-z]+)=("([^"]*)"|([^[:space:]"]*))(.*)$'
 	while [[ $rest =~ [^[:space:]] ]]; do
@@ -223,6 +238,7 @@ parse_case() {
 		timeout) c_timeout=$val ;;
 		qemu) c_qemu=$val ;;
 		machine) c_machine=$val ;;
+		stdin) c_stdin=$val ;;
 		*) c_error="unknown key \"$key\""; return 1 ;;
 		esac
 	done
@@ -288,7 +304,7 @@ bad_elf_tests() {
 		id=bad_elf-${bad#bad_}$suffix
 		selected "$id" || continue
 		[ "$LIST" = 1 ] && { echo "$id"; continue; }
-		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120 c_qemu="" c_machine=""
+		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120 c_qemu="" c_machine="" c_stdin=""
 		c_expect=() c_kexpect=(ELF) c_once=()
 		pool_run "$id" guest_case "$id" "$GUESTBIN/$bad" "$backend"
 	done
