@@ -3,6 +3,8 @@
 #include "inet.h"
 #include "lwip/err.h"
 #include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/udp.h"
 #include <asm-generic/ioctls.h>
 #include <linux/fcntl.h>
 
@@ -144,6 +146,14 @@ int lwip_errno(int err)
 	}
 }
 
+/* Whether the socket has a local port (bound, or by connecting). */
+static bool inet_bound(const struct isock *s)
+{
+	if (!s->pcb.any)
+		return false;
+	return s->sock.type == SOCK_STREAM ? s->pcb.tcp->local_port != 0 : s->pcb.udp->local_port != 0;
+}
+
 /* ---- IP-level options ---- */
 
 static int opt_int(const void *val, int len, int *v)
@@ -178,7 +188,7 @@ int inet_setsockopt(struct file *f, int level, int name, const void *val, int le
 		switch (name) {
 		case IPV6_V6ONLY:
 			/* Only before the socket has a local address (Linux: EINVAL after bind). */
-			if (s->state != IS_UNCONNECTED)
+			if (s->state != IS_UNCONNECTED || inet_bound(s))
 				return -EINVAL;
 			s->v6only = v != 0;
 			return 0;

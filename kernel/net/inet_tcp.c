@@ -284,6 +284,7 @@ static int tcp_sock_accept(struct file *f, unsigned fflags, struct file **out)
 static int tcp_sock_connect(struct file *f, const void *addr, int len)
 {
 	struct isock *s = isock_of(f);
+	uint64_t deadline = 0;
 	ip_addr_t ip;
 	uint16_t port;
 	int err;
@@ -330,8 +331,6 @@ static int tcp_sock_connect(struct file *f, const void *addr, int len)
 		return -EINPROGRESS;
 	}
 	while (s->state == IS_CONNECTING) {
-		uint64_t deadline = 0;
-
 		err = socket_wait(&s->sock, &s->wq, true, &deadline);
 		if (err) {
 			/* Interrupted or out of time (SO_SNDTIMEO): the handshake goes on, as on Linux. */

@@ -174,6 +174,9 @@ static void test_v4mapped(void)
 	len = sizeof(v);
 	CHECK(getsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) == 0 && v == 0, "IPV6_V6ONLY default %d", v);
 	CHECK(bind(l, (struct sockaddr *)&a6, sizeof(a6)) == 0, "bind ::: %s", strerror(errno));
+	v = 1;
+	CHECK(setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v)) == -1 && errno == EINVAL,
+	      "IPV6_V6ONLY after bind: %s", strerror(errno));
 	CHECK(listen(l, 1) == 0, "listen: %s", strerror(errno));
 	len = sizeof(a6);
 	getsockname(l, (struct sockaddr *)&a6, &len);
