@@ -41,12 +41,11 @@ static volatile sig_atomic_t got_usr2, got_alrm;
 static void on_usr2(int sig) { (void)sig; got_usr2++; }
 static void on_alrm(int sig) { (void)sig; got_alrm++; }
 
+/* Sends SIGALRM in ms milliseconds (one-shot itimer). */
 /*
- * Sends SIGALRM in ms milliseconds and every ms after, until alarm_off().
- * Periodic, because on a loaded host (husk-vmm emulates the guest kernel)
- * the first signal can come before the blocking call it is meant to
- * interrupt has started; a one-shot alarm then left that call blocked for
- * ever (the test hung about once in twelve runs).
+ * SIGALRM every ms milliseconds until alarm_off(): a single alarm could fire
+ * before the blocking call it must interrupt is entered (a host stall), and
+ * the call would then wait forever, on Linux too.
  */
 static void alarm_in_ms(int ms)
 {
