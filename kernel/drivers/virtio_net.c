@@ -50,7 +50,8 @@ struct vnet {
 	bool tx_stopped;               /* xmit said -EAGAIN: tell the stack when there is room */
 	/*
 	 * Frames the stack sends while it handles received ones (ACKs, replies)
-	 * are announced to the device once, when the receive handler is done.
+	 * are announced to the device once, when the receive handler is done;
+	 * with a batching stack (nd.tx_batched), at its netdev_tx_flush.
 	 */
 	bool in_rx;
 	bool tx_kick_pending;
@@ -226,7 +227,7 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, int nfr
 	}
 	v->nd.tx_packets++;
 	v->nd.tx_bytes += len;
-	if (v->in_rx) {
+	if (v->in_rx || v->nd.tx_batched) {
 		v->tx_kick_pending = true;
 		return 0;
 	}
@@ -235,8 +236,20 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, int nfr
 	return 0;
 }
 
+static void vnet_flush(struct netdev *nd)
+{
+	struct vnet *v = nd->priv;
+
+	if (v->tx_kick_pending && !v->in_rx) {
+		v->tx_kick_pending = false;
+		virtq_kick(v->tx);
+		count_kicks(v);
+	}
+}
+
 static const struct netdev_ops vnet_ops = {
 	.xmit = vnet_xmit,
+	.flush = vnet_flush,
 };
 
 static void vnet_read_link(struct vnet *v)
