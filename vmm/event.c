@@ -11,7 +11,7 @@
 
 #include "vmm.h"
 
-#define EVENT_HANDLERS_MAX 16
+#define EVENT_HANDLERS_MAX 32
 #define EVENT_HOOKS_MAX    4
 #define POLLFDS_MAX        256
 

@@ -53,6 +53,21 @@ void vmm_irq_line(unsigned gsi, int level)
 		vmm_die("KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
 }
 
+int vmm_ioeventfd(uint64_t addr, unsigned len, uint64_t datamatch, int fd)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = datamatch,
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+
+	if (irq_vm_fd < 0)
+		return -ENODEV;
+	return ioctl(irq_vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
 int vmm_kvm_create(uint64_t mem_size, struct vmm_kvm **kvmp, struct vmm_mem *mem)
 {
 	struct kvm_userspace_memory_region region;

@@ -302,9 +302,9 @@ int net_slirp_create(const struct vmm_net_opts *o, struct virtio_net *n, struct 
 		const struct vmm_fwd *f = &o->fwd[i];
 
 		if (slirp_add_hostfwd(s->slirp, f->udp, any, f->host_port, guest, f->guest_port) < 0) {
-			fprintf(stderr, "husk-vmm: -p %u:%u%s: cannot listen on host port %u "
-				"(in use, or below 1024 without privilege)\n", f->host_port,
-				f->guest_port, f->udp ? "/udp" : "", f->host_port);
+			fprintf(stderr, "husk-vmm: forwarding host port %u%s to the guest's %u: cannot "
+				"listen on host port %u (in use, or below 1024 without privilege)\n",
+				f->host_port, f->udp ? "/udp" : "", f->guest_port, f->host_port);
 			ret = -EADDRINUSE;
 			goto err_cleanup;
 		}
