@@ -366,9 +366,15 @@ void procfs_fd_link(struct pbuf *b, int fd)
 
 /* ---- system generators ---- */
 
+static void put_line(void *ctx, const char *line)
+{
+	pbuf_printf(ctx, "%s", line);
+}
+
+/* The mount table (fs/super.c), as /proc/mounts and /etc/mtab show it. */
 static void gen_mounts(struct pbuf *b)
 {
-	pbuf_printf(b, "rootfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\nsysfs /sys sysfs ro 0 0\n");
+	vfs_show_mounts(put_line, b);
 }
 
 static void gen_filesystems(struct pbuf *b)

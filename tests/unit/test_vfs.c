@@ -4,6 +4,7 @@
 #include "kshim.h"
 #include "../../kernel/lib/cpio.c"
 #include "../../kernel/fs/vfs.c"
+#include "../../kernel/fs/super.c"
 #include "../../kernel/fs/namei.c"
 #include "../../kernel/fs/file.c"
 #include "../../kernel/fs/ramfs.c"
