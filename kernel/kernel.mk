@@ -17,7 +17,7 @@ KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-
 
 # Subsystems by folder; architecture and platform chosen by path, not #ifdef.
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/sched/*.c kernel/time/*.c \
-	kernel/exec/*.c kernel/fs/*.c kernel/sys/*.c kernel/net/*.c kernel/drivers/*.c) \
+	kernel/exec/*.c kernel/fs/*.c kernel/block/*.c kernel/sys/*.c kernel/net/*.c kernel/drivers/*.c) \
 	$(wildcard kernel/arch/$(KERNEL_ARCH)/*.c kernel/arch/$(KERNEL_ARCH)/*.S) \
 	$(wildcard kernel/platform/$(KERNEL_PLATFORM)/*.c)
 KERNEL_OBJS := $(patsubst kernel/%,$(KERNEL_OUT)/obj/%.o,$(KERNEL_SRCS))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* super.c: superblocks, the mount table, mount/umount, statfs, sync, setattr and the inode cache. */
 #include "kernel.h"
+#include "blkdev.h"
 #include "ktime.h"
 #include "sched.h"
 #include "vfs.h"
@@ -268,6 +269,8 @@ int vfs_syncfs(struct super_block *sb)
 
 int vfs_fsync(struct inode *ino, bool datasync)
 {
+	if (S_ISBLK(ino->mode))
+		return blkdev_fsync(ino);
 	if (ino->iops && ino->iops->fsync)
 		return ino->iops->fsync(ino, datasync);
 	return 0;

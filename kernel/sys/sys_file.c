@@ -656,7 +656,7 @@ static long fsync_fd(int fd, bool datasync)
 
 	if (!f || (f->flags & O_PATH))
 		return -EBADF;
-	if (!f->inode || !(S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode)))
+	if (!f->inode || !(S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode) || S_ISBLK(f->inode->mode)))
 		return -EINVAL;
 	return vfs_fsync(f->inode, datasync);
 }

@@ -5,6 +5,8 @@
 #include "../../kernel/lib/cpio.c"
 #include "../../kernel/fs/vfs.c"
 #include "../../kernel/fs/super.c"
+#include "../../kernel/block/blkdev.c"
+#include "../../kernel/block/loop.c"
 #include "../../kernel/fs/namei.c"
 #include "../../kernel/fs/file.c"
 #include "../../kernel/fs/ramfs.c"
