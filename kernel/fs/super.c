@@ -166,6 +166,9 @@ static int tmpfs_mount(const char *source, unsigned flags, const char *data, str
 static const struct fs_type fs_types[] = {
 	{ "tmpfs", false, tmpfs_mount },
 	{ "ramfs", false, tmpfs_mount },
+	{ "ext4", true, ext2_mount },
+	{ "ext3", true, ext2_mount },
+	{ "ext2", true, ext2_mount },
 };
 
 int vfs_mount_fs(const char *type, const char *source, const char *target, unsigned flags,

@@ -387,6 +387,9 @@ struct inode *ramfs_create_unlinked(unsigned mode);
 /* True for a ramfs regular file (memfd seals). */
 bool ramfs_is_file(struct inode *ino);
 
+/* fs/ext2: mount(2) of "ext2", "ext3" and "ext4" from a block device (source). */
+int ext2_mount(const char *source, unsigned flags, const char *data, struct super_block **out);
+
 /* fs/devfs.c: device nodes in /dev */
 int devfs_init(void);
 /* The console as a file, for descriptors 0, 1 and 2. */

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* ext2.h: ext2/ext3/ext4 volumes through libext2fs: private to kernel/fs/ext2. */
+#ifndef FS_EXT2_H
+#define FS_EXT2_H
+
+/* libext2fs' headers first: they bring the C library shim (shim/husk_libc.h). */
+#include <ext2fs/ext2_fs.h>
+#include <ext2fs/ext2fs.h>
+#include "blkdev.h"
+#include "pagecache.h"
+#include "vfs.h"
+
+/* io.c: the io_manager over the block layer; channels are named by device ("vda"). */
+extern io_manager husk_io_manager;
+
+/* One mounted volume (super_block.priv). */
+struct ext2_vol {
+	ext2_filsys fs;
+	struct blkdev *bd;
+	bool was_clean;               /* EXT2_VALID_FS when mounted: restored at umount */
+};
+
+/* What the disk inode holds of the VFS inode's fields, as last read or written. */
+struct ext2_disk_state {
+	unsigned mode, uid, gid, nlink;
+	uint64_t size;
+	int64_t atime_ns, mtime_ns, ctime_ns;
+};
+
+/* One cached inode (inode.priv). */
+struct ext2_node {
+	struct pcache pc;             /* regular files' data */
+	bool dirty_inode;             /* size or times changed since the disk inode was written */
+	struct ext2_disk_state disk;  /* to tell whether the inode needs writing */
+};
+
+static inline ext2_filsys vol_fs(struct super_block *sb)
+{
+	return ((struct ext2_vol *)sb->priv)->fs;
+}
+
+/* ext2_inode.c */
+/* The inode numbered ino of the volume, from the inode cache or the disk; 0 or -errno. */
+int ext2_iget(struct super_block *sb, ext2_ino_t ino, struct inode **out);
+/* Writes the in-memory inode's size, times, mode and owners to the disk inode. */
+int ext2_write_vfs_inode(struct inode *ino);
+/* libext2fs error code -> -errno. */
+int ext2_errno(errcode_t e);
+
+/* ext2_super.c: mount(2) of "ext2", "ext3", "ext4". */
+int ext2_mount(const char *source, unsigned flags, const char *data, struct super_block **out);
+int ext2_sync_fs(struct super_block *sb);
+
+#endif
