@@ -69,14 +69,39 @@ static char *qemu_opt_escape(const char *s)
 	return out;
 }
 
+/*
+ * For tests of devices: HUSK_QEMU_MACHINE replaces the machine (e.g. "q35",
+ * to put devices on PCI) and HUSK_QEMU_ARGS adds options, split at spaces
+ * (e.g. "-netdev user,id=n0 -device virtio-net-device,netdev=n0").
+ */
+static int push_test_args(struct strvec *av)
+{
+	const char *extra = getenv("HUSK_QEMU_ARGS");
+	char *copy, *tok, *save;
+	int err = 0;
+
+	if (!extra || !*extra)
+		return 0;
+	copy = strdup(extra);
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, " ", &save); tok && !err; tok = strtok_r(NULL, " ", &save))
+		err = strvec_push(av, tok);
+	free(copy);
+	return err;
+}
+
 static int build_argv(struct strvec *av, const struct vm_config *cfg, const char *status_path)
 {
 	char *escaped_path = qemu_opt_escape(status_path);
+	const char *machine = getenv("HUSK_QEMU_MACHINE");
 	int hw = host_has_hw_virt();
 	int err = escaped_path ? 0 : -ENOMEM;
 
 	/*
-	 * microvm: no PCI, no firmware tables, no option ROMs; QEMU loads a PVH
+	 * microvm: no PCI, no option ROMs, no ACPI tables (without them QEMU
+	 * names its virtio-mmio devices on the command line, as
+	 * virtio_mmio.device=, which is how the kernel finds them); QEMU loads a PVH
 	 * ELF given with -kernel directly (fw_cfg + qboot's PVH path) and hands
 	 * the initrd over as module 0.  pic/pit/rtc are left on: the kernel may
 	 * use the PIT or the CMOS clock, and turning them off saves no measurable
@@ -84,7 +109,7 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	 */
 	err = err ?: strvec_push(av, QEMU);
 	err = err ?: strvec_push(av, "-M");
-	err = err ?: strvec_push(av, "microvm,x-option-roms=off");
+	err = err ?: strvec_push(av, machine && *machine ? machine : "microvm,x-option-roms=off,acpi=off");
 	err = err ?: strvec_push(av, "-accel");
 	err = err ?: strvec_push(av, hw ? "kvm" : "tcg");
 	/*
@@ -109,6 +134,9 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	err = err ?: strvec_push(av, "-serial");
 	err = err ?: strvec_push(av, "stdio");
 	err = err ?: strvec_push(av, "-no-reboot");
+	/* virtio-mmio devices as virtio 1.x (QEMU's default is the legacy interface, which husk does not drive). */
+	err = err ?: strvec_push(av, "-global");
+	err = err ?: strvec_push(av, "virtio-mmio.force-legacy=false");
 	err = err ?: strvec_push(av, "-device");
 	err = err ?: strvec_pushf(av, "isa-debug-exit,iobase=0x%x,iosize=4", HUSK_EXIT_PORT);
 	err = err ?: strvec_push(av, "-chardev");
@@ -122,6 +150,7 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	err = err ?: strvec_push(av, cfg->initrd);
 	err = err ?: strvec_push(av, "-append");
 	err = err ?: strvec_push(av, cfg->cmdline);
+	err = err ?: push_test_args(av);
 	free(escaped_path);
 	return err;
 }

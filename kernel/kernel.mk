@@ -4,14 +4,15 @@
 KERNEL_OUT := $(BUILD)/kernel
 KERNEL_ELF := $(KERNEL_OUT)/husk.elf
 KERNEL_ARCH := x86_64
-KERNEL_PLATFORM := pvh
+# Every platform is compiled in; plat_init() picks one at boot (platform/platform.c).
+KERNEL_PLATFORMS := pvh xen
 
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-cast-function-type \
 	-ffreestanding -fno-builtin -nostdinc -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone \
 	-mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
 	-fno-asynchronous-unwind-tables -fcf-protection=none \
 	-isystem $(shell $(CC) -print-file-name=include) -isystem /usr/include/x86_64-linux-gnu -isystem /usr/include \
-	-Ikernel/include -Ikernel -Iinclude -I$(KERNEL_OUT)/gen -MMD -MP
+	-Ikernel/include -Ikernel/arch/$(KERNEL_ARCH)/include -Ikernel -Iinclude -I$(KERNEL_OUT)/gen -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 	-Wl,-T,kernel/arch/$(KERNEL_ARCH)/linker.ld
 
@@ -19,7 +20,7 @@ KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/sched/*.c kernel/time/*.c \
 	kernel/exec/*.c kernel/fs/*.c kernel/fs/ext2/*.c kernel/block/*.c kernel/sys/*.c kernel/net/*.c kernel/drivers/*.c) \
 	$(wildcard kernel/arch/$(KERNEL_ARCH)/*.c kernel/arch/$(KERNEL_ARCH)/*.S) \
-	$(wildcard kernel/platform/$(KERNEL_PLATFORM)/*.c)
+	$(wildcard kernel/platform/*.c $(KERNEL_PLATFORMS:%=kernel/platform/%/*.c))
 KERNEL_OBJS := $(patsubst kernel/%,$(KERNEL_OUT)/obj/%.o,$(KERNEL_SRCS))
 
 all: $(KERNEL_ELF)

@@ -5,6 +5,7 @@
 #include "husk/abi.h"
 #include "ktime.h"
 #include "mm.h"
+#include "netdev.h"
 #include "platform.h"
 #include "sched.h"
 #include "vfs.h"
@@ -78,6 +79,13 @@ static void parse_cmdline(void)
 		}
 		/* Other options (virtio_mmio.device=, ...) are read by their drivers. */
 	}
+	/*
+	 * QEMU microvm appends virtio_mmio.device= options to the end of the
+	 * line, after our "--": they are device options, not arguments
+	 * (plat_devices_probe reads them).
+	 */
+	while (argc > 1 && !strncmp(argv[argc - 1], "virtio_mmio.device=", 19))
+		argv[--argc] = NULL;
 	if (!env_has("HOME"))
 		envp[envc++] = "HOME=/";
 	if (!env_has("TERM"))
@@ -88,6 +96,8 @@ static void parse_cmdline(void)
 
 void machine_exit(int status)
 {
+	if (!kernel_quiet)
+		netdev_report();
 	printk("husk: exit status %d\n", status);
 	plat_exit(status);
 }
@@ -144,8 +154,9 @@ void kmain(uint64_t start_info_paddr)
 	page_init();
 	plat_irq_init();
 	clock_init();
-	apic_timer_init();
+	plat_timer_init();
 	vfs_init();
+	plat_devices_probe();
 	if (boot_info.initrd.size) {
 		err = initrd_unpack(phys_to_virt(boot_info.initrd.paddr), boot_info.initrd.size);
 		if (err)

@@ -25,6 +25,8 @@
 #   kexpect="..."  the same, but printed by the kernel, so not checked --native
 #   once="..."     a kernel string that must appear exactly once (not --native)
 #   backends=LIST  qemu,vmm: where the case runs (default qemu)
+#   qemu="..."     extra QEMU options (HUSK_QEMU_ARGS), e.g. a NIC
+#   machine=NAME   QEMU machine instead of microvm (HUSK_QEMU_MACHINE), e.g. q35
 #   timeout=SECS   default 120
 # A case passes when the exit status matches and every expected string is in
 # the output (husk's stdout and stderr, kept in build/tests/log/ID.log).
@@ -171,7 +173,8 @@ guest_case() {
 		cmd+=("$prog" "${argv[@]}")
 		printf '$ %q' "${cmd[@]}" >"$log"
 		echo >>"$log"
-		timeout "$c_timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1
+		HUSK_QEMU_ARGS=$c_qemu HUSK_QEMU_MACHINE=$c_machine \
+			timeout "$c_timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1
 		status=$?
 	fi
 	for s in "${c_expect[@]}"; do
@@ -194,7 +197,7 @@ guest_case() {
 parse_case() {
 	local rest=$1 key val
 	c_name="" c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=0
-	c_backends=qemu c_timeout=120 c_error=""
+	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine=""
 	c_expect=() c_kexpect=() c_once=()
 	local re='^[[:space:]]*([a-z]+)=("([^"]*)"|([^[:space:]"]*))(.*)$'
 	while [[ $rest =~ [^[:space:]] ]]; do
@@ -218,6 +221,8 @@ parse_case() {
 		once) c_once+=("$val") ;;
 		backends) c_backends=$val ;;
 		timeout) c_timeout=$val ;;
+		qemu) c_qemu=$val ;;
+		machine) c_machine=$val ;;
 		*) c_error="unknown key \"$key\""; return 1 ;;
 		esac
 	done
@@ -283,7 +288,7 @@ bad_elf_tests() {
 		id=bad_elf-${bad#bad_}$suffix
 		selected "$id" || continue
 		[ "$LIST" = 1 ] && { echo "$id"; continue; }
-		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120
+		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120 c_qemu="" c_machine=""
 		c_expect=() c_kexpect=(ELF) c_once=()
 		pool_run "$id" guest_case "$id" "$GUESTBIN/$bad" "$backend"
 	done
@@ -367,6 +372,7 @@ monitor_tests() {
 	monitor_case vmm-missing-kernel 125 "No such file" -- /nonexistent/kernel.elf
 	monitor_case vmm-garbage-kernel 125 "not a valid x86-64 kernel ELF" -- "$LOGDIR/garbage.elf"
 	monitor_case vmm-memory-too-small 125 "too small" -- -m 1M "$fx/pvh-tiny.elf"
+	monitor_case vmm-wrong-abi 125 "built for husk ABI version 1001, but this husk-vmm speaks version 1" -- "$fx/pvh-tiny-bad-abi.elf"
 }
 
 vmm_usable() {

@@ -6,7 +6,7 @@
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 UNIT_CFLAGS := -std=gnu11 -g -O1 -fno-strict-aliasing -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -Iinclude -Ikernel/include
+	-fno-sanitize-recover=all -Iinclude -Ikernel/include -Ikernel/arch/x86_64/include
 
 # Guest tests: static Linux programs booted in their own VM.  Files named
 # *_glibc.c are linked against static glibc, everything else against musl.

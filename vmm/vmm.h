@@ -114,6 +114,8 @@ struct vmm_kernel {
 	uint64_t entry64;	/* HUSK_ELFNOTE_ENTRY64, if has_entry64 */
 	int has_entry32;
 	int has_entry64;
+	uint32_t abi_version;	/* HUSK_ELFNOTE_ABI, if has_abi */
+	int has_abi;
 	uint64_t end;		/* first byte after the highest segment */
 };
 

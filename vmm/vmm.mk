@@ -19,7 +19,7 @@ FIXTURE_DIR := $(BUILD)/tests/fixtures
 FIXTURES := $(addprefix $(FIXTURE_DIR)/,pvh-tiny.elf pvh-tiny-triple.elf \
 	pvh-tiny-xapic.elf pvh-tiny-x2apic.elf pvh-tiny-deadline.elf \
 	pvh-tiny-kvmclock.elf pvh-tiny-cpuid.elf pvh-tiny-echo.elf \
-	pvh-tiny-start-info.elf pvh-tiny-bad-exit.elf pvh-tiny-mmio.elf)
+	pvh-tiny-start-info.elf pvh-tiny-bad-exit.elf pvh-tiny-mmio.elf pvh-tiny-bad-abi.elf)
 
 all: $(FIXTURES)
 
@@ -33,6 +33,7 @@ $(FIXTURE_DIR)/pvh-tiny-echo.elf: FIXTURE_DEFS := -DFIXTURE_ECHO
 $(FIXTURE_DIR)/pvh-tiny-start-info.elf: FIXTURE_DEFS := -DFIXTURE_START_INFO
 $(FIXTURE_DIR)/pvh-tiny-bad-exit.elf: FIXTURE_DEFS := -DFIXTURE_BAD_EXIT
 $(FIXTURE_DIR)/pvh-tiny-mmio.elf: FIXTURE_DEFS := -DFIXTURE_MMIO
+$(FIXTURE_DIR)/pvh-tiny-bad-abi.elf: FIXTURE_DEFS := -DFIXTURE_BAD_ABI
 
 $(FIXTURES): $(FIXTURE_DIR)/%.elf: tests/fixtures/pvh-tiny.S tests/fixtures/pvh-tiny.ld include/husk/abi.h
 	@mkdir -p $(@D)

@@ -16,6 +16,10 @@
  *     64-bit long mode, for monitors that prefer to start there.  Paging on,
  *     with the first GiB of physical memory identity-mapped; interrupts off;
  *     RBX = physical address of the struct hvm_start_info.
+ *   A third note, HUSK_ELFNOTE_ABI (name "Husk", type 2, a 32-bit
+ *   descriptor), holds the HUSK_ABI_VERSION the kernel was built for;
+ *   husk-vmm refuses a kernel without it or with another version, as
+ *   Solo5's tenders check their bindings' ABI note.
  *   The start info, its memory map and the command line live below 1 MiB;
  *   module 0 (the initrd, a cpio "newc" archive) lives above the kernel,
  *   page-aligned.  The kernel never allocates memory below 1 MiB.
@@ -40,6 +44,7 @@
 
 #define HUSK_ELFNOTE_NAME     "Husk"
 #define HUSK_ELFNOTE_ENTRY64  1
+#define HUSK_ELFNOTE_ABI      2
 
 #define HUSK_EXIT_PORT   0xf4
 #define HUSK_STATUS_PORT 0xe9

@@ -111,15 +111,13 @@ static void switch_to(struct thread *next)
 	struct thread *prev = current;
 
 	if (prev) {
-		fxsave(prev->fpu);
+		arch_fpu_save(prev->fpu);
 		if (prev->proc->vm != next->proc->vm)
 			vm_activate(next->proc->vm);
 	} else {
 		vm_activate(next->proc->vm);
 	}
-	fxrstor(next->fpu);
-	wrmsr(MSR_FS_BASE, next->fs_base);
-	wrmsr(MSR_GS_BASE, next->gs_base);
+	arch_user_state_load(next->fpu, next->fs_base, next->gs_base);
 	cpu_set_kernel_stack((uint64_t)next->kstack + KSTACK_PAGES * PAGE_SIZE);
 	current = next;
 	if (prev) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* apic.c: the local APIC: interrupt acknowledgement and the one-shot timer behind plat_timer_arm(). */
+/* apic.c: the local APIC: interrupt acknowledgement and the one-shot timer (the pvh platform's timer). */
 #include "kernel.h"
 #include "irq.h"
 #include "ktime.h"
@@ -48,6 +48,11 @@ void apic_eoi(void)
 	apic_write(APIC_EOI, 0);
 }
 
+uint32_t apic_id(void)
+{
+	return x2apic ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
+}
+
 void apic_init(void)
 {
 	uint32_t a, b, c, d;
@@ -83,7 +88,7 @@ void apic_timer_init(void)
 	}
 }
 
-void plat_timer_arm(uint64_t deadline_ns)
+void apic_timer_arm(uint64_t deadline_ns)
 {
 	uint64_t now;
 
