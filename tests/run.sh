@@ -27,6 +27,13 @@
 #   backends=LIST  qemu,vmm: where the case runs (default qemu)
 #   qemu="..."     extra QEMU options (HUSK_QEMU_ARGS), e.g. a NIC
 #   machine=NAME   QEMU machine instead of microvm (HUSK_QEMU_MACHINE), e.g. q35
+#   disk=IMG[:ro]  a copy of build/tests/ext2vol/IMG as the next virtio-blk
+#                  device (vda, vdb, ...; QEMU only), read-only with :ro
+#   killon="..."   stop the VM (SIGTERM to husk) as soon as the output holds
+#                  this string, as a crash would
+#   kargs="..."    extra kernel options (HUSK_KERNEL_ARGS), e.g. vol=vda:/data
+#   after="CMD"    a host command run after the VM (bash -c), with the disk
+#                  copies in $DISK_vda, $DISK_vdb, ...; it must exit 0
 #   timeout=SECS   default 120
 # A case passes when the exit status matches and every expected string is in
 # the output (husk's stdout and stderr, kept in build/tests/log/ID.log).
@@ -143,9 +150,26 @@ native_run() {
 	return $rc
 }
 
+# disk_args ID: fresh copies of the case's disk images next to its log, as
+# QEMU options (c_diskargs) and as variables for the after command (c_diskenv).
+disk_args() {
+	local id=$1 d img ro n=0 copy letter letters=(a b c d e f g h)
+	c_diskargs="" c_diskenv=()
+	for d in "${c_disks[@]}"; do
+		img=${d%%:*} ro=""
+		[ "$img" != "$d" ] && ro=",readonly=on"
+		letter=${letters[n]}
+		copy="$LOGDIR/$id.vd$letter.img"
+		cp "$BUILD/tests/ext2vol/$img" "$copy"
+		c_diskargs+=" -drive file=$copy,if=none,format=raw,id=vd$letter$ro -device virtio-blk-device,drive=vd$letter"
+		c_diskenv+=("DISK_vd$letter=$copy")
+		n=$((n + 1))
+	done
+}
+
 # guest_case ID PROG BACKEND: runs one parsed case (the c_* variables).
 guest_case() {
-	local id=$1 prog=$2 backend=$3 log="$LOGDIR/$1.log" status s n
+	local id=$1 prog=$2 backend=$3 log="$LOGDIR/$1.log" status s n pid
 	local -a cmd missing=() argv=() envopts=()
 	native_env=()
 	if [ -n "$c_args" ]; then
@@ -173,9 +197,24 @@ guest_case() {
 		cmd+=("$prog" "${argv[@]}")
 		printf '$ %q' "${cmd[@]}" >"$log"
 		echo >>"$log"
-		HUSK_QEMU_ARGS=$c_qemu HUSK_QEMU_MACHINE=$c_machine \
-			timeout "$c_timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1
+		disk_args "$id"
+		HUSK_QEMU_ARGS="$c_qemu$c_diskargs" HUSK_QEMU_MACHINE=$c_machine HUSK_KERNEL_ARGS=$c_kargs \
+			timeout "$c_timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1 &
+		pid=$!
+		if [ -n "$c_killon" ]; then
+			# Stop the VM abruptly once the program said so: husk passes SIGTERM to
+			# QEMU, which ends without letting the guest run again.
+			while kill -0 "$pid" 2>/dev/null && ! grep -qF -- "$c_killon" "$log"; do
+				sleep 0.2
+			done
+			kill -TERM "$pid" 2>/dev/null
+		fi
+		wait "$pid"
 		status=$?
+		if [ -n "$c_after" ]; then
+			echo "\$ $c_after" >>"$log"
+			env "${c_diskenv[@]}" bash -c "$c_after" >>"$log" 2>&1 || missing+=("(host check: $c_after)")
+		fi
 	fi
 	for s in "${c_expect[@]}"; do
 		grep -qF -- "$s" "$log" || missing+=("$s")
@@ -197,8 +236,8 @@ guest_case() {
 parse_case() {
 	local rest=$1 key val
 	c_name="" c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=0
-	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine=""
-	c_expect=() c_kexpect=() c_once=()
+	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine="" c_after="" c_kargs="" c_killon=""
+	c_expect=() c_kexpect=() c_once=() c_disks=()
 	local re='^[[:space:]]*([a-z]+)=("([^"]*)"|([^[:space:]"]*))(.*)$'
 	while [[ $rest =~ [^[:space:]] ]]; do
 		if ! [[ $rest =~ $re ]]; then
@@ -223,6 +262,10 @@ parse_case() {
 		timeout) c_timeout=$val ;;
 		qemu) c_qemu=$val ;;
 		machine) c_machine=$val ;;
+		disk) c_disks+=("$val") ;;
+		after) c_after=$val ;;
+		kargs) c_kargs=$val ;;
+		killon) c_killon=$val ;;
 		*) c_error="unknown key \"$key\""; return 1 ;;
 		esac
 	done
@@ -289,7 +332,7 @@ bad_elf_tests() {
 		selected "$id" || continue
 		[ "$LIST" = 1 ] && { echo "$id"; continue; }
 		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120 c_qemu="" c_machine=""
-		c_expect=() c_kexpect=(ELF) c_once=()
+		c_after="" c_kargs="" c_killon="" c_expect=() c_kexpect=(ELF) c_once=() c_disks=()
 		pool_run "$id" guest_case "$id" "$GUESTBIN/$bad" "$backend"
 	done
 	pool_drain

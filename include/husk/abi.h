@@ -30,6 +30,13 @@
  *     env=NAME=VALUE   add an environment variable (repeatable)
  *     quiet            no kernel messages on the console, but errors
  *     virtio_mmio.device=SIZE@BASE:IRQ   as Linux reads it
+ *     vol=DEV:/MOUNTPOINT[:ro]   mount the ext2/3/4 file system on block
+ *                      device DEV (vda, vdb, ... in the order the devices are
+ *                      found: virtio_mmio.device= options, then PCI slots)
+ *                      at MOUNTPOINT before the program starts, read-only
+ *                      with :ro (repeatable; the mount point is made if
+ *                      missing).  A volume that cannot be mounted ends the
+ *                      VM with HUSK_STATUS_VOLUME.
  *   After "--": argv[0] is the path of the program inside the initrd,
  *   followed by its arguments.
  *
@@ -52,6 +59,7 @@
 
 /* Exit statuses, as seen by whoever ran husk / husk-vmm. */
 #define HUSK_STATUS_CRASH   70  /* guest kernel panic, triple fault, guest misbehaving (EX_SOFTWARE) */
+#define HUSK_STATUS_VOLUME  74  /* a vol= volume could not be mounted: missing, corrupt, unclean (EX_IOERR) */
 #define HUSK_STATUS_HOST    125 /* the host side failed: no KVM, bad kernel file, bad options */
 #define HUSK_STATUS_NOEXEC  126 /* the program is not a valid x86-64 ELF (as a shell says) */
 #define HUSK_STATUS_NOENT   127 /* the program is not in the initrd */

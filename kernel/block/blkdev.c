@@ -17,6 +17,7 @@
  */
 
 static struct list blkdevs = LIST_INIT(blkdevs);
+bool blk_poll_only;
 
 int blkdev_register(struct blkdev *bd)
 {
@@ -153,7 +154,7 @@ void blk_submit(struct blkdev *bd, struct blk_request *rq)
 static void wait_done(struct blkdev *bd, struct blk_request *rq)
 {
 	while (!rq->done) {
-		if (current)
+		if (current && !blk_poll_only)
 			/* A short deadline covers a completion racing with going to sleep. */
 			waitq_wait(&bd->wait, clock_monotonic_ns() + 10 * 1000 * 1000);
 		else if (bd->ops->poll)
@@ -223,7 +224,12 @@ int blk_read(struct blkdev *bd, uint64_t sector, void *buf, uint32_t nsectors)
 
 int blk_write(struct blkdev *bd, uint64_t sector, const void *buf, uint32_t nsectors, bool fua)
 {
-	return blk_rw(bd, BLK_WRITE, sector, (void *)buf, nsectors, fua);
+	int err = blk_rw(bd, BLK_WRITE, sector, (void *)buf, nsectors, false);
+
+	/* No device here has a native FUA: a flush after the write does the same. */
+	if (!err && fua)
+		err = blk_flush(bd);
+	return err;
 }
 
 int blk_flush(struct blkdev *bd)

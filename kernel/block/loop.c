@@ -63,7 +63,7 @@ static int loop_submit(struct blkdev *bd, struct blk_request *rq)
 			done += r;
 		}
 		if (!err && rq->op == BLK_WRITE && rq->fua)
-			err = vfs_fsync(f->inode, true);
+			err = vfs_fsync(f->inode, true);    /* asynchronous submitters' FUA */
 		break;
 	case BLK_FLUSH:
 		err = vfs_fsync(f->inode, true);

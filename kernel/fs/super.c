@@ -270,6 +270,18 @@ int vfs_syncfs(struct super_block *sb)
 	return err;
 }
 
+void vfs_shutdown(void)
+{
+	/* Nothing may sleep now: block I/O polls its devices. */
+	blk_poll_only = true;
+	for (struct list *it = mounts.prev; it != &mounts; it = it->prev) {
+		struct super_block *sb = list_entry(it, struct super_block, link);
+
+		if (sb->ops && sb->ops->shutdown && !(sb->flags & SB_RDONLY))
+			sb->ops->shutdown(sb);
+	}
+}
+
 int vfs_fsync(struct inode *ino, bool datasync)
 {
 	if (S_ISBLK(ino->mode))

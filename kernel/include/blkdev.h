@@ -91,6 +91,8 @@ int blk_flush(struct blkdev *bd);
 int blk_discard(struct blkdev *bd, uint64_t sector, uint64_t nsectors);
 /* Waits until every request in rqs[0..n) is done; returns the first error. */
 int blk_wait_all(struct blkdev *bd, struct blk_request *rqs, size_t n);
+/* Set when nothing may sleep any more (the VM is ending): waits poll the drivers. */
+extern bool blk_poll_only;
 
 /* Block special files in /dev: byte reads and writes through the layer, BLK* ioctls. */
 struct file_ops;

@@ -134,6 +134,9 @@ struct super_ops {
 	int (*remount)(struct super_block *sb, unsigned flags);
 	/* Unmount: the tree is detached and unused; sync and free everything. */
 	void (*kill)(struct super_block *sb);
+	/* The VM ends with the file system still mounted: write everything and
+	 * leave the disk as a clean umount would (nothing is freed). */
+	void (*shutdown)(struct super_block *sb);
 };
 
 /*
@@ -305,6 +308,8 @@ int vfs_statfs(struct inode *ino, struct statfs *sf);
 /* Writes a file (fsync/fdatasync) or a whole file system (syncfs; NULL: all of them, sync). */
 int vfs_fsync(struct inode *ino, bool datasync);
 int vfs_syncfs(struct super_block *sb);
+/* The VM ends (machine_exit): every file system's shutdown, last mounted first. */
+void vfs_shutdown(void);
 /* Changes attributes: checks read-only mounts, updates the inode in memory
  * (ATTR_SIZE through vfs_truncate) and lets the file system store them. */
 int vfs_setattr(struct inode *ino, struct iattr *a);
@@ -386,6 +391,13 @@ uint64_t ramfs_limit_bytes(void);
 struct inode *ramfs_create_unlinked(unsigned mode);
 /* True for a ramfs regular file (memfd seals). */
 bool ramfs_is_file(struct inode *ino);
+
+/* fs/volumes.c: the vol= kernel option (include/husk/abi.h).  volume_option
+ * keeps one DEV:/MOUNTPOINT[:ro] (the string must live on); volumes_mount
+ * mounts them all after the initrd is unpacked, or ends the VM with
+ * HUSK_STATUS_VOLUME and a message. */
+void volume_option(char *spec);
+void volumes_mount(void);
 
 /* fs/ext2: mount(2) of "ext2", "ext3" and "ext4" from a block device (source). */
 int ext2_mount(const char *source, unsigned flags, const char *data, struct super_block **out);

@@ -110,7 +110,18 @@ static void ext2_kill(struct super_block *sb)
 	kfree(v);
 }
 
+/* The VM ends while mounted: as a clean umount, without freeing anything. */
+static void ext2_shutdown(struct super_block *sb)
+{
+	struct ext2_vol *v = sb->priv;
+
+	if (ext2_sync_fs(sb) == 0)
+		mark_mounted(v, false);
+	blk_flush(v->bd);
+}
+
 static const struct super_ops ext2_sops = {
+	.shutdown = ext2_shutdown,
 	.statfs = ext2_statfs,
 	.sync = ext2_sync_fs,
 	.remount = ext2_remount,
