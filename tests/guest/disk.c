@@ -4,6 +4,7 @@
 // husk-test: name=fsync args="fsync" disk=vol.ext4 mem=256M killon="fsync returned" status=143 expect="fsync returned" after="tests/fixtures/diskcheck.sh fsync $DISK_vda"
 // husk-test: name=enospc args="enospc" disk=vol.ext4 mem=256M expect="SUCCESS" after="tests/fixtures/diskcheck.sh clean $DISK_vda"
 // husk-test: name=ro args="ro" disk=vol.ext4:ro opts="-v" mem=256M expect="SUCCESS" kexpect="read-only" after="tests/fixtures/diskcheck.sh unchanged $DISK_vda build/tests/ext2vol/vol.ext4"
+// husk-test: name=volbad args="vol" disk=vol-bad.ext3 kargs="vol=vda:/data" status=74 kexpect="cannot mount /dev/vda: Bad magic number in super-block" kexpect="husk: volume vda: cannot mount it"
 // husk-test: name=vol args="vol" disk=vol.ext4 disk=vol.ext3:ro opts="-v" kargs="vol=vda:/data vol=vdb:/three:ro" mem=256M expect="SUCCESS" kexpect="volume vdb on /three (read-only)" after="tests/fixtures/diskcheck.sh clean $DISK_vda"
 #define _GNU_SOURCE
 #include <fcntl.h>
