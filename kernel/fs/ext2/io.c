@@ -7,14 +7,72 @@
  * find it with blkdev_find.  Block numbers are in the channel's block size
  * (1 KiB until libext2fs reads the superblock, then the file system's); a
  * negative count means bytes.  Every write goes straight down: the page
- * cache above libext2fs holds file data, and libext2fs' own metadata is
- * written through (CHANNEL_FLAGS_WRITETHROUGH's meaning, without a cache).
+ * cache above libext2fs holds file data.  Single blocks (what libext2fs
+ * reads for inode tables, extent and directory blocks, bitmaps) are also
+ * kept in a small write-through cache, so the same inode table block is
+ * not read from the device for every file operation; writes of several
+ * blocks or of bytes drop what they overlap.
  */
+
+#define CACHE_SLOTS 256               /* blocks: 1 MiB with 4 KiB blocks */
+
+struct cache_slot {
+	uint64_t block;
+	uint8_t *data;                /* NULL: empty */
+};
 
 struct husk_chan {
 	struct blkdev *bd;
-	uint8_t *bounce;              /* one sector, for byte writes */
+	struct cache_slot slots[CACHE_SLOTS];   /* direct-mapped by block number */
 };
+
+static struct cache_slot *cache_find(struct husk_chan *hc, uint64_t block)
+{
+	struct cache_slot *s = &hc->slots[block % CACHE_SLOTS];
+
+	/* Direct-mapped: one slot per block number modulo the size. */
+	return s->data && s->block == block ? s : NULL;
+}
+
+static void cache_put(struct husk_chan *hc, uint64_t block, const void *data, size_t bs)
+{
+	struct cache_slot *s = &hc->slots[block % CACHE_SLOTS];
+
+	if (!s->data) {
+		s->data = kmalloc(bs);
+		if (!s->data)
+			return;
+	}
+	memcpy(s->data, data, bs);
+	s->block = block;
+}
+
+static void slot_free(struct cache_slot *s)
+{
+	kfree(s->data);
+	s->data = NULL;
+}
+
+/* Forgets cached blocks overlapping [first, first + n). */
+static void cache_drop(struct husk_chan *hc, uint64_t first, uint64_t n)
+{
+	if (n < CACHE_SLOTS) {
+		/* Each block can only sit in its own slot. */
+		for (uint64_t b = first; b - first < n; b++) {
+			struct cache_slot *s = cache_find(hc, b);
+
+			if (s)
+				slot_free(s);
+		}
+		return;
+	}
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		struct cache_slot *s = &hc->slots[i];
+
+		if (s->data && s->block >= first && s->block - first < n)
+			slot_free(s);
+	}
+}
 
 static struct struct_io_manager husk_io_manager_s;
 io_manager husk_io_manager = &husk_io_manager_s;
@@ -54,10 +112,12 @@ static errcode_t husk_open(const char *name, int flags, io_channel *out)
 
 static errcode_t husk_close(io_channel ch)
 {
+	struct husk_chan *hc = ch->private_data;
+
 	if (--ch->refcount > 0)
 		return 0;
-	kfree(((struct husk_chan *)ch->private_data)->bounce);
-	kfree(ch->private_data);
+	cache_drop(hc, 0, UINT64_MAX);
+	kfree(hc);
 	kfree(ch->name);
 	kfree(ch);
 	return 0;
@@ -67,6 +127,8 @@ static errcode_t husk_set_blksize(io_channel ch, int blksize)
 {
 	if (blksize < (int)BLK_SECTOR || blksize % BLK_SECTOR)
 		return EXT2_ET_INVALID_ARGUMENT;
+	/* Cached blocks are numbered in the old size. */
+	cache_drop(ch->private_data, 0, UINT64_MAX);
 	ch->block_size = blksize;
 	return 0;
 }
@@ -87,6 +149,14 @@ static errcode_t husk_read64(io_channel ch, unsigned long long block, int count,
 	int err;
 
 	range(ch, block, count, &off, &len);
+	if (count == 1) {
+		struct cache_slot *c = cache_find(hc, block);
+
+		if (c) {
+			memcpy(data, c->data, len);
+			return 0;
+		}
+	}
 	if (off % BLK_SECTOR || len % BLK_SECTOR) {
 		/* A byte count that is not whole sectors: read the covering sectors. */
 		size_t span = ALIGN_UP(off % BLK_SECTOR + len, BLK_SECTOR);
@@ -106,6 +176,8 @@ static errcode_t husk_read64(io_channel ch, unsigned long long block, int count,
 			return ch->read_error(ch, block, count, data, len, 0, EXT2_ET_SHORT_READ);
 		return EXT2_ET_SHORT_READ;
 	}
+	if (count == 1)
+		cache_put(hc, block, data, len);
 	return 0;
 }
 
@@ -117,6 +189,9 @@ static errcode_t husk_write64(io_channel ch, unsigned long long block, int count
 	int err;
 
 	range(ch, block, count, &off, &len);
+	/* Write-through: what the write overlaps is dropped, a single block is cached once written. */
+	cache_drop(hc, off / ch->block_size, (ALIGN_UP(off + len, ch->block_size) - ALIGN_DOWN(off, ch->block_size)) /
+		   ch->block_size);
 	if (off % BLK_SECTOR || len % BLK_SECTOR) {
 		size_t span = ALIGN_UP(off % BLK_SECTOR + len, BLK_SECTOR);
 		uint8_t *tmp = kmalloc(span);
@@ -139,6 +214,8 @@ static errcode_t husk_write64(io_channel ch, unsigned long long block, int count
 			return ch->write_error(ch, block, count, data, len, 0, EXT2_ET_SHORT_WRITE);
 		return EXT2_ET_SHORT_WRITE;
 	}
+	if (count == 1)
+		cache_put(hc, block, data, len);
 	return 0;
 }
 
