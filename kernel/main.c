@@ -128,13 +128,13 @@ static struct proc *proc_create_init(void)
 	int err;
 
 	if (!p)
-		panic("out of memory creating the process");
+		boot_out_of_memory("creating the process");
 	p->pid = 1;
 	p->umask = 022;
 	list_init(&p->threads);
 	p->fdt = fdtable_create();
 	if (!p->fdt)
-		panic("out of memory creating the descriptor table");
+		boot_out_of_memory("creating the descriptor table");
 	err = vfs_lookup(NULL, "/", false, &p->cwd);
 	if (err)
 		panic("no root directory (%d)", err);
@@ -163,8 +163,13 @@ void kmain(uint64_t start_info_paddr)
 	plat_devices_probe();
 	if (boot_info.initrd.size) {
 		err = initrd_unpack(phys_to_virt(boot_info.initrd.paddr), boot_info.initrd.size);
-		if (err)
-			printk_err("husk: the initrd is damaged (%d); continuing with what was unpacked\n", err);
+		if (err == -ENOMEM)
+			boot_out_of_memory("unpacking the image");
+		if (err) {
+			/* initrd_unpack said where it broke; running what could be read would hide the damage. */
+			printk_err("husk: the image is damaged; not running it\n");
+			machine_exit(HUSK_STATUS_NOEXEC);
+		}
 	}
 	volumes_mount();
 	/* Only when asked for: formatting it costs about 2,000 instructions of boot. */
@@ -192,6 +197,6 @@ void kmain(uint64_t start_info_paddr)
 		machine_exit(HUSK_STATUS_NOEXEC);
 	}
 	if (!thread_create(p, &tf))
-		panic("out of memory creating the first thread");
+		boot_out_of_memory("creating the first thread");
 	sched_start();
 }

@@ -29,14 +29,28 @@
  * " and \.  Options are "key" or "key=value":
  *     env=NAME=VALUE   add an environment variable (repeatable)
  *     quiet            no kernel messages on the console, but errors
- *     virtio_mmio.device=SIZE@BASE:IRQ   as Linux reads it
- *     vol=DEV:/MOUNTPOINT[:ro]   mount the ext2/3/4 file system on block
- *                      device DEV (vda, vdb, ... in the order the devices are
- *                      found: virtio_mmio.device= options, then PCI slots)
- *                      at MOUNTPOINT before the program starts, read-only
- *                      with :ro (repeatable; the mount point is made if
- *                      missing).  A volume that cannot be mounted ends the
- *                      VM with HUSK_STATUS_VOLUME.
+ *     virtio_mmio.device=SIZE@BASE:IRQ   as Linux reads it: a virtio-mmio
+ *                      (version 2) device of SIZE bytes at BASE on IOAPIC
+ *                      input IRQ; one per device, in the order the host
+ *                      added them (disks first, then the NIC).  husk-vmm
+ *                      uses 0xfeb00000 + 0x200 n on GSI 16 + n; QEMU's
+ *                      microvm 0xfeb00000 + 0x200 k on IRQ 5 + k
+ *     net.ip=dhcp      configure the NIC by DHCP (given whenever there is one)
+ *     net.ip=ADDR/PREFIX  static IPv4 address instead, with
+ *     net.gw=ADDR      the default gateway, and
+ *     net.dns=ADDR     the name server for /etc/resolv.conf (IPv4 or IPv6)
+ *     vol=vdX:/MOUNTPOINT[:ro]  mount block device vdX there (read-only
+ *                      with :ro).  vda, vdb, ... are the block devices in
+ *                      the order given; each one's serial (virtio-blk
+ *                      GET_ID) is "husk-vda", "husk-vdb", ... on both
+ *                      husk-vmm and QEMU, so the kernel can match on it.
+ *                      The kernel names them in the order it finds them
+ *                      (virtio_mmio.device= options, then PCI slots) and
+ *                      mounts the ext2/3/4 file system before the program
+ *                      starts, making a missing mount point; a volume that
+ *                      cannot be mounted ends the VM with HUSK_STATUS_VOLUME
+ *   No option appears after "--"; a host that adds its own must put them
+ *   in front.
  *   After "--": argv[0] is the path of the program inside the initrd,
  *   followed by its arguments.
  *

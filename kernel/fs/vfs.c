@@ -484,7 +484,7 @@ void vfs_init(void)
 	struct super_block *sb = ramfs_create_sb("rootfs", 0);
 
 	if (!sb || vfs_mount("/", sb))
-		panic("vfs_init: no memory for the root file system");
+		boot_out_of_memory("for the root file system");
 	root_inode = sb->root;
 	root_inode->mode = S_IFDIR | 0755;
 	if (mkdir_exact("/tmp", 01777) || mkdir_exact("/proc", 0555) || devfs_init())

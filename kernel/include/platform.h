@@ -36,6 +36,13 @@ void plat_init(uint64_t start_info_paddr);
 void plat_console_write(const char *buf, size_t n);
 /* Returns a received console byte or -1 if none is waiting. */
 int plat_console_getc(void);
+/*
+ * Calls input() from the console's receive interrupt, with interrupts off;
+ * input() takes the bytes with plat_console_getc() until it returns -1
+ * (until then no further interrupt may come).  Returns 0, or -errno when
+ * the console cannot interrupt.
+ */
+int plat_console_irq_init(void (*input)(void));
 /* Stops the machine; status as in include/husk/abi.h. */
 void plat_exit(int status) __noreturn;
 /* Timer: set up after clock_init(); its interrupt calls sched_tick(). */
@@ -72,6 +79,7 @@ struct platform {
 	void (*init)(uint64_t start_info_paddr);
 	void (*console_write)(const char *buf, size_t n);
 	int (*console_getc)(void);
+	int (*console_irq_init)(void (*input)(void));   /* optional: -ENODEV without */
 	void (*exit)(int status) __noreturn;
 	void (*timer_init)(void);
 	void (*timer_arm)(uint64_t deadline_ns);
@@ -98,5 +106,8 @@ void pvh_devices_probe(void);
 void uart_init(void);
 void uart_write(const char *buf, size_t n);
 int uart_getc(void);
+/* Raises the UART's interrupt line (ISA IRQ 4) while received data waits. */
+void uart_enable_rx_irq(void);
+#define UART_IRQ_LINE 4
 
 #endif

@@ -30,6 +30,11 @@ int plat_console_getc(void)
 	return plat->console_getc();
 }
 
+int plat_console_irq_init(void (*input)(void))
+{
+	return plat->console_irq_init ? plat->console_irq_init(input) : -ENODEV;
+}
+
 void plat_exit(int status)
 {
 	plat->exit(status);

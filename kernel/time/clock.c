@@ -4,6 +4,8 @@
 #include "ktime.h"
 #include "mm.h"
 #include "pvclock.h"
+#define VDSO_KERNEL_SIDE
+#include "vdso.h"
 #include "../arch/x86_64/x86.h"
 
 #define MSR_KVM_WALL_CLOCK_NEW  0x4b564d00
@@ -19,7 +21,7 @@ struct pvclock_wall_clock {
 	uint32_t nsec;
 } __packed;
 
-static struct pvclock_vcpu_time_info kvmclock __attribute__((aligned(64)));
+static struct pvclock_vcpu_time_info *kvmclock;   /* in the vDSO's page, which user code reads too */
 static struct pvclock_wall_clock kvm_wall;
 static const volatile struct pvclock_vcpu_time_info *pvclock;  /* kvmclock or a platform's, or NULL */
 static int64_t pvclock_wall_ns;    /* real time at pvclock system time 0 */
@@ -52,12 +54,13 @@ static bool kvmclock_register(void)
 	cpuid(KVM_CPUID_FEATURES, 0, &a, &b, &c, &d);
 	if (!(a & KVM_FEATURE_CLOCKSOURCE2))
 		return false;
-	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, virt_to_phys(&kvmclock) | 1);
-	if (kvmclock.tsc_to_system_mul == 0)
+	kvmclock = vdso_pvclock();
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, virt_to_phys(kvmclock) | 1);
+	if (kvmclock->tsc_to_system_mul == 0)
 		return false;
 	wrmsr(MSR_KVM_WALL_CLOCK_NEW, virt_to_phys(&kvm_wall));
 	/* The wall clock is the real time at kvmclock system_time 0. */
-	clock_use_pvclock(&kvmclock, (int64_t)kvm_wall.sec * NSEC_PER_SEC + kvm_wall.nsec);
+	clock_use_pvclock(kvmclock, (int64_t)kvm_wall.sec * NSEC_PER_SEC + kvm_wall.nsec);
 	return true;
 }
 
@@ -131,6 +134,9 @@ void clock_init(void)
 		pv_base_ns = pvclock_read(pvclock);
 		realtime_offset = pvclock_wall_ns + (int64_t)pv_base_ns;
 		mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;
+		/* The vDSO reads kvmclock in its own page; another platform's pvclock is not mapped for it. */
+		if (pvclock == kvmclock)
+			vdso_publish_pvclock(pv_base_ns, realtime_offset);
 		return;
 	}
 	tsc_hz = tsc_hz_from_cpuid();
@@ -142,6 +148,7 @@ void clock_init(void)
 	/* 2^32 * tsc_hz / 1e9 without 128-bit division; good to a part per million. */
 	mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;
 	realtime_offset = cmos_time() * (int64_t)NSEC_PER_SEC;
+	vdso_publish_tsc(tsc_base, mult_ns, realtime_offset);
 }
 
 uint64_t clock_monotonic_ns(void)
@@ -159,6 +166,7 @@ int64_t clock_realtime_ns(void)
 void clock_set_realtime_ns(int64_t ns)
 {
 	realtime_offset = ns - (int64_t)clock_monotonic_ns();
+	vdso_publish_realtime(realtime_offset);
 }
 
 uint64_t clock_tsc_hz(void)

@@ -658,9 +658,14 @@ static void test_dev_proc(void)
 	shim_console_input("ab\rc");
 	CHECK_EQ(sys_read(0, buf, 64), 3);
 	CHECK(memcmp(buf, "ab\n", 3) == 0);
+	/* Canonical mode: "c" is not readable until its line ends. */
 	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	CHECK_EQ(sys_poll(&pfd, 1, 0), 0);
+	CHECK_EQ(sys_read(0, buf, 64), -EINTR);
+	shim_console_input("\n");
 	CHECK_EQ(sys_poll(&pfd, 1, 0), 1);
-	CHECK_EQ(sys_read(0, buf, 64), 1);
+	CHECK_EQ(sys_read(0, buf, 64), 2);
+	CHECK(memcmp(buf, "c\n", 2) == 0);
 	CHECK_EQ(sys_poll(&pfd, 1, 0), 0);
 	CHECK_EQ(sys_read(0, buf, 64), -EINTR);  /* nothing arrives; the shim interrupts the wait */
 	shim_console_input("\004");

@@ -126,6 +126,7 @@ void apic_eoi(void);
 void apic_timer_init(void);
 /* Arms the one-shot timer at a monotonic time in ns (0 disarms): TSC deadline or counts. */
 void apic_timer_arm(uint64_t deadline_ns);
+/* The TSC frequency measured against the APIC timer (which runs at APIC_TIMER_HZ), over a window scaled to the cost of reading it. */
 uint64_t apic_calibrate_tsc(void);
 /* This CPU's APIC ID, the destination of routed interrupts and MSI messages. */
 uint32_t apic_id(void);

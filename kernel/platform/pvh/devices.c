@@ -59,6 +59,10 @@ static bool is_mmio_opt(const char *w, size_t n)
 	return n > strlen(MMIO_OPT) && !strncmp(w, MMIO_OPT, strlen(MMIO_OPT));
 }
 
+/* Bases already probed: a monitor may name a device before "--" and QEMU again after it. */
+static uint64_t probed[16];
+static unsigned nprobed;
+
 static void probe_one(const char *w, size_t n)
 {
 	char spec[96];
@@ -70,8 +74,14 @@ static void probe_one(const char *w, size_t n)
 	spec[n] = 0;
 	if (parse_mmio_device(spec, &base, &size, &irq))
 		printk_err("virtio-mmio: cannot parse \"%s\" (expected SIZE@BASE:IRQ)\n", spec);
-	else
+	else {
+		for (unsigned i = 0; i < nprobed; i++)
+			if (probed[i] == base)
+				return;
+		if (nprobed < ARRAY_SIZE(probed))
+			probed[nprobed++] = base;
 		virtio_mmio_probe(base, size, irq);
+	}
 }
 
 /*

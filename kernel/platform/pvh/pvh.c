@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* pvh.c: the PVH platform (KVM, QEMU, Firecracker): COM1 console, exit ports, local APIC interrupts and timer. */
+#include "irq.h"
 #include "kernel.h"
 #include "platform.h"
 #include "husk/abi.h"
@@ -49,12 +50,39 @@ static void pvh_msi_message(unsigned vector, uint64_t *addr, uint32_t *data)
 	*data = vector & 0xff;
 }
 
+static void (*console_input)(void);
+
+static void uart_irq(void *arg)
+{
+	console_input();
+}
+
+static int pvh_console_irq_init(void (*input)(void))
+{
+	int vector = irq_alloc_vector(), err;
+
+	if (vector < 0)
+		return vector;
+	console_input = input;
+	err = irq_register(vector, uart_irq, NULL);
+	/* ISA IRQ 4 is GSI 4 on every PC machine (only IRQ 0 is overridden); edge-triggered. */
+	if (!err)
+		err = pvh_irq_route(UART_IRQ_LINE, vector, false);
+	if (err) {
+		irq_unregister(vector);
+		return err;
+	}
+	uart_enable_rx_irq();
+	return 0;
+}
+
 const struct platform pvh_platform = {
 	.name = "pvh",
 	.detect = NULL,              /* the fallback: any machine that entered through PVH */
 	.init = pvh_init,
 	.console_write = uart_write,
 	.console_getc = uart_getc,
+	.console_irq_init = pvh_console_irq_init,
 	.exit = pvh_exit,
 	.timer_init = apic_timer_init,
 	.timer_arm = apic_timer_arm,
