@@ -30,8 +30,11 @@
 #   stdin="..."    console input (printf %b: \n is a newline), sent once the
 #                  output shows "waiting for input" (so it arrives while the
 #                  program waits); default none
+#   vol=IMG:/MNT[:ro]  a copy of build/tests/ext2vol/IMG as a volume the
+#                  kernel mounts at /MNT (husk run -v; any backend)
 #   disk=IMG[:ro]  a copy of build/tests/ext2vol/IMG as the next virtio-blk
-#                  device (vda, vdb, ...; QEMU only), read-only with :ro
+#                  device, not mounted (QEMU only), read-only with :ro; the
+#                  devices are vda, vdb, ... in the order of vol= then disk=
 #   killon="..."   stop the VM (SIGTERM to husk) as soon as the output holds
 #                  this string, as a crash would
 #   kargs="..."    extra kernel options (HUSK_KERNEL_ARGS), e.g. vol=vda:/data
@@ -157,7 +160,17 @@ native_run() {
 # QEMU options (c_diskargs) and as variables for the after command (c_diskenv).
 disk_args() {
 	local id=$1 d img ro n=0 copy letter letters=(a b c d e f g h)
-	c_diskargs="" c_diskenv=()
+	c_diskargs="" c_diskenv=() c_volopts=()
+	# vol=IMG:/MNT[:ro]: husk run -v with a fresh copy (any backend).
+	for d in "${c_vols[@]}"; do
+		img=${d%%:*}
+		letter=${letters[n]}
+		copy="$LOGDIR/$id.vd$letter.img"
+		cp "$BUILD/tests/ext2vol/$img" "$copy"
+		c_volopts+=(-v "$copy:${d#*:}")
+		c_diskenv+=("DISK_vd$letter=$copy")
+		n=$((n + 1))
+	done
 	for d in "${c_disks[@]}"; do
 		img=${d%%:*} ro=""
 		[ "$img" != "$d" ] && ro=",readonly=on"
@@ -209,10 +222,11 @@ guest_case() {
 		[ -n "$c_files" ] && cmd+=(--files "$c_files")
 		# shellcheck disable=SC2206
 		[ -n "$c_opts" ] && cmd+=($c_opts)
+		disk_args "$id"
+		cmd+=("${c_volopts[@]}")
 		cmd+=("$prog" "${argv[@]}")
 		printf '$ %q' "${cmd[@]}" >"$log"
 		echo >>"$log"
-		disk_args "$id"
 		HUSK_QEMU_ARGS="$c_qemu$c_diskargs" HUSK_QEMU_MACHINE=$c_machine HUSK_KERNEL_ARGS=$c_kargs \
 			timeout "$c_timeout" "${cmd[@]}" < <(feed_stdin "$log" "$c_timeout") >>"$log" 2>&1 &
 		pid=$!
@@ -252,7 +266,7 @@ parse_case() {
 	local rest=$1 key val
 	c_name="" c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=0
 	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine="" c_stdin="" c_after="" c_kargs=""
-	c_killon="" c_expect=() c_kexpect=() c_once=() c_disks=()
+	c_killon="" c_expect=() c_kexpect=() c_once=() c_disks=() c_vols=()
 	local re='^[[:space:]]*([a-z]+)=("([^"]*)"|([^[:space:]"]*))(.*)$'
 	while [[ $rest =~ [^[:space:]] ]]; do
 		if ! [[ $rest =~ $re ]]; then
@@ -278,6 +292,7 @@ parse_case() {
 		qemu) c_qemu=$val ;;
 		machine) c_machine=$val ;;
 		disk) c_disks+=("$val") ;;
+		vol) c_vols+=("$val") ;;
 		after) c_after=$val ;;
 		kargs) c_kargs=$val ;;
 		killon) c_killon=$val ;;
@@ -348,7 +363,7 @@ bad_elf_tests() {
 		selected "$id" || continue
 		[ "$LIST" = 1 ] && { echo "$id"; continue; }
 		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120 c_qemu="" c_machine="" c_stdin=""
-		c_after="" c_kargs="" c_killon="" c_expect=() c_kexpect=(ELF) c_once=() c_disks=()
+		c_after="" c_kargs="" c_killon="" c_expect=() c_kexpect=(ELF) c_once=() c_disks=() c_vols=()
 		pool_run "$id" guest_case "$id" "$GUESTBIN/$bad" "$backend"
 	done
 	pool_drain
@@ -531,7 +546,8 @@ device_cli_tests() {
 	selected "$id" || return 0
 	[ "$LIST" = 1 ] && { echo "$id"; return 0; }
 	log=$LOGDIR/$id.log
-	truncate -s 1M "$LOGDIR/$id.img"
+	# A real (empty) file system: the kernel mounts it before the program runs.
+	mke2fs -q -F -t ext2 "$LOGDIR/$id.img" 1M >/dev/null
 	timeout 120 "$HUSK" run --backend "$backend" --verbose --net user \
 		-v "$LOGDIR/$id.img:/data:ro" "$GUESTBIN/hello" </dev/null >"$log" 2>&1
 	status=$?
