@@ -60,9 +60,7 @@ for t in $(seq 1 "$N"); do
 	mke2fs -q -F -t ext4 "$img" 64M >/dev/null
 	out=$work/out
 	# husk directly (no timeout wrapper): QEMU must be husk's own child.
-	HUSK_QEMU_ARGS="-drive file=$img,if=none,format=raw,id=vda -device virtio-blk-device,drive=vda" \
-	HUSK_KERNEL_ARGS="vol=vda:/data" \
-		"$HUSK" run --backend qemu "$PROG" /data/records 200000 >"$out" 2>&1 &
+	"$HUSK" run --backend qemu -v "$img:/data" "$PROG" /data/records 200000 >"$out" 2>&1 &
 	husk=$!
 	# Wait for the first record, then a random delay.
 	for _ in $(seq 1 600); do

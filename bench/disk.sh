@@ -7,7 +7,7 @@
 #   native       diskio on the host, in a directory of $TMPDIR (host page cache:
 #                its "cold" reads are not cold; the row is a reference only)
 #   husk         husk run --backend qemu (microvm, TCG), the files on an ext4
-#                image attached as virtio-blk (vol=vda:/mnt)
+#                image attached as virtio-blk (husk run -v IMAGE:/mnt)
 #   Linux guest  Debian's kernel on the same QEMU machine and image: diskio as
 #                /init loads virtio and ext4 modules, mounts /dev/vda
 # Both VM rows are emulated (TCG); the image is a raw file, QEMU's default cache.
@@ -45,8 +45,7 @@ collect native "$("$PROG" "$TMP/native")"
 
 # husk
 image "$TMP/husk.ext4"
-out=$(HUSK_QEMU_ARGS="-drive file=$TMP/husk.ext4,if=none,format=raw,id=vda -device virtio-blk-device,drive=vda" \
-	HUSK_KERNEL_ARGS="vol=vda:/mnt" timeout 900 "$HUSK" run --backend qemu -m 256M "$PROG" /mnt 2>&1) || true
+out=$(timeout 900 "$HUSK" run --backend qemu -m 256M -v "$TMP/husk.ext4:/mnt" "$PROG" /mnt 2>&1) || true
 collect husk "$out"
 [ -n "${val[husk:seq-read]:-}" ] || { echo "husk row failed:"; printf '%s\n' "$out" | tail -5; }
 

@@ -140,27 +140,6 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	return optind;
 }
 
-/*
- * For tests: HUSK_KERNEL_ARGS adds kernel options, split at spaces (e.g.
- * "vol=vda:/data" until husk run has a volume option of its own).
- */
-static int push_kernel_test_args(struct vm_args *args)
-{
-	const char *extra = getenv("HUSK_KERNEL_ARGS");
-	char *copy, *tok, *save;
-	int err = 0;
-
-	if (!extra || !*extra)
-		return 0;
-	copy = strdup(extra);
-	if (!copy)
-		return -ENOMEM;
-	for (tok = strtok_r(copy, " ", &save); tok && !err; tok = strtok_r(NULL, " ", &save))
-		err = strvec_push(&args->options, tok);
-	free(copy);
-	return err;
-}
-
 /* --kernel, else $HUSK_KERNEL, else <husk's dir>/../kernel/husk.elf.  *path is malloc'ed. */
 static int find_kernel(const char *opt, char **path)
 {
@@ -343,9 +322,6 @@ int cmd_run(int argc, char **argv)
 					&initrd);
 		cfg.initrd = initrd;
 	}
-	if (err)
-		goto err_report;
-	err = push_kernel_test_args(&args);
 	if (err)
 		goto err_report;
 	if (check_memory(kernel, cfg.initrd, o.mem_mib))

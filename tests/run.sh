@@ -37,7 +37,6 @@
 #                  devices are vda, vdb, ... in the order of vol= then disk=
 #   killon="..."   stop the VM (SIGTERM to husk) as soon as the output holds
 #                  this string, as a crash would
-#   kargs="..."    extra kernel options (HUSK_KERNEL_ARGS), e.g. vol=vda:/data
 #   after="CMD"    a host command run after the VM (bash -c), with the disk
 #                  copies in $DISK_vda, $DISK_vdb, ...; it must exit 0
 #   timeout=SECS   default 120
@@ -227,7 +226,7 @@ guest_case() {
 		cmd+=("$prog" "${argv[@]}")
 		printf '$ %q' "${cmd[@]}" >"$log"
 		echo >>"$log"
-		HUSK_QEMU_ARGS="$c_qemu$c_diskargs" HUSK_QEMU_MACHINE=$c_machine HUSK_KERNEL_ARGS=$c_kargs \
+		HUSK_QEMU_ARGS="$c_qemu$c_diskargs" HUSK_QEMU_MACHINE=$c_machine \
 			timeout "$c_timeout" "${cmd[@]}" < <(feed_stdin "$log" "$c_timeout") >>"$log" 2>&1 &
 		pid=$!
 		if [ -n "$c_killon" ]; then
@@ -265,7 +264,7 @@ guest_case() {
 parse_case() {
 	local rest=$1 key val
 	c_name="" c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=0
-	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine="" c_stdin="" c_after="" c_kargs=""
+	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine="" c_stdin="" c_after=""
 	c_killon="" c_expect=() c_kexpect=() c_once=() c_disks=() c_vols=()
 	local re='^[[:space:]]*([a-z]+)=("([^"]*)"|([^[:space:]"]*))(.*)$'
 	while [[ $rest =~ [^[:space:]] ]]; do
@@ -294,7 +293,6 @@ parse_case() {
 		disk) c_disks+=("$val") ;;
 		vol) c_vols+=("$val") ;;
 		after) c_after=$val ;;
-		kargs) c_kargs=$val ;;
 		killon) c_killon=$val ;;
 		stdin) c_stdin=$val ;;
 		*) c_error="unknown key \"$key\""; return 1 ;;
@@ -363,7 +361,7 @@ bad_elf_tests() {
 		selected "$id" || continue
 		[ "$LIST" = 1 ] && { echo "$id"; continue; }
 		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120 c_qemu="" c_machine="" c_stdin=""
-		c_after="" c_kargs="" c_killon="" c_expect=() c_kexpect=(ELF) c_once=() c_disks=() c_vols=()
+		c_after="" c_killon="" c_expect=() c_kexpect=(ELF) c_once=() c_disks=() c_vols=()
 		pool_run "$id" guest_case "$id" "$GUESTBIN/$bad" "$backend"
 	done
 	pool_drain

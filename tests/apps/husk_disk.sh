@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# tests/apps/husk_disk.sh: "husk disk" makes an ext4 image from a directory; busybox reads and changes it as a volume (vol=), and the host finds it fsck-clean.
+# tests/apps/husk_disk.sh: "husk disk" makes an ext4 image from a directory; busybox reads and changes it as a volume (husk run -v), and the host finds it fsck-clean.
 source "$(dirname "$0")/apps.bash"
 
 BB=/bin/busybox
@@ -25,13 +25,9 @@ else
 	echo "PASS husk disk refuses a missing directory"
 fi
 
-volume() {
-	HUSK_QEMU_ARGS="-drive file=$img,if=none,format=raw,id=vda -device virtio-blk-device,drive=vda" \
-	HUSK_KERNEL_ARGS="vol=vda:/vol" check "$@"
-}
-volume cat 0 "setting=1" --backend qemu "$BB" cat /vol/etc/link
-volume stat 0 "640 regular file" --backend qemu "$BB" stat -c '%a %F' /vol/etc/app/conf
-volume cp 0 "" --backend qemu "$BB" cp /vol/etc/app/conf /vol/var/copy
+check cat 0 "setting=1" --backend qemu -v "$img:/vol" "$BB" cat /vol/etc/link
+check stat 0 "640 regular file" --backend qemu -v "$img:/vol" "$BB" stat -c '%a %F' /vol/etc/app/conf
+check cp 0 "" --backend qemu -v "$img:/vol" "$BB" cp /vol/etc/app/conf /vol/var/copy
 if e2fsck -fn "$img" >/dev/null 2>&1 && [ "$(debugfs -R 'cat /var/copy' "$img" 2>/dev/null)" = "setting=1" ]; then
 	echo "PASS host"
 else

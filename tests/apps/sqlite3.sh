@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# tests/apps/sqlite3.sh: Debian's sqlite3 makes a database on an ext4 volume (virtio-blk, vol=); on the host the image is fsck-clean and PRAGMA integrity_check says ok.
+# tests/apps/sqlite3.sh: Debian's sqlite3 makes a database on an ext4 volume (husk run -v: virtio-blk); on the host the image is fsck-clean and PRAGMA integrity_check says ok.
 source "$(dirname "$0")/apps.bash"
 
 SQLITE=/usr/bin/sqlite3
@@ -25,9 +25,8 @@ mkdir -p "$files"
 stage_libs "$files" "$SQLITE"
 
 # The database lives on the volume; its journal too (rollback journal, fsync'ed).
-HUSK_QEMU_ARGS="-drive file=$img,if=none,format=raw,id=vda -device virtio-blk-device,drive=vda" \
-HUSK_KERNEL_ARGS="vol=vda:/data" \
-	check create 0 "$(printf '%s\n' '-- Loading resources from /script.sql' 1334)" --backend qemu -m 256M --files "$files" "$SQLITE" -init /script.sql /data/test.db .quit
+check create 0 "$(printf '%s\n' '-- Loading resources from /script.sql' 1334)" \
+	--backend qemu -m 256M -v "$img:/data" --files "$files" "$SQLITE" -init /script.sql /data/test.db .quit
 
 # The host's tools on the image the guest left.
 if ! e2fsck -fn "$img" >"$APPS_WORK/fsck" 2>&1; then
