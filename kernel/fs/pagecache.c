@@ -93,6 +93,57 @@ static void shrink(struct pcache *pc)
 	}
 }
 
+#define READAHEAD 32          /* pages read together on a miss: 128 KiB */
+
+/* Adds a new page holding data (a page_alloc page) at idx. */
+static struct pcache_page *insert(struct pcache *pc, uint64_t idx, uint8_t *data)
+{
+	struct pcache_page *p = kzalloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->data = data;
+	pc->slots[idx] = p;
+	pc->cached++;
+	pcache_total_cached++;
+	return p;
+}
+
+/*
+ * A miss at idx while reading in order: the pages after it that are not
+ * cached either, up to READAHEAD and the end of the file, come in with it.
+ * Returns the page at idx, or NULL to let the caller read it alone.
+ */
+static struct pcache_page *read_ahead(struct pcache *pc, struct inode *ino, uint64_t idx)
+{
+	void *pages[READAHEAD];
+	uint64_t last = (ino->size - 1) / PAGE_SIZE;
+	unsigned n = 0;
+
+	/* Only for a reader going through the file in order (random reads would pay for pages never read). */
+	if (!pc->ops->readpages || idx != pc->ra_next || pcache_total_cached + READAHEAD >= cached_limit())
+		return NULL;
+	while (n < READAHEAD && idx + n <= last && !grow(pc, idx + n) && !pc->slots[idx + n]) {
+		pages[n] = page_alloc();
+		if (!pages[n])
+			break;
+		n++;
+	}
+	if (n < 2 || pc->ops->readpages(ino, idx, n, pages)) {
+		while (n)
+			page_free(pages[--n]);
+		return NULL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (!insert(pc, idx + i, pages[i])) {
+			while (n > i)
+				page_free(pages[--n]);
+			break;
+		}
+	}
+	return pc->slots[idx];
+}
+
 /* The cached page idx, read from the disk unless fill is false (it will be overwritten whole). */
 static struct pcache_page *get(struct pcache *pc, struct inode *ino, uint64_t idx, bool fill, int *err)
 {
@@ -105,6 +156,11 @@ static struct pcache_page *get(struct pcache *pc, struct inode *ino, uint64_t id
 		return pc->slots[idx];
 	if (pcache_total_cached >= cached_limit())
 		shrink(pc);
+	if (fill && (uint64_t)idx * PAGE_SIZE < ino->size) {
+		p = read_ahead(pc, ino, idx);
+		if (p)
+			return p;
+	}
 	p = kzalloc(sizeof(*p));
 	if (p)
 		p->data = page_alloc();
@@ -147,6 +203,7 @@ ssize_t pcache_read(struct pcache *pc, struct inode *ino, void *buf, size_t n, u
 		memcpy((char *)buf + done, p->data + po, chunk);
 		done += chunk;
 		off += chunk;
+		pc->ra_next = idx + (po + chunk == PAGE_SIZE);
 	}
 	return done ? (ssize_t)done : err;
 }

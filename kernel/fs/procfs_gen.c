@@ -378,9 +378,11 @@ static void gen_mounts(struct pbuf *b)
 	vfs_show_mounts(put_line, b);
 }
 
+/* The kernel's own pseudo file systems, then the types mount(2) takes (fs/super.c). */
 static void gen_filesystems(struct pbuf *b)
 {
-	pbuf_printf(b, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\nnodev\tsockfs\n");
+	pbuf_printf(b, "nodev\tsysfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\nnodev\tsockfs\n");
+	vfs_show_fstypes(put_line, b);
 }
 
 static void gen_version(struct pbuf *b)

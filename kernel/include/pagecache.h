@@ -13,6 +13,9 @@ struct pcache_ops {
 	int (*readpage)(struct inode *ino, uint64_t idx, void *page);
 	/* Writes the first len bytes of page as file bytes at idx * PAGE_SIZE. */
 	int (*writepage)(struct inode *ino, uint64_t idx, const void *page, size_t len);
+	/* Optional read-ahead: fills pages[0..n) with file pages idx..idx+n-1 (as
+	 * readpage would), in as few device requests as it can. */
+	int (*readpages)(struct inode *ino, uint64_t idx, unsigned n, void **pages);
 };
 
 struct pcache_page;
@@ -27,6 +30,7 @@ struct pcache {
 	struct pcache_page **slots;
 	size_t nslots;
 	size_t cached, dirty;
+	uint64_t ra_next;             /* the page a sequential reader reads next: misses there read ahead */
 	const struct pcache_ops *ops;
 };
 

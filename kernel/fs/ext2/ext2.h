@@ -39,11 +39,33 @@ static inline ext2_filsys vol_fs(struct super_block *sb)
 	return ((struct ext2_vol *)sb->priv)->fs;
 }
 
+/* The file system and the cached-inode data of a VFS inode of a volume. */
+static inline ext2_filsys ifs(struct inode *ino)
+{
+	return vol_fs(ino->sb);
+}
+
+static inline struct ext2_node *node(struct inode *ino)
+{
+	return ino->priv;
+}
+
 /* ext2_inode.c */
 /* The inode numbered ino of the volume, from the inode cache or the disk; 0 or -errno. */
 int ext2_iget(struct super_block *sb, ext2_ino_t ino, struct inode **out);
 /* Writes the in-memory inode's size, times, mode and owners to the disk inode. */
 int ext2_write_vfs_inode(struct inode *ino);
+/* Reads the disk inode of ino. */
+int ext2_read_disk(struct inode *ino, struct ext2_inode_large *di);
+
+/* ext2_file.c: file data, for the inode operations of ext2_inode.c. */
+extern const struct pcache_ops ext2_pcops;
+ssize_t ext2_read(struct inode *ino, void *buf, size_t n, off_t off);
+ssize_t ext2_write(struct inode *ino, const void *buf, size_t n, off_t off);
+void *ext2_get_page(struct inode *ino, uint64_t idx);
+int ext2_truncate(struct inode *ino, uint64_t size);
+int ext2_fsync(struct inode *ino, bool datasync);
+int ext2_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len);
 /* libext2fs error code -> -errno. */
 int ext2_errno(errcode_t e);
 

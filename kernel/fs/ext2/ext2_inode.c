@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* ext2_inode.c: the VFS inode operations of ext2/ext3/ext4 volumes, each a few libext2fs calls, with file data through the page cache. */
+/* ext2_inode.c: the VFS inode operations of ext2/ext3/ext4 volumes on names, directories and attributes, each a few libext2fs calls; ext2_file.c has file data. */
 #include "ext2.h"
 #include "ktime.h"
 #include "sched.h"
-#include <linux/falloc.h>
 #include <linux/fs.h>
 
 /*
@@ -18,7 +17,6 @@
  */
 
 static const struct inode_ops ext2_iops;
-static const struct pcache_ops ext2_pcops;
 
 int ext2_errno(errcode_t e)
 {
@@ -48,16 +46,6 @@ int ext2_errno(errcode_t e)
 		printk_err("husk: ext2: %s\n", error_message(e));
 		return -EIO;
 	}
-}
-
-static ext2_filsys ifs(struct inode *ino)
-{
-	return vol_fs(ino->sb);
-}
-
-static struct ext2_node *node(struct inode *ino)
-{
-	return ino->priv;
 }
 
 /* ---- disk inode <-> VFS inode ---- */
@@ -150,7 +138,7 @@ static bool changed(struct inode *ino)
 	       d->atime_ns != ino->atime_ns || d->mtime_ns != ino->mtime_ns || d->ctime_ns != ino->ctime_ns;
 }
 
-static int read_disk(struct inode *ino, struct ext2_inode_large *di)
+int ext2_read_disk(struct inode *ino, struct ext2_inode_large *di)
 {
 	memset(di, 0, sizeof(*di));
 	return ext2_errno(ext2fs_read_inode_full(ifs(ino), ino->ino, EXT2_INODE(di), sizeof(*di)));
@@ -159,7 +147,7 @@ static int read_disk(struct inode *ino, struct ext2_inode_large *di)
 int ext2_write_vfs_inode(struct inode *ino)
 {
 	struct ext2_inode_large di;
-	int err = read_disk(ino, &di);
+	int err = ext2_read_disk(ino, &di);
 
 	if (err)
 		return err;
@@ -617,7 +605,7 @@ static ssize_t ext2_readlink(struct inode *ino, char *buf, size_t n)
 	unsigned got = 0;
 	size_t len = ino->size;
 	errcode_t e;
-	int err = read_disk(ino, &di);
+	int err = ext2_read_disk(ino, &di);
 
 	if (err)
 		return err;
@@ -646,189 +634,8 @@ static ssize_t ext2_readlink(struct inode *ino, char *buf, size_t n)
 	return e ? ext2_errno(e) : (ssize_t)got;
 }
 
-/* ---- file data ---- */
-
-static int ext2_readpage(struct inode *ino, uint64_t idx, void *page)
-{
-	ext2_file_t f;
-	unsigned got = 0;
-	errcode_t e = ext2fs_file_open2(ifs(ino), ino->ino, NULL, 0, &f);
-
-	if (e)
-		return ext2_errno(e);
-	e = ext2fs_file_llseek(f, idx * PAGE_SIZE, EXT2_SEEK_SET, NULL);
-	if (!e)
-		e = ext2fs_file_read(f, page, PAGE_SIZE, &got);
-	ext2fs_file_close(f);
-	if (e)
-		return ext2_errno(e);
-	memset((char *)page + got, 0, PAGE_SIZE - got);
-	return 0;
-}
-
-static int ext2_writepage(struct inode *ino, uint64_t idx, const void *page, size_t len)
-{
-	ext2_file_t f;
-	unsigned wrote = 0;
-	errcode_t e = ext2fs_file_open2(ifs(ino), ino->ino, NULL, EXT2_FILE_WRITE, &f), e2;
-
-	if (e)
-		return ext2_errno(e);
-	e = ext2fs_file_llseek(f, idx * PAGE_SIZE, EXT2_SEEK_SET, NULL);
-	if (!e)
-		e = ext2fs_file_write(f, page, len, &wrote);
-	e2 = ext2fs_file_close(f);
-	if (!e && wrote != len)
-		e = EXT2_ET_SHORT_WRITE;
-	return ext2_errno(e ? e : e2);
-}
-
-static const struct pcache_ops ext2_pcops = {
-	.readpage = ext2_readpage,
-	.writepage = ext2_writepage,
-};
-
-static ssize_t ext2_read(struct inode *ino, void *buf, size_t n, off_t off)
-{
-	return pcache_read(&node(ino)->pc, ino, buf, n, off);
-}
-
-static ssize_t ext2_write(struct inode *ino, const void *buf, size_t n, off_t off)
-{
-	ssize_t r;
-
-	if (off < 0)
-		return -EINVAL;
-	if (vfs_may_write(ino))
-		return -EROFS;
-	r = pcache_write(&node(ino)->pc, ino, buf, n, off);
-	if (r > 0)
-		node(ino)->dirty_inode = true;
-	return r;
-}
-
-static void *ext2_get_page(struct inode *ino, uint64_t idx)
-{
-	if (!(ino->sb->flags & SB_RDONLY))
-		node(ino)->dirty_inode = true;
-	return pcache_get_page(&node(ino)->pc, ino, idx);
-}
-
-/* Sets the disk size (freeing blocks past it) and the cache's. */
-static int set_size(struct inode *ino, uint64_t size)
-{
-	struct ext2_node *n = node(ino);
-	ext2_file_t f;
-	errcode_t e, e2;
-	int err;
-
-	/* Dirty data below the new end goes down first: it must survive. */
-	err = pcache_writeback(&n->pc, ino);
-	if (err)
-		return err;
-	pcache_truncate(&n->pc, size);
-	e = ext2fs_file_open2(ifs(ino), ino->ino, NULL, EXT2_FILE_WRITE, &f);
-	if (e)
-		return ext2_errno(e);
-	e = ext2fs_file_set_size2(f, size);
-	e2 = ext2fs_file_close(f);
-	if (e || e2)
-		return ext2_errno(e ? e : e2);
-	ino->size = size;
-	return 0;
-}
-
-static int ext2_truncate(struct inode *ino, uint64_t size)
-{
-	int err = set_size(ino, size);
-
-	if (err)
-		return err;
-	inode_touch(ino, true, true);
-	return ext2_write_vfs_inode(ino);
-}
-
 static int ext2_setattr(struct inode *ino, const struct iattr *a)
 {
-	return ext2_write_vfs_inode(ino);
-}
-
-static int ext2_fsync(struct inode *ino, bool datasync)
-{
-	struct super_block *sb = ino->sb;
-	int err = 0;
-
-	if (sb->flags & SB_RDONLY)
-		return 0;
-	if (S_ISREG(ino->mode))
-		err = pcache_writeback(&node(ino)->pc, ino);
-	if (!err)
-		err = ext2_write_vfs_inode(ino);
-	/* Blocks and inodes the file took are in the bitmaps and group counts. */
-	if (!err)
-		err = ext2_errno(ext2fs_flush2(vol_fs(sb), 0));
-	if (!err && blk_flush(((struct ext2_vol *)sb->priv)->bd))
-		err = -EIO;
-	return err;
-}
-
-static int ext2_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len)
-{
-	ext2_filsys fs = ifs(ino);
-	struct ext2_inode_large di;
-	uint64_t bs = fs->blocksize, end = off + len;
-	errcode_t e;
-	int err;
-
-	if (mode & FALLOC_FL_PUNCH_HOLE) {
-		uint64_t first = ALIGN_UP(off, bs) / bs, last = end / bs;   /* whole blocks [first, last) */
-		static const uint8_t zeros[512];
-
-		if (end > ino->size)
-			end = ino->size;
-		/* The cache goes down first; then partial blocks get zeros, whole ones are freed. */
-		err = pcache_writeback(&node(ino)->pc, ino);
-		if (err)
-			return err;
-		for (uint64_t p = off; p < end;) {
-			size_t chunk = MIN(sizeof(zeros), end - p);
-
-			if (p / bs >= first && p / bs < last) {
-				p = last * bs;
-				continue;
-			}
-			chunk = MIN(chunk, bs - p % bs);
-			if (pcache_write(&node(ino)->pc, ino, zeros, chunk, p) != (ssize_t)chunk)
-				return -EIO;
-			p += chunk;
-		}
-		err = pcache_writeback(&node(ino)->pc, ino);
-		if (err || first >= last)
-			return err;
-		pcache_release(&node(ino)->pc);
-		err = read_disk(ino, &di);
-		if (err)
-			return err;
-		e = ext2fs_punch(fs, ino->ino, EXT2_INODE(&di), NULL, first, last - 1);
-		if (!e)
-			e = ext2fs_write_inode_full(fs, ino->ino, EXT2_INODE(&di), sizeof(di));
-		inode_touch(ino, true, true);
-		return ext2_errno(e);
-	}
-	err = read_disk(ino, &di);
-	if (err)
-		return err;
-	e = ext2fs_fallocate(fs, EXT2_FALLOCATE_INIT_BEYOND_EOF, ino->ino, EXT2_INODE(&di), ~0ULL,
-			     off / bs, ALIGN_UP(end, bs) / bs - off / bs);
-	if (!e)
-		e = ext2fs_write_inode_full(fs, ino->ino, EXT2_INODE(&di), sizeof(di));
-	if (e)
-		return ext2_errno(e);
-	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > ino->size) {
-		ino->size = end;
-		node(ino)->dirty_inode = true;
-	}
-	inode_touch(ino, true, true);
 	return ext2_write_vfs_inode(ino);
 }
 
@@ -847,7 +654,7 @@ static void ext2_evict(struct inode *ino)
 			err = pcache_writeback(&n->pc, ino);
 		if (!err && changed(ino))
 			err = ext2_write_vfs_inode(ino);
-	} else if (rw && read_disk(ino, &di) == 0 && di.i_links_count == 0) {
+	} else if (rw && ext2_read_disk(ino, &di) == 0 && di.i_links_count == 0) {
 		di.i_dtime = fs->now ? fs->now : time(NULL);
 		e = ext2fs_free_ext_attr(fs, ino->ino, &di);
 		if (!e && ext2fs_inode_has_valid_blocks2(fs, EXT2_INODE(&di)))
