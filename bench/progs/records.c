@@ -13,9 +13,11 @@
 static void make_record(unsigned char *r, unsigned i)
 {
 	uint32_t sum = 0;
+	char head[32];
 
 	memset(r, 0, REC);
-	snprintf((char *)r, 14, "REC %08u\n", i);
+	snprintf(head, sizeof(head), "REC %08u\n", i % 100000000u);
+	memcpy(r, head, 13);
 	for (int k = 13; k < REC - 4; k++)
 		r[k] = (unsigned char)(i * 131 + k * 7);
 	for (int k = 0; k < REC - 4; k++)

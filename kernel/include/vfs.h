@@ -114,6 +114,18 @@ struct inode_ops {
 	/* Optional: fallocate(2) modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE
 	 * (checked by the caller); NULL answers -EOPNOTSUPP. */
 	int (*fallocate)(struct inode *ino, int mode, uint64_t off, uint64_t len);
+	/*
+	 * Optional extended attributes, by full name ("user.x"), kernel buffers;
+	 * NULL answers -EOPNOTSUPP.  getxattr copies the value if it fits in n
+	 * bytes (n == 0: only its length) and returns the length, -ERANGE or
+	 * -ENODATA; listxattr does the same with the NUL-terminated names;
+	 * setxattr honours XATTR_CREATE (-EEXIST) and XATTR_REPLACE (-ENODATA);
+	 * removexattr is -ENODATA for a missing name.
+	 */
+	ssize_t (*getxattr)(struct inode *ino, const char *name, void *buf, size_t n);
+	ssize_t (*listxattr)(struct inode *ino, char *buf, size_t n);
+	int (*setxattr)(struct inode *ino, const char *name, const void *val, size_t n, int flags);
+	int (*removexattr)(struct inode *ino, const char *name);
 };
 
 /* Mount flags kept in super_block.flags (the MS_* numbering of mount(2)). */

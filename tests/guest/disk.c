@@ -16,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -63,6 +64,8 @@ static void write_tree(void)
 	CHECK(truncate(MNT "/big", 4096) == 0, "truncate: %s", strerror(errno));
 	CHECK(chmod(MNT "/guest/small", 0600) == 0 && chown(MNT "/guest/small", 1000, 1001) == 0,
 	      "chmod/chown: %s", strerror(errno));
+	CHECK(setxattr(MNT "/guest/small", "user.husk", "from the guest", 14, 0) == 0, "setxattr: %s",
+	      strerror(errno));
 }
 
 static void fill(void)

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -172,6 +173,15 @@ static void make_changes(void)
 	CHECK(chown(MNT "/hello.txt", 42, 43) == 0, "chown: %s", strerror(errno));
 	CHECK(utimensat(AT_FDCWD, MNT "/hello.txt", ts, 0) == 0, "utimensat: %s", strerror(errno));
 	CHECK(truncate(MNT "/big", 5000) == 0, "truncate: %s", strerror(errno));
+	CHECK(setxattr(MNT "/hello.txt", "user.one", "1", 1, XATTR_CREATE) == 0, "setxattr: %s", strerror(errno));
+	CHECK(setxattr(MNT "/hello.txt", "user.one", "1", 1, XATTR_CREATE) == -1 && errno == EEXIST,
+	      "XATTR_CREATE twice: %s", strerror(errno));
+	CHECK(setxattr(MNT "/hello.txt", "user.two", "second", 6, 0) == 0, "setxattr two: %s", strerror(errno));
+	CHECK(setxattr(MNT "/hello.txt", "user.none", "x", 1, XATTR_REPLACE) == -1 && errno == ENODATA,
+	      "XATTR_REPLACE of a missing name: %s", strerror(errno));
+	CHECK(setxattr(MNT "/hello.txt", "user.gone", "x", 1, 0) == 0 && removexattr(MNT "/hello.txt", "user.gone") == 0,
+	      "removexattr: %s", strerror(errno));
+	CHECK(removexattr(MNT "/hello.txt", "user.gone") == -1 && errno == ENODATA, "remove twice: %s", strerror(errno));
 	fd = open(MNT "/mapped", O_CREAT | O_RDWR, 0644);
 	CHECK(fd >= 0 && ftruncate(fd, 8192) == 0, "mapped file: %s", strerror(errno));
 	map = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -208,6 +218,21 @@ static void check_changes(void)
 	      st.st_atim.tv_sec == 1000000000, "times %ld.%09ld", (long)st.st_mtim.tv_sec,
 	      (long)st.st_mtim.tv_nsec);
 	CHECK(stat(MNT "/big", &st) == 0 && st.st_size == 5000, "truncated size %ld", (long)st.st_size);
+	{
+		char list[128];
+		ssize_t n = listxattr(MNT "/hello.txt", list, sizeof(list));
+
+		CHECK(n == 18 && !memcmp(list, "user.one\0user.two\0", 18), "listxattr: %zd", n);
+		CHECK(getxattr(MNT "/hello.txt", "user.two", buf, sizeof(buf)) == 6 && !memcmp(buf, "second", 6),
+		      "getxattr: %s", strerror(errno));
+		CHECK(getxattr(MNT "/hello.txt", "user.two", NULL, 0) == 6, "getxattr size: %s", strerror(errno));
+		CHECK(getxattr(MNT "/hello.txt", "user.two", buf, 2) == -1 && errno == ERANGE, "ERANGE: %s",
+		      strerror(errno));
+		CHECK(getxattr(MNT "/hello.txt", "user.gone", buf, sizeof(buf)) == -1 && errno == ENODATA,
+		      "removed: %s", strerror(errno));
+		CHECK(getxattr("/tmp", "user.x", buf, sizeof(buf)) == -1 && errno == EOPNOTSUPP, "tmpfs: %s",
+		      strerror(errno));
+	}
 	CHECK(stat(MNT "/alloc", &st) == 0 && st.st_size == 1 << 20, "fallocated size %ld", (long)st.st_size);
 	memset(buf, 0, sizeof(buf));
 	{

@@ -69,6 +69,12 @@ int ext2_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len);
 /* libext2fs error code -> -errno. */
 int ext2_errno(errcode_t e);
 
+/* ext2_xattr.c: the inode_ops xattr operations (see vfs.h). */
+ssize_t ext2_getxattr(struct inode *ino, const char *name, void *buf, size_t n);
+ssize_t ext2_listxattr(struct inode *ino, char *buf, size_t n);
+int ext2_setxattr(struct inode *ino, const char *name, const void *val, size_t n, int flags);
+int ext2_removexattr(struct inode *ino, const char *name);
+
 /* ext2_super.c: mount(2) of "ext2", "ext3", "ext4". */
 int ext2_mount(const char *source, unsigned flags, const char *data, struct super_block **out);
 int ext2_sync_fs(struct super_block *sb);

@@ -21,9 +21,12 @@ EXT2_LIB_OBJS := $(patsubst %,$(KERNEL_OUT)/obj/ext2lib/%.o,$(EXT2_LIB_NAMES)) \
 # Shim headers first, so <stdio.h> and friends are ours, not glibc's.
 EXT2_LIB_CFLAGS := -Ikernel/fs/ext2/shim -I$(EXT2_GEN) -I$(EXT2_GEN)/ext2fs -I$(E2FS_DIR)/lib \
 	-I$(E2FS_DIR)/lib/ext2fs $(KERNEL_CFLAGS) -w
-# Our own files in fs/ext2 see libext2fs' headers the same way.
-$(KERNEL_OUT)/obj/fs/ext2/%.c.o: KERNEL_CFLAGS := -Ikernel/fs/ext2/shim -I$(EXT2_GEN) -I$(E2FS_DIR)/lib $(KERNEL_CFLAGS)
-$(KERNEL_OUT)/obj/fs/ext2/%.c.o: | $(EXT2_GEN)/ext2fs/ext2_err.h
+# Our own files in fs/ext2 see libext2fs' headers the same way, and need the
+# generated ext2_err.h first (explicit targets: a pattern rule without a
+# recipe would cancel the implicit rule instead of adding a prerequisite).
+EXT2_OWN_OBJS := $(filter $(KERNEL_OUT)/obj/fs/ext2/%,$(KERNEL_OBJS))
+$(EXT2_OWN_OBJS): KERNEL_CFLAGS := -Ikernel/fs/ext2/shim -I$(EXT2_GEN) -I$(E2FS_DIR)/lib $(KERNEL_CFLAGS)
+$(EXT2_OWN_OBJS): | $(EXT2_GEN)/ext2fs/ext2_err.h
 
 $(EXT2_GEN)/ext2fs/ext2_err.h $(EXT2_GEN)/ext2fs/ext2_err.c: $(E2FS_DIR)/lib/ext2fs/ext2_err.et.in
 	@mkdir -p $(EXT2_GEN)/ext2fs

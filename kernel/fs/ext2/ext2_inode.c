@@ -688,4 +688,8 @@ static const struct inode_ops ext2_iops = {
 	.setattr = ext2_setattr,
 	.fsync = ext2_fsync,
 	.fallocate = ext2_fallocate,
+	.getxattr = ext2_getxattr,
+	.listxattr = ext2_listxattr,
+	.setxattr = ext2_setxattr,
+	.removexattr = ext2_removexattr,
 };
