@@ -154,12 +154,16 @@ void blk_submit(struct blkdev *bd, struct blk_request *rq)
 static void wait_done(struct blkdev *bd, struct blk_request *rq)
 {
 	while (!rq->done) {
+		/* The device may be done already (its interrupt not yet taken): look first. */
+		if (bd->ops->poll) {
+			bd->ops->poll(bd);
+			if (rq->done)
+				break;
+		}
 		if (current && !blk_poll_only)
 			/* A short deadline covers a completion racing with going to sleep. */
 			waitq_wait(&bd->wait, clock_monotonic_ns() + 10 * 1000 * 1000);
-		else if (bd->ops->poll)
-			bd->ops->poll(bd);
-		else
+		else if (!bd->ops->poll)
 			__asm__ volatile("pause");
 	}
 }
