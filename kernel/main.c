@@ -5,6 +5,7 @@
 #include "husk/abi.h"
 #include "ktime.h"
 #include "mm.h"
+#include "net.h"
 #include "netdev.h"
 #include "platform.h"
 #include "sched.h"
@@ -171,6 +172,7 @@ void kmain(uint64_t start_info_paddr)
 			machine_exit(HUSK_STATUS_NOEXEC);
 		}
 	}
+	net_init();
 	volumes_mount();
 	/* Only when asked for: formatting it costs about 2,000 instructions of boot. */
 	if (!kernel_quiet)
