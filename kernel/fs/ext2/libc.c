@@ -151,15 +151,6 @@ unsigned long long strtoull(const char *s, char **end, int base)
 	return parse_unsigned(s, end, base);
 }
 
-long strtol(const char *s, char **end, int base)
-{
-	while (isspace(*s))
-		s++;
-	if (*s == '-')
-		return -(long)parse_unsigned(s + 1, end, base);
-	return (long)parse_unsigned(*s == '+' ? s + 1 : s, end, base);
-}
-
 /* No environment: libext2fs' debugging variables stay unset. */
 char *getenv(const char *name)
 {

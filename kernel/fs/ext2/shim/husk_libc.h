@@ -70,7 +70,6 @@ void abort(void) __noreturn;
 void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 unsigned long strtoul(const char *s, char **end, int base);
 unsigned long long strtoull(const char *s, char **end, int base);
-long strtol(const char *s, char **end, int base);
 char *getenv(const char *name);
 int abs(int x);
 
