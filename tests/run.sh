@@ -33,7 +33,7 @@
 #   vol=IMG:/MNT[:ro]  a copy of build/tests/ext2vol/IMG as a volume the
 #                  kernel mounts at /MNT (husk run -v; any backend)
 #   disk=IMG[:ro]  a copy of build/tests/ext2vol/IMG as the next virtio-blk
-#                  device, not mounted (QEMU only), read-only with :ro; the
+#                  device, not mounted (QEMU only; PCI with machine=), read-only with :ro; the
 #                  devices are vda, vdb, ... in the order of vol= then disk=
 #   killon="..."   stop the VM (SIGTERM to husk) as soon as the output holds
 #                  this string, as a crash would
@@ -158,7 +158,7 @@ native_run() {
 # disk_args ID: fresh copies of the case's disk images next to its log, as
 # QEMU options (c_diskargs) and as variables for the after command (c_diskenv).
 disk_args() {
-	local id=$1 d img ro n=0 copy letter letters=(a b c d e f g h)
+	local id=$1 d img ro n=0 copy letter dev letters=(a b c d e f g h)
 	c_diskargs="" c_diskenv=() c_volopts=()
 	# vol=IMG:/MNT[:ro]: husk run -v with a fresh copy (any backend).
 	for d in "${c_vols[@]}"; do
@@ -176,7 +176,10 @@ disk_args() {
 		letter=${letters[n]}
 		copy="$LOGDIR/$id.vd$letter.img"
 		cp "$BUILD/tests/ext2vol/$img" "$copy"
-		c_diskargs+=" -drive file=$copy,if=none,format=raw,id=vd$letter$ro -device virtio-blk-device,drive=vd$letter"
+		# On a PCI machine (machine=q35) the disk is a virtio-blk PCI function.
+		dev=virtio-blk-device
+		[ -n "$c_machine" ] && dev=virtio-blk-pci
+		c_diskargs+=" -drive file=$copy,if=none,format=raw,id=vd$letter$ro -device $dev,drive=vd$letter"
 		c_diskenv+=("DISK_vd$letter=$copy")
 		n=$((n + 1))
 	done

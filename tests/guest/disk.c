@@ -4,6 +4,7 @@
 // husk-test: name=fsync args="fsync" vol=vol.ext4:/mnt mem=256M killon="fsync returned" status=143 expect="fsync returned" after="tests/fixtures/diskcheck.sh fsync $DISK_vda"
 // husk-test: name=enospc args="enospc" vol=vol.ext4:/mnt mem=256M expect="SUCCESS" after="tests/fixtures/diskcheck.sh clean $DISK_vda"
 // husk-test: name=ro args="ro" disk=vol.ext4:ro opts="--verbose" mem=256M expect="SUCCESS" kexpect="read-only" after="tests/fixtures/diskcheck.sh unchanged $DISK_vda build/tests/ext2vol/vol.ext4"
+// husk-test: name=pci args="pci" disk=vol.ext4 machine=q35 opts="--verbose" mem=256M expect="SUCCESS" kexpect="vda: virtio-pci" after="tests/fixtures/diskcheck.sh write $DISK_vda"
 // husk-test: name=rovol args="rovol" vol=vol.ext4:/mnt:ro backends=qemu,vmm mem=256M expect="SUCCESS" after="tests/fixtures/diskcheck.sh unchanged $DISK_vda build/tests/ext2vol/vol.ext4"
 // husk-test: name=volbad args="vol" vol=vol-bad.ext3:/data backends=qemu,vmm status=74 kexpect="cannot mount /dev/vda: Bad magic number in super-block" kexpect="husk: volume vda: cannot mount it"
 // husk-test: name=vol args="vol" vol=vol.ext4:/data vol=vol.ext3:/three:ro backends=qemu,vmm opts="--verbose" mem=256M expect="SUCCESS" kexpect="volume vdb on /three (read-only)" after="tests/fixtures/diskcheck.sh clean $DISK_vda"
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 
-	/* Except for "ro", the kernel mounted the volume (vol=) before main. */
+	/* Except for "ro" and "pci", the kernel mounted the volume (vol=) before main. */
 	if (!strcmp(mode, "write")) {
 		write_tree();
 		CHECK(umount(MNT) == 0, "umount: %s", strerror(errno));
@@ -130,6 +131,11 @@ int main(int argc, char **argv)
 		}
 	} else if (!strcmp(mode, "enospc")) {
 		fill();
+		CHECK(umount(MNT) == 0, "umount: %s", strerror(errno));
+	} else if (!strcmp(mode, "pci")) {
+		/* virtio-blk over PCI, mounted by the program. */
+		do_mount(0);
+		write_tree();
 		CHECK(umount(MNT) == 0, "umount: %s", strerror(errno));
 	} else if (!strcmp(mode, "ro")) {
 		read_only(true);
