@@ -50,9 +50,13 @@ void file_unref(struct file *f)
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	if (f->inode) {
-		if (f->inode->sb)
-			f->inode->sb->open_files--;
+		struct super_block *sb = f->inode->sb;
+
+		if (sb)
+			sb->open_files--;
 		inode_unref(f->inode);
+		if (sb && sb->detached)
+			vfs_sb_released(sb);
 	}
 	kfree(f->path);
 	kfree(f);

@@ -16,7 +16,42 @@
  * Both references are held by the table until umount.
  */
 static struct list mounts = LIST_INIT(mounts);
+/* Unmounted with MNT_DETACH while in use: freed when the last user goes. */
+static struct list detached = LIST_INIT(detached);
 static uint64_t next_dev = 1;
+
+/* Open files, a cached inode someone holds (a mapping, a cwd) or the cwd keep a file system alive. */
+static bool sb_in_use(struct super_block *sb)
+{
+	if (sb->open_files)
+		return true;
+	if (current && current_proc()->cwd && current_proc()->cwd->sb == sb)
+		return true;
+	/* sb->root holds its own reference; more than that is someone's. */
+	for (struct list *it = sb->icache.next; it != &sb->icache; it = it->next) {
+		struct inode *ino = list_entry(it, struct inode, hash);
+
+		if (ino->refs > (ino == sb->root ? 1 : 0))
+			return true;
+	}
+	return false;
+}
+
+static void sb_free(struct super_block *sb)
+{
+	if (sb->ops && sb->ops->kill)
+		sb->ops->kill(sb);
+	kfree(sb->mountpoint);
+	kfree(sb);
+}
+
+void vfs_sb_released(struct super_block *sb)
+{
+	if (sb->detached && !sb_in_use(sb)) {
+		list_del(&sb->link);
+		sb_free(sb);
+	}
+}
 
 struct super_block *sb_alloc(const struct super_ops *ops, const char *type, const char *source,
 			     uint32_t magic, unsigned flags)
@@ -102,7 +137,8 @@ int vfs_umount(const char *path, bool detach)
 	inode_unref(root);
 	if (!sb || sb->root != root || !dir)
 		return -EINVAL;      /* not a mount point (or the root) */
-	if (sb->open_files && !detach)
+	/* The root has two references of its own (sb->root, the table's); more are users. */
+	if (!detach && (sb->open_files || root->refs > 2))
 		return -EBUSY;
 	/* A file system with something mounted inside it stays. */
 	for (struct list *it = mounts.next; it != &mounts; it = it->next) {
@@ -120,13 +156,13 @@ int vfs_umount(const char *path, bool detach)
 	list_del(&sb->link);
 	inode_unref(dir);
 	inode_unref(root);
-	/* With open files (MNT_DETACH) the file system lives on, unreachable. */
-	if (sb->open_files)
+	/* Still in use (MNT_DETACH): it lives on, unreachable, until its last user goes. */
+	if (sb_in_use(sb)) {
+		sb->detached = true;
+		list_add_tail(&detached, &sb->link);
 		return 0;
-	if (sb->ops && sb->ops->kill)
-		sb->ops->kill(sb);
-	kfree(sb->mountpoint);
-	kfree(sb);
+	}
+	sb_free(sb);
 	return 0;
 }
 
@@ -274,6 +310,12 @@ void vfs_shutdown(void)
 {
 	/* Nothing may sleep now: block I/O polls its devices. */
 	blk_poll_only = true;
+	for (struct list *it = detached.next; it != &detached; it = it->next) {
+		struct super_block *sb = list_entry(it, struct super_block, link);
+
+		if (sb->ops && sb->ops->shutdown && !(sb->flags & SB_RDONLY))
+			sb->ops->shutdown(sb);
+	}
 	for (struct list *it = mounts.prev; it != &mounts; it = it->prev) {
 		struct super_block *sb = list_entry(it, struct super_block, link);
 

@@ -166,6 +166,7 @@ struct super_block {
 	uint32_t magic;               /* f_type */
 	unsigned flags;               /* SB_* */
 	unsigned open_files;          /* open files on its inodes: umount is EBUSY while nonzero */
+	bool detached;                /* unmounted (MNT_DETACH) but still in use */
 	struct inode *root;           /* referenced while mounted */
 	struct list icache;           /* cached inodes (inode.hash), for file systems with inode numbers on disk */
 	void *priv;                   /* per-file-system data */
@@ -309,6 +310,9 @@ int vfs_mount_fs(const char *type, const char *source, const char *target, unsig
 int vfs_remount(const char *target, unsigned flags);
 /* /proc/filesystems. */
 void vfs_show_fstypes(void (*put)(void *ctx, const char *line), void *ctx);
+/* A file on sb was closed (its inode reference dropped): a detached
+ * file system nobody uses any more is freed. */
+void vfs_sb_released(struct super_block *sb);
 /* Makes ino part of sb (sets sb and dev). */
 void inode_set_sb(struct inode *ino, struct super_block *sb);
 /* The superblock mounted at or holding ino, or NULL for anonymous inodes. */

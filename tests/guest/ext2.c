@@ -358,6 +358,28 @@ int main(int argc, char **argv)
 	check_enospc();
 	CHECK(umount(MNT) == 0, "umount: %s", strerror(errno));
 
+	/* MNT_DETACH while a file is open: the file keeps working; closing it ends the mount
+	 * (the loop device is free again only then), and what it wrote is on the disk. */
+	{
+		int fd, dev;
+
+		CHECK(mount(loopdev, MNT, "ext4", 0, NULL) == 0, "mount: %s", strerror(errno));
+		fd = open(MNT "/detached", O_CREAT | O_RDWR, 0644);
+		CHECK(fd >= 0, "create: %s", strerror(errno));
+		CHECK(umount(MNT) == -1 && errno == EBUSY, "umount busy: %s", strerror(errno));
+		CHECK(umount2(MNT, MNT_DETACH) == 0, "MNT_DETACH: %s", strerror(errno));
+		CHECK(write(fd, "after detach", 12) == 12, "write after detach: %s", strerror(errno));
+		dev = open(loopdev, O_RDONLY);
+		CHECK(ioctl(dev, LOOP_CLR_FD) == -1 && errno == EBUSY, "loop busy while the file is open: %s",
+		      strerror(errno));
+		close(fd);
+		CHECK(mount(loopdev, MNT, "ext4", 0, NULL) == 0, "mount after detach: %s", strerror(errno));
+		CHECK(slurp(MNT "/detached", buf, sizeof(buf)) == 12 && !strcmp(buf, "after detach"),
+		      "written after detach: '%s'", buf);
+		CHECK(umount(MNT) == 0, "umount: %s", strerror(errno));
+		close(dev);
+	}
+
 	/* Read-only: reads work, changes are EROFS. */
 	CHECK(mount(loopdev, MNT, "ext4", MS_RDONLY, NULL) == 0, "mount ro: %s", strerror(errno));
 	CHECK(slurp(MNT "/hello.txt", buf, sizeof(buf)) == 20, "read ro: %s", strerror(errno));
