@@ -12,33 +12,36 @@ static uint64_t unclaimed_events;
 /*
  * The upcall: Xen raises it while vcpu_info.evtchn_upcall_pending is set.
  * Clear that flag first, then take the selector word and the pending bits,
- * so an event signalled meanwhile raises the upcall again.
+ * so an event signalled meanwhile raises the upcall again.  One pass only:
+ * a handler may signal its own port again (the timer, re-armed at a time
+ * already past, fires inside the hypercall), and looping here would then
+ * never return to the code that makes progress; the vector is raised again
+ * after the return instead.
  */
 static void xen_upcall(void *arg)
 {
 	struct vcpu_info *v = &xen_shared->vcpu_info[0];
+	uint64_t sel;
 
-	while (__atomic_exchange_n(&v->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST)) {
-		uint64_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&v->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
+	sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+	while (sel) {
+		unsigned w = __builtin_ctzll(sel);
+		uint64_t bits;
 
-		while (sel) {
-			unsigned w = __builtin_ctzll(sel);
-			uint64_t bits;
+		sel &= sel - 1;
+		bits = __atomic_load_n(&xen_shared->evtchn_pending[w], __ATOMIC_ACQUIRE) &
+		       ~__atomic_load_n(&xen_shared->evtchn_mask[w], __ATOMIC_ACQUIRE);
+		while (bits) {
+			unsigned b = __builtin_ctzll(bits);
+			uint32_t port = w * 64 + b;
 
-			sel &= sel - 1;
-			bits = __atomic_load_n(&xen_shared->evtchn_pending[w], __ATOMIC_ACQUIRE) &
-			       ~__atomic_load_n(&xen_shared->evtchn_mask[w], __ATOMIC_ACQUIRE);
-			while (bits) {
-				unsigned b = __builtin_ctzll(bits);
-				uint32_t port = w * 64 + b;
-
-				bits &= bits - 1;
-				__atomic_fetch_and(&xen_shared->evtchn_pending[w], ~(1ULL << b), __ATOMIC_SEQ_CST);
-				if (port < MAX_PORTS && port_handler[port])
-					port_handler[port](port);
-				else
-					unclaimed_events++;
-			}
+			bits &= bits - 1;
+			__atomic_fetch_and(&xen_shared->evtchn_pending[w], ~(1ULL << b), __ATOMIC_SEQ_CST);
+			if (port < MAX_PORTS && port_handler[port])
+				port_handler[port](port);
+			else
+				unclaimed_events++;
 		}
 	}
 }
