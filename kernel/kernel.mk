@@ -51,6 +51,28 @@ $(KERNEL_OUT)/ksyms0.S: scripts/ksyms.sh
 $(KERNEL_OUT)/%.o: $(KERNEL_OUT)/%.S
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
+# The vDSO (kernel/vdso/): a small shared object, user code, embedded in the
+# kernel by arch/$(KERNEL_ARCH)/vdso_image.S.  It must need no relocations:
+# it runs wherever the kernel maps it, and nothing relocates it.
+VDSO_SO := $(KERNEL_OUT)/vdso/vdso.so
+VDSO_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -fPIC -ffreestanding -fno-builtin -nostdinc \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none -fno-plt \
+	-isystem $(shell $(CC) -print-file-name=include) -isystem /usr/include/x86_64-linux-gnu -isystem /usr/include \
+	-Ikernel/include
+VDSO_LDFLAGS := -nostdlib -shared -Wl,-T,kernel/vdso/vdso.lds -Wl,--hash-style=both \
+	-Wl,-soname=linux-vdso.so.1 -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
+
+$(VDSO_SO): kernel/vdso/vdso.c kernel/vdso/vdso.lds kernel/include/vdso.h
+	@mkdir -p $(dir $@)
+	$(CC) $(VDSO_CFLAGS) -c kernel/vdso/vdso.c -o $(KERNEL_OUT)/vdso/vdso.o
+	$(CC) $(VDSO_LDFLAGS) -o $(KERNEL_OUT)/vdso/vdso.full.so $(KERNEL_OUT)/vdso/vdso.o
+	@if readelf -rW $(KERNEL_OUT)/vdso/vdso.full.so | grep -q 'R_X86_64'; then \
+		echo "kernel.mk: the vDSO needs relocations"; exit 1; fi
+	objcopy -S $(KERNEL_OUT)/vdso/vdso.full.so $@
+
+$(KERNEL_OUT)/obj/arch/$(KERNEL_ARCH)/vdso_image.S.o: $(VDSO_SO)
+$(KERNEL_OUT)/obj/arch/$(KERNEL_ARCH)/vdso_image.S.o: KERNEL_CFLAGS += -DVDSO_SO='"$(VDSO_SO)"'
+
 KERNEL_LINK_OBJS := $(KERNEL_OBJS) $(KERNEL_OUT)/gen/syscall_names.o
 
 # First link with an empty symbol table, then embed the symbols of that link.

@@ -34,6 +34,11 @@ int plat_console_getc(void)
 	return plat->console_getc();
 }
 
+int plat_console_irq_init(void (*input)(void))
+{
+	return plat->console_irq_init ? plat->console_irq_init(input) : -ENODEV;
+}
+
 void plat_exit(int status)
 {
 	plat->exit(status);
@@ -57,4 +62,26 @@ void plat_irq_init(void)
 void plat_irq_eoi(int vector)
 {
 	plat->irq_eoi(vector);
+}
+
+int plat_irq_route(unsigned line, unsigned vector, bool level)
+{
+	return plat->irq_route ? plat->irq_route(line, vector, level) : -ENODEV;
+}
+
+void plat_irq_mask(unsigned line, bool masked)
+{
+	if (plat->irq_mask)
+		plat->irq_mask(line, masked);
+}
+
+void plat_msi_message(unsigned vector, uint64_t *addr, uint32_t *data)
+{
+	plat->msi_message(vector, addr, data);
+}
+
+void plat_devices_probe(void)
+{
+	if (plat->devices_probe)
+		plat->devices_probe();
 }

@@ -113,7 +113,7 @@ def prepare(c, work):
     prog = os.path.join(BUILD, 'tests', 'guest', c['prog'])
     opts = c['opts'].split()
     for o in opts:
-        if o not in ('-v', '--no-libs'):
+        if o not in ('--verbose', '--no-libs'):
             raise ValueError(f'option {o} has no meaning on Xen here')
     cmd = [husk, 'build', '-o', os.path.join(work, c['id'] + '.img')]
     for e in c['env'].split():
@@ -128,7 +128,7 @@ def prepare(c, work):
         raise ValueError(f'husk build failed: {r.stderr.strip()}')
     image = cmd[3]
     cmdline = stored_cmdline(image)
-    if '-v' in opts and cmdline.startswith('quiet '):   # as husk run -v: the kernel's messages too
+    if '--verbose' in opts and cmdline.startswith('quiet '):   # as husk run --verbose: the kernel's messages too
         cmdline = cmdline[len('quiet '):]
     elf = os.path.join(work, c['id'] + '.elf')
     shutil.copyfile(os.path.join(BUILD, 'kernel', 'husk.elf'), elf)
