@@ -516,7 +516,8 @@ net_tests() {
 
 # husk run with a volume and a NIC: what the kernel is told (its command
 # line, printed with --verbose) must list the devices where this backend put
-# them, before "--", and the program must still run.
+# them, before "--", the kernel must find the NIC there, and the program
+# must still run.
 device_cli_tests() {
 	local backend=$1 id=husk-devices@$1 gsi0=16 gsi1=17 log status
 	[ "$backend" = qemu ] && { id=husk-devices; gsi0=5; gsi1=6; }
@@ -531,6 +532,8 @@ device_cli_tests() {
 	local -a missing=()
 	grep -qF -- "$want" "$log" || missing+=("$want")
 	grep -qF -- "Hello" "$log" || missing+=("Hello")
+	# The kernel's virtio-net found the NIC where the options say (after the disk).
+	grep -qF -- "eth0: 52:54:00:" "$log" || missing+=("eth0: 52:54:00:")
 	report "$id" "$status" 0 "$log" "${missing[@]}"
 }
 

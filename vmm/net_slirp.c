@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <slirp/libslirp.h>
@@ -260,6 +261,22 @@ static void be_rx_ready(void *be)
 	backlog_flush(be);
 }
 
+/*
+ * Every connection the guest makes through libslirp is a host socket:
+ * allow as many as the I/O thread polls (the hard limit permitting), not
+ * the usual 1024.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur >= 8000)
+		return;
+	r.rlim_cur = r.rlim_max < 8000 ? r.rlim_max : 8000;
+	if (setrlimit(RLIMIT_NOFILE, &r) < 0)
+		vmm_debug("user networking: RLIMIT_NOFILE: %s", strerror(errno));
+}
+
 int net_slirp_create(const struct vmm_net_opts *o, struct virtio_net *n, struct net_backend *out)
 {
 	struct vmm_poll_hook hook = { .fill = hook_fill, .dispatch = hook_dispatch };
@@ -277,6 +294,7 @@ int net_slirp_create(const struct vmm_net_opts *o, struct virtio_net *n, struct 
 	if (!s)
 		return -ENOMEM;
 	s->net = n;
+	raise_nofile();
 	/* QEMU's defaults, so guides written for -netdev user apply. */
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.version = 1;
