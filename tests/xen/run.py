@@ -146,6 +146,7 @@ def lab_child(spec_path):
     """Runs the lab's driver with a ramdisk, command line and memory size per guest."""
     with open(spec_path) as f:
         spec = json.load(f)
+    sys.dont_write_bytecode = True   # the lab's folder may be read-only, and is not ours
     loader = importlib.machinery.SourceFileLoader('xenlab_run', os.path.join(LAB_SRC, 'run'))
     lab = importlib.util.module_from_spec(importlib.util.spec_from_loader('xenlab_run', loader))
     loader.exec_module(lab)
