@@ -2,7 +2,7 @@
 /* sysfuzz.c: a random-syscall fuzzer: threads make random calls with semi-valid arguments while a ticker thread interrupts blocking ones. */
 // husk-test: args="20000 1" status=0 expect="sysfuzz: SUCCESS" expect="calls made" backends=qemu,vmm timeout=300
 /*
- * Usage: sysfuzz CALLS SEED [THREADS]
+ * Usage: sysfuzz CALLS SEED [THREADS]   (SYSFUZZ_TRACE=1 prints each call first)
  *
  * CALLS random system calls are shared among THREADS (default 4) worker
  * threads, each with its own xorshift generator seeded from SEED, so a run is
@@ -65,6 +65,7 @@ struct worker {
 static struct worker workers[MAX_THREADS];
 static int nthreads = 4;
 static volatile int all_done;
+static int trace; /* SYSFUZZ_TRACE set: print each call before making it */
 
 /* The calls never made: see the comment at the top. */
 static const int forbidden[] = {
@@ -210,9 +211,13 @@ static int sanitize(struct worker *w, long nr, uint64_t *a)
 
 	switch (nr) {
 	case SYS_mmap:
-		if (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE))
-			a[0] = (uint64_t)w->arena + pick(w, ARENA_PAGES) * PAGE;
 		a[1] &= 0xffffff; /* at most 16 MiB, and it is unmapped at once */
+		if (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+			/* A fixed mapping replaces what is there: inside the arena only. */
+			a[0] = (uint64_t)w->arena + pick(w, ARENA_PAGES) * PAGE;
+			if (a[1] > (uint64_t)w->arena + span - a[0])
+				a[1] = (uint64_t)w->arena + span - a[0];
+		}
 		a[3] &= ~(uint64_t)(MAP_GROWSDOWN);
 		break;
 	case SYS_munmap:
@@ -239,7 +244,12 @@ static int sanitize(struct worker *w, long nr, uint64_t *a)
 		if (a[1] > (uint64_t)w->arena + span - a[0])
 			a[1] = (uint64_t)w->arena + span - a[0];
 		a[2] &= 0xffffff;
-		a[4] = (uint64_t)w->arena + pick(w, ARENA_PAGES) * PAGE;
+		if (a[3] & MREMAP_FIXED) {
+			/* The new place is replaced too: inside the arena only. */
+			a[4] = (uint64_t)w->arena + pick(w, ARENA_PAGES) * PAGE;
+			if (a[2] > (uint64_t)w->arena + span - a[4])
+				a[2] = (uint64_t)w->arena + span - a[4];
+		}
 		break;
 	case SYS_close:
 	case SYS_ioctl:
@@ -375,6 +385,10 @@ static void *work(void *arg)
 			a[j] = gen_arg(w);
 		if (!sanitize(w, nr, a))
 			continue;
+		if (trace)
+			printf("sysfuzz: t%d %ld(%llx, %llx, %llx, %llx, %llx, %llx)\n", w->id, nr,
+			       (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2],
+			       (unsigned long long)a[3], (unsigned long long)a[4], (unsigned long long)a[5]);
 		ret = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		w->made++;
 		if (nr == SYS_mmap && ret > 0 && !in_arena(w, ret))
@@ -439,6 +453,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
+	trace = getenv("SYSFUZZ_TRACE") != NULL;
 
 	/*
 	 * Every catchable signal gets a handler that returns, without
