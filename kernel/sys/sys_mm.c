@@ -56,7 +56,9 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 	if ((mapflags) && (addr & (PAGE_SIZE - 1)))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS)) {
-		struct file *f = fd_get(current_proc()->fdt, fd);
+		/* Nothing sleeps before vm_map takes its own reference to the inode. */
+		struct file *f = fd_peek(current_proc()->fdt, fd);
+
 		if (!f)
 			return -EBADF;
 		/* Mapping /dev/zero (char 1:5) is anonymous memory, shared or private, as on Linux. */

@@ -24,7 +24,7 @@ static long path_xattr(const char *upath, bool nofollow)
 
 static long fd_xattr(int fd)
 {
-	return fd_get(current_proc()->fdt, fd) ? -EOPNOTSUPP : -EBADF;
+	return fd_peek(current_proc()->fdt, fd) ? -EOPNOTSUPP : -EBADF;
 }
 
 long sys_getxattr(const char *path, const char *name, void *value, size_t size) { return path_xattr(path, false); }
