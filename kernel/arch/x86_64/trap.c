@@ -156,6 +156,31 @@ static void user_exception(struct trapframe *tf)
 	}
 }
 
+/*
+ * The iretq of trap_return faulted (#GP, #SS, #NP): the frame it was taking
+ * to user mode was bad (a non-canonical rip or rsp that a user-controlled
+ * path let through).  The general registers still hold the user's values
+ * (tf has them) and the iret frame is at the faulting rsp: rebuild the
+ * user's state in tf and make the fault a SIGSEGV for the program, as
+ * Linux's bad-iret fixup does.  Returns false for any other fault.
+ */
+static bool iret_fault(struct trapframe *tf)
+{
+	const uint64_t *frame = (const uint64_t *)tf->rsp;   /* rip, cs, rflags, rsp, ss */
+
+	if ((tf->cs & 3) || tf->rip != (uint64_t)trap_return_iret || !current ||
+	    (tf->vector != 11 && tf->vector != 12 && tf->vector != 13))
+		return false;
+	tf->rip = frame[0];
+	tf->rflags = (frame[2] & USER_RFLAGS_MASK) | RFLAGS_IF | 2;
+	tf->rsp = frame[3];
+	tf->cs = USER_CS;
+	tf->ss = USER_DS;
+	/* Linux: a stack fault (a bad rsp) is SIGBUS, the rest SIGSEGV. */
+	signal_fault(tf, tf->vector == 12 ? SIGBUS : SIGSEGV, SI_KERNEL, 0);
+	return true;
+}
+
 /* Work to do before returning to user mode: signals, rescheduling, exit. */
 /*
  * preempted: the thread lost the CPU on its way here.  Only then (or when a
@@ -216,7 +241,7 @@ void trap(struct trapframe *tf)
 		page_fault(tf);
 	} else if ((tf->cs & 3) == 3) {
 		user_exception(tf);
-	} else {
+	} else if (!iret_fault(tf)) {
 		kernel_fault(tf);
 	}
 	if ((tf->cs & 3) == 3)
