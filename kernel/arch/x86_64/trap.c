@@ -95,6 +95,17 @@ static __noreturn void kernel_fault(struct trapframe *tf)
 	machine_exit(HUSK_STATUS_CRASH);
 }
 
+/* The recovery address of the faulting instruction at rip (__ex_table), or 0. */
+static uint64_t extable_fixup(uint64_t rip)
+{
+	extern const uint64_t __ex_table_start[], __ex_table_end[];
+
+	for (const uint64_t *e = __ex_table_start; e < __ex_table_end; e += 2)
+		if (e[0] == rip)
+			return e[1];
+	return 0;
+}
+
 static void page_fault(struct trapframe *tf)
 {
 	uint64_t addr = read_cr2();
@@ -119,6 +130,11 @@ static void page_fault(struct trapframe *tf)
 	}
 	if (user) {
 		signal_fault(tf, SIGSEGV, vm_find(current_proc()->vm, addr) ? SEGV_ACCERR : SEGV_MAPERR, addr);
+		return;
+	}
+	/* A user copy (usercopy.S) met a bad user address: the copy reports -EFAULT. */
+	if (addr < USER_TOP && extable_fixup(tf->rip)) {
+		tf->rip = extable_fixup(tf->rip);
 		return;
 	}
 	/* The kernel touched a user address that is not mapped (user_ok raced with munmap). */
