@@ -39,6 +39,9 @@ uint64_t *pt_create(void);
 void pt_destroy(uint64_t *pml4);
 /* Returns the PTE for va, creating intermediate tables when alloc; NULL if absent or out of memory. */
 uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc);
+/* The end of the region around va that has no page table at all (its 2 MiB,
+ * 1 GiB or 512 GiB), or va when va's page table exists: walks skip holes. */
+uint64_t pt_absent_end(uint64_t *pml4, uint64_t va);
 void pt_activate(uint64_t *pml4);
 void tlb_flush_page(uint64_t va);
 

@@ -78,8 +78,8 @@ static void unmap_pages(struct vm *vm, uint64_t start, uint64_t end)
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
 		uint64_t *pte = pt_walk(vm->pml4, va, false);
 		if (!pte) {
-			/* Skip to the next page-table boundary. */
-			va = ALIGN_UP(va + 1, 1UL << 21) - PAGE_SIZE;
+			/* Skip the whole hole: a 1 TiB reservation is a few steps, not 512 Ki. */
+			va = pt_absent_end(vm->pml4, va) - PAGE_SIZE;
 			continue;
 		}
 		if (*pte & PTE_P) {
