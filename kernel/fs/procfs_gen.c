@@ -3,7 +3,10 @@
 #include "kernel.h"
 #include "ktime.h"
 #include "mm.h"
+#include "netdev.h"
 #include "sched.h"
+#define VDSO_KERNEL_SIDE
+#include "vdso.h"
 #include "vfs.h"
 #include "procfs.h"
 #include "../arch/x86_64/x86.h"
@@ -316,6 +319,17 @@ static void file_name(struct pbuf *b, struct inode *ino)
 	kfree(s.path);
 }
 
+/* A maps line for a mapping that is no VMA (the vDSO), name padded to column 73 as Linux does. */
+static void maps_special(struct pbuf *b, uint64_t start, uint64_t end, const char *perms, const char *name)
+{
+	size_t line = b->len;
+
+	pbuf_printf(b, "%08lx-%08lx %s 00000000 00:00 0", (unsigned long)start, (unsigned long)end, perms);
+	while (b->len - line < 73 && !b->err)
+		pbuf_write(b, " ", 1);
+	pbuf_printf(b, "%s\n", name);
+}
+
 static void gen_maps(struct pbuf *b)
 {
 	struct list *it;
@@ -340,6 +354,9 @@ static void gen_maps(struct pbuf *b)
 		}
 		pbuf_write(b, "\n", 1);
 	}
+	/* The vDSO and its data page sit in the kernel half, so they come last (as Linux's [vsyscall]). */
+	maps_special(b, vdso_base() - PAGE_SIZE, vdso_base(), "r--p", "[vvar]");
+	maps_special(b, vdso_base(), vdso_base() + vdso_size(), "r-xp", "[vdso]");
 }
 
 void procfs_fd_link(struct pbuf *b, int fd)
@@ -537,6 +554,27 @@ static const struct proc_entry pid_entries[] = {
 };
 const struct proc_entry procfs_pid_dir = { "", S_IFDIR | 0555, NULL, pid_entries, ARRAY_SIZE(pid_entries), 0 };
 
+/* /proc/net/dev: Linux's table of interface counters, one line per network device. */
+static void gen_net_dev(struct pbuf *b)
+{
+	struct list *it;
+
+	pbuf_printf(b, "Inter-|   Receive                                                |  Transmit\n"
+		    " face |bytes    packets errs drop fifo frame compressed multicast|"
+		    "bytes    packets errs drop fifo colls carrier compressed\n");
+	list_for_each(it, &netdev_list) {
+		struct netdev *nd = list_entry(it, struct netdev, link);
+		pbuf_printf(b, "%6s: %7lu %7lu %4lu %4lu    0     0          0         0 "
+			    "%8lu %7lu %4lu    0    0     0       0          0\n",
+			    nd->name, nd->rx_bytes, nd->rx_packets, nd->rx_errors, nd->rx_dropped,
+			    nd->tx_bytes, nd->tx_packets, nd->tx_errors);
+	}
+}
+
+static const struct proc_entry net_entries[] = {
+	FILE_ENTRY("dev", gen_net_dev),
+};
+
 static const struct proc_entry kernel_entries[] = {
 	FILE_ENTRY("osrelease", gen_osrelease),
 	FILE_ENTRY("ostype", gen_ostype),
@@ -557,6 +595,7 @@ static const struct proc_entry root_entries[] = {
 	FILE_ENTRY("version", gen_version),
 	FILE_ENTRY("filesystems", gen_filesystems),
 	DIR_ENTRY("sys", sys_entries),
+	DIR_ENTRY("net", net_entries),
 };
 const struct proc_entry procfs_root = { "proc", S_IFDIR | 0555, NULL, root_entries,
 					ARRAY_SIZE(root_entries), PE_PIDS };

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* clock.c: monotonic and real-time clocks from kvmclock or a calibrated TSC, and the kernel's random bytes. */
+/* clock.c: monotonic and real-time clocks from a pvclock (kvmclock, Xen) or a calibrated TSC, and the kernel's random bytes. */
 #include "kernel.h"
 #include "ktime.h"
 #include "mm.h"
+#include "pvclock.h"
+#define VDSO_KERNEL_SIDE
+#include "vdso.h"
 #include "../arch/x86_64/x86.h"
 
 #define MSR_KVM_WALL_CLOCK_NEW  0x4b564d00
@@ -11,57 +14,37 @@
 #define KVM_CPUID_FEATURES  0x40000001
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
 
-/* Layouts from Linux's pvclock-abi.h. */
-struct pvclock_vcpu_time_info {
-	uint32_t version;
-	uint32_t pad0;
-	uint64_t tsc_timestamp;
-	uint64_t system_time;
-	uint32_t tsc_to_system_mul;
-	int8_t tsc_shift;
-	uint8_t flags;
-	uint8_t pad[2];
-} __packed;
+/* Layout from Linux's pvclock-abi.h. */
 struct pvclock_wall_clock {
 	uint32_t version;
 	uint32_t sec;
 	uint32_t nsec;
 } __packed;
 
-static struct pvclock_vcpu_time_info kvmclock __attribute__((aligned(64)));
+static struct pvclock_vcpu_time_info *kvmclock;   /* in the vDSO's page, which user code reads too */
 static struct pvclock_wall_clock kvm_wall;
-static bool have_kvmclock;
+static const volatile struct pvclock_vcpu_time_info *pvclock;  /* kvmclock or a platform's, or NULL */
+static int64_t pvclock_wall_ns;    /* real time at pvclock system time 0 */
 static uint64_t tsc_hz;
 static uint64_t tsc_base;          /* TSC at clock_init */
 static uint64_t mult_ns;           /* ns = (tsc delta * mult_ns) >> 32 */
 static uint64_t mult_tsc;          /* tsc delta = (ns * mult_tsc) >> 32 */
 static int64_t realtime_offset;    /* realtime = monotonic + offset */
-static uint64_t kvm_base_ns;
+static uint64_t pv_base_ns;        /* pvclock system time at clock_init */
 
 static uint64_t mul_shift32(uint64_t a, uint64_t b)
 {
 	return (uint64_t)(((unsigned __int128)a * b) >> 32);
 }
 
-static uint64_t kvmclock_read(void)
+void clock_use_pvclock(const volatile struct pvclock_vcpu_time_info *ti, int64_t wall_ns)
 {
-	uint32_t version;
-	uint64_t ns;
-
-	do {
-		version = __atomic_load_n(&kvmclock.version, __ATOMIC_ACQUIRE);
-		uint64_t delta = rdtsc() - kvmclock.tsc_timestamp;
-		if (kvmclock.tsc_shift >= 0)
-			delta <<= kvmclock.tsc_shift;
-		else
-			delta >>= -kvmclock.tsc_shift;
-		ns = kvmclock.system_time + mul_shift32(delta, kvmclock.tsc_to_system_mul);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while ((version & 1) || version != __atomic_load_n(&kvmclock.version, __ATOMIC_ACQUIRE));
-	return ns;
+	pvclock = ti;
+	pvclock_wall_ns = wall_ns;
 }
 
-static bool kvmclock_init(void)
+/* Registers kvmclock when KVM offers it; returns whether it did. */
+static bool kvmclock_register(void)
 {
 	uint32_t a, b, c, d;
 
@@ -71,32 +54,36 @@ static bool kvmclock_init(void)
 	cpuid(KVM_CPUID_FEATURES, 0, &a, &b, &c, &d);
 	if (!(a & KVM_FEATURE_CLOCKSOURCE2))
 		return false;
-	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, virt_to_phys(&kvmclock) | 1);
-	if (kvmclock.tsc_to_system_mul == 0)
+	kvmclock = vdso_pvclock();
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, virt_to_phys(kvmclock) | 1);
+	if (kvmclock->tsc_to_system_mul == 0)
 		return false;
-	/* tsc_hz = 2^32 * 1e9 / mul, undone by the shift. */
-	tsc_hz = ((1000000000ULL << 32) / kvmclock.tsc_to_system_mul);
-	if (kvmclock.tsc_shift > 0)
-		tsc_hz >>= kvmclock.tsc_shift;
-	else
-		tsc_hz <<= -kvmclock.tsc_shift;
 	wrmsr(MSR_KVM_WALL_CLOCK_NEW, virt_to_phys(&kvm_wall));
-	kvm_base_ns = kvmclock_read();
 	/* The wall clock is the real time at kvmclock system_time 0. */
-	realtime_offset = (int64_t)kvm_wall.sec * NSEC_PER_SEC + kvm_wall.nsec + kvm_base_ns;
+	clock_use_pvclock(kvmclock, (int64_t)kvm_wall.sec * NSEC_PER_SEC + kvm_wall.nsec);
 	return true;
 }
 
-/* TSC frequency from CPUID leaf 0x15 (crystal ratio) or the hypervisor timing leaf 0x40000010. */
+/*
+ * TSC frequency from CPUID leaf 0x15 (crystal ratio), with the base
+ * frequency of leaf 0x16 when 0x15 gives the ratio but not the crystal's
+ * frequency (as Linux does: the TSC then runs at the base frequency), or
+ * from the hypervisor timing leaf 0x40000010.
+ */
 static uint64_t tsc_hz_from_cpuid(void)
 {
-	uint32_t a, b, c, d;
+	uint32_t a, b, c, d, max;
 
-	cpuid(0, 0, &a, &b, &c, &d);
-	if (a >= 0x15) {
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max >= 0x15) {
 		cpuid(0x15, 0, &a, &b, &c, &d);
 		if (a && b && c)
 			return (uint64_t)c * b / a;
+		if (a && b && max >= 0x16) {
+			cpuid(0x16, 0, &a, &b, &c, &d);
+			if (a & 0xffff)
+				return (uint64_t)(a & 0xffff) * 1000000;
+		}
 	}
 	cpuid(0x40000000, 0, &a, &b, &c, &d);
 	if (a >= 0x40000010) {
@@ -115,25 +102,47 @@ static uint8_t cmos_read(uint8_t reg)
 
 static int bcd(int v) { return (v & 15) + (v >> 4) * 10; }
 
-/* Seconds since the epoch from the CMOS clock, or 0 when there is none. */
+/* The RTC's time registers, read once the update-in-progress flag is clear (bounded, should it stick). */
+static void cmos_snapshot(uint8_t r[6])
+{
+	static const uint8_t regs[6] = { 0x00, 0x02, 0x04, 0x07, 0x08, 0x09 };   /* sec min hour day mon year */
+
+	for (int i = 0; i < 100000 && (cmos_read(0x0a) & 0x80); i++)
+		;
+	for (int i = 0; i < 6; i++)
+		r[i] = cmos_read(regs[i]);
+}
+
+/*
+ * Seconds since the epoch from the CMOS clock (which QEMU keeps in UTC), or
+ * 0 when there is none.  The registers are read until two snapshots agree,
+ * so an update (or a host stall) between two reads cannot mix two seconds.
+ */
 static int64_t cmos_time(void)
 {
 	int sec, min, hour, day, mon, year;
-	uint8_t b;
+	uint8_t r[6], again[6], b;
 	static const int mdays[] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
 
 	if (cmos_read(0x0a) == 0xff)
 		return 0;
-	while (cmos_read(0x0a) & 0x80)
-		;
-	sec = cmos_read(0x00), min = cmos_read(0x02), hour = cmos_read(0x04);
-	day = cmos_read(0x07), mon = cmos_read(0x08), year = cmos_read(0x09);
+	cmos_snapshot(r);
+	for (int i = 0; i < 5; i++) {
+		cmos_snapshot(again);
+		if (!memcmp(r, again, sizeof(r)))
+			break;
+		memcpy(r, again, sizeof(r));
+	}
 	b = cmos_read(0x0b);
+	bool pm = !(b & 2) && (r[2] & 0x80);   /* 12-hour mode: bit 7 of the hour is PM */
+	sec = r[0], min = r[1], hour = r[2] & 0x7f, day = r[3], mon = r[4], year = r[5];
 	if (!(b & 4)) {
-		sec = bcd(sec), min = bcd(min), hour = bcd(hour & 0x7f) | (hour & 0x80);
+		sec = bcd(sec), min = bcd(min), hour = bcd(hour);
 		day = bcd(day), mon = bcd(mon), year = bcd(year);
 	}
-	if (mon < 1 || mon > 12 || day < 1 || day > 31)
+	if (!(b & 2))
+		hour = hour % 12 + (pm ? 12 : 0);
+	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59)
 		return 0;
 	year += 2000;
 	int64_t days = (year - 1970) * 365 + (year - 1969) / 4 + mdays[mon - 1] + day - 1;
@@ -150,9 +159,16 @@ void clock_init(void)
 	tsc_base = *(uint64_t *)phys_to_virt((uint64_t)boot_tsc);
 	if (!tsc_base)
 		tsc_base = rdtsc();
-	if (kvmclock_init()) {
-		have_kvmclock = true;
+	if (pvclock || kvmclock_register()) {
+		tsc_hz = pvclock_tsc_hz(pvclock);
+		if (!tsc_hz)
+			panic("clock: the pvclock has no TSC scale");
+		pv_base_ns = pvclock_read(pvclock);
+		realtime_offset = pvclock_wall_ns + (int64_t)pv_base_ns;
 		mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;
+		/* The vDSO reads kvmclock in its own page; another platform's pvclock is not mapped for it. */
+		if (pvclock == kvmclock)
+			vdso_publish_pvclock(pv_base_ns, realtime_offset);
 		return;
 	}
 	tsc_hz = tsc_hz_from_cpuid();
@@ -164,12 +180,13 @@ void clock_init(void)
 	/* 2^32 * tsc_hz / 1e9 without 128-bit division; good to a part per million. */
 	mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;
 	realtime_offset = cmos_time() * (int64_t)NSEC_PER_SEC;
+	vdso_publish_tsc(tsc_base, mult_ns, realtime_offset);
 }
 
 uint64_t clock_monotonic_ns(void)
 {
-	if (have_kvmclock)
-		return kvmclock_read() - kvm_base_ns;
+	if (pvclock)
+		return pvclock_read(pvclock) - pv_base_ns;
 	return mul_shift32(rdtsc() - tsc_base, mult_ns);
 }
 
@@ -181,6 +198,7 @@ int64_t clock_realtime_ns(void)
 void clock_set_realtime_ns(int64_t ns)
 {
 	realtime_offset = ns - (int64_t)clock_monotonic_ns();
+	vdso_publish_realtime(realtime_offset);
 }
 
 uint64_t clock_tsc_hz(void)
@@ -190,10 +208,10 @@ uint64_t clock_tsc_hz(void)
 
 uint64_t clock_ns_to_tsc(uint64_t ns)
 {
-	if (have_kvmclock)
-		ns += kvm_base_ns - kvmclock.system_time;  /* kvmclock's TSC origin */
+	if (pvclock)
+		ns += pv_base_ns - pvclock->system_time;  /* the pvclock's TSC origin */
 	uint64_t ticks = mul_shift32(ns, mult_tsc);
-	return (have_kvmclock ? kvmclock.tsc_timestamp : tsc_base) + ticks;
+	return (pvclock ? pvclock->tsc_timestamp : tsc_base) + ticks;
 }
 
 /* xorshift128+ seeded from RDRAND or the TSC; used when RDRAND is missing. */

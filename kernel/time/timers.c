@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* timers.c: alarm, setitimer/getitimer (ITIMER_REAL) and POSIX timers, all delivering signals through kernel timers. */
+/* timers.c: alarm, setitimer/getitimer (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF) and POSIX timers on every clock, CPU-time clocks included, all delivering signals through kernel timers. */
 #include "kernel.h"
 #include "ktime.h"
 #include "mm.h"
@@ -11,7 +11,15 @@
 
 #define MAX_TIMERS 32
 
-/* One timer that sends a signal when it expires and re-arms itself when periodic. */
+/*
+ * One timer that sends a signal when it expires and re-arms itself when
+ * periodic.  On a CPU-time clock (of the process, or of one of its threads)
+ * the expiry is a CPU time, cpu_deadline.  The kernel timer behind it is
+ * armed for the earliest monotonic time that CPU time can be reached (one
+ * CPU: CPU time advances at most as fast as the monotonic clock) and, when
+ * it fires early (the process slept or waited), armed again for what is
+ * left.
+ */
 struct sigtimer {
 	struct ktimer kt;
 	bool used;
@@ -23,10 +31,46 @@ struct sigtimer {
 	int tid;
 	uint64_t interval;     /* ns, 0 = one-shot */
 	int overrun;
+	bool cpu;              /* on a CPU-time clock: */
+	struct proc *proc;     /*   the process it counts, */
+	int cpu_tid;           /*   the thread whose time it counts, or 0 for the process's, */
+	uint64_t cpu_deadline; /*   and the CPU time at which it expires (0: disarmed) */
 };
 
 /* Index 0 is the ITIMER_REAL/alarm timer; POSIX timers use 1..MAX_TIMERS-1 (ids start at 0 for the program). */
 static struct sigtimer timers[MAX_TIMERS];
+/* ITIMER_VIRTUAL and ITIMER_PROF: both count the process's user and system time (not told apart). */
+static struct sigtimer itimers_cpu[2];
+
+/* The CPU time the timer's clock reads now, or -1 when its thread is gone. */
+static int64_t cpu_now(const struct sigtimer *st)
+{
+	return cpu_clock_ns(st->proc, st->cpu_tid);
+}
+
+/* For a CPU-time timer: whether it expired now; if not, its kernel timer is armed for what is left. */
+static bool cpu_expired(struct sigtimer *st)
+{
+	int64_t now = cpu_now(st);
+
+	if (now < 0 || !st->cpu_deadline) {
+		st->cpu_deadline = 0;   /* its thread is gone: it never expires */
+		return false;
+	}
+	if ((uint64_t)now < st->cpu_deadline) {
+		ktimer_add(&st->kt, clock_monotonic_ns() + (st->cpu_deadline - now));
+		return false;
+	}
+	if (st->interval) {
+		st->cpu_deadline += st->interval;
+		if (st->cpu_deadline <= (uint64_t)now)
+			st->cpu_deadline = now + st->interval;
+		ktimer_add(&st->kt, clock_monotonic_ns() + (st->cpu_deadline - now));
+	} else {
+		st->cpu_deadline = 0;
+	}
+	return true;
+}
 
 static void timer_fire(struct ktimer *kt)
 {
@@ -34,8 +78,12 @@ static void timer_fire(struct ktimer *kt)
 	struct ksiginfo info = { .code = st->id < 0 ? SI_KERNEL : SI_TIMER, .timerid = st->id,
 				 .value = st->value, .overrun = 0 };
 
-	if (st->interval)
+	if (st->cpu) {
+		if (!cpu_expired(st))
+			return;
+	} else if (st->interval) {
 		ktimer_add(&st->kt, clock_monotonic_ns() + st->interval);
+	}
 	if (st->notify == SIGEV_NONE)
 		return;
 	if (st->notify == SIGEV_THREAD_ID) {
@@ -49,6 +97,12 @@ static void timer_fire(struct ktimer *kt)
 
 static uint64_t remaining(const struct sigtimer *st)
 {
+	if (st->cpu) {
+		int64_t now = cpu_now(st);
+		if (!st->cpu_deadline || now < 0)
+			return 0;
+		return st->cpu_deadline > (uint64_t)now ? st->cpu_deadline - now : 1;
+	}
 	uint64_t now = clock_monotonic_ns();
 	if (!st->kt.deadline)
 		return 0;
@@ -59,10 +113,30 @@ static void arm(struct sigtimer *st, uint64_t delay_ns, uint64_t interval_ns)
 {
 	st->kt.fn = timer_fire;
 	st->interval = interval_ns;
+	if (st->cpu) {
+		int64_t now = cpu_now(st);
+		st->cpu_deadline = delay_ns && now >= 0 ? now + delay_ns : 0;
+		if (!st->cpu_deadline)
+			delay_ns = 0;
+	}
 	if (delay_ns)
 		ktimer_add(&st->kt, clock_monotonic_ns() + delay_ns);
 	else
 		ktimer_cancel(&st->kt);
+}
+
+/* Makes st a timer on CPU-time clock clk for the current process; returns 0 or -EINVAL. */
+static int set_cpu_clock(struct sigtimer *st, int clk)
+{
+	int tid, err = cpu_clock_decode(clk, &tid);
+
+	if (err)
+		return err;
+	st->cpu = true;
+	st->proc = current_proc();
+	st->cpu_tid = tid;
+	st->cpu_deadline = 0;
+	return 0;
 }
 
 static struct sigtimer *itimer_real(void)
@@ -99,16 +173,37 @@ struct old_itimerval {
 	struct __kernel_old_timeval interval, value;
 };
 
+static struct sigtimer *itimer_cpu(int which)
+{
+	struct sigtimer *st = &itimers_cpu[which - ITIMER_VIRTUAL];
+
+	if (!st->used) {
+		st->used = true;
+		st->id = -1;
+		st->notify = SIGEV_SIGNAL;
+		st->signo = which == ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF;
+		st->clock = CLOCK_PROCESS_CPUTIME_ID;
+		set_cpu_clock(st, CLOCK_PROCESS_CPUTIME_ID);
+	}
+	return st;
+}
+
+static struct sigtimer *itimer(int which)
+{
+	if (which == ITIMER_REAL)
+		return itimer_real();
+	if (which == ITIMER_VIRTUAL || which == ITIMER_PROF)
+		return itimer_cpu(which);
+	return NULL;
+}
+
 long sys_getitimer(int which, void *uvalue)
 {
-	struct sigtimer *st = itimer_real();
+	struct sigtimer *st = itimer(which);
 	struct old_itimerval v;
 
-	if (which != ITIMER_REAL) {
-		/* CPU-time timers would need CPU accounting per thread. */
-		printk_err("husk: getitimer(%d): only ITIMER_REAL is implemented\n", which);
+	if (!st)
 		return -EINVAL;
-	}
 	v.interval = ns_tv(st->interval);
 	v.value = ns_tv(remaining(st));
 	return copy_to_user(uvalue, &v, sizeof(v));
@@ -116,13 +211,11 @@ long sys_getitimer(int which, void *uvalue)
 
 long sys_setitimer(int which, const void *unew, void *uold)
 {
-	struct sigtimer *st = itimer_real();
+	struct sigtimer *st = itimer(which);
 	struct old_itimerval v, old;
 
-	if (which != ITIMER_REAL) {
-		printk_err("husk: setitimer(%d): only ITIMER_REAL is implemented\n", which);
+	if (!st)
 		return -EINVAL;
-	}
 	if (unew && copy_from_user(&v, unew, sizeof(v)))
 		return -EFAULT;
 	if (unew && (v.value.tv_usec < 0 || v.value.tv_usec >= 1000000 || v.interval.tv_usec < 0 ||
@@ -156,9 +249,10 @@ long sys_timer_create(int clk, void *usev, int *utimerid)
 {
 	struct ksigevent sev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
 	struct sigtimer *st = NULL;
-	int id;
+	int id, cpu_tid;
+	bool cpu = cpu_clock_decode(clk, &cpu_tid) == 0;
 
-	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME)
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME && !cpu)
 		return -EINVAL;
 	if (usev && copy_from_user(&sev, usev, sizeof(sev)))
 		return -EFAULT;
@@ -183,6 +277,8 @@ long sys_timer_create(int clk, void *usev, int *utimerid)
 	st->notify = sev.notify;
 	st->signo = sev.signo;
 	st->tid = sev.tid;
+	if (cpu)
+		set_cpu_clock(st, clk);
 	/* Without a sigevent, the value is the timer id, as on Linux. */
 	st->value = usev ? sev.value : (uint64_t)id;
 	if (copy_to_user(utimerid, &id, sizeof(id))) {
@@ -213,7 +309,8 @@ long sys_timer_settime(int timerid, int flags, const void *unew, void *uold)
 	value = v.it_value.tv_sec * NSEC_PER_SEC + v.it_value.tv_nsec;
 	delay = value;
 	if (value && (flags & TIMER_ABSTIME)) {
-		int64_t now = st->clock == CLOCK_REALTIME ? clock_realtime_ns() : (int64_t)clock_monotonic_ns();
+		int64_t now = st->cpu ? cpu_now(st) : st->clock == CLOCK_REALTIME ? clock_realtime_ns() :
+			      (int64_t)clock_monotonic_ns();
 		delay = (int64_t)value > now ? value - now : 1;
 	}
 	arm(st, delay, v.it_interval.tv_sec * NSEC_PER_SEC + v.it_interval.tv_nsec);
