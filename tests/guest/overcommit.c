@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* overcommit.c: requests that can never fit the VM fail at once with ENOMEM (brk, mmap, mremap, mlock), reservations that cost nothing still succeed, and a failed mlock leaves no memory used. */
-// husk-test: mem=64M status=0 expect="SUCCESS" backends=qemu,vmm
+// husk-test: mem=64M status=0 expect="SUCCESS" backends=qemu
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
