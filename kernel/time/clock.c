@@ -206,12 +206,35 @@ uint64_t clock_tsc_hz(void)
 	return tsc_hz;
 }
 
+/*
+ * The TSC value at monotonic time ns, for the TSC-deadline timer.  With a
+ * pvclock the origin is its (tsc_timestamp, system_time) pair, read as one
+ * snapshot: the hypervisor moves it forward whenever it updates the clock
+ * (on a loaded host, often), so a deadline may already lie before it.  Such a
+ * deadline is due now; the subtraction must not wrap into a TSC value
+ * centuries away, which left the idle loop waiting forever.  Never returns 0,
+ * which would disarm the timer.
+ */
 uint64_t clock_ns_to_tsc(uint64_t ns)
 {
-	if (pvclock)
-		ns += pv_base_ns - pvclock->system_time;  /* the pvclock's TSC origin */
-	uint64_t ticks = mul_shift32(ns, mult_tsc);
-	return (pvclock ? pvclock->tsc_timestamp : tsc_base) + ticks;
+	uint64_t origin_tsc = tsc_base, tsc;
+	int64_t delta = (int64_t)ns;
+
+	if (pvclock) {
+		uint32_t version;
+		uint64_t system_time;
+
+		do {
+			version = pvclock->version;
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			origin_tsc = pvclock->tsc_timestamp;
+			system_time = pvclock->system_time;
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		} while ((version & 1) || version != pvclock->version);
+		delta = (int64_t)(ns + pv_base_ns - system_time);
+	}
+	tsc = origin_tsc + (delta > 0 ? mul_shift32((uint64_t)delta, mult_tsc) : 0);
+	return tsc ? tsc : 1;
 }
 
 /* xorshift128+ seeded from RDRAND or the TSC; used when RDRAND is missing. */
