@@ -9,8 +9,8 @@
  * repeatable up to thread interleaving.  Arguments are drawn from pools:
  * descriptors the fuzzer opened (files, pipes, sockets, eventfd, epoll, ...),
  * pointers into a mapped scratch buffer (filled with random bytes and
- * sometimes with iovecs/timespecs pointing back into it) that ends at a guard
- * page, unmapped and kernel pointers, sizes at page edges, and raw 64-bit
+ * sometimes with iovecs/timespecs pointing back into it) that ends at a
+ * PROT_NONE guard page, unmapped and kernel pointers, sizes at page edges, and raw 64-bit
  * values.
  *
  * Calls that end the program legitimately are never made (exit, kill and
@@ -149,7 +149,7 @@ static uint64_t gen_arg(struct worker *w)
 		return (uint64_t)(w->arena + pick(w, ARENA_PAGES) * PAGE);
 	case 8: {
 		static const uint64_t bad[] = {
-			0, 8, 0x1000, 0x7ffffffff000ULL, 0x800000000000ULL,
+			0, 8, 0x1000, 0x800000000000ULL, 0x7ffffffffff8ULL + 0x10,
 			0xffff800000000000ULL, 0xffffffff80000000ULL, 0xdead000000000000ULL,
 		};
 		return bad[pick(w, sizeof(bad) / sizeof(bad[0]))];
@@ -428,7 +428,8 @@ static void *map_guarded(size_t size)
 
 	if (p == MAP_FAILED)
 		return NULL;
-	munmap(p + size, PAGE);
+	/* PROT_NONE, not unmapped: a hole could be filled by a thread's stack. */
+	mprotect(p + size, PAGE, PROT_NONE);
 	return p;
 }
 
