@@ -229,6 +229,8 @@ guest_case() {
 		cmd+=("$prog" "${argv[@]}")
 		printf '$ %q' "${cmd[@]}" >"$log"
 		echo >>"$log"
+		# feed_stdin only watches the log for the moment to send the input.
+		# shellcheck disable=SC2094
 		HUSK_QEMU_ARGS="$c_qemu$c_diskargs" HUSK_QEMU_MACHINE=$c_machine \
 			timeout "$c_timeout" "${cmd[@]}" < <(feed_stdin "$log" "$c_timeout") >>"$log" 2>&1 &
 		pid=$!
