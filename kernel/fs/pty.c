@@ -365,8 +365,11 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 		pty_changed(p);
 		return 0;
 	case TIOCSCTTY:
-		if (!master)
+		if (!master) {
 			p->ctty = true;
+			p->sid = current_proc()->sid;
+			p->pgrp = current_proc()->pgid;
+		}
 		return 0;
 	case TIOCNOTTY:
 		if (master || !p->ctty)
@@ -374,17 +377,22 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 		p->ctty = false;
 		return 0;
 	case TIOCGSID:
-		return p->ctty ? put_int(arg, current_proc()->pid) : -ENOTTY;
+		return p->ctty ? put_int(arg, p->sid) : -ENOTTY;
 	case TIOCGPGRP:
 		if (!p->ctty)
 			return master ? put_int(arg, 0) : -ENOTTY;
-		return put_int(arg, current_proc()->pid);
+		return put_int(arg, p->pgrp);
 	case TIOCSPGRP:
 		if (copy_from_user(&v, (void *)arg, sizeof(v)))
 			return -EFAULT;
 		if (!p->ctty)
 			return -ENOTTY;
-		return v < 0 ? -EINVAL : v != current_proc()->pid ? -EPERM : 0;
+		if (v < 0)
+			return -EINVAL;
+		if (!signal_pgrp_in_session(v, p->sid))
+			return -EPERM;
+		p->pgrp = v;
+		return 0;
 	case TIOCGETD:
 		return put_int(arg, N_TTY);
 	case TIOCSETD:
@@ -401,7 +409,7 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 	if (cmd == TCSETS || cmd == TCSETSW || cmd == TCSETSF)
 		pty_termios_changed(p, old_lflag, cmd == TCSETSF);
 	if (cmd == TIOCSWINSZ && p->ctty && memcmp(&ws, &p->winsize, sizeof(ws)))
-		signal_send_proc(SIGWINCH, NULL);
+		signal_send_pgrp(p->pgrp, SIGWINCH, NULL);
 	return 0;
 }
 

@@ -41,6 +41,8 @@ void pt_destroy(uint64_t *pml4);
 /* Returns the PTE for va, creating intermediate tables when alloc; NULL if absent or out of memory. */
 uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc);
 void pt_activate(uint64_t *pml4);
+/* Switches to the kernel's own tables (no user half): before freeing the current address space. */
+void pt_activate_kernel(void);
 void tlb_flush_page(uint64_t va);
 
 /* mm/page.c: physical page allocator over the boot memory map. */

@@ -431,7 +431,7 @@ static int fork_pages(struct vm *vm, struct vm *child, struct vma *v)
 			va = chunk_end;
 			continue;
 		}
-		for (; va < chunk_end; va += PAGE_SIZE, src++) {
+		for (; va < chunk_end; va += PAGE_SIZE, src++, dst = dst ? dst + 1 : NULL) {
 			uint64_t e = *src;
 			if (!(e & PTE_P))
 				continue;
@@ -451,7 +451,7 @@ static int fork_pages(struct vm *vm, struct vm *child, struct vma *v)
 					*src = e;
 				}
 			}
-			*dst++ = e;
+			*dst = e;
 		}
 	}
 	return 0;

@@ -136,9 +136,13 @@ static void reap_zombies(void)
 		struct thread *t = list_entry(zombies.next, struct thread, runq_link);
 		if (t == current)
 			break;
+		struct proc *p = t->proc;
 		list_del(&t->runq_link);
 		kstack_free(t->kstack);
 		kfree(t);
+		/* A process nobody waits for goes with its last thread. */
+		if (p->autoreap && p->nr_threads == 0)
+			proc_free(p);
 	}
 }
 
@@ -345,21 +349,11 @@ void thread_exit(int status)
 	}
 	list_del(&t->proc_link);
 	if (--p->nr_threads == 0)
-		machine_exit(p->exiting ? p->exit_status : status);
+		proc_last_thread_gone(p, status);
 	t->state = THREAD_DEAD;
 	list_add_tail(&zombies, &t->runq_link);
 	schedule();
 	panic("thread_exit: a dead thread was scheduled");
-}
-
-void proc_exit(int status)
-{
-	struct proc *p = current->proc;
-
-	/* The program is the VM: when it ends, the machine stops with its status. */
-	p->exiting = true;
-	p->exit_status = status;
-	machine_exit(status);
 }
 
 struct thread *thread_find(int tid)

@@ -13,6 +13,7 @@
 /* Signals whose default action is to do nothing. */
 #define SIG_DEFAULT_IGNORE (SIGBIT(SIGCHLD) | SIGBIT(SIGURG) | SIGBIT(SIGWINCH) | SIGBIT(SIGCONT))
 #define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define SIG_STOPPING (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
 #define SA_RESTORER 0x04000000
 
 /* The frame a handler runs on, as Linux lays it out for x86-64. */
@@ -38,11 +39,93 @@ static const char *signame(int sig)
 	return sig > 0 && sig < 32 && signal_names[sig] ? signal_names[sig] : "a real-time signal";
 }
 
-/* The default action of a fatal signal: the program, and so the VM, ends with 128 + sig. */
+/* The default action of a fatal signal: the process ends; for pid 1 the VM ends with 128 + sig. */
 static __noreturn void die_by_signal(int sig)
 {
-	printk_err("husk: program killed by %s (%d)\n", signame(sig), sig);
-	proc_exit(HUSK_STATUS_SIGNAL_BASE + sig);
+	if (current_proc()->pid == 1)
+		printk_err("husk: program killed by %s (%d)\n", signame(sig), sig);
+	proc_kill_self(sig);
+}
+
+struct pgrp_send {
+	int pgid, sig, sent;
+	const struct ksiginfo *info;
+};
+
+static int send_one(struct proc *p, void *arg)
+{
+	struct pgrp_send *s = arg;
+
+	if (p->pgid == s->pgid && !p->zombie) {
+		signal_send_proc(p, s->sig, s->info);
+		s->sent++;
+	}
+	return 0;
+}
+
+int signal_send_pgrp(int pgid, int sig, const struct ksiginfo *info)
+{
+	struct pgrp_send s = { pgid, sig, 0, info };
+
+	proc_for_each(send_one, &s);
+	return s.sent ? 0 : -ESRCH;
+}
+
+struct pgrp_find {
+	int pgid, sid;
+};
+
+static int in_session(struct proc *p, void *arg)
+{
+	struct pgrp_find *f = arg;
+	return p->pgid == f->pgid && (f->sid < 0 || p->sid == f->sid) && !p->zombie;
+}
+
+bool signal_pgrp_in_session(int pgid, int sid)
+{
+	struct pgrp_find f = { pgid, sid };
+	return proc_for_each(in_session, &f) != 0;
+}
+
+const struct k_sigaction *signal_action(struct proc *p, int sig)
+{
+	return &p->sigactions[sig - 1];
+}
+
+bool signal_is_default(struct proc *p, int sig)
+{
+	return p->sigactions[sig - 1].handler == (uint64_t)SIG_DFL;
+}
+
+uint64_t signal_pending_set(void)
+{
+	return current->sigpending;
+}
+
+void signal_exec_reset(struct proc *p)
+{
+	for (int i = 0; i < KNSIG; i++) {
+		struct k_sigaction *sa = &p->sigactions[i];
+		if (sa->handler != (uint64_t)SIG_IGN)
+			sa->handler = (uint64_t)SIG_DFL;
+		sa->flags = 0;
+		sa->restorer = 0;
+		sa->mask = 0;
+	}
+}
+
+/* The default action of a stop signal: the process waits until SIGCONT or SIGKILL. */
+static void stop_self(int sig)
+{
+	struct proc *p = current_proc();
+	uint64_t mask = current->sigmask;
+
+	proc_stopped(p, sig);
+	/* While stopped, only SIGKILL (and SIGCONT, at send time) matter. */
+	current->sigmask = ~SIGBIT(SIGKILL);
+	while (p->stopped && !(current->sigpending & SIGBIT(SIGKILL)) && !p->exiting)
+		waitq_wait(&p->stop_wait, 0);
+	current->sigmask = mask;
 }
 
 static bool has_handler(int sig)
@@ -95,18 +178,39 @@ void signal_fault(struct trapframe *tf, int sig, int code, uint64_t addr)
 	die_by_signal(sig);
 }
 
+/* Whether p discards sig on arrival: ignored (explicitly or by default) and not SIGKILL. */
+static bool ignored(struct proc *p, int sig)
+{
+	uint64_t h = p->sigactions[sig - 1].handler;
+
+	return sig != SIGKILL && (h == (uint64_t)SIG_IGN ||
+				  (h == (uint64_t)SIG_DFL && (SIG_DEFAULT_IGNORE & SIGBIT(sig))));
+}
+
 void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info)
 {
+	/* As on Linux, an ignored signal that is not blocked is dropped at once: it wakes nobody. */
+	if (ignored(t->proc, sig) && !(t->sigmask & SIGBIT(sig)))
+		return;
 	set_pending(t, sig, info);
 	if (t->state == THREAD_BLOCKED && !(t->sigmask & SIGBIT(sig)))
 		sched_interrupt_thread(t);
 }
 
-void signal_send_proc(int sig, const struct ksiginfo *info)
+void signal_send_proc(struct proc *p, int sig, const struct ksiginfo *info)
 {
 	struct list *it;
-	struct proc *p = current_proc();
 
+	if (list_empty(&p->threads))
+		return;      /* a zombie */
+	if (sig == SIGCONT || sig == SIGKILL) {
+		list_for_each(it, &p->threads)
+			list_entry(it, struct thread, proc_link)->sigpending &= ~SIG_STOPPING;
+		proc_continued(p);
+	} else if (SIG_STOPPING & SIGBIT(sig)) {
+		list_for_each(it, &p->threads)
+			list_entry(it, struct thread, proc_link)->sigpending &= ~SIGBIT(SIGCONT);
+	}
 	list_for_each(it, &p->threads) {
 		struct thread *t = list_entry(it, struct thread, proc_link);
 		if (!(t->sigmask & SIGBIT(sig))) {
@@ -159,6 +263,8 @@ enum siginfo_layout signal_info_layout(int sig, const struct ksiginfo *info)
 			return SIL_FAULT;
 		break;
 	}
+	if (sig == SIGCHLD && info->code > 0)
+		return SIL_CHLD;
 	return info->code == SI_TIMER ? SIL_TIMER : SIL_KILL;
 }
 
@@ -170,6 +276,11 @@ void signal_fill_siginfo(siginfo_t *si, int sig, const struct ksiginfo *info)
 	if (!info)
 		return;
 	switch (signal_info_layout(sig, info)) {
+	case SIL_CHLD:
+		si->si_pid = info->pid;
+		si->si_uid = info->uid;
+		si->si_status = info->status;
+		break;
 	case SIL_FAULT:
 		si->si_addr = (void *)info->addr;
 		break;
@@ -267,6 +378,11 @@ void signal_deliver(struct trapframe *tf)
 		return;
 	sig = __builtin_ctzll(d) + 1;
 	sa = &current_proc()->sigactions[sig - 1];
+	if (sig != SIGKILL && sa->handler == (uint64_t)SIG_DFL && (SIG_STOPPING & SIGBIT(sig))) {
+		signal_dequeue(SIGBIT(sig), NULL);
+		stop_self(sig);
+		return;
+	}
 	if (sig == SIGKILL || sa->handler == (uint64_t)SIG_DFL)
 		die_by_signal(sig);
 	signal_dequeue(SIGBIT(sig), &info);

@@ -23,10 +23,34 @@ struct sigtimer {
 	int tid;
 	uint64_t interval;     /* ns, 0 = one-shot */
 	int overrun;
+	struct proc *owner;    /* the process the signal goes to */
 };
 
-/* Index 0 is the ITIMER_REAL/alarm timer; POSIX timers use 1..MAX_TIMERS-1 (ids start at 0 for the program). */
-static struct sigtimer timers[MAX_TIMERS];
+/*
+ * Each process has its own table (proc->timers, made on first use; a child
+ * of fork starts without timers).  Index 0 is the ITIMER_REAL/alarm timer;
+ * POSIX timers use 1..MAX_TIMERS-1 (ids start at 0 for the program).
+ */
+static struct sigtimer *table(void)
+{
+	struct proc *p = current_proc();
+
+	if (!p->timers)
+		p->timers = kzalloc(MAX_TIMERS * sizeof(struct sigtimer));
+	return p->timers;
+}
+
+void timers_proc_exit(struct proc *p)
+{
+	struct sigtimer *t = p->timers;
+
+	if (!t)
+		return;
+	for (int i = 0; i < MAX_TIMERS; i++)
+		ktimer_cancel(&t[i].kt);
+	kfree(t);
+	p->timers = NULL;
+}
 
 static void timer_fire(struct ktimer *kt)
 {
@@ -39,12 +63,17 @@ static void timer_fire(struct ktimer *kt)
 	if (st->notify == SIGEV_NONE)
 		return;
 	if (st->notify == SIGEV_THREAD_ID) {
-		struct thread *t = thread_find(st->tid);
-		if (t)
-			signal_send_thread(t, st->signo, &info);
+		struct list *it;
+		list_for_each(it, &st->owner->threads) {
+			struct thread *t = list_entry(it, struct thread, proc_link);
+			if (t->tid == st->tid) {
+				signal_send_thread(t, st->signo, &info);
+				break;
+			}
+		}
 		return;
 	}
-	signal_send_proc(st->signo, &info);
+	signal_send_proc(st->owner, st->signo, &info);
 }
 
 static uint64_t remaining(const struct sigtimer *st)
@@ -67,7 +96,12 @@ static void arm(struct sigtimer *st, uint64_t delay_ns, uint64_t interval_ns)
 
 static struct sigtimer *itimer_real(void)
 {
-	struct sigtimer *st = &timers[0];
+	struct sigtimer *timers = table(), *st;
+
+	if (!timers)
+		return NULL;
+	st = &timers[0];
+	st->owner = current_proc();
 	st->used = true;
 	st->id = -1;
 	st->notify = SIGEV_SIGNAL;
@@ -78,7 +112,11 @@ static struct sigtimer *itimer_real(void)
 long sys_alarm(unsigned seconds)
 {
 	struct sigtimer *st = itimer_real();
-	uint64_t left = remaining(st);
+	uint64_t left;
+
+	if (!st)
+		return -ENOMEM;
+	left = remaining(st);
 
 	arm(st, seconds * NSEC_PER_SEC, 0);
 	/* Round up, as Linux does, so that a pending alarm never reads as 0. */
@@ -104,6 +142,8 @@ long sys_getitimer(int which, void *uvalue)
 	struct sigtimer *st = itimer_real();
 	struct old_itimerval v;
 
+	if (!st)
+		return -ENOMEM;
 	if (which != ITIMER_REAL) {
 		/* CPU-time timers would need CPU accounting per thread. */
 		printk_err("husk: getitimer(%d): only ITIMER_REAL is implemented\n", which);
@@ -119,6 +159,8 @@ long sys_setitimer(int which, const void *unew, void *uold)
 	struct sigtimer *st = itimer_real();
 	struct old_itimerval v, old;
 
+	if (!st)
+		return -ENOMEM;
 	if (which != ITIMER_REAL) {
 		printk_err("husk: setitimer(%d): only ITIMER_REAL is implemented\n", which);
 		return -EINVAL;
@@ -147,7 +189,9 @@ struct ksigevent {
 
 static struct sigtimer *posix_timer(int id)
 {
-	if (id < 0 || id + 1 >= MAX_TIMERS || !timers[id + 1].used)
+	struct sigtimer *timers = table();
+
+	if (!timers || id < 0 || id + 1 >= MAX_TIMERS || !timers[id + 1].used)
 		return NULL;
 	return &timers[id + 1];
 }
@@ -155,9 +199,11 @@ static struct sigtimer *posix_timer(int id)
 long sys_timer_create(int clk, void *usev, int *utimerid)
 {
 	struct ksigevent sev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
-	struct sigtimer *st = NULL;
+	struct sigtimer *st = NULL, *timers = table();
 	int id;
 
+	if (!timers)
+		return -ENOMEM;
 	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME)
 		return -EINVAL;
 	if (usev && copy_from_user(&sev, usev, sizeof(sev)))
@@ -178,6 +224,7 @@ long sys_timer_create(int clk, void *usev, int *utimerid)
 		return -EAGAIN;
 	memset(st, 0, sizeof(*st));
 	st->used = true;
+	st->owner = current_proc();
 	st->id = id;
 	st->clock = clk;
 	st->notify = sev.notify;
