@@ -104,7 +104,7 @@ linux_cmd() {	# linux_cmd INITRAMFS [QEMU OPTIONS...]: sets CMD
 husk_qemu_cmd() {	# husk_qemu_cmd IMAGE PROGNAME [QEMU OPTIONS...]: sets CMD
 	local image=$1 prog=$2
 	shift 2
-	CMD=("$QEMU" -M "microvm,x-option-roms=off" -accel tcg -cpu max -m 64 -smp 1 "$@" \
+	CMD=("$QEMU" -M "microvm,x-option-roms=off,acpi=off" -global virtio-mmio.force-legacy=false -accel tcg -cpu max -m 64 -smp 1 "$@" \
 		-nodefaults -no-user-config -display none -serial stdio -no-reboot \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-kernel "$KERNEL" -initrd "$image" -append "quiet -- /bin/$prog")

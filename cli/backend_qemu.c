@@ -69,14 +69,145 @@ static char *qemu_opt_escape(const char *s)
 	return out;
 }
 
+/*
+ * For tests of devices: HUSK_QEMU_MACHINE replaces the machine (e.g. "q35",
+ * to put devices on PCI) and HUSK_QEMU_ARGS adds options, split at spaces
+ * (e.g. "-netdev user,id=n0 -device virtio-net-device,netdev=n0").
+ */
+static int push_test_args(struct strvec *av)
+{
+	const char *extra = getenv("HUSK_QEMU_ARGS");
+	char *copy, *tok, *save;
+	int err = 0;
+
+	if (!extra || !*extra)
+		return 0;
+	copy = strdup(extra);
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, " ", &save); tok && !err; tok = strtok_r(NULL, " ", &save))
+		err = strvec_push(av, tok);
+	free(copy);
+	return err;
+}
+
+/*
+ * microvm's virtio-mmio transports: transport n is at 0xfeb00000 + 512 n
+ * on IOAPIC input 5 + n (ACPI and the second IOAPIC off).  Transport 3
+ * would share IRQ 8 with the RTC, so devices skip it: device i (the disks
+ * in order, then the NIC) goes on QEMU_SLOTS[i].
+ */
+#define QEMU_VIRTIO_MMIO_BASE 0xfeb00000UL
+#define QEMU_VIRTIO_IRQ_BASE  5
+static const unsigned qemu_slots[] = { 0, 1, 2, 4, 5, 6, 7 };
+
+_Static_assert(VM_VOL_MAX + 1 <= sizeof(qemu_slots) / sizeof(qemu_slots[0]),
+	       "more devices than microvm transports");
+
+/*
+ * -netdev/-drive/-device for the volumes and the NIC, each on a chosen
+ * transport, and the virtio_mmio.device= options that say where they are
+ * (QEMU's own, with auto-kernel-cmdline, would land after "--").
+ */
+static int qemu_device_args(struct strvec *av, const struct vm_devices *dev,
+			    struct strvec *kopts)
+{
+	char guest_ip[64] = "";
+	unsigned ndev = dev->nvol + (dev->net != VM_NET_NONE);
+	int err = 0;
+
+	for (unsigned i = 0; !err && i < ndev; i++)
+		err = strvec_pushf(kopts, "virtio_mmio.device=512@0x%lx:%u",
+				   QEMU_VIRTIO_MMIO_BASE + 512UL * qemu_slots[i],
+				   QEMU_VIRTIO_IRQ_BASE + qemu_slots[i]);
+	/* The serial is what husk-vmm's GET_ID answers too, so the guest can tell vda from vdb. */
+	for (size_t i = 0; !err && i < dev->nvol; i++) {
+		char *file = qemu_opt_escape(dev->vol[i].image);
+
+		if (!file)
+			return -ENOMEM;
+		err = strvec_push(av, "-drive");
+		err = err ?: strvec_pushf(av, "file=%s,if=none,format=raw,id=vd%c%s", file,
+					  (char)('a' + i), dev->vol[i].ro ? ",readonly=on" : "");
+		err = err ?: strvec_push(av, "-device");
+		err = err ?: strvec_pushf(av, "virtio-blk-device,drive=vd%c,serial=husk-vd%c,"
+					  "bus=virtio-mmio-bus.%u", (char)('a' + i), (char)('a' + i),
+					  qemu_slots[i]);
+		free(file);
+	}
+	if (err || dev->net == VM_NET_NONE)
+		return err;
+	err = strvec_push(av, "-netdev");
+	if (dev->net == VM_NET_TAP) {
+		/* vhost=off: the guest's rings stay with QEMU, as husk-vmm keeps them. */
+		err = err ?: strvec_pushf(av, "tap,id=net0,ifname=%s,script=no,downscript=no,vhost=off",
+					  dev->tap);
+	} else {
+		struct strvec opt = { 0 };
+		size_t len = 0;
+		char *line;
+
+		vmopt_guest_ip(dev, guest_ip, sizeof(guest_ip));
+		err = err ?: strvec_push(&opt, "user,id=net0");
+		for (size_t i = 0; !err && i < dev->nfwd; i++)
+			err = strvec_pushf(&opt, ",hostfwd=%s::%u-%s:%u", dev->fwd[i].udp ? "udp" : "tcp",
+					   dev->fwd[i].host_port, guest_ip, dev->fwd[i].guest_port);
+		for (size_t i = 0; !err && i < opt.n; i++)
+			len += strlen(opt.v[i]);
+		line = err ? NULL : calloc(1, len + 1);
+		for (size_t i = 0; line && i < opt.n; i++)
+			strcat(line, opt.v[i]);
+		err = err ?: line ? strvec_push(av, line) : -ENOMEM;
+		free(line);
+		strvec_free(&opt);
+	}
+	err = err ?: strvec_push(av, "-device");
+	err = err ?: strvec_pushf(av, "virtio-net-device,netdev=net0,bus=virtio-mmio-bus.%u",
+				  qemu_slots[dev->nvol]);
+	return err;
+}
+
+/* "OPT OPT ... " + cmdline, the options quoted as abi.h says.  *out is malloc'ed. */
+static int prepend_options(const struct strvec *kopts, const char *cmdline, char **out)
+{
+	size_t size = strlen(cmdline) + 2, len = 0;
+	char *buf;
+	int err = 0;
+
+	for (size_t i = 0; i < kopts->n; i++)
+		size += 2 * strlen(kopts->v[i]) + 3;
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = '\0';
+	for (size_t i = 0; !err && i < kopts->n; i++)
+		err = cmdline_append_token(buf, size, &len, kopts->v[i]);
+	if (!err && len + 1 + strlen(cmdline) + 1 > CMDLINE_MAX)
+		err = -E2BIG;
+	if (err) {
+		free(buf);
+		return err;
+	}
+	if (len)
+		buf[len++] = ' ';
+	strcpy(buf + len, cmdline);
+	*out = buf;
+	return 0;
+}
+
 static int build_argv(struct strvec *av, const struct vm_config *cfg, const char *status_path)
 {
-	char *escaped_path = qemu_opt_escape(status_path);
+	int devices = cfg->dev->nvol || cfg->dev->net != VM_NET_NONE;
+	struct strvec devargs = { 0 }, kopts = { 0 };
+	char *escaped_path = qemu_opt_escape(status_path), *cmdline = NULL;
+	const char *machine = getenv("HUSK_QEMU_MACHINE");
 	int hw = host_has_hw_virt();
 	int err = escaped_path ? 0 : -ENOMEM;
 
 	/*
-	 * microvm: no PCI, no firmware tables, no option ROMs; QEMU loads a PVH
+	 * microvm: no PCI, no option ROMs, no ACPI tables (without them QEMU
+	 * names its virtio-mmio devices on the command line, as
+	 * virtio_mmio.device=, which is how the kernel finds them); QEMU loads a PVH
 	 * ELF given with -kernel directly (fw_cfg + qboot's PVH path) and hands
 	 * the initrd over as module 0.  pic/pit/rtc are left on: the kernel may
 	 * use the PIT or the CMOS clock, and turning them off saves no measurable
@@ -84,7 +215,16 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	 */
 	err = err ?: strvec_push(av, QEMU);
 	err = err ?: strvec_push(av, "-M");
-	err = err ?: strvec_push(av, "microvm,x-option-roms=off");
+	/* With devices: the fixed transport layout qemu_device_args relies on. */
+	const char *test_args = getenv("HUSK_QEMU_ARGS");
+	/*
+	 * Devices added by HUSK_QEMU_ARGS rely on QEMU's own virtio_mmio.device=
+	 * options, which microvm adds only without ACPI.
+	 */
+	err = err ?: strvec_push(av, machine && *machine ? machine :
+				 devices ? "microvm,x-option-roms=off,acpi=off,ioapic2=off,auto-kernel-cmdline=off"
+				 : test_args && *test_args ? "microvm,x-option-roms=off,acpi=off"
+				 : "microvm,x-option-roms=off");
 	err = err ?: strvec_push(av, "-accel");
 	err = err ?: strvec_push(av, hw ? "kvm" : "tcg");
 	/*
@@ -109,6 +249,9 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	err = err ?: strvec_push(av, "-serial");
 	err = err ?: strvec_push(av, "stdio");
 	err = err ?: strvec_push(av, "-no-reboot");
+	/* virtio-mmio devices as virtio 1.x (QEMU's default is the legacy interface, which husk does not drive). */
+	err = err ?: strvec_push(av, "-global");
+	err = err ?: strvec_push(av, "virtio-mmio.force-legacy=false");
 	err = err ?: strvec_push(av, "-device");
 	err = err ?: strvec_pushf(av, "isa-debug-exit,iobase=0x%x,iosize=4", HUSK_EXIT_PORT);
 	err = err ?: strvec_push(av, "-chardev");
@@ -120,8 +263,16 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	err = err ?: strvec_push(av, cfg->kernel);
 	err = err ?: strvec_push(av, "-initrd");
 	err = err ?: strvec_push(av, cfg->initrd);
+	err = err ?: qemu_device_args(&devargs, cfg->dev, &kopts);
+	err = err ?: prepend_options(&kopts, cfg->cmdline, &cmdline);
 	err = err ?: strvec_push(av, "-append");
-	err = err ?: strvec_push(av, cfg->cmdline);
+	err = err ?: strvec_push(av, cmdline);
+	for (size_t i = 0; !err && i < devargs.n; i++)
+		err = strvec_push(av, devargs.v[i]);
+	err = err ?: push_test_args(av);
+	free(cmdline);
+	strvec_free(&devargs);
+	strvec_free(&kopts);
 	free(escaped_path);
 	return err;
 }

@@ -10,6 +10,34 @@
 
 #include "cli.h"
 
+/* --disk/--disk-ro, --net, --fwd, --guest-ip: husk-vmm's spelling of the devices. */
+static int vmm_device_args(struct strvec *av, const struct vm_devices *dev)
+{
+	char guest_ip[64];
+	int err = 0;
+
+	for (size_t i = 0; !err && i < dev->nvol; i++) {
+		err = strvec_push(av, dev->vol[i].ro ? "--disk-ro" : "--disk");
+		err = err ?: strvec_push(av, dev->vol[i].image);
+	}
+	if (err || dev->net == VM_NET_NONE)
+		return err;
+	err = strvec_push(av, "--net");
+	if (dev->net == VM_NET_TAP)
+		return err ?: strvec_pushf(av, "tap:%s", dev->tap);
+	err = err ?: strvec_push(av, "user");
+	for (size_t i = 0; !err && i < dev->nfwd; i++) {
+		err = strvec_push(av, "--fwd");
+		err = err ?: strvec_pushf(av, "%u:%u%s", dev->fwd[i].host_port,
+					  dev->fwd[i].guest_port, dev->fwd[i].udp ? "/udp" : "");
+	}
+	if (!err && vmopt_guest_ip(dev, guest_ip, sizeof(guest_ip)) == 0) {
+		err = strvec_push(av, "--guest-ip");
+		err = err ?: strvec_push(av, guest_ip);
+	}
+	return err;
+}
+
 static int vmm_run(const struct vm_config *cfg)
 {
 	struct strvec av = { 0 };
@@ -27,6 +55,7 @@ static int vmm_run(const struct vm_config *cfg)
 	err = err ?: strvec_push(&av, cfg->initrd);
 	err = err ?: strvec_push(&av, "-a");
 	err = err ?: strvec_push(&av, cfg->cmdline);
+	err = err ?: vmm_device_args(&av, cfg->dev);
 	err = err ?: strvec_push(&av, cfg->kernel);
 	if (err) {
 		husk_err("%s", strerror(-err));

@@ -17,19 +17,71 @@ static const struct option build_longopts[] = {
 	{ "env", required_argument, NULL, 'e' },
 	{ "files", required_argument, NULL, 'f' },
 	{ "no-libs", no_argument, NULL, 'L' },
-	{ "verbose", no_argument, NULL, 'v' },
+	{ "verbose", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * Where -o PATH writes: PATH itself when it does not exist or is a regular
+ * file; through a symlink to its target, as cp does (the link stays); never
+ * over anything else (a directory, a device, a FIFO, a socket), which
+ * renaming a new file over it would destroy.  *target is malloc'ed.
+ */
+static int output_target(const char *output, char **target)
+{
+	struct stat st;
+
+	if (lstat(output, &st) < 0) {
+		if (errno != ENOENT) {
+			husk_err("%s: %s", output, strerror(errno));
+			return -errno;
+		}
+		*target = strdup(output);
+		return *target ? 0 : -ENOMEM;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		*target = realpath(output, NULL);
+		if (!*target) {
+			husk_err("%s: a symbolic link to a missing file (%s); not replacing it", output,
+				 strerror(errno));
+			return -EINVAL;
+		}
+		if (stat(*target, &st) < 0 || !S_ISREG(st.st_mode)) {
+			husk_err("%s: a symbolic link to %s, which is not a regular file; not replacing it",
+				 output, *target);
+			free(*target);
+			*target = NULL;
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		husk_err("%s: %s; husk build only replaces regular files", output,
+			 S_ISDIR(st.st_mode) ? "a directory" :
+			 S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" :
+			 S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket" :
+			 "not a regular file");
+		return -EINVAL;
+	}
+	*target = strdup(output);
+	return *target ? 0 : -ENOMEM;
+}
+
 /* Writes the image next to its final name, then renames it: no half-written image survives. */
 static int write_image(const char *output, const struct pack_spec *spec)
 {
-	char *tmp = NULL;
+	char *tmp = NULL, *target = NULL;
 	int fd, err;
 
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", output) < 0)
+	err = output_target(output, &target);
+	if (err)
+		return err;
+	output = target;
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", output) < 0) {
+		free(target);
 		return -ENOMEM;
+	}
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		err = -errno;
@@ -51,6 +103,7 @@ static int write_image(const char *output, const struct pack_spec *spec)
 		unlink(tmp);
 out:
 	free(tmp);
+	free(target);
 	return err;
 }
 
@@ -63,7 +116,7 @@ int cmd_build(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:e:f:vh", build_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:e:f:h", build_longopts, NULL)) != -1) {
 		char *assignment;
 
 		switch (c) {
@@ -84,7 +137,7 @@ int cmd_build(int argc, char **argv)
 		case 'L':
 			spec.no_libs = 1;
 			break;
-		case 'v':
+		case 'V':
 			spec.verbose = 1;
 			break;
 		case 'h':

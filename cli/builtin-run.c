@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* builtin-run.c: "husk run": packs a program (or takes a built image), picks a backend and boots the VM. */
 
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,18 @@
 
 #define DEFAULT_MEM_MIB 64
 
+/*
+ * What a VM needs at least, besides the kernel image and the initrd (both
+ * loaded whole into its memory): the first MiB, which the kernel never uses
+ * (firmware and boot data live there), and a floor for the kernel's own
+ * structures and the program (page tables, stacks, heap, the first pages
+ * the program touches), with room for where the backend places the initrd.
+ * Measured: hello runs in 2 MiB and lua5.4 (a 3.7 MiB image) in 7 MiB,
+ * both just above this minimum.
+ */
+#define MEM_LOW_BYTES   (1UL << 20)
+#define MEM_FLOOR_BYTES (3UL << 19)    /* 1.5 MiB */
+
 struct run_opts {
 	unsigned long mem_mib;
 	const char *backend;
@@ -21,6 +35,7 @@ struct run_opts {
 	int verbose;
 	int no_libs;            /* --no-libs */
 	struct strvec env;      /* VAR=VAL */
+	struct vm_devices dev;  /* --net, -p, -v, --ip, --gw, --dns */
 };
 
 static const struct option run_longopts[] = {
@@ -29,8 +44,14 @@ static const struct option run_longopts[] = {
 	{ "env", required_argument, NULL, 'e' },
 	{ "files", required_argument, NULL, 'f' },
 	{ "kernel", required_argument, NULL, 'k' },
-	{ "verbose", no_argument, NULL, 'v' },
+	{ "verbose", no_argument, NULL, 'V' },
 	{ "no-libs", no_argument, NULL, 'L' },
+	{ "net", required_argument, NULL, 'N' },
+	{ "publish", required_argument, NULL, 'p' },
+	{ "volume", required_argument, NULL, 'v' },
+	{ "ip", required_argument, NULL, 'I' },
+	{ "gw", required_argument, NULL, 'G' },
+	{ "dns", required_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -41,7 +62,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+m:b:e:f:k:vh", run_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+m:b:e:f:k:p:v:h", run_longopts, NULL)) != -1) {
 		char *assignment;
 
 		switch (c) {
@@ -73,8 +94,32 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 'k':
 			o->kernel = optarg;
 			break;
-		case 'v':
+		case 'V':
 			o->verbose = 1;
+			break;
+		case 'N':
+			if (vmopt_net(&o->dev, optarg))
+				return -1;
+			break;
+		case 'p':
+			if (vmopt_publish(&o->dev, optarg))
+				return -1;
+			break;
+		case 'v':
+			if (vmopt_volume(&o->dev, optarg))
+				return -1;
+			break;
+		case 'I':
+			if (vmopt_ip(&o->dev, optarg))
+				return -1;
+			break;
+		case 'G':
+			if (vmopt_gw(&o->dev, optarg))
+				return -1;
+			break;
+		case 'D':
+			if (vmopt_dns(&o->dev, optarg))
+				return -1;
 			break;
 		case 'L':
 			o->no_libs = 1;
@@ -86,6 +131,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			return -1;
 		}
 	}
+	if (vmopt_finish(&o->dev))
+		return -1;
 	if (optind >= argc) {
 		husk_err("run: missing PROGRAM (usage: husk run [OPTIONS] PROGRAM|IMAGE [ARGS...])");
 		return -1;
@@ -126,6 +173,55 @@ static int find_kernel(const char *opt, char **path)
 		return err;
 	}
 	return 0;
+}
+
+/* The highest physical address the kernel ELF loads to (it runs from the bottom of RAM). */
+static int kernel_load_end(const char *kernel, uint64_t *end)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd, err = 0;
+
+	*end = 0;
+	fd = open(kernel, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || eh.e_phentsize != sizeof(ph)) {
+		err = -ENOEXEC;
+		goto out;
+	}
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) != (ssize_t)sizeof(ph)) {
+			err = -ENOEXEC;
+			goto out;
+		}
+		if (ph.p_type == PT_LOAD && ph.p_paddr + ph.p_memsz > *end)
+			*end = ph.p_paddr + ph.p_memsz;
+	}
+out:
+	close(fd);
+	return err;
+}
+
+/*
+ * Refuses a memory size the VM cannot start in: the kernel image, the
+ * initrd and MEM_FLOOR_BYTES above the first MiB.  (With less, the backend
+ * either refuses the initrd or loads it over the kernel, and the VM hangs.)
+ */
+static int check_memory(const char *kernel, const char *initrd, unsigned long mem_mib)
+{
+	uint64_t kend, need;
+	struct stat st;
+
+	if (kernel_load_end(kernel, &kend) < 0 || stat(initrd, &st) < 0)
+		return 0;   /* the backend reports a bad kernel or image itself */
+	need = (kend > MEM_LOW_BYTES ? kend : MEM_LOW_BYTES) + (uint64_t)st.st_size + MEM_FLOOR_BYTES;
+	need = (need + (1UL << 20) - 1) >> 20;
+	if (mem_mib >= need)
+		return 0;
+	husk_err("-m %luM is too small for this image: it needs at least %luM (the kernel, the %.2f MiB image "
+		 "and a floor for the program)", mem_mib, (unsigned long)need, st.st_size / 1048576.0);
+	return -EINVAL;
 }
 
 static const struct backend *pick_backend(const char *name)
@@ -228,7 +324,12 @@ int cmd_run(int argc, char **argv)
 	}
 	if (err)
 		goto err_report;
+	if (check_memory(kernel, cfg.initrd, o.mem_mib))
+		goto out;
 	args.quiet = !o.verbose;
+	err = vmopt_kernel_args(&o.dev, &args.options);
+	if (err)
+		goto err_report;
 	err = cmdline_format(&args, &cmdline);
 	if (err == -E2BIG) {
 		husk_err("the command line is too long for the kernel (4 KiB)");
@@ -241,6 +342,7 @@ int cmd_run(int argc, char **argv)
 	cfg.cmdline = cmdline;
 	cfg.mem_mib = o.mem_mib;
 	cfg.verbose = o.verbose;
+	cfg.dev = &o.dev;
 	status = be->run(&cfg);
 	goto out;
 
@@ -256,5 +358,6 @@ out:
 	free(kernel);
 	vm_args_free(&args);
 	strvec_free(&o.env);
+	vm_devices_free(&o.dev);
 	return status;
 }

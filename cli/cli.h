@@ -39,6 +39,9 @@ void strvec_free(struct strvec *sv);
 
 /* ---- the kernel command line (cmdline.c), format in include/husk/abi.h ---- */
 
+/* The kernel keeps the command line in a 4 KiB buffer (struct boot_info). */
+#define CMDLINE_MAX 4096
+
 /* What a VM is told on its command line. */
 struct vm_args {
 	struct strvec options;  /* "key" or "key=value", e.g. "env=HOME=/" (no "quiet") */
@@ -93,6 +96,12 @@ int cpio_finish(struct cpio_writer *w);
  * for a malformed archive.
  */
 int cpio_find(const void *buf, size_t len, const char *name, const void **data, size_t *size);
+/*
+ * Checks that buf[0..len) is a whole archive: every member well formed and
+ * inside the buffer, up to the trailer.  Returns 0, or -EINVAL with *bad_off
+ * the offset of the first member that is damaged or missing.
+ */
+int cpio_check(const void *buf, size_t len, size_t *bad_off);
 
 /* ---- assembling an initrd (initrd.c) ---- */
 
@@ -177,6 +186,60 @@ int proc_run(char *const argv[], int *wstatus, int *signo);
 /* Prints argv to stderr as a shell command line ("husk: qemu-system-x86_64 ..."). */
 void proc_print_argv(char *const argv[]);
 
+/* ---- the VM's devices (vmopts.c) ---- */
+
+enum vm_net_mode {
+	VM_NET_NONE,            /* loopback only (the default without -p) */
+	VM_NET_TAP,             /* a host tap device */
+	VM_NET_USER,            /* user-mode networking: libslirp / QEMU's -netdev user */
+};
+
+#define VM_FWD_MAX 32
+#define VM_VOL_MAX 6     /* with a NIC, QEMU's microvm has room for seven devices */
+
+struct vm_fwd {
+	int udp;
+	unsigned host_port, guest_port;
+};
+
+struct vm_volume {
+	char *image;            /* host file (malloc'ed; mountpoint shares the allocation) */
+	const char *mountpoint; /* absolute path inside the guest */
+	int ro;
+};
+
+struct vm_devices {
+	enum vm_net_mode net;
+	int net_given;          /* --net was given */
+	const char *tap;        /* VM_NET_TAP: the interface */
+	struct vm_fwd fwd[VM_FWD_MAX];
+	size_t nfwd;
+	struct vm_volume vol[VM_VOL_MAX];   /* vda, vdb, ... in this order */
+	size_t nvol;
+	const char *ip;         /* ADDR/PREFIX, or NULL for DHCP */
+	const char *gw, *dns;   /* only with ip */
+};
+
+/*
+ * One function per option; each checks its argument, prints a "husk: "
+ * message naming the option when it is wrong, and returns 0 or -EINVAL.
+ *   --net tap:NAME | user | none    -p HOST:GUEST[/udp]    -v IMAGE:/MNT[:ro]
+ *   --ip ADDR/PREFIX   --gw ADDR   --dns ADDR
+ */
+int vmopt_net(struct vm_devices *d, const char *arg);
+int vmopt_publish(struct vm_devices *d, const char *arg);
+int vmopt_volume(struct vm_devices *d, const char *arg);
+int vmopt_ip(struct vm_devices *d, const char *arg);
+int vmopt_gw(struct vm_devices *d, const char *arg);
+int vmopt_dns(struct vm_devices *d, const char *arg);
+/* After all options: -p implies user networking; rejects combinations that cannot work. */
+int vmopt_finish(struct vm_devices *d);
+/* The address part of --ip into buf, or -ENOENT without --ip. */
+int vmopt_guest_ip(const struct vm_devices *d, char *buf, size_t size);
+/* Appends the kernel options (net.ip=, net.gw=, net.dns=, vol=; abi.h) to options. */
+int vmopt_kernel_args(const struct vm_devices *d, struct strvec *options);
+void vm_devices_free(struct vm_devices *d);
+
 /* ---- backends (backend_*.c) ---- */
 
 struct vm_config {
@@ -185,6 +248,7 @@ struct vm_config {
 	const char *cmdline;
 	unsigned long mem_mib;
 	int verbose;
+	const struct vm_devices *dev;   /* NICs and disks (never NULL) */
 };
 
 struct backend {

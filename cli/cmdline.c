@@ -7,9 +7,6 @@
 
 #include "cli.h"
 
-/* The kernel keeps the command line in a 4 KiB buffer (struct boot_info). */
-#define CMDLINE_MAX 4096
-
 static int needs_quotes(const char *t)
 {
 	if (*t == '\0')

@@ -181,28 +181,37 @@ static size_t align4(size_t x)
 	return (x + 3) & ~(size_t)3;
 }
 
+/* One member's header at off: its mode, name and data; -EINVAL when it is malformed or overruns the buffer. */
+static int member_at(const char *base, size_t len, size_t off, uint32_t *mode, const char **ename,
+		     size_t *data_off, uint32_t *filesize)
+{
+	const char *hdr = base + off;
+	uint32_t namesize;
+
+	if (off > len || len - off < CPIO_HDR_LEN || memcmp(hdr, CPIO_NEWC_MAGIC, 6) != 0)
+		return -EINVAL;
+	if (hex8(hdr + 14, mode) || hex8(hdr + 54, filesize) || hex8(hdr + 94, &namesize))
+		return -EINVAL;
+	*ename = hdr + CPIO_HDR_LEN;
+	if (namesize == 0 || namesize > len - off - CPIO_HDR_LEN || (*ename)[namesize - 1] != '\0')
+		return -EINVAL;
+	*data_off = align4(off + CPIO_HDR_LEN + namesize);
+	if (*data_off > len || *filesize > len - *data_off)
+		return -EINVAL;
+	return 0;
+}
+
 int cpio_find(const void *buf, size_t len, const char *name, const void **data, size_t *size)
 {
 	const char *base = buf;
 	size_t off = 0;
 
 	for (;;) {
-		uint32_t mode, filesize, namesize;
-		const char *hdr = base + off;
+		uint32_t mode, filesize;
 		const char *ename;
 		size_t data_off;
 
-		if (len - off < CPIO_HDR_LEN || memcmp(hdr, CPIO_NEWC_MAGIC, 6) != 0)
-			return -EINVAL;
-		if (hex8(hdr + 14, &mode) || hex8(hdr + 54, &filesize) ||
-		    hex8(hdr + 94, &namesize))
-			return -EINVAL;
-		ename = hdr + CPIO_HDR_LEN;
-		if (namesize == 0 || namesize > len - off - CPIO_HDR_LEN ||
-		    ename[namesize - 1] != '\0')
-			return -EINVAL;
-		data_off = align4(off + CPIO_HDR_LEN + namesize);
-		if (data_off > len || filesize > len - data_off)
+		if (member_at(base, len, off, &mode, &ename, &data_off, &filesize))
 			return -EINVAL;
 		if (strcmp(ename, CPIO_TRAILER) == 0)
 			return -ENOENT;
@@ -217,7 +226,23 @@ int cpio_find(const void *buf, size_t len, const char *name, const void **data, 
 			return 0;
 		}
 		off = align4(data_off + filesize);
-		if (off > len)
+	}
+}
+
+int cpio_check(const void *buf, size_t len, size_t *bad_off)
+{
+	size_t off = 0;
+
+	for (;;) {
+		uint32_t mode, filesize;
+		const char *ename;
+		size_t data_off;
+
+		*bad_off = off;
+		if (member_at(buf, len, off, &mode, &ename, &data_off, &filesize))
 			return -EINVAL;
+		if (strcmp(ename, CPIO_TRAILER) == 0)
+			return 0;
+		off = align4(data_off + filesize);
 	}
 }

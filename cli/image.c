@@ -94,12 +94,24 @@ out:
 int image_is_cpio(const char *path)
 {
 	char magic[6];
+	struct stat st;
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Only a regular file can be an image.  The type is checked before
+	 * opening (opening a FIFO would block), and the open cannot block
+	 * either, should the path change meanwhile.
+	 */
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
 	n = read(fd, magic, sizeof(magic));
 	close(fd);
 	return n == (ssize_t)sizeof(magic) && memcmp(magic, CPIO_NEWC_MAGIC, 6) == 0;
@@ -110,21 +122,34 @@ int image_load_args(const char *path, struct vm_args *args)
 	const void *data;
 	struct stat st;
 	char *line = NULL;
-	size_t size;
+	size_t size, bad_off;
 	void *map;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
 		err = -errno;
 		goto err_close;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		husk_err("%s: not a regular file", path);
+		err = -EINVAL;
+		goto err_close;
+	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
 		err = -errno;
 		goto err_close;
+	}
+	/* A truncated or corrupt image is refused here, not run with what could be read of it. */
+	err = cpio_check(map, (size_t)st.st_size, &bad_off);
+	if (err) {
+		husk_err("%s: a damaged image: the cpio archive breaks at offset %zu (of %zu bytes)", path, bad_off,
+			 (size_t)st.st_size);
+		err = -ENOEXEC;
+		goto err_unmap;
 	}
 	err = cpio_find(map, (size_t)st.st_size, HUSK_IMAGE_CMDLINE_PATH, &data, &size);
 	if (err) {

@@ -460,7 +460,8 @@ static int write_entry(struct cpio_writer *w, const struct initrd_entry *e)
 	case ENTRY_HOST_FILE: {
 		struct stat st;
 
-		fd = open(e->src, O_RDONLY | O_CLOEXEC);
+		/* It was a regular file when added; if it changed since, do not block on it. */
+		fd = open(e->src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0) {
 			err = -errno;
 			husk_err("%s: %s", e->src, strerror(errno));
@@ -468,6 +469,9 @@ static int write_entry(struct cpio_writer *w, const struct initrd_entry *e)
 		}
 		if (fstat(fd, &st) < 0) {
 			err = -errno;
+		} else if (!S_ISREG(st.st_mode)) {
+			err = -EINVAL;
+			husk_err("%s: no longer a regular file", e->src);
 		} else {
 			err = cpio_add_fd(w, name, e->mode, e->mtime, fd, (uint64_t)st.st_size);
 			if (err)

@@ -4,14 +4,15 @@
 KERNEL_OUT := $(BUILD)/kernel
 KERNEL_ELF := $(KERNEL_OUT)/husk.elf
 KERNEL_ARCH := x86_64
-KERNEL_PLATFORM := pvh
+# Every platform is compiled in; plat_init() picks one at boot (platform/platform.c).
+KERNEL_PLATFORMS := pvh xen
 
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-cast-function-type \
 	-ffreestanding -fno-builtin -nostdinc -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone \
 	-mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
 	-fno-asynchronous-unwind-tables -fcf-protection=none \
 	-isystem $(shell $(CC) -print-file-name=include) -isystem /usr/include/x86_64-linux-gnu -isystem /usr/include \
-	-Ikernel/include -Ikernel -Iinclude -I$(KERNEL_OUT)/gen -MMD -MP
+	-Ikernel/include -Ikernel/arch/$(KERNEL_ARCH)/include -Ikernel -Iinclude -I$(KERNEL_OUT)/gen -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
 	-Wl,-T,kernel/arch/$(KERNEL_ARCH)/linker.ld
 
@@ -19,7 +20,7 @@ KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/sched/*.c kernel/time/*.c \
 	kernel/exec/*.c kernel/fs/*.c kernel/sys/*.c kernel/net/*.c kernel/drivers/*.c) \
 	$(wildcard kernel/arch/$(KERNEL_ARCH)/*.c kernel/arch/$(KERNEL_ARCH)/*.S) \
-	$(wildcard kernel/platform/$(KERNEL_PLATFORM)/*.c)
+	$(wildcard kernel/platform/*.c $(KERNEL_PLATFORMS:%=kernel/platform/%/*.c))
 KERNEL_OBJS := $(patsubst kernel/%,$(KERNEL_OUT)/obj/%.o,$(KERNEL_SRCS))
 
 all: $(KERNEL_ELF)
@@ -49,6 +50,28 @@ $(KERNEL_OUT)/ksyms0.S: scripts/ksyms.sh
 
 $(KERNEL_OUT)/%.o: $(KERNEL_OUT)/%.S
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+# The vDSO (kernel/vdso/): a small shared object, user code, embedded in the
+# kernel by arch/$(KERNEL_ARCH)/vdso_image.S.  It must need no relocations:
+# it runs wherever the kernel maps it, and nothing relocates it.
+VDSO_SO := $(KERNEL_OUT)/vdso/vdso.so
+VDSO_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -fPIC -ffreestanding -fno-builtin -nostdinc \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none -fno-plt \
+	-isystem $(shell $(CC) -print-file-name=include) -isystem /usr/include/x86_64-linux-gnu -isystem /usr/include \
+	-Ikernel/include
+VDSO_LDFLAGS := -nostdlib -shared -Wl,-T,kernel/vdso/vdso.lds -Wl,--hash-style=both \
+	-Wl,-soname=linux-vdso.so.1 -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack
+
+$(VDSO_SO): kernel/vdso/vdso.c kernel/vdso/vdso.lds kernel/include/vdso.h
+	@mkdir -p $(dir $@)
+	$(CC) $(VDSO_CFLAGS) -c kernel/vdso/vdso.c -o $(KERNEL_OUT)/vdso/vdso.o
+	$(CC) $(VDSO_LDFLAGS) -o $(KERNEL_OUT)/vdso/vdso.full.so $(KERNEL_OUT)/vdso/vdso.o
+	@if readelf -rW $(KERNEL_OUT)/vdso/vdso.full.so | grep -q 'R_X86_64'; then \
+		echo "kernel.mk: the vDSO needs relocations"; exit 1; fi
+	objcopy -S $(KERNEL_OUT)/vdso/vdso.full.so $@
+
+$(KERNEL_OUT)/obj/arch/$(KERNEL_ARCH)/vdso_image.S.o: $(VDSO_SO)
+$(KERNEL_OUT)/obj/arch/$(KERNEL_ARCH)/vdso_image.S.o: KERNEL_CFLAGS += -DVDSO_SO='"$(VDSO_SO)"'
 
 KERNEL_LINK_OBJS := $(KERNEL_OBJS) $(KERNEL_OUT)/gen/syscall_names.o
 

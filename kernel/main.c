@@ -5,6 +5,7 @@
 #include "husk/abi.h"
 #include "ktime.h"
 #include "mm.h"
+#include "netdev.h"
 #include "platform.h"
 #include "sched.h"
 #include "vfs.h"
@@ -78,6 +79,13 @@ static void parse_cmdline(void)
 		}
 		/* Other options (virtio_mmio.device=, ...) are read by their drivers. */
 	}
+	/*
+	 * QEMU microvm appends virtio_mmio.device= options to the end of the
+	 * line, after our "--": they are device options, not arguments
+	 * (plat_devices_probe reads them).
+	 */
+	while (argc > 1 && !strncmp(argv[argc - 1], "virtio_mmio.device=", 19))
+		argv[--argc] = NULL;
 	if (!env_has("HOME"))
 		envp[envc++] = "HOME=/";
 	if (!env_has("TERM"))
@@ -88,6 +96,8 @@ static void parse_cmdline(void)
 
 void machine_exit(int status)
 {
+	if (!kernel_quiet)
+		netdev_report();
 	printk("husk: exit status %d\n", status);
 	plat_exit(status);
 }
@@ -114,14 +124,14 @@ static struct proc *proc_create_init(void)
 	int err;
 
 	if (!p)
-		panic("out of memory creating the process");
+		boot_out_of_memory("creating the process");
 	p->pid = 1;
 	p->umask = 022;
 	proc_init_first(p);
 	list_init(&p->threads);
 	p->fdt = fdtable_create();
 	if (!p->fdt)
-		panic("out of memory creating the descriptor table");
+		boot_out_of_memory("creating the descriptor table");
 	err = vfs_lookup(NULL, "/", false, &p->cwd);
 	if (err)
 		panic("no root directory (%d)", err);
@@ -145,12 +155,18 @@ void kmain(uint64_t start_info_paddr)
 	page_init();
 	plat_irq_init();
 	clock_init();
-	apic_timer_init();
+	plat_timer_init();
 	vfs_init();
+	plat_devices_probe();
 	if (boot_info.initrd.size) {
 		err = initrd_unpack(phys_to_virt(boot_info.initrd.paddr), boot_info.initrd.size);
-		if (err)
-			printk_err("husk: the initrd is damaged (%d); continuing with what was unpacked\n", err);
+		if (err == -ENOMEM)
+			boot_out_of_memory("unpacking the image");
+		if (err) {
+			/* initrd_unpack said where it broke; running what could be read would hide the damage. */
+			printk_err("husk: the image is damaged; not running it\n");
+			machine_exit(HUSK_STATUS_NOEXEC);
+		}
 	}
 	/* Only when asked for: formatting it costs about 2,000 instructions of boot. */
 	if (!kernel_quiet)
@@ -177,6 +193,6 @@ void kmain(uint64_t start_info_paddr)
 		machine_exit(HUSK_STATUS_NOEXEC);
 	}
 	if (!thread_create(p, &tf))
-		panic("out of memory creating the first thread");
+		boot_out_of_memory("creating the first thread");
 	sched_start();
 }

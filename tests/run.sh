@@ -19,12 +19,17 @@
 #   env="A=1 B=2"  variables passed with -e, split at spaces
 #   files=DIR      passed as --files DIR (relative to the repository)
 #   mem=SIZE       passed as -m SIZE
-#   opts="..."     extra husk run options, split at spaces (e.g. -v)
+#   opts="..."     extra husk run options, split at spaces (e.g. --verbose)
 #   status=N       wanted exit status (default 0)
 #   expect="..."   a string the output must contain (repeatable)
 #   kexpect="..."  the same, but printed by the kernel, so not checked --native
 #   once="..."     a kernel string that must appear exactly once (not --native)
 #   backends=LIST  qemu,vmm: where the case runs (default qemu)
+#   qemu="..."     extra QEMU options (HUSK_QEMU_ARGS), e.g. a NIC
+#   machine=NAME   QEMU machine instead of microvm (HUSK_QEMU_MACHINE), e.g. q35
+#   stdin="..."    console input (printf %b: \n is a newline), sent once the
+#                  output shows "waiting for input" (so it arrives while the
+#                  program waits); default none
 #   timeout=SECS   default 120
 # A case passes when the exit status matches and every expected string is in
 # the output (husk's stdout and stderr, kept in build/tests/log/ID.log).
@@ -141,6 +146,18 @@ native_run() {
 	return $rc
 }
 
+# feed_stdin LOG TIMEOUT: prints $c_stdin once LOG shows "waiting for input"
+# (checked every 0.1 s, for at most TIMEOUT seconds); nothing without c_stdin.
+feed_stdin() {
+	local i
+	[ -n "$c_stdin" ] || return 0
+	for ((i = 0; i < $2 * 10; i++)); do
+		grep -qF "waiting for input" "$1" 2>/dev/null && break
+		sleep 0.1
+	done
+	printf '%b' "$c_stdin"
+}
+
 # guest_case ID PROG BACKEND: runs one parsed case (the c_* variables).
 guest_case() {
 	local id=$1 prog=$2 backend=$3 log="$LOGDIR/$1.log" status s n
@@ -159,7 +176,7 @@ guest_case() {
 		return
 	fi
 	if [ "$NATIVE" = 1 ]; then
-		native_run "$log" "$c_timeout" "$prog" "$c_files" "${argv[@]}"
+		native_run "$log" "$c_timeout" "$prog" "$c_files" "${argv[@]}" < <(printf '%b' "$c_stdin")
 		status=$?
 	else
 		cmd=("$HUSK" run --backend "$backend")
@@ -171,7 +188,8 @@ guest_case() {
 		cmd+=("$prog" "${argv[@]}")
 		printf '$ %q' "${cmd[@]}" >"$log"
 		echo >>"$log"
-		timeout "$c_timeout" "${cmd[@]}" </dev/null >>"$log" 2>&1
+		HUSK_QEMU_ARGS=$c_qemu HUSK_QEMU_MACHINE=$c_machine \
+			timeout "$c_timeout" "${cmd[@]}" < <(feed_stdin "$log" "$c_timeout") >>"$log" 2>&1
 		status=$?
 	fi
 	for s in "${c_expect[@]}"; do
@@ -194,7 +212,7 @@ guest_case() {
 parse_case() {
 	local rest=$1 key val
 	c_name="" c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=0
-	c_backends=qemu c_timeout=120 c_error=""
+	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine="" c_stdin=""
 	c_expect=() c_kexpect=() c_once=()
 	local re='^[[:space:]]*([a-z]+)=("([^"]*)"|([^[:space:]"]*))(.*)$'
 	while [[ $rest =~ [^[:space:]] ]]; do
@@ -218,6 +236,9 @@ parse_case() {
 		once) c_once+=("$val") ;;
 		backends) c_backends=$val ;;
 		timeout) c_timeout=$val ;;
+		qemu) c_qemu=$val ;;
+		machine) c_machine=$val ;;
+		stdin) c_stdin=$val ;;
 		*) c_error="unknown key \"$key\""; return 1 ;;
 		esac
 	done
@@ -283,7 +304,7 @@ bad_elf_tests() {
 		id=bad_elf-${bad#bad_}$suffix
 		selected "$id" || continue
 		[ "$LIST" = 1 ] && { echo "$id"; continue; }
-		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120
+		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120 c_qemu="" c_machine="" c_stdin=""
 		c_expect=() c_kexpect=(ELF) c_once=()
 		pool_run "$id" guest_case "$id" "$GUESTBIN/$bad" "$backend"
 	done
@@ -337,14 +358,30 @@ app_tests() {
 	done
 }
 
+# Host-side checks (tests/host/*.sh): each gets HUSK, BUILD and the backends
+# to try, and passes with status 0.
+host_tests() {
+	local t id
+	for t in tests/host/*.sh; do
+		[ -f "$t" ] || continue
+		id=host-$(basename "$t" .sh)
+		selected "$id" || continue
+		[ "$LIST" = 1 ] && { echo "$id"; continue; }
+		HUSK=$HUSK BUILD=$BUILD timeout 600 bash "$t" "$@" </dev/null >"$LOGDIR/$id.log" 2>&1
+		report "$id" $? 0 "$LOGDIR/$id.log"
+	done
+}
+
 # monitor_case ID WANT EXPECT -- HUSK-VMM ARGS...: runs husk-vmm itself (no
-# kernel: the tiny fixture guests of tests/fixtures) and checks status and output.
+# kernel: the tiny fixture guests of tests/fixtures) and checks status and
+# output.  A command in the array monitor_wrap, if set, runs it.
+monitor_wrap=()
 monitor_case() {
 	local id=$1 want=$2 expect=$3 got
 	shift 4
 	selected "$id" || return 0
 	[ "$LIST" = 1 ] && { echo "$id"; return 0; }
-	timeout 60 "$BUILD/bin/husk-vmm" "$@" </dev/null >"$LOGDIR/$id.log" 2>&1
+	timeout 60 "${monitor_wrap[@]}" "$BUILD/bin/husk-vmm" "$@" </dev/null >"$LOGDIR/$id.log" 2>&1
 	got=$?
 	if grep -qF -- "$expect" "$LOGDIR/$id.log"; then
 		report "$id" "$got" "$want" "$LOGDIR/$id.log"
@@ -367,6 +404,44 @@ monitor_tests() {
 	monitor_case vmm-missing-kernel 125 "No such file" -- /nonexistent/kernel.elf
 	monitor_case vmm-garbage-kernel 125 "not a valid x86-64 kernel ELF" -- "$LOGDIR/garbage.elf"
 	monitor_case vmm-memory-too-small 125 "too small" -- -m 1M "$fx/pvh-tiny.elf"
+	monitor_case vmm-wrong-abi 125 "built for husk ABI version 1001, but this husk-vmm speaks version 1" -- "$fx/pvh-tiny-bad-abi.elf"
+	# Devices: a virtio-blk driven by the fixture through GET_ID and an
+	# IOAPIC interrupt; a buffer outside RAM stops the device, not the
+	# monitor; host-side errors name what failed.
+	truncate -s 1M "$LOGDIR/vmm-disk.img"
+	monitor_case vmm-virtio-blk 42 "virtio-blk id=husk-vda" -- \
+		--disk "$LOGDIR/vmm-disk.img" "$fx/pvh-tiny-virtio.elf"
+	monitor_case vmm-virtio-bad-buffer 42 "virtio-blk stopped on a bad buffer" -- \
+		--disk "$LOGDIR/vmm-disk.img" "$fx/pvh-tiny-virtio-bad.elf"
+	monitor_case vmm-disk-missing 125 "disk /nonexistent/disk.img: No such file" -- \
+		--disk /nonexistent/disk.img "$fx/pvh-tiny.elf"
+	monitor_case vmm-net-user 42 SUCCESS -- --net user "$fx/pvh-tiny.elf"
+	monitor_case vmm-bad-fwd 125 "--fwd 80:0" -- --fwd 80:0 "$fx/pvh-tiny.elf"
+	# A tap the monitor may not open (root gives up CAP_NET_ADMIN for it).
+	[ "$(id -u)" = 0 ] && monitor_wrap=(setpriv --bounding-set -net_admin --inh-caps -net_admin)
+	monitor_case vmm-tap-denied 125 "tap husk-notap0: cannot open: Operation not permitted (it needs CAP_NET_ADMIN" -- \
+		--net tap:husk-notap0 "$fx/pvh-tiny.elf"
+	monitor_wrap=()
+}
+
+# husk run with a volume and a NIC: what the kernel is told (its command
+# line, printed with --verbose) must list the devices where this backend put
+# them, before "--", and the program must still run.
+device_cli_tests() {
+	local backend=$1 id=husk-devices@$1 gsi0=16 gsi1=17 log status
+	[ "$backend" = qemu ] && { id=husk-devices; gsi0=5; gsi1=6; }
+	selected "$id" || return 0
+	[ "$LIST" = 1 ] && { echo "$id"; return 0; }
+	log=$LOGDIR/$id.log
+	truncate -s 1M "$LOGDIR/$id.img"
+	timeout 120 "$HUSK" run --backend "$backend" --verbose --net user \
+		-v "$LOGDIR/$id.img:/data:ro" "$GUESTBIN/hello" </dev/null >"$log" 2>&1
+	status=$?
+	local want="command line: virtio_mmio.device=512@0xfeb00000:$gsi0 virtio_mmio.device=512@0xfeb00200:$gsi1 net.ip=dhcp vol=vda:/data:ro -- /bin/hello"
+	local -a missing=()
+	grep -qF -- "$want" "$log" || missing+=("$want")
+	grep -qF -- "Hello" "$log" || missing+=("Hello")
+	report "$id" "$status" 0 "$log" "${missing[@]}"
 }
 
 vmm_usable() {
@@ -383,13 +458,16 @@ else
 	doc_tests
 	guest_tests qemu
 	bad_elf_tests qemu
+	device_cli_tests qemu
 	if vmm_usable; then
 		monitor_tests
 		guest_tests vmm
 		bad_elf_tests vmm
+		device_cli_tests vmm
 	elif [ "$LIST" = 0 ]; then
 		echo "SKIP vmm cases (no $BUILD/bin/husk-vmm or no usable /dev/kvm)"
 	fi
+	if vmm_usable; then host_tests qemu vmm; else host_tests qemu; fi
 	app_tests
 fi
 [ "$LIST" = 1 ] && exit 0

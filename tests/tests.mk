@@ -6,7 +6,7 @@
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 UNIT_CFLAGS := -std=gnu11 -g -O1 -fno-strict-aliasing -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -Iinclude -Ikernel/include
+	-fno-sanitize-recover=all -Iinclude -Ikernel/include -Ikernel/arch/x86_64/include
 
 # Guest tests: static Linux programs booted in their own VM.  Files named
 # *_glibc.c are linked against static glibc, everything else against musl.
@@ -29,6 +29,10 @@ tests-build: $(UNIT_BINS) $(GUEST_BINS) $(BENCH_BINS)
 $(BUILD)/tests/unit/%: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< -MMD -MP
+
+# The CLI's backends include <signal.h> and <sched.h>, which kernel/include shadows.
+$(BUILD)/tests/unit/test_cli_vmopts: UNIT_CFLAGS := $(filter-out -Ikernel/include,$(UNIT_CFLAGS)) \
+	-D_GNU_SOURCE
 
 $(patsubst tests/guest/%.c,$(BUILD)/tests/guest/%,$(GUEST_MUSL_SRCS)): \
 		$(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/check.h
@@ -59,3 +63,10 @@ $(BUILD)/tests/guest/%_dynglibc: GUEST_MUSL_CFLAGS := $(GUEST_DYN_CFLAGS)
 # (Debian's musl-gcc wrapper turns -static-pie into a dynamic PIE).
 $(BUILD)/tests/guest/%_pie: MUSL_CC := gcc
 $(BUILD)/tests/guest/%_pie: GUEST_MUSL_CFLAGS := -static-pie -fPIE -O2 -g -fno-omit-frame-pointer -Wall
+
+# vdso_glibc.c is vdso.c linked with glibc.
+$(BUILD)/tests/guest/vdso_glibc: tests/guest/vdso.c
+
+# clockcost_glibc.c is clockcost.c linked with glibc (static).
+$(BUILD)/bench/progs/clockcost_glibc: MUSL_CC := gcc
+$(BUILD)/bench/progs/clockcost_glibc: bench/progs/clockcost.c

@@ -2,6 +2,7 @@
 /* elf.c: checks a kernel ELF image, loads its segments into guest RAM and finds its entry notes. */
 #include <elf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <husk/abi.h>
@@ -34,7 +35,7 @@ static uint64_t read_le(const uint8_t *p, unsigned n)
 
 /*
  * Walk the notes of one PT_NOTE segment, file[off, off + len), recording
- * the two entry notes.  Returns 0 or -ENOEXEC with *why set.
+ * the two entry notes and the ABI note.  Returns 0 or -ENOEXEC with *why set.
  */
 static int scan_notes(const uint8_t *file, uint64_t off, uint64_t len, uint64_t align,
 		      struct vmm_kernel *k, const char **why)
@@ -84,6 +85,15 @@ static int scan_notes(const uint8_t *file, uint64_t off, uint64_t len, uint64_t 
 			}
 			k->entry64 = read_le(p + desc_off, 8);
 			k->has_entry64 = 1;
+		} else if (nh.n_namesz == sizeof(HUSK_ELFNOTE_NAME) &&
+			   !memcmp(p + name_off, HUSK_ELFNOTE_NAME, sizeof(HUSK_ELFNOTE_NAME)) &&
+			   nh.n_type == HUSK_ELFNOTE_ABI) {
+			if (nh.n_descsz != 4) {
+				*why = "Husk ABI note has a bad size";
+				return -ENOEXEC;
+			}
+			k->abi_version = read_le(p + desc_off, 4);
+			k->has_abi = 1;
 		}
 		pos = next;
 	}
@@ -185,6 +195,18 @@ int vmm_elf_load(const uint8_t *file, size_t size, const struct vmm_mem *mem,
 	}
 	if (!k->has_entry32 && !k->has_entry64) {
 		*why = "no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY)";
+		return -ENOEXEC;
+	}
+	if (!k->has_abi) {
+		*why = "no Husk ABI note (HUSK_ELFNOTE_ABI): not a husk kernel, or one older than ABI version 1";
+		return -ENOEXEC;
+	}
+	if (k->abi_version != HUSK_ABI_VERSION) {
+		static char msg[128];
+
+		snprintf(msg, sizeof(msg), "built for husk ABI version %u, but this husk-vmm speaks version %d",
+			 k->abi_version, HUSK_ABI_VERSION);
+		*why = msg;
 		return -ENOEXEC;
 	}
 	if ((k->has_entry32 && !entry_loaded(ph, eh.e_phnum, k->entry32)) ||

@@ -39,6 +39,20 @@ struct vmm_kvm {
 	struct vmm_mem mem;
 };
 
+/* The VM whose IOAPIC vmm_irq_line drives; set once the in-kernel irqchip exists. */
+static int irq_vm_fd = -1;
+
+void vmm_irq_line(unsigned gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	if (irq_vm_fd < 0)
+		vmm_die("a device raised GSI %u but there is no in-kernel irqchip", gsi);
+	/* KVM_IRQ_LINE is safe from any thread: it kicks the vCPU out of HLT itself. */
+	if (ioctl(irq_vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		vmm_die("KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
+}
+
 int vmm_kvm_create(uint64_t mem_size, struct vmm_kvm **kvmp, struct vmm_mem *mem)
 {
 	struct kvm_userspace_memory_region region;
@@ -103,8 +117,10 @@ int vmm_kvm_create(uint64_t mem_size, struct vmm_kvm **kvmp, struct vmm_mem *mem
 	 * interrupts at all, which a polling guest survives.
 	 */
 	if (ioctl(kvm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) > 0) {
-		if (ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0) == 0)
+		if (ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0) == 0) {
 			kvm->irqchip = 1;
+			irq_vm_fd = kvm->vm_fd;
+		}
 		else
 			vmm_debug("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	}

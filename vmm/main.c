@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c: husk-vmm's options and top level: load the kernel and initrd, build the PVH handover, run. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -11,14 +12,18 @@
 #include <unistd.h>
 
 #include <husk/abi.h>
+#include "virtio.h"
 #include "vmm.h"
 
 #define MEM_DEFAULT (64ULL << 20)
+#define DISKS_MAX   (VIRTIO_MMIO_MAX - 1)
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: husk-vmm [-m MEM] [-i INITRD] [-a CMDLINE] [--entry=pvh|64] [-v] KERNEL.elf\n"
+		"usage: husk-vmm [-m MEM] [-i INITRD] [-a CMDLINE] [--entry=pvh|64] [-v]\n"
+		"                [--net tap:NAME|user] [--fwd HOST:GUEST[/udp]]... [--guest-ip ADDR]\n"
+		"                [--disk FILE]... [--disk-ro FILE]... KERNEL.elf\n"
 		"  -m MEM      guest RAM: 64M, 1G, or a plain number of MiB (default 64M,\n"
 		"              at least 16M, at most 3G)\n"
 		"  -i INITRD   module 0, placed page-aligned at the top of RAM\n"
@@ -26,6 +31,14 @@ static void usage(FILE *f)
 		"  --entry=E   pvh: the 32-bit PVH entry; 64: the Husk 64-bit entry\n"
 		"              (default: pvh when the kernel has it, else 64)\n"
 		"  -v          debug messages and a description of KVM on stderr\n"
+		"  --net tap:NAME  virtio-net over the host tap device NAME\n"
+		"  --net user  virtio-net over libslirp (user-mode networking, no privilege)\n"
+		"  --fwd HOST:GUEST[/udp]  user networking: forward host port HOST to\n"
+		"              the guest's port GUEST (TCP unless /udp; implies --net user)\n"
+		"  --guest-ip ADDR  user networking: the guest address forwards go to\n"
+		"              (default 10.0.2.15, the first DHCP lease)\n"
+		"  --disk FILE, --disk-ro FILE  virtio-blk over FILE (vda, vdb, ... in order)\n"
+		"Each device adds virtio_mmio.device=SIZE@BASE:GSI to the command line.\n"
 		"Exit status: the guest's, %d if the guest crashed, %d on a host error.\n",
 		HUSK_STATUS_CRASH, HUSK_STATUS_HOST);
 }
@@ -52,6 +65,30 @@ static int parse_mem(const char *s, uint64_t *bytes)
 	if (*end != '\0' || n > (~0ULL >> shift))
 		return -EINVAL;
 	*bytes = (uint64_t)n << shift;
+	return 0;
+}
+
+/* "8080:80", "53:53/udp", "1:2/tcp".  Returns 0 or -EINVAL. */
+static int parse_fwd(const char *s, struct vmm_fwd *f)
+{
+	unsigned long h, g;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	h = strtoul(s, &end, 10);
+	if (*end != ':' || end[1] < '0' || end[1] > '9')
+		return -EINVAL;
+	g = strtoul(end + 1, &end, 10);
+	f->udp = 0;
+	if (!strcmp(end, "/udp"))
+		f->udp = 1;
+	else if (*end && strcmp(end, "/tcp"))
+		return -EINVAL;
+	if (h == 0 || h > 65535 || g == 0 || g > 65535)
+		return -EINVAL;
+	f->host_port = h;
+	f->guest_port = g;
 	return 0;
 }
 
@@ -122,11 +159,22 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "entry", required_argument, NULL, 'e' },
+		{ "net", required_argument, NULL, 'N' },
+		{ "fwd", required_argument, NULL, 'F' },
+		{ "guest-ip", required_argument, NULL, 'G' },
+		{ "disk", required_argument, NULL, 'D' },
+		{ "disk-ro", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t mem_size = MEM_DEFAULT, initrd_gpa = 0, initrd_size = 0, rip;
-	const char *initrd = NULL, *cmdline = "", *kernel_path, *why = NULL;
+	const char *initrd = NULL, *kernel_path, *why = NULL;
+	const char *disks[DISKS_MAX];
+	int disk_ro[DISKS_MAX];
+	unsigned ndisks = 0;
+	struct vmm_net_opts net = { 0 };
+	int have_net = 0;
+	char *cmdline = strdup(""), *devs = NULL;
 	enum vmm_entry entry = VMM_ENTRY_AUTO;
 	struct vmm_kernel kernel;
 	struct vmm_kvm *kvm;
@@ -145,7 +193,37 @@ int main(int argc, char **argv)
 			initrd = optarg;
 			break;
 		case 'a':
-			cmdline = optarg;
+			free(cmdline);
+			cmdline = strdup(optarg);
+			break;
+		case 'N':
+			if (!strncmp(optarg, "tap:", 4) && optarg[4]) {
+				net.tap = optarg + 4;
+			} else if (!strcmp(optarg, "user")) {
+				net.tap = NULL;
+			} else {
+				vmm_die("--net %s: expected tap:NAME or user", optarg);
+			}
+			have_net = 1;
+			break;
+		case 'F':
+			if (net.nfwd == sizeof(net.fwd) / sizeof(net.fwd[0]))
+				vmm_die("--fwd: at most %zu forwards", sizeof(net.fwd) / sizeof(net.fwd[0]));
+			if (parse_fwd(optarg, &net.fwd[net.nfwd]))
+				vmm_die("--fwd %s: expected HOSTPORT:GUESTPORT[/udp], ports 1..65535",
+					optarg);
+			net.nfwd++;
+			have_net = 1;
+			break;
+		case 'G':
+			net.guest_ip = optarg;
+			break;
+		case 'D':
+		case 'R':
+			if (ndisks == DISKS_MAX)
+				vmm_die("--disk: at most %d disks", DISKS_MAX);
+			disk_ro[ndisks] = c == 'R';
+			disks[ndisks++] = optarg;
 			break;
 		case 'e':
 			if (!strcmp(optarg, "pvh"))
@@ -171,6 +249,10 @@ int main(int argc, char **argv)
 		return HUSK_STATUS_HOST;
 	}
 	kernel_path = argv[optind];
+	if (!cmdline)
+		vmm_die("out of memory");
+	if (net.tap && net.nfwd)
+		vmm_die("--fwd forwards host ports into user networking; it does not work with --net tap:");
 	if (mem_size < VMM_MEM_MIN)
 		vmm_die("-m: %lluM is too small, the minimum is %lluM",
 			(unsigned long long)(mem_size >> 20), VMM_MEM_MIN >> 20);
@@ -222,6 +304,21 @@ int main(int argc, char **argv)
 		if (ret)
 			vmm_die("%s: %s", initrd, strerror(-ret));
 	}
+	/* Devices before the handover: each adds its virtio_mmio.device= to the command line. */
+	for (unsigned i = 0; i < ndisks; i++)
+		if (virtio_blk_create(disks[i], disk_ro[i], &mem, &devs))
+			return HUSK_STATUS_HOST;
+	if (have_net && virtio_net_create(&net, &mem, &devs))
+		return HUSK_STATUS_HOST;
+	if (devs) {
+		/* In front, with the other options: everything after "--" is the program's. */
+		char *line;
+
+		if (asprintf(&line, "%s%s%s", devs, *cmdline ? " " : "", cmdline) < 0)
+			vmm_die("out of memory");
+		free(cmdline);
+		cmdline = line;
+	}
 	if (vmm_pvh_setup(&mem, cmdline, initrd_gpa, initrd_size, initrd != NULL))
 		vmm_die("-a: command line longer than %llu bytes",
 			VMM_CMDLINE_END - VMM_CMDLINE_GPA - 1);
@@ -233,6 +330,9 @@ int main(int argc, char **argv)
 		vmm_die("registering devices: %s", strerror(-ret));
 	if (vmm_kvm_setup_vcpu(kvm, entry, rip, VMM_START_INFO_GPA))
 		return HUSK_STATUS_HOST;
+	ret = vmm_event_start();
+	if (ret)
+		vmm_die("starting the I/O thread: %s", strerror(-ret));
 	if (vmm_verbose)
 		vmm_kvm_describe(kvm);
 	vmm_debug("entering the guest at 0x%llx (%s entry), start info at 0x%llx",

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 
 /*
  * Guest physical layout below 1 MiB, set up by the monitor.  The kernel
@@ -114,6 +115,8 @@ struct vmm_kernel {
 	uint64_t entry64;	/* HUSK_ELFNOTE_ENTRY64, if has_entry64 */
 	int has_entry32;
 	int has_entry64;
+	uint32_t abi_version;	/* HUSK_ELFNOTE_ABI, if has_abi */
+	int has_abi;
 	uint64_t end;		/* first byte after the highest segment */
 };
 
@@ -150,7 +153,50 @@ void vmm_serial_flush(void);
 /* Register the exit port and the status (debug console) port. */
 int vmm_ports_init(void);
 
+/* ------------------------------------------------------------ event.c */
+
+/*
+ * The I/O thread.  Devices live on two threads: the vCPU thread calls their
+ * MMIO handlers, the I/O thread their back-end events (a tap or a socket
+ * became readable, a timer expired).  One lock, taken by both around any
+ * device state, keeps them apart; it is not held while the vCPU runs the
+ * guest or while the I/O thread sleeps in poll.
+ */
+void vmm_dev_lock(void);
+void vmm_dev_unlock(void);
+
+/* Called on the I/O thread, with the device lock held, with the epoll events that fired. */
+typedef void vmm_event_fn(void *opaque, uint32_t events);
+
+/* Watch fd for events (EPOLLIN, EPOLLOUT; level-triggered).  Returns 0 or -errno. */
+int vmm_event_add(int fd, uint32_t events, vmm_event_fn *fn, void *opaque);
+/* Change the events watched on fd (0: none for now).  Returns 0 or -errno. */
+int vmm_event_mod(int fd, uint32_t events);
+
+/*
+ * A back end whose descriptors change at every turn (libslirp): before each
+ * poll, fill() appends up to max pollfds at fds[*n] and may lower
+ * *timeout_ms; after it, dispatch() sees them again with revents set
+ * (error != 0 when poll itself failed).  Both run with the device lock held.
+ */
+struct vmm_poll_hook {
+	void (*fill)(void *opaque, struct pollfd *fds, unsigned *n, unsigned max, int *timeout_ms);
+	void (*dispatch)(void *opaque, struct pollfd *fds, unsigned n, int error);
+	void *opaque;
+};
+int vmm_event_add_hook(const struct vmm_poll_hook *hook);
+
+/* Make the I/O thread go round its loop again (a hook's descriptors changed).  Any thread. */
+void vmm_event_wake(void);
+
+/* Start the I/O thread (once every device is set up).  Returns 0 or -errno. */
+int vmm_event_start(void);
+
 /* ------------------------------------------------------------ kvm_x86_64.c */
+
+/* Set IOAPIC input gsi to level (1 asserted, 0 not).  Safe from any thread. */
+void vmm_irq_line(unsigned gsi, int level);
+
 
 enum vmm_entry { VMM_ENTRY_AUTO, VMM_ENTRY_PVH, VMM_ENTRY_64 };
 

@@ -8,9 +8,9 @@ all: $(BUILD)/bin/husk-vmm
 
 $(BUILD)/bin/husk-vmm: $(VMM_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $^
+	$(CC) $(HOST_CFLAGS) -o $@ $^ -lslirp -lpthread
 
-$(BUILD)/vmm/%.o: vmm/%.c vmm/vmm.h include/husk/abi.h
+$(BUILD)/vmm/%.o: vmm/%.c vmm/vmm.h vmm/virtio.h include/husk/abi.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -c -o $@ $<
 
@@ -19,7 +19,8 @@ FIXTURE_DIR := $(BUILD)/tests/fixtures
 FIXTURES := $(addprefix $(FIXTURE_DIR)/,pvh-tiny.elf pvh-tiny-triple.elf \
 	pvh-tiny-xapic.elf pvh-tiny-x2apic.elf pvh-tiny-deadline.elf \
 	pvh-tiny-kvmclock.elf pvh-tiny-cpuid.elf pvh-tiny-echo.elf \
-	pvh-tiny-start-info.elf pvh-tiny-bad-exit.elf pvh-tiny-mmio.elf)
+	pvh-tiny-start-info.elf pvh-tiny-bad-exit.elf pvh-tiny-mmio.elf pvh-tiny-bad-abi.elf \
+	pvh-tiny-virtio.elf pvh-tiny-virtio-bad.elf)
 
 all: $(FIXTURES)
 
@@ -33,6 +34,9 @@ $(FIXTURE_DIR)/pvh-tiny-echo.elf: FIXTURE_DEFS := -DFIXTURE_ECHO
 $(FIXTURE_DIR)/pvh-tiny-start-info.elf: FIXTURE_DEFS := -DFIXTURE_START_INFO
 $(FIXTURE_DIR)/pvh-tiny-bad-exit.elf: FIXTURE_DEFS := -DFIXTURE_BAD_EXIT
 $(FIXTURE_DIR)/pvh-tiny-mmio.elf: FIXTURE_DEFS := -DFIXTURE_MMIO
+$(FIXTURE_DIR)/pvh-tiny-bad-abi.elf: FIXTURE_DEFS := -DFIXTURE_BAD_ABI
+$(FIXTURE_DIR)/pvh-tiny-virtio.elf: FIXTURE_DEFS := -DFIXTURE_VIRTIO
+$(FIXTURE_DIR)/pvh-tiny-virtio-bad.elf: FIXTURE_DEFS := -DFIXTURE_VIRTIO_BAD
 
 $(FIXTURES): $(FIXTURE_DIR)/%.elf: tests/fixtures/pvh-tiny.S tests/fixtures/pvh-tiny.ld include/husk/abi.h
 	@mkdir -p $(@D)

@@ -16,6 +16,10 @@
  *     64-bit long mode, for monitors that prefer to start there.  Paging on,
  *     with the first GiB of physical memory identity-mapped; interrupts off;
  *     RBX = physical address of the struct hvm_start_info.
+ *   A third note, HUSK_ELFNOTE_ABI (name "Husk", type 2, a 32-bit
+ *   descriptor), holds the HUSK_ABI_VERSION the kernel was built for;
+ *   husk-vmm refuses a kernel without it or with another version, as
+ *   Solo5's tenders check their bindings' ABI note.
  *   The start info, its memory map and the command line live below 1 MiB;
  *   module 0 (the initrd, a cpio "newc" archive) lives above the kernel,
  *   page-aligned.  The kernel never allocates memory below 1 MiB.
@@ -25,7 +29,23 @@
  * " and \.  Options are "key" or "key=value":
  *     env=NAME=VALUE   add an environment variable (repeatable)
  *     quiet            no kernel messages on the console, but errors
- *     virtio_mmio.device=SIZE@BASE:IRQ   as Linux reads it
+ *     virtio_mmio.device=SIZE@BASE:IRQ   as Linux reads it: a virtio-mmio
+ *                      (version 2) device of SIZE bytes at BASE on IOAPIC
+ *                      input IRQ; one per device, in the order the host
+ *                      added them (disks first, then the NIC).  husk-vmm
+ *                      uses 0xfeb00000 + 0x200 n on GSI 16 + n; QEMU's
+ *                      microvm 0xfeb00000 + 0x200 k on IRQ 5 + k
+ *     net.ip=dhcp      configure the NIC by DHCP (given whenever there is one)
+ *     net.ip=ADDR/PREFIX  static IPv4 address instead, with
+ *     net.gw=ADDR      the default gateway, and
+ *     net.dns=ADDR     the name server for /etc/resolv.conf (IPv4 or IPv6)
+ *     vol=vdX:/MOUNTPOINT[:ro]  mount block device vdX there (read-only
+ *                      with :ro).  vda, vdb, ... are the block devices in
+ *                      the order given; each one's serial (virtio-blk
+ *                      GET_ID) is "husk-vda", "husk-vdb", ... on both
+ *                      husk-vmm and QEMU, so the kernel can match on it
+ *   No option appears after "--"; a host that adds its own must put them
+ *   in front.
  *   After "--": argv[0] is the path of the program inside the initrd,
  *   followed by its arguments.
  *
@@ -40,6 +60,7 @@
 
 #define HUSK_ELFNOTE_NAME     "Husk"
 #define HUSK_ELFNOTE_ENTRY64  1
+#define HUSK_ELFNOTE_ABI      2
 
 #define HUSK_EXIT_PORT   0xf4
 #define HUSK_STATUS_PORT 0xe9

@@ -6,6 +6,8 @@
 #include "husk/abi.h"
 #include "ktime.h"
 #include "mm.h"
+#define VDSO_KERNEL_SIDE
+#include "vdso.h"
 #include "sched.h"
 #include "vfs.h"
 #include "../arch/x86_64/x86.h"
@@ -170,6 +172,7 @@ static int build_stack(struct proc *proc, struct vm *vm, const char *path, char 
 	AUX(AT_CLKTCK, 100);
 	AUX(AT_PLATFORM, platform_addr);
 	AUX(AT_EXECFN, execfn_addr);
+	AUX(AT_SYSINFO_EHDR, vdso_base());
 	AUX(AT_NULL, 0);
 
 	nwords = 1 + argc + 1 + envc + 1 + na;

@@ -131,6 +131,9 @@ static size_t con_head, con_len;
 static struct termios con_termios;
 static struct winsize con_winsize = { .ws_row = 24, .ws_col = 80 };
 static struct inode *console_inode;
+/* The platform gives no console interrupt: readers and pollers look again every CONSOLE_POLL_NS. */
+static bool con_polled;
+#define CONSOLE_POLL_NS 10000000ULL
 
 static void console_drain(void)
 {
@@ -139,6 +142,35 @@ static void console_drain(void)
 	while (con_len < sizeof(con_in) && (c = plat_console_getc()) >= 0) {
 		con_in[(con_head + con_len) % sizeof(con_in)] = (uint8_t)c;
 		con_len++;
+	}
+}
+
+/*
+ * Whether a read would return data: any byte in raw mode; in canonical
+ * mode a whole line (or end of file), as input arrives in pieces.
+ */
+static bool console_readable(void)
+{
+	if (!(con_termios.c_lflag & ICANON) || con_len == sizeof(con_in))
+		return con_len > 0;
+	for (size_t i = 0; i < con_len; i++) {
+		uint8_t c = con_in[(con_head + i) % sizeof(con_in)];
+		if (c == '\n' || c == con_termios.c_cc[VEOF] ||
+		    (c == con_termios.c_cc[VEOL] && c != 0) || (c == '\r' && (con_termios.c_iflag & ICRNL)))
+			return true;
+	}
+	return false;
+}
+
+/* From the UART's interrupt: take what arrived and wake readers and pollers. */
+static void console_input(void)
+{
+	size_t before = con_len;
+
+	console_drain();
+	if (con_len != before) {
+		waitq_wake_all(&console_waitq);
+		poll_notify();
 	}
 }
 
@@ -161,12 +193,12 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 		return 0;
 	for (;;) {
 		console_drain();
-		if (con_len > 0)
+		if (console_readable())
 			break;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		/* No interrupt may tell us about input: look again every 10 ms. */
-		if (waitq_wait(&console_waitq, clock_monotonic_ns() + 10000000ULL) == -EINTR)
+		/* The receive interrupt wakes us (console_input), or we look again. */
+		if (waitq_wait(&console_waitq, con_polled ? clock_monotonic_ns() + CONSOLE_POLL_NS : 0) == -EINTR)
 			return -EINTR;
 	}
 	while (done < n && con_len > 0) {
@@ -194,7 +226,7 @@ static unsigned console_poll(struct file *f)
 {
 	(void)f;
 	console_drain();
-	return POLLOUT | POLLWRNORM | (con_len ? POLLIN | POLLRDNORM : 0);
+	return POLLOUT | POLLWRNORM | (console_readable() ? POLLIN | POLLRDNORM : 0);
 }
 
 static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
@@ -225,12 +257,12 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	}
 }
 
-static const struct file_ops console_fops = {
+/* Not const: on a platform whose console cannot interrupt, poll_recheck_ns is set at init. */
+static struct file_ops console_fops = {
 	.read = console_read,
 	.write = console_fwrite,
 	.poll = console_poll,
 	.ioctl = console_ioctl,
-	.poll_recheck_ns = 10000000ULL,
 };
 
 struct file *console_file_open(void)
@@ -311,6 +343,13 @@ int devfs_init(void)
 	inode_unref(ino);
 	/* The terminal starts as Linux leaves a serial console: cooked, with echo. */
 	tty_termios_init(&con_termios);
+	err = plat_console_irq_init(console_input);
+	if (err) {
+		/* No interrupt (Xen's console for now): look for input every 10 ms, as before. */
+		con_polled = true;
+		console_fops.poll_recheck_ns = CONSOLE_POLL_NS;
+		err = 0;
+	}
 out:
 	inode_unref(dir);
 	return err;

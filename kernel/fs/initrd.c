@@ -202,6 +202,8 @@ int initrd_unpack(const void *data, size_t len)
 		}
 		memcpy(path, e.name, e.namelen + 1);
 		ret = unpack_entry(path, &e, &links);
+		if (ret == -ENOMEM)
+			goto out;
 		if (ret) {
 			printk_err("initrd: cannot unpack \"%s\" (offset %lu): error %d\n", e.name,
 				   (unsigned long)e.offset, -ret);
@@ -222,5 +224,5 @@ out:
 		links = next;
 	}
 	kfree(path);
-	return ret < 0 ? -EINVAL : 0;
+	return ret == -ENOMEM ? -ENOMEM : ret < 0 ? -EINVAL : 0;
 }

@@ -3,6 +3,7 @@
 #include "kernel.h"
 #include "ktime.h"
 #include "mm.h"
+#include "netdev.h"
 #include "sched.h"
 #include "vfs.h"
 #include "procfs.h"
@@ -590,6 +591,27 @@ static const struct proc_entry pid_entries[] = {
 };
 const struct proc_entry procfs_pid_dir = { "", S_IFDIR | 0555, NULL, pid_entries, ARRAY_SIZE(pid_entries), 0 };
 
+/* /proc/net/dev: Linux's table of interface counters, one line per network device. */
+static void gen_net_dev(struct pbuf *b)
+{
+	struct list *it;
+
+	pbuf_printf(b, "Inter-|   Receive                                                |  Transmit\n"
+		    " face |bytes    packets errs drop fifo frame compressed multicast|"
+		    "bytes    packets errs drop fifo colls carrier compressed\n");
+	list_for_each(it, &netdev_list) {
+		struct netdev *nd = list_entry(it, struct netdev, link);
+		pbuf_printf(b, "%6s: %7lu %7lu %4lu %4lu    0     0          0         0 "
+			    "%8lu %7lu %4lu    0    0     0       0          0\n",
+			    nd->name, nd->rx_bytes, nd->rx_packets, nd->rx_errors, nd->rx_dropped,
+			    nd->tx_bytes, nd->tx_packets, nd->tx_errors);
+	}
+}
+
+static const struct proc_entry net_entries[] = {
+	FILE_ENTRY("dev", gen_net_dev),
+};
+
 static const struct proc_entry kernel_entries[] = {
 	FILE_ENTRY("osrelease", gen_osrelease),
 	FILE_ENTRY("ostype", gen_ostype),
@@ -610,6 +632,7 @@ static const struct proc_entry root_entries[] = {
 	FILE_ENTRY("version", gen_version),
 	FILE_ENTRY("filesystems", gen_filesystems),
 	DIR_ENTRY("sys", sys_entries),
+	DIR_ENTRY("net", net_entries),
 };
 const struct proc_entry procfs_root = { "proc", S_IFDIR | 0555, NULL, root_entries,
 					ARRAY_SIZE(root_entries), PE_PIDS };

@@ -498,7 +498,7 @@ void vfs_init(void)
 
 	root_inode = ramfs_create_root();
 	if (!root_inode)
-		panic("vfs_init: no memory for the root directory");
+		boot_out_of_memory("for the root directory");
 	if (mkdir_exact("/tmp", 01777) || mkdir_exact("/proc", 0555) || devfs_init())
 		panic("vfs_init: cannot create /tmp, /proc or /dev");
 	proc = procfs_create_root();

@@ -64,6 +64,10 @@ unsigned page_refcount(const void *p);
 /* Memory statistics for sysinfo and /proc/meminfo. */
 uint64_t page_total_bytes(void);
 uint64_t page_free_bytes(void);
+/* The VM's memory as the platform reported it, rounded up to MiB: the -m it was given, for messages. */
+uint64_t page_vm_mib(void);
+/* Ends the VM (status 125) because its memory ran out while the kernel set itself up; what says where. */
+void boot_out_of_memory(const char *what) __noreturn;
 
 /* VMA protection and flags. */
 #define VM_READ    0x1

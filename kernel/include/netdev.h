@@ -55,6 +55,12 @@ struct netdev {
 	void *stack;
 
 	uint64_t rx_dropped;            /* frames that arrived with no stack attached */
+	/* Counters the driver keeps, for /proc/net/dev and the exit report. */
+	uint64_t rx_packets, rx_bytes, rx_errors;
+	uint64_t tx_packets, tx_bytes, tx_errors;
+	uint64_t interrupts;            /* device interrupts taken */
+	uint64_t notifies;              /* times the driver notified the device */
+	uint64_t notifies_suppressed;   /* times it did not need to (event index) */
 	struct list link;
 };
 
@@ -76,6 +82,9 @@ static inline void netdev_tx_ready(struct netdev *nd)
 	if (nd->tx_ready)
 		nd->tx_ready(nd);
 }
+
+/* Prints each device's counters on the console (frames per interrupt, notifications saved). */
+void netdev_report(void);
 
 /* Stack side: every registered device, in registration order. */
 extern struct list netdev_list;

@@ -5,18 +5,10 @@
 
 #include "kernel.h"
 #include "mm.h"
+#include "arch/context.h"   /* struct trapframe, the FPU state (kernel/arch/ARCH/include) */
 
-struct trapframe;
 struct fdtable;
 struct inode;
-
-/* The saved user state of a thread, as the trap and syscall entries push it (arch/x86_64/entry.S). */
-struct trapframe {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error;
-	uint64_t rip, cs, rflags, rsp, ss;
-};
 
 #define KNSIG 64
 
@@ -105,7 +97,7 @@ struct thread {
 	void *kstack;                   /* base of the kernel stack */
 	struct trapframe *tf;           /* user state, at the top of the kernel stack */
 	uint64_t fs_base, gs_base;
-	uint8_t fpu[512] __attribute__((aligned(16)));  /* FXSAVE area */
+	uint8_t fpu[ARCH_FPU_SIZE] __attribute__((aligned(ARCH_FPU_ALIGN)));  /* arch_fpu_save area */
 	uint64_t clear_child_tid;       /* CLONE_CHILD_CLEARTID / set_tid_address */
 	uint64_t robust_list;
 	uint64_t sigmask;

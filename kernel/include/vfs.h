@@ -136,7 +136,7 @@ struct file {
 void vfs_init(void);
 /* The root directory (no new reference). */
 struct inode *vfs_root(void);
-/* Unpacks a cpio "newc" archive into the root file system; returns 0 or -errno.
+/* Unpacks a cpio "newc" archive into the root file system; returns 0, -ENOMEM, or -EINVAL for a damaged archive (after printing where it broke).
  * The archive must stay in memory for the life of the VM: files point into it. */
 int initrd_unpack(const void *data, size_t len);
 /* Looks up path relative to dir (NULL = the current directory); follows symlinks

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* page.c: the physical page allocator: a free list in front of bump allocation over the boot memory map. */
 #include "kernel.h"
+#include "husk/abi.h"
 #include "mm.h"
 #include "platform.h"
 
@@ -76,7 +77,7 @@ void page_init(void)
 	for (int i = 0; i < nr_ranges; i++)
 		total_pages += ranges[i].size / PAGE_SIZE;
 	if (nr_ranges == 0)
-		panic("page_init: no usable memory");
+		boot_out_of_memory("for the kernel's pages, after the kernel and the image");
 	cur_range = 0;
 	bump = ranges[0].base;
 	/* The count array comes first, from low memory the boot page tables already map. */
@@ -201,6 +202,22 @@ void page_free(void *p)
 uint64_t page_total_bytes(void)
 {
 	return total_pages * PAGE_SIZE;
+}
+
+uint64_t page_vm_mib(void)
+{
+	uint64_t bytes = 0;
+
+	for (int i = 0; i < boot_info.nr_ram; i++)
+		bytes += boot_info.ram[i].size;
+	return (bytes + (1UL << 20) - 1) >> 20;
+}
+
+void boot_out_of_memory(const char *what)
+{
+	printk_err("husk: the VM's %lu MiB of memory are too few to start: out of memory %s "
+		   "(husk run -m gives it more)\n", page_vm_mib(), what);
+	machine_exit(HUSK_STATUS_HOST);
 }
 
 uint64_t page_free_bytes(void)

@@ -16,3 +16,16 @@ void netdev_register(struct netdev *nd)
 	       nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->mtu,
 	       nd->link_up ? "" : ", link down");
 }
+
+void netdev_report(void)
+{
+	struct list *it;
+
+	list_for_each(it, &netdev_list) {
+		struct netdev *nd = list_entry(it, struct netdev, link);
+		printk("%s: rx %lu frames (%lu bytes, %lu errors, %lu dropped), tx %lu frames (%lu bytes); "
+		       "%lu interrupts, %lu notifications, %lu notifications suppressed\n",
+		       nd->name, nd->rx_packets, nd->rx_bytes, nd->rx_errors, nd->rx_dropped,
+		       nd->tx_packets, nd->tx_bytes, nd->interrupts, nd->notifies, nd->notifies_suppressed);
+	}
+}

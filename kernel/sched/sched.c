@@ -23,6 +23,7 @@ static struct list ktimers = LIST_INIT(ktimers);  /* kernel timers, earliest fir
 static int next_tid = 1;
 static uint64_t slice_start;
 static uint64_t run_start;      /* when current last started running, for CPU time */
+static bool idle;               /* halted in schedule(): current is not running, its time is not CPU time */
 
 static void arm_timer(void);
 
@@ -111,15 +112,13 @@ static void switch_to(struct thread *next)
 	struct thread *prev = current;
 
 	if (prev) {
-		fxsave(prev->fpu);
+		arch_fpu_save(prev->fpu);
 		if (prev->proc->vm != next->proc->vm)
 			vm_activate(next->proc->vm);
 	} else {
 		vm_activate(next->proc->vm);
 	}
-	fxrstor(next->fpu);
-	wrmsr(MSR_FS_BASE, next->fs_base);
-	wrmsr(MSR_GS_BASE, next->gs_base);
+	arch_user_state_load(next->fpu, next->fs_base, next->gs_base);
 	cpu_set_kernel_stack((uint64_t)next->kstack + KSTACK_PAGES * PAGE_SIZE);
 	current = next;
 	if (prev) {
@@ -187,12 +186,14 @@ void schedule(void)
 	}
 	if (prev && prev->state == THREAD_RUNNABLE && list_empty(&prev->runq_link))
 		list_add_tail(&runq, &prev->runq_link);
+	idle = true;
 	while (list_empty(&runq)) {
 		arm_timer();
 		/* Interrupts are taken only here and in user mode; the timer handler wakes sleepers. */
 		sti_hlt();
 		now = clock_monotonic_ns();
 	}
+	idle = false;
 	next = pick_next();
 	list_del(&next->runq_link);
 	run_start = now;
@@ -370,12 +371,12 @@ struct thread *thread_find(int tid)
 
 uint64_t thread_cpu_ns(struct thread *t)
 {
-	return t->cpu_ns + (t == current ? clock_monotonic_ns() - run_start : 0);
+	return t->cpu_ns + (t == current && !idle ? clock_monotonic_ns() - run_start : 0);
 }
 
 uint64_t proc_cpu_ns(struct proc *p)
 {
-	return p->cpu_ns + (current && current->proc == p ? clock_monotonic_ns() - run_start : 0);
+	return p->cpu_ns + (current && current->proc == p && !idle ? clock_monotonic_ns() - run_start : 0);
 }
 
 void sched_interrupt_thread(struct thread *t)

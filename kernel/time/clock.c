@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* clock.c: monotonic and real-time clocks from kvmclock or a calibrated TSC, and the kernel's random bytes. */
+/* clock.c: monotonic and real-time clocks from a pvclock (kvmclock, Xen) or a calibrated TSC, and the kernel's random bytes. */
 #include "kernel.h"
 #include "ktime.h"
 #include "mm.h"
+#include "pvclock.h"
+#define VDSO_KERNEL_SIDE
+#include "vdso.h"
 #include "../arch/x86_64/x86.h"
 
 #define MSR_KVM_WALL_CLOCK_NEW  0x4b564d00
@@ -11,57 +14,37 @@
 #define KVM_CPUID_FEATURES  0x40000001
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
 
-/* Layouts from Linux's pvclock-abi.h. */
-struct pvclock_vcpu_time_info {
-	uint32_t version;
-	uint32_t pad0;
-	uint64_t tsc_timestamp;
-	uint64_t system_time;
-	uint32_t tsc_to_system_mul;
-	int8_t tsc_shift;
-	uint8_t flags;
-	uint8_t pad[2];
-} __packed;
+/* Layout from Linux's pvclock-abi.h. */
 struct pvclock_wall_clock {
 	uint32_t version;
 	uint32_t sec;
 	uint32_t nsec;
 } __packed;
 
-static struct pvclock_vcpu_time_info kvmclock __attribute__((aligned(64)));
+static struct pvclock_vcpu_time_info *kvmclock;   /* in the vDSO's page, which user code reads too */
 static struct pvclock_wall_clock kvm_wall;
-static bool have_kvmclock;
+static const volatile struct pvclock_vcpu_time_info *pvclock;  /* kvmclock or a platform's, or NULL */
+static int64_t pvclock_wall_ns;    /* real time at pvclock system time 0 */
 static uint64_t tsc_hz;
 static uint64_t tsc_base;          /* TSC at clock_init */
 static uint64_t mult_ns;           /* ns = (tsc delta * mult_ns) >> 32 */
 static uint64_t mult_tsc;          /* tsc delta = (ns * mult_tsc) >> 32 */
 static int64_t realtime_offset;    /* realtime = monotonic + offset */
-static uint64_t kvm_base_ns;
+static uint64_t pv_base_ns;        /* pvclock system time at clock_init */
 
 static uint64_t mul_shift32(uint64_t a, uint64_t b)
 {
 	return (uint64_t)(((unsigned __int128)a * b) >> 32);
 }
 
-static uint64_t kvmclock_read(void)
+void clock_use_pvclock(const volatile struct pvclock_vcpu_time_info *ti, int64_t wall_ns)
 {
-	uint32_t version;
-	uint64_t ns;
-
-	do {
-		version = __atomic_load_n(&kvmclock.version, __ATOMIC_ACQUIRE);
-		uint64_t delta = rdtsc() - kvmclock.tsc_timestamp;
-		if (kvmclock.tsc_shift >= 0)
-			delta <<= kvmclock.tsc_shift;
-		else
-			delta >>= -kvmclock.tsc_shift;
-		ns = kvmclock.system_time + mul_shift32(delta, kvmclock.tsc_to_system_mul);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while ((version & 1) || version != __atomic_load_n(&kvmclock.version, __ATOMIC_ACQUIRE));
-	return ns;
+	pvclock = ti;
+	pvclock_wall_ns = wall_ns;
 }
 
-static bool kvmclock_init(void)
+/* Registers kvmclock when KVM offers it; returns whether it did. */
+static bool kvmclock_register(void)
 {
 	uint32_t a, b, c, d;
 
@@ -71,19 +54,13 @@ static bool kvmclock_init(void)
 	cpuid(KVM_CPUID_FEATURES, 0, &a, &b, &c, &d);
 	if (!(a & KVM_FEATURE_CLOCKSOURCE2))
 		return false;
-	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, virt_to_phys(&kvmclock) | 1);
-	if (kvmclock.tsc_to_system_mul == 0)
+	kvmclock = vdso_pvclock();
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, virt_to_phys(kvmclock) | 1);
+	if (kvmclock->tsc_to_system_mul == 0)
 		return false;
-	/* tsc_hz = 2^32 * 1e9 / mul, undone by the shift. */
-	tsc_hz = ((1000000000ULL << 32) / kvmclock.tsc_to_system_mul);
-	if (kvmclock.tsc_shift > 0)
-		tsc_hz >>= kvmclock.tsc_shift;
-	else
-		tsc_hz <<= -kvmclock.tsc_shift;
 	wrmsr(MSR_KVM_WALL_CLOCK_NEW, virt_to_phys(&kvm_wall));
-	kvm_base_ns = kvmclock_read();
 	/* The wall clock is the real time at kvmclock system_time 0. */
-	realtime_offset = (int64_t)kvm_wall.sec * NSEC_PER_SEC + kvm_wall.nsec + kvm_base_ns;
+	clock_use_pvclock(kvmclock, (int64_t)kvm_wall.sec * NSEC_PER_SEC + kvm_wall.nsec);
 	return true;
 }
 
@@ -150,9 +127,16 @@ void clock_init(void)
 	tsc_base = *(uint64_t *)phys_to_virt((uint64_t)boot_tsc);
 	if (!tsc_base)
 		tsc_base = rdtsc();
-	if (kvmclock_init()) {
-		have_kvmclock = true;
+	if (pvclock || kvmclock_register()) {
+		tsc_hz = pvclock_tsc_hz(pvclock);
+		if (!tsc_hz)
+			panic("clock: the pvclock has no TSC scale");
+		pv_base_ns = pvclock_read(pvclock);
+		realtime_offset = pvclock_wall_ns + (int64_t)pv_base_ns;
 		mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;
+		/* The vDSO reads kvmclock in its own page; another platform's pvclock is not mapped for it. */
+		if (pvclock == kvmclock)
+			vdso_publish_pvclock(pv_base_ns, realtime_offset);
 		return;
 	}
 	tsc_hz = tsc_hz_from_cpuid();
@@ -164,12 +148,13 @@ void clock_init(void)
 	/* 2^32 * tsc_hz / 1e9 without 128-bit division; good to a part per million. */
 	mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;
 	realtime_offset = cmos_time() * (int64_t)NSEC_PER_SEC;
+	vdso_publish_tsc(tsc_base, mult_ns, realtime_offset);
 }
 
 uint64_t clock_monotonic_ns(void)
 {
-	if (have_kvmclock)
-		return kvmclock_read() - kvm_base_ns;
+	if (pvclock)
+		return pvclock_read(pvclock) - pv_base_ns;
 	return mul_shift32(rdtsc() - tsc_base, mult_ns);
 }
 
@@ -181,6 +166,7 @@ int64_t clock_realtime_ns(void)
 void clock_set_realtime_ns(int64_t ns)
 {
 	realtime_offset = ns - (int64_t)clock_monotonic_ns();
+	vdso_publish_realtime(realtime_offset);
 }
 
 uint64_t clock_tsc_hz(void)
@@ -190,10 +176,10 @@ uint64_t clock_tsc_hz(void)
 
 uint64_t clock_ns_to_tsc(uint64_t ns)
 {
-	if (have_kvmclock)
-		ns += kvm_base_ns - kvmclock.system_time;  /* kvmclock's TSC origin */
+	if (pvclock)
+		ns += pv_base_ns - pvclock->system_time;  /* the pvclock's TSC origin */
 	uint64_t ticks = mul_shift32(ns, mult_tsc);
-	return (have_kvmclock ? kvmclock.tsc_timestamp : tsc_base) + ticks;
+	return (pvclock ? pvclock->tsc_timestamp : tsc_base) + ticks;
 }
 
 /* xorshift128+ seeded from RDRAND or the TSC; used when RDRAND is missing. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* timers.c: alarm, setitimer/getitimer (ITIMER_REAL) and POSIX timers, all delivering signals through kernel timers. */
+/* timers.c: alarm, setitimer/getitimer (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF) and POSIX timers, all delivering signals through kernel timers. */
 #include "kernel.h"
 #include "ktime.h"
 #include "mm.h"
@@ -27,28 +27,59 @@ struct sigtimer {
 };
 
 /*
+ * ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time (both count
+ * user and system time: the kernel does not tell them apart).  A kernel
+ * timer is armed for when the CPU time could reach the deadline at the
+ * earliest: the process has one CPU, so its CPU time advances at most as
+ * fast as the monotonic clock.  When it fires early (the process slept or
+ * waited), it is armed again for what is left.
+ */
+struct cputimer {
+	struct ktimer kt;
+	struct proc *proc;
+	uint64_t deadline;     /* process CPU time (ns) at which it expires; 0 when disarmed */
+	uint64_t interval;
+	int signo;
+};
+
+/* What a process has: its signal timers and its two CPU-time timers. */
+struct proc_timers {
+	struct sigtimer t[MAX_TIMERS];
+	struct cputimer cpu[2];        /* ITIMER_VIRTUAL - 1, ITIMER_PROF - 1 */
+};
+
+/*
  * Each process has its own table (proc->timers, made on first use; a child
  * of fork starts without timers).  Index 0 is the ITIMER_REAL/alarm timer;
  * POSIX timers use 1..MAX_TIMERS-1 (ids start at 0 for the program).
  */
-static struct sigtimer *table(void)
+static struct proc_timers *proc_timers(void)
 {
 	struct proc *p = current_proc();
 
 	if (!p->timers)
-		p->timers = kzalloc(MAX_TIMERS * sizeof(struct sigtimer));
+		p->timers = kzalloc(sizeof(struct proc_timers));
 	return p->timers;
+}
+
+static struct sigtimer *table(void)
+{
+	struct proc_timers *pt = proc_timers();
+
+	return pt ? pt->t : NULL;
 }
 
 void timers_proc_exit(struct proc *p)
 {
-	struct sigtimer *t = p->timers;
+	struct proc_timers *pt = p->timers;
 
-	if (!t)
+	if (!pt)
 		return;
 	for (int i = 0; i < MAX_TIMERS; i++)
-		ktimer_cancel(&t[i].kt);
-	kfree(t);
+		ktimer_cancel(&pt->t[i].kt);
+	for (int i = 0; i < 2; i++)
+		ktimer_cancel(&pt->cpu[i].kt);
+	kfree(pt);
 	p->timers = NULL;
 }
 
@@ -137,6 +168,58 @@ struct old_itimerval {
 	struct __kernel_old_timeval interval, value;
 };
 
+
+static void cputimer_fire(struct ktimer *kt)
+{
+	struct cputimer *ct = container_of(kt, struct cputimer, kt);
+	struct ksiginfo info = { .code = SI_KERNEL };
+	uint64_t now = proc_cpu_ns(ct->proc);
+
+	if (!ct->deadline)
+		return;
+	if (now < ct->deadline) {
+		ktimer_add(&ct->kt, clock_monotonic_ns() + (ct->deadline - now));
+		return;
+	}
+	if (ct->interval) {
+		ct->deadline += ct->interval;
+		if (ct->deadline <= now)
+			ct->deadline = now + ct->interval;
+		ktimer_add(&ct->kt, clock_monotonic_ns() + (ct->deadline - now));
+	} else {
+		ct->deadline = 0;
+	}
+	signal_send_proc(ct->proc, ct->signo, &info);
+}
+
+static struct cputimer *cputimer(int which)
+{
+	/* Called after itimer_real() succeeded: the table exists. */
+	struct cputimer *ct = &((struct proc_timers *)current_proc()->timers)->cpu[which - ITIMER_VIRTUAL];
+
+	ct->kt.fn = cputimer_fire;
+	ct->signo = which == ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF;
+	return ct;
+}
+
+static void cputimer_get(struct cputimer *ct, struct old_itimerval *v)
+{
+	uint64_t now = proc_cpu_ns(current_proc());
+
+	v->interval = ns_tv(ct->interval);
+	v->value = ns_tv(!ct->deadline ? 0 : ct->deadline > now ? ct->deadline - now : 1);
+}
+
+static void cputimer_set(struct cputimer *ct, uint64_t value, uint64_t interval)
+{
+	ktimer_cancel(&ct->kt);
+	ct->proc = current_proc();
+	ct->interval = interval;
+	ct->deadline = value ? proc_cpu_ns(ct->proc) + value : 0;
+	if (value)
+		ktimer_add(&ct->kt, clock_monotonic_ns() + value);
+}
+
 long sys_getitimer(int which, void *uvalue)
 {
 	struct sigtimer *st = itimer_real();
@@ -144,13 +227,14 @@ long sys_getitimer(int which, void *uvalue)
 
 	if (!st)
 		return -ENOMEM;
-	if (which != ITIMER_REAL) {
-		/* CPU-time timers would need CPU accounting per thread. */
-		printk_err("husk: getitimer(%d): only ITIMER_REAL is implemented\n", which);
+	if (which == ITIMER_VIRTUAL || which == ITIMER_PROF) {
+		cputimer_get(cputimer(which), &v);
+	} else if (which == ITIMER_REAL) {
+		v.interval = ns_tv(st->interval);
+		v.value = ns_tv(remaining(st));
+	} else {
 		return -EINVAL;
 	}
-	v.interval = ns_tv(st->interval);
-	v.value = ns_tv(remaining(st));
 	return copy_to_user(uvalue, &v, sizeof(v));
 }
 
@@ -158,22 +242,27 @@ long sys_setitimer(int which, const void *unew, void *uold)
 {
 	struct sigtimer *st = itimer_real();
 	struct old_itimerval v, old;
+	bool cpu = which == ITIMER_VIRTUAL || which == ITIMER_PROF;
 
 	if (!st)
 		return -ENOMEM;
-	if (which != ITIMER_REAL) {
-		printk_err("husk: setitimer(%d): only ITIMER_REAL is implemented\n", which);
+	if (which != ITIMER_REAL && !cpu)
 		return -EINVAL;
-	}
 	if (unew && copy_from_user(&v, unew, sizeof(v)))
 		return -EFAULT;
 	if (unew && (v.value.tv_usec < 0 || v.value.tv_usec >= 1000000 || v.interval.tv_usec < 0 ||
 		     v.interval.tv_usec >= 1000000 || v.value.tv_sec < 0 || v.interval.tv_sec < 0))
 		return -EINVAL;
-	old.interval = ns_tv(st->interval);
-	old.value = ns_tv(remaining(st));
-	if (unew)
-		arm(st, tv_ns(&v.value), tv_ns(&v.interval));
+	if (cpu) {
+		cputimer_get(cputimer(which), &old);
+		if (unew)
+			cputimer_set(cputimer(which), tv_ns(&v.value), tv_ns(&v.interval));
+	} else {
+		old.interval = ns_tv(st->interval);
+		old.value = ns_tv(remaining(st));
+		if (unew)
+			arm(st, tv_ns(&v.value), tv_ns(&v.interval));
+	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
 	return 0;

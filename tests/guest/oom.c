@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* oom.c: touching more memory than the VM has ends the program by SIGKILL with a clear message, not a crash. */
-// husk-test: mem=32M status=137 expect="oom: allocating" kexpect="out of memory"
+// husk-test: mem=32M status=137 expect="oom: allocating" kexpect="out of memory" kexpect="the VM's 32 MiB are used up"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

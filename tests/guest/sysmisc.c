@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* sysmisc.c: uname, sysinfo, getrandom, ids, prlimit, and an unimplemented system call (-ENOSYS, named once on the console). */
-// husk-test: opts="-v" status=0 expect="SUCCESS" once="io_pgetevents"
+// husk-test: opts="--verbose" status=0 expect="SUCCESS" once="io_pgetevents"
 #define _GNU_SOURCE
 #include <sys/random.h>
 #include <sys/resource.h>

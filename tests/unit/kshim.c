@@ -121,12 +121,25 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
+void boot_out_of_memory(const char *what)
+{
+	fprintf(stderr, "boot_out_of_memory: %s\n", what);
+	abort();
+}
+
 void console_write(const char *buf, size_t n)
 {
 	if (n > sizeof(shim_console_out) - shim_console_len)
 		n = sizeof(shim_console_out) - shim_console_len;
 	memcpy(shim_console_out + shim_console_len, buf, n);
 	shim_console_len += n;
+}
+
+/* The host tests feed input before reading: no interrupt is needed. */
+int plat_console_irq_init(void (*input)(void))
+{
+	(void)input;
+	return 0;
 }
 
 int plat_console_getc(void)

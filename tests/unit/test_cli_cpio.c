@@ -143,11 +143,22 @@ static void test_writer(void)
 	/* A symlink is not a regular file, and a missing name is reported as such. */
 	CHECK(cpio_find(buf, len, "link", &data, &size) == -ENOENT);
 	CHECK(cpio_find(buf, len, "nothere", &data, &size) == -ENOENT);
+	/* The whole archive checks; every truncation fails, at the member it cuts. */
+	size_t bad = 99;
+	const char *trailer = memmem(buf, len, "TRAILER!!!", 10);
+	size_t trailer_off = trailer ? (size_t)(trailer - buf) - CPIO_HDR_LEN : 0;
+	CHECK(trailer != NULL);
+	CHECK(cpio_check(buf, len, &bad) == 0);
+	for (size_t cut = 0; cut < len; cut++) {
+		CHECK(cpio_check(buf, cut, &bad) == -EINVAL);
+		CHECK(bad <= ((cut + 3) & ~(size_t)3) && (cut < trailer_off || bad == trailer_off));
+	}
 	/* Truncations and corruptions are malformed, never a crash or an overread. */
 	for (size_t cut = 0; cut < 200 && cut < len; cut += 7)
 		CHECK(cpio_find(buf, cut, "nothere", &data, &size) == -EINVAL);
 	buf[CPIO_HDR_LEN + 4 + 6 + 8 * F_FILESIZE] = 'Z';
 	CHECK(cpio_find(buf, len, "empty", &data, &size) == -EINVAL);
+	CHECK(cpio_check(buf, len, &bad) == -EINVAL && bad <= CPIO_HDR_LEN + 4 + 6 + 8 * F_FILESIZE);
 	free(buf);
 	fclose(f);
 }

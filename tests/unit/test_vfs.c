@@ -14,6 +14,7 @@
 #include "../../kernel/fs/flock.c"
 #include "../../kernel/fs/procfs.c"
 #include "../../kernel/fs/procfs_gen.c"
+#include "../../kernel/net/netdev.c"
 #include "../../kernel/sys/sys_file.c"
 #include "../../kernel/sys/sys_dir.c"
 #include "../../kernel/sys/sys_splice.c"
@@ -654,9 +655,14 @@ static void test_dev_proc(void)
 	shim_console_input("ab\rc");
 	CHECK_EQ(sys_read(0, buf, 64), 3);
 	CHECK(memcmp(buf, "ab\n", 3) == 0);
+	/* Canonical mode: "c" is not readable until its line ends. */
 	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	CHECK_EQ(sys_poll(&pfd, 1, 0), 0);
+	CHECK_EQ(sys_read(0, buf, 64), -EINTR);
+	shim_console_input("\n");
 	CHECK_EQ(sys_poll(&pfd, 1, 0), 1);
-	CHECK_EQ(sys_read(0, buf, 64), 1);
+	CHECK_EQ(sys_read(0, buf, 64), 2);
+	CHECK(memcmp(buf, "c\n", 2) == 0);
 	CHECK_EQ(sys_poll(&pfd, 1, 0), 0);
 	CHECK_EQ(sys_read(0, buf, 64), -EINTR);  /* nothing arrives; the shim interrupts the wait */
 	shim_console_input("\004");
@@ -697,7 +703,7 @@ static void test_dev_proc(void)
 	CHECK(strcmp(out, "./4 ../4 0/10 1/10 2/10 3/10 4/10 ") == 0);   /* 4: list_dir's own */
 	list_dir("/proc", 4096, out);
 	CHECK(strcmp(out, "./4 ../4 self/10 mounts/8 cpuinfo/8 meminfo/8 stat/8 uptime/8 loadavg/8 "
-		   "version/8 filesystems/8 sys/4 1/4 ") == 0);
+		   "version/8 filesystems/8 sys/4 net/4 1/4 ") == 0);
 	sys_close(fd);
 	CHECK_EQ(sys_mkdir("/proc/x", 0755), -EPERM);
 	CHECK_EQ(sys_open("/proc/self/exe", O_RDONLY, 0), -ENOENT);  /* /bin/prog does not exist */

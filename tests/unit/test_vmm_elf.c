@@ -21,7 +21,7 @@ static int failures;
  */
 #define IMG_PHNUM    3
 #define IMG_NOTE_OFF (sizeof(Elf64_Ehdr) + IMG_PHNUM * sizeof(Elf64_Phdr))
-#define IMG_NOTE_LEN (12 + 4 + 4 + 12 + 8 + 8)
+#define IMG_NOTE_LEN (12 + 4 + 4 + 12 + 8 + 8 + 12 + 8 + 4)
 #define IMG_CODE_OFF (IMG_NOTE_OFF + IMG_NOTE_LEN)
 #define IMG_CODE_LEN 64
 #define IMG_SIZE     (IMG_CODE_OFF + IMG_CODE_LEN)
@@ -50,6 +50,9 @@ static void put64(uint8_t *p, uint64_t v)
 {
 	memcpy(p, &v, 8);
 }
+
+/* The ABI version make_image writes into its Husk ABI note; 0 leaves the note out. */
+static uint32_t img_abi = HUSK_ABI_VERSION;
 
 static void make_image(struct image *im, int xen_note, int husk_note)
 {
@@ -102,6 +105,12 @@ static void make_image(struct image *im, int xen_note, int husk_note)
 	put32(n + 8, husk_note ? HUSK_ELFNOTE_ENTRY64 : 99);
 	memcpy(n + 12, "Husk", 5);
 	put64(n + 20, IMG_PADDR + 0x20);
+	n += 28;
+	put32(n, 5);
+	put32(n + 4, 4);
+	put32(n + 8, img_abi ? HUSK_ELFNOTE_ABI : 99);
+	memcpy(n + 12, "Husk", 5);
+	put32(n + 20, img_abi);
 
 	for (i = 0; i < IMG_CODE_LEN; i++)
 		im->b[IMG_CODE_OFF + i] = 0xa0 + i;
@@ -163,6 +172,17 @@ int main(void)
 	CHECK(check(&im, sizeof(im), &mem, &k, &why) == 0 && k.has_entry32 && !k.has_entry64);
 	make_image(&im, 0, 1);
 	CHECK(check(&im, sizeof(im), &mem, &k, &why) == 0 && !k.has_entry32 && k.has_entry64);
+
+	/* The ABI note: missing or of another version, the kernel is refused and nothing is written. */
+	memset(mem.base, 0x5a, mem.size);
+	img_abi = 0;
+	make_image(&im, 1, 1);
+	CHECK(check(&im, sizeof(im), &mem, &k, &why) == -ENOEXEC && why && strstr(why, "ABI note"));
+	img_abi = HUSK_ABI_VERSION + 1;
+	make_image(&im, 1, 1);
+	CHECK(check(&im, sizeof(im), &mem, &k, &why) == -ENOEXEC && why && strstr(why, "ABI version"));
+	CHECK(mem.base[IMG_PADDR] == 0x5a);
+	img_abi = HUSK_ABI_VERSION;
 
 	/* Truncated files: every prefix is rejected, and nothing is written. */
 	make_image(&im, 1, 1);

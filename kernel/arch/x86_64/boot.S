@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* boot.S: PVH (32-bit) and husk 64-bit entry points, boot page tables and GDT. */
+/* boot.S: PVH (32-bit) and husk 64-bit entry points, the ABI note, boot page tables and GDT. */
+#include "husk/abi.h"
 
 #define KERNEL_VMA 0xffffffff80000000
 #define PTE_P   0x1
@@ -7,8 +8,8 @@
 #define PTE_PS  0x80
 
 /*
- * ELF notes: the PVH entry for Xen, QEMU and husk-vmm, and husk's own 64-bit
- * entry (include/husk/abi.h).  Both hold physical addresses.
+ * ELF notes: the PVH entry for Xen, QEMU and husk-vmm, husk's own 64-bit
+ * entry (both physical addresses) and the ABI version (include/husk/abi.h).
  */
 	.section .note.Xen, "a", @note
 	.balign 4
@@ -23,6 +24,13 @@
 	.asciz "Husk"
 	.balign 4
 	.quad start64
+	.balign 4
+
+	.balign 4
+	.long 5, 4, HUSK_ELFNOTE_ABI
+	.asciz "Husk"
+	.balign 4
+	.long HUSK_ABI_VERSION
 	.balign 4
 
 /*

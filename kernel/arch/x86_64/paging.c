@@ -7,6 +7,7 @@
 
 extern uint64_t boot_pml4[], boot_pd[];   /* boot.S; symbols are physical addresses */
 extern char _entry_user_start[];
+extern char _vdso_start[], _vdso_end[];   /* linker.ld: the vDSO data page, then its image */
 
 #define MMIO_BASE 0xffffff0000000000UL     /* PML4 slot 510 */
 #define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
@@ -59,7 +60,7 @@ void paging_map_direct(const struct mem_range *ranges, int n)
 				continue;
 			uint64_t *pd = next_level(pdpt, IDX(DIRECT_MAP_BASE + pa, 2), true, PTE_P | PTE_W);
 			if (!pd)
-				panic("paging: out of memory for the direct map");
+				boot_out_of_memory("for the direct map");
 			pd[IDX(DIRECT_MAP_BASE + pa, 1)] = pa | PTE_P | PTE_W | PTE_PS | PTE_NX;
 		}
 	}
@@ -72,12 +73,19 @@ void paging_map_direct(const struct mem_range *ranges, int n)
 	pd_high = page_alloc();
 	pt = page_alloc();
 	if (!pd_high || !pt)
-		panic("paging: out of memory for kernel tables");
+		boot_out_of_memory("for the kernel's page tables");
 	memcpy(pd_high, phys_to_virt((uint64_t)boot_pd), PAGE_SIZE);
 	uint64_t big = ALIGN_DOWN(entry_pa, 1UL << 21);
 	for (int i = 0; i < 512; i++)
 		pt[i] = (big + i * PAGE_SIZE) | PTE_P | PTE_W;
 	pt[IDX(entry_pa, 0)] = entry_pa | PTE_P | PTE_U;
+	/*
+	 * The vDSO is readable (its data page) and executable (its image) by
+	 * user code in every address space, with nothing to map per process;
+	 * the kernel writes the data page through the direct map.
+	 */
+	for (uint64_t pa = virt_to_phys(_vdso_start); pa < virt_to_phys(_vdso_end); pa += PAGE_SIZE)
+		pt[IDX(pa, 0)] = pa | PTE_P | PTE_U | (pa == virt_to_phys(_vdso_start) ? PTE_NX : 0);
 	pd_high[IDX(KERNEL_VMA + big, 1)] = virt_to_phys(pt) | PTE_P | PTE_W | PTE_U;
 	uint64_t *pdpt_high = table(kernel_pml4[511]);
 	pdpt_high[IDX(KERNEL_VMA, 2)] = virt_to_phys(pd_high) | PTE_P | PTE_W | PTE_U;
@@ -96,7 +104,7 @@ void *kernel_map_mmio(uint64_t pa, size_t len)
 	for (uint64_t p = start; p < end; p += PAGE_SIZE, mmio_next += PAGE_SIZE) {
 		uint64_t *pte = pt_walk(kernel_pml4, mmio_next, true);
 		if (!pte)
-			panic("paging: out of memory mapping MMIO at %lx", pa);
+			boot_out_of_memory("mapping device memory");
 		*pte = p | PTE_P | PTE_W | PTE_PCD | PTE_PWT | PTE_NX;
 	}
 	return (void *)va0;

@@ -109,7 +109,7 @@ static void page_fault(struct trapframe *tf)
 	if (err == -ENOMEM) {
 		/* As Linux's OOM killer would: the program dies by SIGKILL, and says why. */
 		printk_err("husk: out of memory: the VM's %lu MiB are used up (husk run -m gives it more)\n",
-			   page_total_bytes() >> 20);
+			   page_vm_mib());
 		proc_kill_self(SIGKILL);
 	}
 	if (user && err == -ENXIO) {

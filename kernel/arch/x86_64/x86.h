@@ -37,6 +37,12 @@ static inline uint8_t inb(uint16_t port)
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
@@ -118,7 +124,17 @@ void backtrace_kernel(uint64_t rbp, uint64_t rip);
 void apic_init(void);
 void apic_eoi(void);
 void apic_timer_init(void);
+/* Arms the one-shot timer at a monotonic time in ns (0 disarms): TSC deadline or counts. */
+void apic_timer_arm(uint64_t deadline_ns);
+/* The TSC frequency measured against the APIC timer (which runs at APIC_TIMER_HZ), over a window scaled to the cost of reading it. */
 uint64_t apic_calibrate_tsc(void);
+/* This CPU's APIC ID, the destination of routed interrupts and MSI messages. */
+uint32_t apic_id(void);
+
+/* arch/x86_64/ioapic.c: ioapic_init masks the 8259 PICs; line is a GSI; returns 0, -ENODEV (no I/O APIC pin) or -EINVAL. */
+void ioapic_init(void);
+int ioapic_route(unsigned line, unsigned vector, bool level, unsigned apic_id);
+void ioapic_mask(unsigned line, bool masked);
 #define VEC_TIMER   0x20
 #define VEC_SPURIOUS 0xff
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* uart.c: polled 16550 serial port on COM1, the PVH console. */
+/* uart.c: the 16550 serial port on COM1, the PVH console: output polled, input by interrupt. */
 #include "kernel.h"
 #include "platform.h"
 #include "husk/abi.h"
@@ -22,6 +22,12 @@ void uart_write(const char *buf, size_t n)
 			;
 		outb(COM, buf[i]);
 	}
+}
+
+void uart_enable_rx_irq(void)
+{
+	outb(COM + 4, 0x0b);  /* DTR, RTS, OUT2 (which gates the IRQ line on PCs) */
+	outb(COM + 1, 0x01);  /* interrupt: received data available */
 }
 
 int uart_getc(void)

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/* vdso.c: the vDSO: clock_gettime, gettimeofday, time, getcpu and clock_getres in user mode, from the kernel's read-only clock page. */
+/*
+ * Built as a position-independent shared object (kernel/vdso/vdso.lds) with
+ * no relocations, embedded in the kernel (arch/x86_64/vdso_image.S) and
+ * found by libcs through AT_SYSINFO_EHDR.  Clocks it cannot serve, and every
+ * clock when the kernel has no TSC parameters, go to the system call.
+ */
+#include <stdint.h>
+#include <linux/time.h>
+#include <linux/time_types.h>
+#include <asm/unistd.h>
+#include "vdso.h"
+
+/* The data page, one page below the ELF header (vdso.lds). */
+extern const struct vdso_data vdso_vvar __attribute__((visibility("hidden")));
+
+#define NSEC_PER_SEC 1000000000ULL   /* unsigned: the times are never negative, and the division is shorter */
+#define barrier() __asm__ volatile("" ::: "memory")
+
+static long syscall2(long nr, long a, long b)
+{
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b) : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint64_t mul_shift32(uint64_t a, uint64_t b)
+{
+	return (uint64_t)(((unsigned __int128)a * b) >> 32);
+}
+
+static inline __attribute__((always_inline)) uint64_t pvclock_ns(const volatile struct vdso_pvclock *p)
+{
+	uint32_t version;
+	uint64_t ns;
+
+	do {
+		version = p->version;
+		barrier();
+		uint64_t delta = rdtsc() - p->tsc_timestamp;
+		int8_t shift = p->tsc_shift;
+		delta = shift >= 0 ? delta << shift : delta >> -shift;
+		ns = p->system_time + mul_shift32(delta, p->tsc_to_system_mul);
+		barrier();
+	} while ((version & 1) || version != p->version);
+	return ns;
+}
+
+/*
+ * CLOCK_MONOTONIC plus clock_offset[clk] (clk below VDSO_NR_CLOCKS) in ns;
+ * false when only the system call can tell.  The mode is set once at boot,
+ * before any user code runs.
+ */
+static int read_clock(unsigned clk, uint64_t *ns)
+{
+	const volatile struct vdso_data *d = &vdso_vvar;
+	uint32_t seq;
+
+	do {
+		seq = d->seq;
+		barrier();
+		if (d->mode == VDSO_MODE_TSC)
+			*ns = mul_shift32(rdtsc() - d->tsc_base, d->mult) + d->clock_offset[clk];
+		else if (d->mode == VDSO_MODE_PVCLOCK)
+			*ns = pvclock_ns(&d->pvti) - d->pv_base_ns + d->clock_offset[clk];
+		else
+			return 0;
+		barrier();
+	} while (seq != d->seq);
+	return 1;
+}
+
+static inline int served(int clk)
+{
+	return (unsigned)clk < VDSO_NR_CLOCKS && ((VDSO_CLOCK_MASK >> clk) & 1);
+}
+
+static __attribute__((noinline)) int clock_gettime_slow(int clk, struct __kernel_timespec *ts)
+{
+	uint64_t ns;
+
+	if (!served(clk) || !read_clock(clk, &ns))
+		return syscall2(__NR_clock_gettime, clk, (long)ts);
+	ts->tv_sec = ns / NSEC_PER_SEC;
+	ts->tv_nsec = ns % NSEC_PER_SEC;
+	return 0;
+}
+
+/*
+ * This is the whole cost of a clock_gettime, so the common case (a clock
+ * served from the TSC) is written out straight-line here, and everything
+ * else (kvmclock, fallbacks) goes to clock_gettime_slow.
+ */
+int __vdso_clock_gettime(int clk, struct __kernel_timespec *ts)
+{
+	const volatile struct vdso_data *d = &vdso_vvar;
+	uint32_t seq;
+	uint64_t ns;
+
+	if ((unsigned)clk >= VDSO_NR_CLOCKS || !d->tsc_clock[clk])
+		return clock_gettime_slow(clk, ts);
+	do {
+		seq = d->seq;
+		barrier();
+		ns = mul_shift32(rdtsc() - d->tsc_base, d->mult) + d->clock_offset[clk];
+		barrier();
+	} while (seq != d->seq);
+	ts->tv_sec = ns / NSEC_PER_SEC;
+	ts->tv_nsec = ns % NSEC_PER_SEC;
+	return 0;
+}
+
+int __vdso_gettimeofday(struct __kernel_old_timeval *tv, struct timezone *tz)
+{
+	uint64_t ns;
+
+	if (!read_clock(CLOCK_REALTIME, &ns))
+		return syscall2(__NR_gettimeofday, (long)tv, (long)tz);
+	if (tv) {
+		tv->tv_sec = ns / NSEC_PER_SEC;
+		tv->tv_usec = ns % NSEC_PER_SEC / 1000;
+	}
+	if (tz) {
+		tz->tz_minuteswest = 0;
+		tz->tz_dsttime = 0;
+	}
+	return 0;
+}
+
+long __vdso_time(long *t)
+{
+	uint64_t ns;
+	long s;
+
+	if (!read_clock(CLOCK_REALTIME, &ns))
+		return syscall2(__NR_time, (long)t, 0);
+	s = ns / NSEC_PER_SEC;
+	if (t)
+		*t = s;
+	return s;
+}
+
+/* One CPU, one NUMA node. */
+long __vdso_getcpu(unsigned *cpu, unsigned *node, void *cache __attribute__((unused)))
+{
+	if (cpu)
+		*cpu = 0;
+	if (node)
+		*node = 0;
+	return 0;
+}
+
+int __vdso_clock_getres(int clk, struct __kernel_timespec *res)
+{
+	if (!served(clk))
+		return syscall2(__NR_clock_getres, clk, (long)res);
+	if (res) {
+		res->tv_sec = 0;
+		res->tv_nsec = 1;
+	}
+	return 0;
+}
+
+int clock_gettime(int, struct __kernel_timespec *) __attribute__((weak, alias("__vdso_clock_gettime")));
+int gettimeofday(struct __kernel_old_timeval *, struct timezone *) __attribute__((weak, alias("__vdso_gettimeofday")));
+long time(long *) __attribute__((weak, alias("__vdso_time")));
+long getcpu(unsigned *, unsigned *, void *) __attribute__((weak, alias("__vdso_getcpu")));
+int clock_getres(int, struct __kernel_timespec *) __attribute__((weak, alias("__vdso_clock_getres")));

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* cpuclocks.c: CPU-time clocks by id (pthread_getcpuclockid, clock_getcpuclockid) and the CPU-time interval timers ITIMER_VIRTUAL and ITIMER_PROF. */
+// husk-test: status=0 expect="SUCCESS" backends=qemu,vmm
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include "check.h"
+
+#define MS 1000000LL
+
+static long long ns(clockid_t id)
+{
+	struct timespec ts = { 0, 0 };
+	int r = clock_gettime(id, &ts);
+
+	CHECK(r == 0, "clock_gettime(%d): %s", (int)id, strerror(errno));
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Burns CPU until the calling thread has used at least ms of it, or 20 s of real time went by. */
+static void spin_cpu(long long ms)
+{
+	long long start = ns(CLOCK_THREAD_CPUTIME_ID), wall = ns(CLOCK_MONOTONIC);
+
+	while (ns(CLOCK_THREAD_CPUTIME_ID) - start < ms * MS && ns(CLOCK_MONOTONIC) - wall < 20000 * MS)
+		;
+}
+
+/* The spinner reports on spun[] once it has burnt its CPU time, then blocks on release[] until told to end. */
+static int spun[2], release[2];
+
+static void *spinner(void *arg)
+{
+	char c = 1;
+
+	spin_cpu(60);
+	CHECK(write(spun[1], &c, 1) == 1, "write");
+	CHECK(read(release[0], &c, 1) == 1, "read");
+	return NULL;
+}
+
+static void check_thread_clocks(void)
+{
+	clockid_t self, other, proc;
+	pthread_t t;
+	struct timespec res;
+
+	CHECK(pthread_getcpuclockid(pthread_self(), &self) == 0, "pthread_getcpuclockid(self)");
+	long long a = ns(CLOCK_THREAD_CPUTIME_ID), b = ns(self), a2 = ns(CLOCK_THREAD_CPUTIME_ID);
+	CHECK(a <= b && b <= a2, "the main thread's clock by id %lld is not between %lld and %lld", b, a, a2);
+	CHECK(clock_getres(self, &res) == 0, "clock_getres(thread clock): %s", strerror(errno));
+
+	char c = 1;
+	CHECK(pipe(spun) == 0 && pipe(release) == 0, "pipe");
+	CHECK(pthread_create(&t, NULL, spinner, NULL) == 0, "pthread_create");
+	/* Blocked meanwhile: the main thread uses (almost) no CPU time. */
+	long long before = ns(self);
+	CHECK(read(spun[0], &c, 1) == 1, "read");
+	CHECK(pthread_getcpuclockid(t, &other) == 0, "pthread_getcpuclockid(other)");
+	long long theirs = ns(other), mine = ns(self);
+	CHECK(theirs >= 60 * MS, "the spinning thread's clock reads %lld ns, wanted >= 60 ms", theirs);
+	CHECK(mine - before < theirs, "the main thread used %lld ns while blocked, the spinner %lld", mine - before,
+	      theirs);
+
+	CHECK(clock_getcpuclockid(0, &proc) == 0, "clock_getcpuclockid(0)");
+	long long all = ns(proc);
+	CHECK(all >= theirs + mine - 5 * MS, "the process clock %lld is below its threads' %lld + %lld", all, theirs,
+	      mine);
+	CHECK(clock_getcpuclockid(getpid(), &proc) == 0 && ns(proc) >= all, "clock_getcpuclockid(getpid())");
+	CHECK(clock_getcpuclockid(999999, &proc) != 0, "clock_getcpuclockid of a missing process succeeded");
+	/* Type 3 does not exist. */
+	struct timespec ts;
+	CHECK(clock_gettime((clockid_t)((~0u << 3) | 3), &ts) == -1 && errno == EINVAL, "CPU clock type 3 accepted");
+	CHECK(write(release[1], &c, 1) == 1, "write");
+	pthread_join(t, NULL);
+}
+
+static volatile int got[NSIG];
+
+static void on_signal(int sig)
+{
+	got[sig]++;
+}
+
+static void check_itimers(void)
+{
+	struct itimerval v = { { 0, 0 }, { 0, 50000 } }, g;   /* 50 ms, one-shot */
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGPROF, &sa, NULL);
+	sigaction(SIGVTALRM, &sa, NULL);
+	CHECK(setitimer(ITIMER_PROF, &v, NULL) == 0, "setitimer(ITIMER_PROF): %s", strerror(errno));
+	/* Asleep, the process uses no CPU time, so the timer must not expire. */
+	usleep(300000);
+	CHECK(got[SIGPROF] == 0, "ITIMER_PROF expired while the process slept");
+	CHECK(getitimer(ITIMER_PROF, &g) == 0 && g.it_value.tv_sec == 0 && g.it_value.tv_usec > 20000,
+	      "ITIMER_PROF after sleeping: %ld.%06ld left", (long)g.it_value.tv_sec, (long)g.it_value.tv_usec);
+	long long wall = ns(CLOCK_MONOTONIC);
+	while (!got[SIGPROF] && ns(CLOCK_MONOTONIC) - wall < 20000 * MS)
+		;
+	CHECK(got[SIGPROF] == 1, "ITIMER_PROF did not expire after 50 ms of CPU time (%d signals)", got[SIGPROF]);
+	CHECK(getitimer(ITIMER_PROF, &g) == 0 && !g.it_value.tv_sec && !g.it_value.tv_usec, "a one-shot ITIMER_PROF re-armed");
+
+	/* Periodic: three expiries of 20 ms each. */
+	v.it_interval.tv_usec = v.it_value.tv_usec = 20000;
+	CHECK(setitimer(ITIMER_VIRTUAL, &v, NULL) == 0, "setitimer(ITIMER_VIRTUAL): %s", strerror(errno));
+	wall = ns(CLOCK_MONOTONIC);
+	while (got[SIGVTALRM] < 3 && ns(CLOCK_MONOTONIC) - wall < 20000 * MS)
+		;
+	CHECK(got[SIGVTALRM] >= 3, "ITIMER_VIRTUAL expired %d times, wanted 3", got[SIGVTALRM]);
+	struct itimerval off = { { 0, 0 }, { 0, 0 } }, old;
+	CHECK(setitimer(ITIMER_VIRTUAL, &off, &old) == 0 && old.it_interval.tv_usec == 20000,
+	      "disarming ITIMER_VIRTUAL: old interval %ld us", (long)old.it_interval.tv_usec);
+	CHECK(getitimer(ITIMER_VIRTUAL, &g) == 0 && !g.it_value.tv_sec && !g.it_value.tv_usec, "ITIMER_VIRTUAL still armed");
+	CHECK(setitimer(3, &v, NULL) == -1 && errno == EINVAL, "setitimer(3) accepted");
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	check_thread_clocks();
+	check_itimers();
+	return check_finish("cpuclocks");
+}
