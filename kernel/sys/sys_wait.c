@@ -19,8 +19,11 @@ struct wait_result {
 	uint64_t cpu_ns;
 };
 
-static bool wanted(const struct proc *c, int idtype, int id)
+static bool wanted(const struct proc *c, int idtype, int id, int options)
 {
+	/* As Linux: by default only children that signal SIGCHLD at exit, with __WCLONE only the others, with __WALL all. */
+	if (!(options & __WALL) && ((c->exit_signal == SIGCHLD) == !!(options & __WCLONE)))
+		return false;
 	switch (idtype) {
 	case P_PID:
 		return c->pid == id;
@@ -80,7 +83,7 @@ static long do_wait(int idtype, int id, int options, struct wait_result *r)
 		for (it = self->children.next; it != &self->children; it = next) {
 			struct proc *c = list_entry(it, struct proc, sibling);
 			next = it->next;
-			if (!wanted(c, idtype, id))
+			if (!wanted(c, idtype, id, options))
 				continue;
 			any = true;
 			if (collect(c, options, r))

@@ -216,9 +216,10 @@ static void test_orphan(void)
 	CHECK(pipe(fds) == 0, "pipe");
 	pid_t pid = fork();
 	if (pid == 0) {
+		pid_t middle = getpid();
 		if (fork() == 0) {
 			close(fds[0]);
-			while (getppid() == pid)
+			while (getppid() == middle)
 				usleep(1000);
 			pid_t now = getppid();
 			write(fds[1], &now, sizeof(now));
@@ -228,8 +229,9 @@ static void test_orphan(void)
 	}
 	close(fds[1]);
 	wait_for(pid);
-	CHECK(read(fds[0], &ppid, sizeof(ppid)) == sizeof(ppid) && ppid == getpid(),
-	      "orphan's new parent %d, wanted %d", ppid, getpid());
+	ssize_t got = read(fds[0], &ppid, sizeof(ppid));
+	CHECK(got == sizeof(ppid) && ppid == getpid(), "orphan's new parent %d, wanted %d (read %zd, errno %d)",
+	      ppid, getpid(), got, errno);
 	close(fds[0]);
 	CHECK(wait(NULL) > 0, "reaping the orphan");
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
