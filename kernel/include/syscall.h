@@ -191,6 +191,7 @@ long sys_wait4(int pid, int *status, int options, void *rusage);
 long sys_waitid(int idtype, int id, void *uinfo, int options, void *urusage);
 long sys_execveat(int dirfd, const char *path, char *const *argv, char *const *envp, int flags);
 long sys_setpgid(int pid, int pgid);
+long sys_close_range(unsigned first, unsigned last, unsigned flags);
 long sys_exit(int status);
 long sys_exit_group(int status);
 long sys_getpid(void);

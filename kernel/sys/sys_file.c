@@ -347,6 +347,37 @@ long sys_close(int fd)
 	return fd_close(fdt(), fd);
 }
 
+/* CLOSE_RANGE_* from <linux/close_range.h>. */
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+
+long sys_close_range(unsigned first, unsigned last, unsigned flags)
+{
+	struct proc *p = current_proc();
+
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	/* A table shared with CLONE_FILES becomes this process's own first. */
+	if ((flags & CLOSE_RANGE_UNSHARE) && p->fdt->refs > 1) {
+		struct fdtable *own = fdtable_dup(p->fdt);
+		if (!own)
+			return -ENOMEM;
+		fdtable_unref(p->fdt);
+		p->fdt = own;
+	}
+	for (unsigned fd = first; fd <= last && fd < FD_MAX; fd++) {
+		if (!fd_get(p->fdt, fd))
+			continue;
+		if (flags & CLOSE_RANGE_CLOEXEC)
+			fd_set_cloexec(p->fdt, fd, true);
+		else
+			fd_close(p->fdt, fd);
+	}
+	return 0;
+}
+
 long sys_lseek(int fd, off_t off, int whence)
 {
 	struct file *f = fd_get(fdt(), fd);

@@ -104,6 +104,7 @@ const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(waitid),
 	SYSCALL(execveat),
 	SYSCALL(setpgid),
+	SYSCALL(close_range),
 	SYSCALL(exit),
 	SYSCALL(exit_group),
 	SYSCALL(getpid),
