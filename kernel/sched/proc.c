@@ -322,6 +322,7 @@ void proc_last_thread_gone(struct proc *p, int status)
 	proc_vfork_release(p);
 	timers_proc_exit(p);
 	release_resources(p);
+	reclock_close(p, NULL);
 
 	/* Orphans go to the reaper; zombies among them are announced there. */
 	reaper = reaper_for(p);

@@ -451,22 +451,6 @@ long sys_dup2(int oldfd, int newfd)
 	return sys_dup3(oldfd, newfd, 0);
 }
 
-/* Record locks: with one process no other owner can hold a conflicting lock. */
-static long do_lock(int cmd, unsigned long arg)
-{
-	struct flock *fl = (struct flock *)arg;
-
-	if (!user_ok(fl, sizeof(*fl), cmd == F_GETLK || cmd == F_OFD_GETLK))
-		return -EFAULT;
-	if (fl->l_type != F_RDLCK && fl->l_type != F_WRLCK && fl->l_type != F_UNLCK)
-		return -EINVAL;
-	if (fl->l_whence != SEEK_SET && fl->l_whence != SEEK_CUR && fl->l_whence != SEEK_END)
-		return -EINVAL;
-	if (cmd == F_GETLK || cmd == F_OFD_GETLK)
-		fl->l_type = F_UNLCK;
-	return 0;
-}
-
 long sys_fcntl(int fd, int cmd, unsigned long arg)
 {
 	struct file *f = fd_get(fdt(), fd);
@@ -502,9 +486,7 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
-		if (f->flags & O_PATH)
-			return -EBADF;
-		return do_lock(cmd, arg);
+		return reclock_fcntl(f, cmd, arg);
 	case F_GETOWN:
 		return 0;
 	case F_SETOWN:

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fork.c: processes: fork/wait statuses, copy-on-write isolation, vfork, execve and #! scripts, pipes, zombies, orphans, groups, stop/continue, shared memory, posix_spawn, and a fork stress without leaks. */
+/* fork.c: processes: fork/wait statuses, copy-on-write isolation, vfork, execve and #! scripts, pipes, zombies, orphans, groups, stop/continue, shared memory and futexes, record locks, posix_spawn, and a fork stress without leaks. */
 // husk-test: status=0 expect="SUCCESS" expect="exec-child ok" expect="script-child ok" timeout=300
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -314,6 +314,44 @@ static void test_shared_memory(void)
 	munmap(private, 4096);
 }
 
+static void test_record_locks(void)
+{
+	const char *path = "/tmp/fork-locks";
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600), fds[2];
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 10, .l_len = 10 };
+
+	CHECK(fd >= 0 && pipe(fds) == 0, "open, pipe");
+	CHECK(fcntl(fd, F_SETLK, &fl) == 0, "F_SETLK: errno %d", errno);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* The child is another owner: the parent's lock conflicts, outside it does not. */
+		int cfd = open(path, O_RDWR), ok = 1;
+		struct flock c = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 15, .l_len = 1 };
+		ok &= fcntl(cfd, F_SETLK, &c) == -1 && (errno == EAGAIN || errno == EACCES);
+		ok &= fcntl(cfd, F_GETLK, &c) == 0 && c.l_type == F_WRLCK && c.l_pid == getppid() &&
+		      c.l_start == 10 && c.l_len == 10;
+		c = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 20, .l_len = 5 };
+		ok &= fcntl(cfd, F_SETLK, &c) == 0;
+		write(fds[1], "r", 1);
+		/* Blocks until the parent's close drops its lock. */
+		c = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+		ok &= fcntl(cfd, F_SETLKW, &c) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	char r;
+	CHECK(read(fds[0], &r, 1) == 1, "child ready");
+	struct flock g = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 22, .l_len = 1 };
+	CHECK(fcntl(fd, F_GETLK, &g) == 0 && g.l_type == F_WRLCK && g.l_pid == pid, "the child's lock: type %d pid %d",
+	      g.l_type, g.l_pid);
+	usleep(20000);
+	close(fd);      /* POSIX: any close by the owner drops its locks */
+	int st = wait_for(pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "record-lock child: %#x", st);
+	close(fds[0]);
+	close(fds[1]);
+	unlink(path);
+}
+
 static void test_posix_spawn(void)
 {
 	pid_t pid;
@@ -396,6 +434,7 @@ int main(int argc, char **argv)
 	test_orphan();
 	test_groups_and_stop();
 	test_shared_memory();
+	test_record_locks();
 	test_posix_spawn();
 	test_stress();
 	return check_finish("fork");
