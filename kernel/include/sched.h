@@ -113,6 +113,7 @@ struct thread {
 	int policy;                     /* SCHED_OTHER, SCHED_FIFO, ... */
 	int rt_priority;                /* 1..99 for SCHED_FIFO/RR: runs before every lower one */
 	bool vfork_pending;             /* suspended by CLONE_VFORK until the child execs or exits */
+	bool free_proc;                 /* the last thread of an autoreaped process: frees it when reaped */
 };
 
 extern struct thread *current;

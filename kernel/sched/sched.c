@@ -135,12 +135,12 @@ static void reap_zombies(void)
 		struct thread *t = list_entry(zombies.next, struct thread, runq_link);
 		if (t == current)
 			break;
-		struct proc *p = t->proc;
+		struct proc *p = t->free_proc ? t->proc : NULL;
 		list_del(&t->runq_link);
 		kstack_free(t->kstack);
 		kfree(t);
-		/* A process nobody waits for goes with its last thread. */
-		if (p->autoreap && p->nr_threads == 0)
+		/* A process nobody waits for goes with its last thread (a reaped one may be gone already). */
+		if (p)
 			proc_free(p);
 	}
 }
@@ -349,8 +349,10 @@ void thread_exit(int status)
 			futex_wake((uint32_t *)t->clear_child_tid, 1, ~0u);
 	}
 	list_del(&t->proc_link);
-	if (--p->nr_threads == 0)
+	if (--p->nr_threads == 0) {
 		proc_last_thread_gone(p, status);
+		t->free_proc = p->autoreap;
+	}
 	t->state = THREAD_DEAD;
 	list_add_tail(&zombies, &t->runq_link);
 	schedule();
