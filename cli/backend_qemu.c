@@ -283,6 +283,9 @@ static int qemu_run(const struct vm_config *cfg)
 	char *status_path = NULL;
 	int fd, err, wstatus, signo, status = HUSK_STATUS_HOST;
 
+	/* QEMU's own message for a tap it may not open does not say what would help. */
+	if (cfg->dev->net == VM_NET_TAP && vmopt_check_tap(cfg->dev->tap))
+		return HUSK_STATUS_HOST;
 	fd = proc_mktemp("status", &status_path);
 	if (fd < 0)
 		return HUSK_STATUS_HOST;

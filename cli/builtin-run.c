@@ -331,6 +331,9 @@ int cmd_run(int argc, char **argv)
 	if (err)
 		goto err_report;
 	err = cmdline_format(&args, &cmdline);
+	/* Either backend puts a virtio_mmio.device= option (under 48 bytes) in front per device. */
+	if (!err && strlen(cmdline) + 48 * (o.dev.nvol + (o.dev.net != VM_NET_NONE)) >= CMDLINE_MAX)
+		err = -E2BIG;
 	if (err == -E2BIG) {
 		husk_err("the command line is too long for the kernel (4 KiB)");
 		goto out;

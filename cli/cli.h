@@ -236,6 +236,12 @@ int vmopt_dns(struct vm_devices *d, const char *arg);
 int vmopt_finish(struct vm_devices *d);
 /* The address part of --ip into buf, or -ENOENT without --ip. */
 int vmopt_guest_ip(const struct vm_devices *d, char *buf, size_t size);
+/*
+ * Can this process open tap NAME as the backends will (a tap that does not
+ * exist is made and removed again, with the privilege that takes)?  Says
+ * why not, naming the permission, and returns -errno; 0 if it can.
+ */
+int vmopt_check_tap(const char *name);
 /* Appends the kernel options (net.ip=, net.gw=, net.dns=, vol=; abi.h) to options. */
 int vmopt_kernel_args(const struct vm_devices *d, struct strvec *options);
 void vm_devices_free(struct vm_devices *d);

@@ -3,10 +3,15 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -266,6 +271,33 @@ int vmopt_kernel_args(const struct vm_devices *d, struct strvec *options)
 	for (size_t i = 0; !err && i < d->nvol; i++)
 		err = strvec_pushf(options, "vol=vd%c:%s%s", (char)('a' + i), d->vol[i].mountpoint,
 				   d->vol[i].ro ? ":ro" : "");
+	return err;
+}
+
+int vmopt_check_tap(const char *name)
+{
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		husk_err("--net tap:%s: /dev/net/tun: %s", name, strerror(errno));
+		return err;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		err = -errno;
+		if (errno == EPERM)
+			husk_err("--net tap:%s: cannot open the tap: %s (it needs CAP_NET_ADMIN, or a "
+				 "tap owned by you: ip tuntap add %s mode tap user $USER)", name,
+				 strerror(errno), name);
+		else
+			husk_err("--net tap:%s: cannot open the tap: %s", name, strerror(errno));
+	}
+	close(fd);
 	return err;
 }
 

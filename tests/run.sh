@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# run.sh: runs husk's tests (unit, guest on QEMU, bad ELFs, guest on husk-vmm, apps) and ends with "N passed, N failed".
+# run.sh: runs husk's tests (unit, guest on QEMU, bad ELFs, guest on husk-vmm, the test network, apps) and ends with "N passed, N failed".
 #
 # Usage: tests/run.sh [-k PATTERN] [--native] [--list]
 #   -k PATTERN   run only the cases whose id matches the extended regex PATTERN
@@ -374,14 +374,24 @@ host_tests() {
 
 # monitor_case ID WANT EXPECT -- HUSK-VMM ARGS...: runs husk-vmm itself (no
 # kernel: the tiny fixture guests of tests/fixtures) and checks status and
-# output.  A command in the array monitor_wrap, if set, runs it.
+# output.  A command in the array monitor_wrap, if set, runs it; its stdin
+# is the file monitor_stdin (default /dev/null), or a pipe carrying the line
+# monitor_input when that is set.
 monitor_wrap=()
+monitor_stdin=/dev/null
+monitor_input=
 monitor_case() {
 	local id=$1 want=$2 expect=$3 got
 	shift 4
 	selected "$id" || return 0
 	[ "$LIST" = 1 ] && { echo "$id"; return 0; }
-	timeout 60 "${monitor_wrap[@]}" "$BUILD/bin/husk-vmm" "$@" </dev/null >"$LOGDIR/$id.log" 2>&1
+	if [ -n "$monitor_input" ]; then
+		timeout 60 "${monitor_wrap[@]}" "$BUILD/bin/husk-vmm" "$@" \
+			< <(printf '%s\n' "$monitor_input") >"$LOGDIR/$id.log" 2>&1
+	else
+		timeout 60 "${monitor_wrap[@]}" "$BUILD/bin/husk-vmm" "$@" \
+			<"$monitor_stdin" >"$LOGDIR/$id.log" 2>&1
+	fi
 	got=$?
 	if grep -qF -- "$expect" "$LOGDIR/$id.log"; then
 		report "$id" "$got" "$want" "$LOGDIR/$id.log"
@@ -415,18 +425,64 @@ monitor_tests() {
 		--disk "$LOGDIR/vmm-disk.img" "$fx/pvh-tiny-virtio-bad.elf"
 	monitor_case vmm-disk-missing 125 "disk /nonexistent/disk.img: No such file" -- \
 		--disk /nonexistent/disk.img "$fx/pvh-tiny.elf"
-	monitor_case vmm-net-user 42 SUCCESS -- --net user "$fx/pvh-tiny.elf"
+	monitor_case vmm-net-user 42 "virtio-net DHCP offer yiaddr=000000000a00020f" -- \
+		--net user "$fx/pvh-tiny-virtio-net.elf"
 	monitor_case vmm-bad-fwd 125 "--fwd 80:0" -- --fwd 80:0 "$fx/pvh-tiny.elf"
+	# A forward whose host port is taken (by a listener held here) is refused.
+	if [ "$LIST" = 1 ]; then
+		monitor_case vmm-fwd-port-taken 125 "" -- /dev/null
+	elif selected vmm-fwd-port-taken; then
+		local port
+		coproc HOLD { exec python3 -c 'import socket, sys
+s = socket.socket(); s.bind(("0.0.0.0", 0)); s.listen()
+print(s.getsockname()[1], flush=True); sys.stdin.read()'; }
+		read -r port <&"${HOLD[0]}"
+		monitor_case vmm-fwd-port-taken 125 "cannot listen on host port $port (in use" -- \
+			--fwd "$port:80" "$fx/pvh-tiny.elf"
+		kill "$HOLD_PID" 2>/dev/null
+		wait "$HOLD_PID" 2>/dev/null
+	fi
 	# A tap the monitor may not open (root gives up CAP_NET_ADMIN for it).
 	[ "$(id -u)" = 0 ] && monitor_wrap=(setpriv --bounding-set -net_admin --inh-caps -net_admin)
 	monitor_case vmm-tap-denied 125 "tap husk-notap0: cannot open: Operation not permitted (it needs CAP_NET_ADMIN" -- \
 		--net tap:husk-notap0 "$fx/pvh-tiny.elf"
 	monitor_wrap=()
+	# The console: input by polling and by interrupt (IRQ 4), from a pipe
+	# and from a file, which epoll cannot watch.
+	monitor_input="echo by polling"
+	monitor_case vmm-console-poll 42 "echo by polling" -- "$fx/pvh-tiny-echo.elf"
+	monitor_input="echo by interrupt"
+	monitor_case vmm-console-irq 42 "echo by interrupt" -- "$fx/pvh-tiny-echo-irq.elf"
+	monitor_input=
+	printf 'echo from a file\n' >"$LOGDIR/vmm-console.in"
+	monitor_stdin=$LOGDIR/vmm-console.in
+	monitor_case vmm-console-irq-file 42 "echo from a file" -- "$fx/pvh-tiny-echo-irq.elf"
+	monitor_stdin=/dev/null
+}
+
+# tests/net/*.sh: the test network (a private namespace with a tap and
+# dnsmasq, tests/net/netns.bash).  Exit 0 passes, 77 skips (no root).
+net_tests() {
+	local t id rc
+	for t in tests/net/*.sh; do
+		[ -f "$t" ] || continue
+		id=net-$(basename "$t" .sh)
+		selected "$id" || continue
+		[ "$LIST" = 1 ] && { echo "$id"; continue; }
+		BUILD=$BUILD timeout 300 bash "$t" </dev/null >"$LOGDIR/$id.log" 2>&1
+		rc=$?
+		if [ "$rc" = 77 ]; then
+			echo "SKIP $id ($(head -n 1 "$LOGDIR/$id.log"))"
+			continue
+		fi
+		report "$id" "$rc" 0 "$LOGDIR/$id.log"
+	done
 }
 
 # husk run with a volume and a NIC: what the kernel is told (its command
 # line, printed with --verbose) must list the devices where this backend put
-# them, before "--", and the program must still run.
+# them, before "--", the kernel must find the NIC there, and the program
+# must still run.
 device_cli_tests() {
 	local backend=$1 id=husk-devices@$1 gsi0=16 gsi1=17 log status
 	[ "$backend" = qemu ] && { id=husk-devices; gsi0=5; gsi1=6; }
@@ -441,7 +497,29 @@ device_cli_tests() {
 	local -a missing=()
 	grep -qF -- "$want" "$log" || missing+=("$want")
 	grep -qF -- "Hello" "$log" || missing+=("Hello")
+	# The kernel's virtio-net found the NIC where the options say (after the disk).
+	grep -qF -- "eth0: 52:54:00:" "$log" || missing+=("eth0: 52:54:00:")
 	report "$id" "$status" 0 "$log" "${missing[@]}"
+}
+
+# A tap husk may not open: one clear message naming it and the permission,
+# on either backend (root gives up CAP_NET_ADMIN for it).
+tap_denied_test() {
+	local backend=$1 id=husk-tap-denied@$1 log status want
+	local -a missing=()
+	[ "$backend" = qemu ] && id=husk-tap-denied
+	selected "$id" || return 0
+	[ "$LIST" = 1 ] && { echo "$id"; return 0; }
+	log=$LOGDIR/$id.log
+	local -a wrap=()
+	[ "$(id -u)" = 0 ] && wrap=(setpriv --bounding-set -net_admin --inh-caps -net_admin)
+	timeout 120 "${wrap[@]}" "$HUSK" run --backend "$backend" --net tap:husk-notap0 \
+		"$GUESTBIN/hello" </dev/null >"$log" 2>&1
+	status=$?
+	want="tap husk-notap0: cannot open: Operation not permitted (it needs CAP_NET_ADMIN"
+	[ "$backend" = qemu ] && want="--net tap:husk-notap0: cannot open the tap: Operation not permitted (it needs CAP_NET_ADMIN"
+	grep -qF -- "$want" "$log" || missing+=("$want")
+	report "$id" "$status" 125 "$log" "${missing[@]}"
 }
 
 vmm_usable() {
@@ -459,11 +537,14 @@ else
 	guest_tests qemu
 	bad_elf_tests qemu
 	device_cli_tests qemu
+	tap_denied_test qemu
 	if vmm_usable; then
 		monitor_tests
 		guest_tests vmm
 		bad_elf_tests vmm
 		device_cli_tests vmm
+		tap_denied_test vmm
+		net_tests
 	elif [ "$LIST" = 0 ]; then
 		echo "SKIP vmm cases (no $BUILD/bin/husk-vmm or no usable /dev/kvm)"
 	fi

@@ -11,9 +11,10 @@
 
 #include "vmm.h"
 
-#define EVENT_HANDLERS_MAX 16
+#define EVENT_HANDLERS_MAX 32
 #define EVENT_HOOKS_MAX    4
-#define POLLFDS_MAX        256
+/* libslirp has a socket per guest connection: room for thousands. */
+#define POLLFDS_MAX        8192
 
 struct handler {
 	int fd;

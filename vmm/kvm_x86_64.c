@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* kvm_x86_64.c: the KVM VM and vCPU on x86-64: memory, irqchip, CPUID, entry state, the run loop. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,21 @@ void vmm_irq_line(unsigned gsi, int level)
 	/* KVM_IRQ_LINE is safe from any thread: it kicks the vCPU out of HLT itself. */
 	if (ioctl(irq_vm_fd, KVM_IRQ_LINE, &irq) < 0)
 		vmm_die("KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
+}
+
+int vmm_ioeventfd(uint64_t addr, unsigned len, uint64_t datamatch, int fd)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = datamatch,
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+
+	if (irq_vm_fd < 0)
+		return -ENODEV;
+	return ioctl(irq_vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
 }
 
 int vmm_kvm_create(uint64_t mem_size, struct vmm_kvm **kvmp, struct vmm_mem *mem)
@@ -438,12 +454,36 @@ static void internal_error(struct vmm_kvm *kvm)
 		  what, data);
 }
 
+static volatile sig_atomic_t dump_requested;
+
+static void request_dump(int sig)
+{
+	(void)sig;
+	dump_requested = 1;
+}
+
+/*
+ * SIGQUIT prints the vCPU's registers and lets the guest go on: where a hung
+ * guest spins or sleeps.  The I/O thread blocks every signal, so it lands
+ * here and interrupts KVM_RUN.
+ */
 int vmm_kvm_run(struct vmm_kvm *kvm)
 {
+	struct sigaction sa = { .sa_handler = request_dump };
+
+	sigaction(SIGQUIT, &sa, NULL);
 	for (;;) {
 		if (ioctl(kvm->vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			int err = errno;
+
+			if (err == EINTR && dump_requested) {
+				dump_requested = 0;
+				fprintf(stderr, "husk-vmm: SIGQUIT: the vCPU's state\n");
+				dump_vcpu(kvm);
+			}
+			if (err == EINTR || err == EAGAIN)
 				continue;
+			errno = err;
 			fprintf(stderr, "husk-vmm: KVM_RUN: %s\n", strerror(errno));
 			return -errno;
 		}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <slirp/libslirp.h>
@@ -260,6 +261,22 @@ static void be_rx_ready(void *be)
 	backlog_flush(be);
 }
 
+/*
+ * Every connection the guest makes through libslirp is a host socket:
+ * allow as many as the I/O thread polls (the hard limit permitting), not
+ * the usual 1024.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur >= 8000)
+		return;
+	r.rlim_cur = r.rlim_max < 8000 ? r.rlim_max : 8000;
+	if (setrlimit(RLIMIT_NOFILE, &r) < 0)
+		vmm_debug("user networking: RLIMIT_NOFILE: %s", strerror(errno));
+}
+
 int net_slirp_create(const struct vmm_net_opts *o, struct virtio_net *n, struct net_backend *out)
 {
 	struct vmm_poll_hook hook = { .fill = hook_fill, .dispatch = hook_dispatch };
@@ -277,6 +294,7 @@ int net_slirp_create(const struct vmm_net_opts *o, struct virtio_net *n, struct 
 	if (!s)
 		return -ENOMEM;
 	s->net = n;
+	raise_nofile();
 	/* QEMU's defaults, so guides written for -netdev user apply. */
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.version = 1;
@@ -302,9 +320,9 @@ int net_slirp_create(const struct vmm_net_opts *o, struct virtio_net *n, struct 
 		const struct vmm_fwd *f = &o->fwd[i];
 
 		if (slirp_add_hostfwd(s->slirp, f->udp, any, f->host_port, guest, f->guest_port) < 0) {
-			fprintf(stderr, "husk-vmm: -p %u:%u%s: cannot listen on host port %u "
-				"(in use, or below 1024 without privilege)\n", f->host_port,
-				f->guest_port, f->udp ? "/udp" : "", f->host_port);
+			fprintf(stderr, "husk-vmm: forwarding host port %u%s to the guest's %u: cannot "
+				"listen on host port %u (in use, or below 1024 without privilege)\n",
+				f->host_port, f->udp ? "/udp" : "", f->guest_port, f->host_port);
 			ret = -EADDRINUSE;
 			goto err_cleanup;
 		}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* serial.c: a 16550 UART at COM1, enough for a polling driver: output to stdout, input from stdin. */
+/* serial.c: a 16550 UART at COM1 on IRQ 4: output to stdout, input from stdin, polled or by interrupt. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <husk/abi.h>
@@ -22,7 +23,12 @@
 #define LSR_DR   0x01
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
+#define IER_RDI  0x01	/* interrupt when received data is available */
+#define IER_THRI 0x02	/* interrupt when the transmit register is empty */
 #define IIR_NO_INT 0x01
+#define IIR_THRI   0x02
+#define IIR_RDI    0x04
+#define COM1_GSI   4
 
 struct uart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
@@ -34,6 +40,18 @@ struct uart {
 	uint8_t out_buf[4096];
 	unsigned out_len;
 	int out_dead;
+	/*
+	 * Interrupts, as QEMU's 16550 gives them (not gated by MCR.OUT2):
+	 * the line is up while IER enables a pending cause.  THRE is pending
+	 * after a write or when IER.THRI is turned on, until IIR reports it or
+	 * the next write.  stdin is watched by the I/O thread while the input
+	 * buffer is empty; a stdin epoll cannot watch (a file, /dev/null) is
+	 * read on demand instead, as a polling driver has it.
+	 */
+	int thre_pending;
+	int irq_level;
+	int stdin_watched;	/* stdin is in the I/O thread's epoll set */
+	int stdin_armed;	/* ...and EPOLLIN is on */
 };
 
 static struct uart com1;
@@ -70,23 +88,11 @@ static void uart_put(struct uart *u, uint8_t c)
 		vmm_serial_flush();
 }
 
-/* Is a byte of input waiting?  Reads stdin only when poll says it will not block. */
-static int uart_input_ready(struct uart *u)
+/* Read what stdin has (it must not block), at most a buffer.  Returns 1 if there is input. */
+static int uart_fill(struct uart *u)
 {
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	ssize_t n;
+	ssize_t n = read(STDIN_FILENO, u->in_buf, sizeof(u->in_buf));
 
-	if (u->in_pos < u->in_len)
-		return 1;
-	if (u->in_eof)
-		return 0;
-	if (poll(&pfd, 1, 0) <= 0)
-		return 0;
-	if (pfd.revents & POLLNVAL) {
-		u->in_eof = 1;
-		return 0;
-	}
-	n = read(STDIN_FILENO, u->in_buf, sizeof(u->in_buf));
 	if (n <= 0) {
 		if (n == 0 || (errno != EINTR && errno != EAGAIN))
 			u->in_eof = 1;
@@ -97,19 +103,91 @@ static int uart_input_ready(struct uart *u)
 	return 1;
 }
 
-static uint32_t uart_in(void *opaque, uint16_t off, unsigned size)
+static void update_irq(struct uart *u)
+{
+	int rx = (u->ier & IER_RDI) && u->in_pos < u->in_len;
+	int level = rx || ((u->ier & IER_THRI) && u->thre_pending);
+
+	if (level != u->irq_level) {
+		u->irq_level = level;
+		vmm_irq_line(COM1_GSI, level);
+	}
+}
+
+/* The input buffer is empty: let the I/O thread wait for more. */
+static void arm_stdin(struct uart *u)
+{
+	if (u->stdin_watched && !u->stdin_armed && !u->in_eof &&
+	    vmm_event_mod(STDIN_FILENO, EPOLLIN) == 0)
+		u->stdin_armed = 1;
+}
+
+/* I/O thread, device lock held: stdin is readable. */
+static void stdin_readable(void *opaque, uint32_t events)
 {
 	struct uart *u = opaque;
 
-	(void)size;	/* wider reads see the byte register zero-extended */
+	(void)events;
+	/* One buffer at a time: stdin is not watched again until the guest has read it. */
+	vmm_event_mod(STDIN_FILENO, 0);
+	u->stdin_armed = 0;
+	if (u->in_pos == u->in_len)
+		uart_fill(u);
+	if (u->in_pos == u->in_len)
+		arm_stdin(u);
+	update_irq(u);
+}
+
+/* Is a byte of input waiting?  Reads stdin only when poll says it will not block. */
+static int uart_input_ready(struct uart *u)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	if (u->in_pos < u->in_len)
+		return 1;
+	if (u->in_eof)
+		return 0;
+	if (u->stdin_watched)
+		return 0;	/* the I/O thread reads it */
+	if (poll(&pfd, 1, 0) <= 0)
+		return 0;
+	if (pfd.revents & POLLNVAL) {
+		u->in_eof = 1;
+		return 0;
+	}
+	return uart_fill(u);
+}
+
+static uint32_t uart_in_locked(struct uart *u, uint16_t off)
+{
+	uint8_t c;
+
 	switch (off) {
 	case UART_RBR_THR:
 		if (u->lcr & LCR_DLAB)
 			return u->dll;
-		return uart_input_ready(u) ? u->in_buf[u->in_pos++] : 0;
+		if (!uart_input_ready(u))
+			return 0;
+		c = u->in_buf[u->in_pos++];
+		if (u->in_pos == u->in_len) {
+			/* A stdin epoll cannot watch is read ahead here, so RDI stays true. */
+			if (!u->stdin_watched && (u->ier & IER_RDI))
+				uart_input_ready(u);
+			arm_stdin(u);
+		}
+		update_irq(u);
+		return c;
 	case UART_IER:
 		return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
 	case UART_IIR_FCR:
+		if ((u->ier & IER_RDI) && uart_input_ready(u))
+			return IIR_RDI;
+		if ((u->ier & IER_THRI) && u->thre_pending) {
+			/* Reading IIR while it reports THRE clears it. */
+			u->thre_pending = 0;
+			update_irq(u);
+			return IIR_THRI;
+		}
 		return IIR_NO_INT;
 	case UART_LCR:
 		return u->lcr;
@@ -125,23 +203,41 @@ static uint32_t uart_in(void *opaque, uint16_t off, unsigned size)
 	}
 }
 
-static void uart_out(void *opaque, uint16_t off, unsigned size, uint32_t val)
+static uint32_t uart_in(void *opaque, uint16_t off, unsigned size)
 {
-	struct uart *u = opaque;
+	uint32_t v;
 
-	(void)size;
+	(void)size;	/* wider reads see the byte register zero-extended */
+	vmm_dev_lock();
+	v = uart_in_locked(opaque, off);
+	vmm_dev_unlock();
+	return v;
+}
+
+static void uart_out_locked(struct uart *u, uint16_t off, uint32_t val)
+{
 	switch (off) {
 	case UART_RBR_THR:
-		if (u->lcr & LCR_DLAB)
+		if (u->lcr & LCR_DLAB) {
 			u->dll = val;
-		else
+		} else {
 			uart_put(u, val);
+			/* The byte is gone at once: the register is empty again. */
+			u->thre_pending = 1;
+			update_irq(u);
+		}
 		break;
 	case UART_IER:
-		if (u->lcr & LCR_DLAB)
+		if (u->lcr & LCR_DLAB) {
 			u->dlm = val;
-		else
-			u->ier = val & 0x0f;
+			break;
+		}
+		if ((val & IER_THRI) && !(u->ier & IER_THRI))
+			u->thre_pending = 1;
+		u->ier = val & 0x0f;
+		if ((u->ier & IER_RDI) && !u->stdin_watched)
+			uart_input_ready(u);
+		update_irq(u);
 		break;
 	case UART_LCR:
 		u->lcr = val;
@@ -153,9 +249,17 @@ static void uart_out(void *opaque, uint16_t off, unsigned size, uint32_t val)
 		u->scr = val;
 		break;
 	default:
-		/* FCR, LSR, MSR: nothing to do for a FIFO-less, interrupt-less UART. */
+		/* FCR, LSR, MSR: nothing to do: output never waits, input is a buffer. */
 		break;
 	}
+}
+
+static void uart_out(void *opaque, uint16_t off, unsigned size, uint32_t val)
+{
+	(void)size;
+	vmm_dev_lock();
+	uart_out_locked(opaque, off, val);
+	vmm_dev_unlock();
 }
 
 int vmm_serial_init(void)
@@ -169,7 +273,17 @@ int vmm_serial_init(void)
 		.opaque = &com1,
 	};
 
+	int ret;
+
 	/* A closed stdout must not kill the monitor before it reports the guest's status. */
 	signal(SIGPIPE, SIG_IGN);
-	return vmm_pio_register(&dev);
+	ret = vmm_pio_register(&dev);
+	if (ret)
+		return ret;
+	/* A terminal or a pipe: the I/O thread waits for input.  A file cannot be waited for. */
+	if (vmm_event_add(STDIN_FILENO, 0, stdin_readable, &com1) == 0) {
+		com1.stdin_watched = 1;
+		arm_stdin(&com1);
+	}
+	return 0;
 }

@@ -213,9 +213,10 @@ static int blk_request(struct blk *b, const struct virtq_chain *c, const char **
 }
 
 /*
- * Every request is done before the notify returns, in the order the driver
- * queued them; the driver may keep the whole queue in flight, and gets one
- * interrupt per batch.
+ * Every request in the ring is done, in the order the driver queued them,
+ * by the thread that saw the notification (the I/O thread, or the vCPU
+ * thread where KVM has no ioeventfd); the driver may keep the whole queue
+ * in flight, and gets one interrupt per batch.
  */
 static void blk_notify(struct virtio_dev *d, unsigned q)
 {

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "virtio.h"
 
@@ -266,6 +269,59 @@ static void mmio_write_locked(struct virtio_dev *d, uint64_t off, unsigned size,
 	}
 }
 
+/* Queue notifications that KVM turned into eventfd signals, one per queue. */
+struct notify_fd {
+	struct virtio_dev *d;
+	unsigned q;
+	int fd;
+};
+
+/* I/O thread, device lock held: the driver wrote q to QueueNotify. */
+static void notify_fd_ready(void *opaque, uint32_t events)
+{
+	struct notify_fd *n = opaque;
+	struct virtio_dev *d = n->d;
+	uint64_t v;
+
+	(void)events;
+	if (read(n->fd, &v, sizeof(v)) < 0)
+		return;
+	if (!d->broken && (d->status & VIRTIO_STATUS_DRIVER_OK) && d->vq[n->q].ready)
+		d->ops->notify(d, n->q);
+}
+
+/*
+ * Route QueueNotify writes through eventfds to the I/O thread, so a
+ * notification neither exits to the monitor's vCPU thread nor waits for the
+ * device's work (a blk request, a tx frame).  Where KVM cannot, the MMIO
+ * write path does it all.
+ */
+static void setup_notify_fds(struct virtio_dev *d)
+{
+	for (unsigned q = 0; q < d->nqueues; q++) {
+		struct notify_fd *n = calloc(1, sizeof(*n));
+		int ret = -ENOMEM;
+
+		if (n) {
+			n->d = d;
+			n->q = q;
+			n->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+			ret = n->fd < 0 ? -errno : vmm_event_add(n->fd, EPOLLIN, notify_fd_ready, n);
+			if (!ret)
+				ret = vmm_ioeventfd(d->base + REG_QUEUE_NOTIFY, 4, q, n->fd);
+		}
+		if (ret) {
+			/* Only the fd is left to undo; a stray epoll entry never fires. */
+			vmm_debug("%s: queue %u notifications by MMIO exit (%s)", d->name, q,
+				  strerror(-ret));
+			if (n && n->fd >= 0)
+				close(n->fd);
+			free(n);
+			return;
+		}
+	}
+}
+
 uint64_t virtio_mmio_read(void *opaque, uint64_t off, unsigned size)
 {
 	uint64_t v;
@@ -310,6 +366,7 @@ int virtio_mmio_add(struct virtio_dev *d, const struct vmm_mem *mem, char **devs
 	free(*devs);
 	*devs = line;
 	ndevs++;
+	setup_notify_fds(d);
 	vmm_debug("%s at 0x%" PRIx64 ", GSI %u", d->name, d->base, d->gsi);
 	return 0;
 }

@@ -196,6 +196,12 @@ int vmm_event_start(void);
 
 /* Set IOAPIC input gsi to level (1 asserted, 0 not).  Safe from any thread. */
 void vmm_irq_line(unsigned gsi, int level);
+/*
+ * Have KVM signal eventfd fd, instead of exiting to the vCPU thread, when
+ * the guest writes datamatch (len bytes) to MMIO address addr.  Returns 0
+ * or -errno (the write then exits as before).
+ */
+int vmm_ioeventfd(uint64_t addr, unsigned len, uint64_t datamatch, int fd);
 
 
 enum vmm_entry { VMM_ENTRY_AUTO, VMM_ENTRY_PVH, VMM_ENTRY_64 };

@@ -20,7 +20,8 @@ FIXTURES := $(addprefix $(FIXTURE_DIR)/,pvh-tiny.elf pvh-tiny-triple.elf \
 	pvh-tiny-xapic.elf pvh-tiny-x2apic.elf pvh-tiny-deadline.elf \
 	pvh-tiny-kvmclock.elf pvh-tiny-cpuid.elf pvh-tiny-echo.elf \
 	pvh-tiny-start-info.elf pvh-tiny-bad-exit.elf pvh-tiny-mmio.elf pvh-tiny-bad-abi.elf \
-	pvh-tiny-virtio.elf pvh-tiny-virtio-bad.elf)
+	pvh-tiny-virtio.elf pvh-tiny-virtio-bad.elf pvh-tiny-virtio-net.elf \
+	pvh-tiny-echo-irq.elf pvh-tiny-virtio-net-fwd.elf)
 
 all: $(FIXTURES)
 
@@ -37,8 +38,12 @@ $(FIXTURE_DIR)/pvh-tiny-mmio.elf: FIXTURE_DEFS := -DFIXTURE_MMIO
 $(FIXTURE_DIR)/pvh-tiny-bad-abi.elf: FIXTURE_DEFS := -DFIXTURE_BAD_ABI
 $(FIXTURE_DIR)/pvh-tiny-virtio.elf: FIXTURE_DEFS := -DFIXTURE_VIRTIO
 $(FIXTURE_DIR)/pvh-tiny-virtio-bad.elf: FIXTURE_DEFS := -DFIXTURE_VIRTIO_BAD
+$(FIXTURE_DIR)/pvh-tiny-virtio-net.elf: FIXTURE_DEFS := -DFIXTURE_VIRTIO_NET
+$(FIXTURE_DIR)/pvh-tiny-echo-irq.elf: FIXTURE_DEFS := -DFIXTURE_ECHO_IRQ
+$(FIXTURE_DIR)/pvh-tiny-virtio-net-fwd.elf: FIXTURE_DEFS := -DFIXTURE_VIRTIO_NET_FWD
 
-$(FIXTURES): $(FIXTURE_DIR)/%.elf: tests/fixtures/pvh-tiny.S tests/fixtures/pvh-tiny.ld include/husk/abi.h
+$(FIXTURES): $(FIXTURE_DIR)/%.elf: tests/fixtures/pvh-tiny.S tests/fixtures/pvh-tiny-devices.S \
+		tests/fixtures/pvh-tiny.ld include/husk/abi.h
 	@mkdir -p $(@D)
 	$(CC) -nostdlib -static -no-pie -Iinclude $(FIXTURE_DEFS) \
 		-Wl,-T,tests/fixtures/pvh-tiny.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ $<

@@ -5,6 +5,8 @@
 #include "mm.h"
 #include "netdev.h"
 #include "sched.h"
+#define VDSO_KERNEL_SIDE
+#include "vdso.h"
 #include "vfs.h"
 #include "procfs.h"
 #include "../arch/x86_64/x86.h"
@@ -368,6 +370,17 @@ static void file_name(struct pbuf *b, struct inode *ino)
 	kfree(s.path);
 }
 
+/* A maps line for a mapping that is no VMA (the vDSO), name padded to column 73 as Linux does. */
+static void maps_special(struct pbuf *b, uint64_t start, uint64_t end, const char *perms, const char *name)
+{
+	size_t line = b->len;
+
+	pbuf_printf(b, "%08lx-%08lx %s 00000000 00:00 0", (unsigned long)start, (unsigned long)end, perms);
+	while (b->len - line < 73 && !b->err)
+		pbuf_write(b, " ", 1);
+	pbuf_printf(b, "%s\n", name);
+}
+
 static void gen_maps(struct pbuf *b)
 {
 	struct list *it;
@@ -394,6 +407,9 @@ static void gen_maps(struct pbuf *b)
 		}
 		pbuf_write(b, "\n", 1);
 	}
+	/* The vDSO and its data page sit in the kernel half, so they come last (as Linux's [vsyscall]). */
+	maps_special(b, vdso_base() - PAGE_SIZE, vdso_base(), "r--p", "[vvar]");
+	maps_special(b, vdso_base(), vdso_base() + vdso_size(), "r-xp", "[vdso]");
 }
 
 void procfs_fd_link(struct pbuf *b, int fd)

@@ -17,6 +17,19 @@ void clock_set_realtime_ns(int64_t ns);
 uint64_t clock_tsc_hz(void);
 uint64_t clock_ns_to_tsc(uint64_t ns);
 
+/*
+ * sys/sys_time.c: the CPU-time clocks.  For a clock id that names one
+ * (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, or Linux's encoding
+ * ~pid << 3 | thread flag 4 | type of clock_getcpuclockid and
+ * pthread_getcpuclockid), sets *tid to the thread whose time it counts, or
+ * to 0 for the calling process's, and returns 0; -EINVAL for any other id,
+ * or a thread or process the caller cannot name (other processes).
+ */
+int cpu_clock_decode(int clk, int *tid);
+/* The CPU time (ns) of thread tid of process p, or of p when tid is 0; -1 when the thread is gone. */
+struct proc;
+int64_t cpu_clock_ns(struct proc *p, int tid);
+
 /* Fills buf with random bytes (RDRAND where available, else a generator seeded from the TSC). */
 void random_bytes(void *buf, size_t n);
 

@@ -35,15 +35,15 @@ struct vdso_pvclock {
  * The first page of the vDSO mapping (the vDSO's code links it at its own
  * address minus one page).  Each clock the vDSO serves is CLOCK_MONOTONIC
  * plus clock_offset[id] (CLOCK_REALTIME's offset for the real-time clocks,
- * 0 for the others).  The kernel bumps seq around every change; it runs on
- * one CPU and is not preempted, so a reader never sees a change half done,
- * and it retries when seq moved while it read (it was preempted and the
- * kernel changed the page meanwhile).  pvti is written by the hypervisor
- * (kvmclock) when mode is VDSO_MODE_PVCLOCK, with its own version counter.
+ * 0 for the others).  No sequence counter is needed: mode, tsc_base, mult,
+ * pv_base_ns and tsc_clock are written once at boot, before any user code
+ * runs, and what changes later (clock_offset, by settimeofday and
+ * clock_settime) is one aligned 64-bit word per clock, which a reader sees
+ * whole, old or new.  pvti is written by the hypervisor (kvmclock) when mode
+ * is VDSO_MODE_PVCLOCK, with its own version counter.
  */
 struct vdso_data {
 	struct vdso_pvclock pvti;
-	uint32_t seq;
 	uint32_t mode;
 	uint64_t tsc_base;
 	uint64_t mult;
@@ -66,8 +66,10 @@ struct pvclock_vcpu_time_info *vdso_pvclock(void);
 void vdso_publish_tsc(uint64_t tsc_base, uint64_t mult, int64_t realtime_offset);
 void vdso_publish_pvclock(uint64_t base_ns, int64_t realtime_offset);
 void vdso_publish_realtime(int64_t realtime_offset);
-/* The user address of the vDSO's ELF header, for AT_SYSINFO_EHDR. */
+/* The user address of the vDSO's ELF header, for AT_SYSINFO_EHDR; the data page is the page below. */
 uint64_t vdso_base(void);
+/* The size of the vDSO's image in bytes (whole pages). */
+uint64_t vdso_size(void);
 #endif
 
 #endif

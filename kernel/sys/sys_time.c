@@ -20,23 +20,50 @@
 #define CPUCLOCK_TYPE_MASK 3
 #define CPUCLOCK_MAX_TYPE  2
 
-static int cpu_clock_read(int clk, int64_t *ns)
+int cpu_clock_decode(int clk, int *tid)
 {
 	int id = ~(clk >> 3);
 
-	if ((clk & CPUCLOCK_TYPE_MASK) > CPUCLOCK_MAX_TYPE)
-		return -EINVAL;
-	if (clk & CPUCLOCK_PERTHREAD) {
-		struct thread *t = id == 0 ? current : thread_find(id);
-		if (!t)
-			return -EINVAL;
-		*ns = thread_cpu_ns(t);
+	if (clk == CLOCK_PROCESS_CPUTIME_ID) {
+		*tid = 0;
 		return 0;
 	}
-	if (id != 0 && id != current_proc()->pid)
+	if (clk == CLOCK_THREAD_CPUTIME_ID) {
+		*tid = current->tid;
+		return 0;
+	}
+	if (clk >= 0 || (clk & CPUCLOCK_TYPE_MASK) > CPUCLOCK_MAX_TYPE)
 		return -EINVAL;
-	*ns = proc_cpu_ns(current_proc());
-	return 0;
+	if (clk & CPUCLOCK_PERTHREAD) {
+		*tid = id == 0 ? current->tid : id;
+		return thread_find(*tid) ? 0 : -EINVAL;
+	}
+	*tid = 0;
+	return id == 0 || id == current_proc()->pid ? 0 : -EINVAL;
+}
+
+int64_t cpu_clock_ns(struct proc *p, int tid)
+{
+	struct list *it;
+
+	if (!tid)
+		return (int64_t)proc_cpu_ns(p);
+	list_for_each(it, &p->threads) {
+		struct thread *t = list_entry(it, struct thread, proc_link);
+		if (t->tid == tid)
+			return (int64_t)thread_cpu_ns(t);
+	}
+	return -1;
+}
+
+static int cpu_clock_read(int clk, int64_t *ns)
+{
+	int tid, err = cpu_clock_decode(clk, &tid);
+
+	if (err)
+		return err;
+	*ns = cpu_clock_ns(current_proc(), tid);
+	return *ns < 0 ? -EINVAL : 0;
 }
 
 static int clock_read(int clk, int64_t *ns)
@@ -152,6 +179,31 @@ long sys_nanosleep(const void *ureq, void *urem)
 	return sys_clock_nanosleep(CLOCK_MONOTONIC, 0, ureq, urem);
 }
 
+/*
+ * Sleeps until the process has used target ns of CPU time (its other threads
+ * use it meanwhile; a lone thread sleeps until a signal, as on Linux).  The
+ * process has one CPU, so its CPU time advances at most as fast as the
+ * monotonic clock: each sleep lasts what is left, and is checked again.
+ */
+static long sleep_cpu_until(uint64_t target, uint64_t *left)
+{
+	for (;;) {
+		uint64_t used = proc_cpu_ns(current_proc()), unused;
+		if (used >= target)
+			return 0;
+		if (sleep_until(clock_monotonic_ns() + (target - used), &unused) == -EINTR) {
+			used = proc_cpu_ns(current_proc());
+			*left = target > used ? target - used : 0;
+			return -EINTR;
+		}
+	}
+}
+
+static bool is_thread_cpu_clock(int clk)
+{
+	return clk == CLOCK_THREAD_CPUTIME_ID || (clk < 0 && (clk & CPUCLOCK_PERTHREAD));
+}
+
 long sys_clock_nanosleep(int clk, int flags, const void *ureq, void *urem)
 {
 	uint64_t ns, deadline, left = 0;
@@ -161,12 +213,16 @@ long sys_clock_nanosleep(int clk, int flags, const void *ureq, void *urem)
 
 	if (err)
 		return err;
-	/* Sleeping on a CPU-time clock is not implemented (Linux refuses thread clocks too). */
-	if (clk == CLOCK_THREAD_CPUTIME_ID || clk < 0)
+	/* As Linux: a thread cannot sleep on a thread's CPU-time clock. */
+	if (is_thread_cpu_clock(clk))
 		return -EINVAL;
 	err = ts_to_ns(ureq, &ns);
 	if (err)
 		return err;
+	if (clk == CLOCK_PROCESS_CPUTIME_ID || clk < 0) {
+		r = sleep_cpu_until(flags & TIMER_ABSTIME ? ns : (uint64_t)now + ns, &left);
+		goto out;
+	}
 	if (flags & TIMER_ABSTIME) {
 		int64_t delta = (int64_t)ns - now;
 		deadline = clock_monotonic_ns() + (delta > 0 ? delta : 0);
@@ -174,6 +230,7 @@ long sys_clock_nanosleep(int clk, int flags, const void *ureq, void *urem)
 		deadline = clock_monotonic_ns() + ns;
 	}
 	r = sleep_until(deadline, &left);
+out:
 	if (r == -EINTR && urem && !(flags & TIMER_ABSTIME)) {
 		struct __kernel_timespec ts = ns_to_ts(left);
 		copy_to_user(urem, &ts, sizeof(ts));

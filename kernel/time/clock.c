@@ -64,16 +64,26 @@ static bool kvmclock_register(void)
 	return true;
 }
 
-/* TSC frequency from CPUID leaf 0x15 (crystal ratio) or the hypervisor timing leaf 0x40000010. */
+/*
+ * TSC frequency from CPUID leaf 0x15 (crystal ratio), with the base
+ * frequency of leaf 0x16 when 0x15 gives the ratio but not the crystal's
+ * frequency (as Linux does: the TSC then runs at the base frequency), or
+ * from the hypervisor timing leaf 0x40000010.
+ */
 static uint64_t tsc_hz_from_cpuid(void)
 {
-	uint32_t a, b, c, d;
+	uint32_t a, b, c, d, max;
 
-	cpuid(0, 0, &a, &b, &c, &d);
-	if (a >= 0x15) {
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max >= 0x15) {
 		cpuid(0x15, 0, &a, &b, &c, &d);
 		if (a && b && c)
 			return (uint64_t)c * b / a;
+		if (a && b && max >= 0x16) {
+			cpuid(0x16, 0, &a, &b, &c, &d);
+			if (a & 0xffff)
+				return (uint64_t)(a & 0xffff) * 1000000;
+		}
 	}
 	cpuid(0x40000000, 0, &a, &b, &c, &d);
 	if (a >= 0x40000010) {
@@ -92,25 +102,47 @@ static uint8_t cmos_read(uint8_t reg)
 
 static int bcd(int v) { return (v & 15) + (v >> 4) * 10; }
 
-/* Seconds since the epoch from the CMOS clock, or 0 when there is none. */
+/* The RTC's time registers, read once the update-in-progress flag is clear (bounded, should it stick). */
+static void cmos_snapshot(uint8_t r[6])
+{
+	static const uint8_t regs[6] = { 0x00, 0x02, 0x04, 0x07, 0x08, 0x09 };   /* sec min hour day mon year */
+
+	for (int i = 0; i < 100000 && (cmos_read(0x0a) & 0x80); i++)
+		;
+	for (int i = 0; i < 6; i++)
+		r[i] = cmos_read(regs[i]);
+}
+
+/*
+ * Seconds since the epoch from the CMOS clock (which QEMU keeps in UTC), or
+ * 0 when there is none.  The registers are read until two snapshots agree,
+ * so an update (or a host stall) between two reads cannot mix two seconds.
+ */
 static int64_t cmos_time(void)
 {
 	int sec, min, hour, day, mon, year;
-	uint8_t b;
+	uint8_t r[6], again[6], b;
 	static const int mdays[] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
 
 	if (cmos_read(0x0a) == 0xff)
 		return 0;
-	while (cmos_read(0x0a) & 0x80)
-		;
-	sec = cmos_read(0x00), min = cmos_read(0x02), hour = cmos_read(0x04);
-	day = cmos_read(0x07), mon = cmos_read(0x08), year = cmos_read(0x09);
+	cmos_snapshot(r);
+	for (int i = 0; i < 5; i++) {
+		cmos_snapshot(again);
+		if (!memcmp(r, again, sizeof(r)))
+			break;
+		memcpy(r, again, sizeof(r));
+	}
 	b = cmos_read(0x0b);
+	bool pm = !(b & 2) && (r[2] & 0x80);   /* 12-hour mode: bit 7 of the hour is PM */
+	sec = r[0], min = r[1], hour = r[2] & 0x7f, day = r[3], mon = r[4], year = r[5];
 	if (!(b & 4)) {
-		sec = bcd(sec), min = bcd(min), hour = bcd(hour & 0x7f) | (hour & 0x80);
+		sec = bcd(sec), min = bcd(min), hour = bcd(hour);
 		day = bcd(day), mon = bcd(mon), year = bcd(year);
 	}
-	if (mon < 1 || mon > 12 || day < 1 || day > 31)
+	if (!(b & 2))
+		hour = hour % 12 + (pm ? 12 : 0);
+	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59)
 		return 0;
 	year += 2000;
 	int64_t days = (year - 1970) * 365 + (year - 1969) / 4 + mdays[mon - 1] + day - 1;
@@ -174,12 +206,35 @@ uint64_t clock_tsc_hz(void)
 	return tsc_hz;
 }
 
+/*
+ * The TSC value at monotonic time ns, for the TSC-deadline timer.  With a
+ * pvclock the origin is its (tsc_timestamp, system_time) pair, read as one
+ * snapshot: the hypervisor moves it forward whenever it updates the clock
+ * (on a loaded host, often), so a deadline may already lie before it.  Such a
+ * deadline is due now; the subtraction must not wrap into a TSC value
+ * centuries away, which left the idle loop waiting forever.  Never returns 0,
+ * which would disarm the timer.
+ */
 uint64_t clock_ns_to_tsc(uint64_t ns)
 {
-	if (pvclock)
-		ns += pv_base_ns - pvclock->system_time;  /* the pvclock's TSC origin */
-	uint64_t ticks = mul_shift32(ns, mult_tsc);
-	return (pvclock ? pvclock->tsc_timestamp : tsc_base) + ticks;
+	uint64_t origin_tsc = tsc_base, tsc;
+	int64_t delta = (int64_t)ns;
+
+	if (pvclock) {
+		uint32_t version;
+		uint64_t system_time;
+
+		do {
+			version = pvclock->version;
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			origin_tsc = pvclock->tsc_timestamp;
+			system_time = pvclock->system_time;
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		} while ((version & 1) || version != pvclock->version);
+		delta = (int64_t)(ns + pv_base_ns - system_time);
+	}
+	tsc = origin_tsc + (delta > 0 ? mul_shift32((uint64_t)delta, mult_tsc) : 0);
+	return tsc ? tsc : 1;
 }
 
 /* xorshift128+ seeded from RDRAND or the TSC; used when RDRAND is missing. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* timers.c: alarm, setitimer/getitimer (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF) and POSIX timers, all delivering signals through kernel timers. */
+/* timers.c: alarm, setitimer/getitimer (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF) and POSIX timers on every clock, CPU-time clocks included, all delivering signals through kernel timers. */
 #include "kernel.h"
 #include "ktime.h"
 #include "mm.h"
@@ -11,7 +11,15 @@
 
 #define MAX_TIMERS 32
 
-/* One timer that sends a signal when it expires and re-arms itself when periodic. */
+/*
+ * One timer that sends a signal when it expires and re-arms itself when
+ * periodic.  On a CPU-time clock (of the process, or of one of its threads)
+ * the expiry is a CPU time, cpu_deadline.  The kernel timer behind it is
+ * armed for the earliest monotonic time that CPU time can be reached (one
+ * CPU: CPU time advances at most as fast as the monotonic clock) and, when
+ * it fires early (the process slept or waited), armed again for what is
+ * left.
+ */
 struct sigtimer {
 	struct ktimer kt;
 	bool used;
@@ -23,36 +31,25 @@ struct sigtimer {
 	int tid;
 	uint64_t interval;     /* ns, 0 = one-shot */
 	int overrun;
+	bool cpu;              /* on a CPU-time clock: */
+	struct proc *proc;     /*   the process it counts, */
+	int cpu_tid;           /*   the thread whose time it counts, or 0 for the process's, */
+	uint64_t cpu_deadline; /*   and the CPU time at which it expires (0: disarmed) */
 	struct proc *owner;    /* the process the signal goes to */
 };
 
 /*
- * ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time (both count
- * user and system time: the kernel does not tell them apart).  A kernel
- * timer is armed for when the CPU time could reach the deadline at the
- * earliest: the process has one CPU, so its CPU time advances at most as
- * fast as the monotonic clock.  When it fires early (the process slept or
- * waited), it is armed again for what is left.
+ * Each process has its own timers (proc->timers, made on first use; a child
+ * of fork starts without any).  Index 0 of t is the ITIMER_REAL/alarm
+ * timer; POSIX timers use 1..MAX_TIMERS-1 (ids start at 0 for the
+ * program).  cpu holds ITIMER_VIRTUAL and ITIMER_PROF: both count the
+ * process's user and system time (not told apart).
  */
-struct cputimer {
-	struct ktimer kt;
-	struct proc *proc;
-	uint64_t deadline;     /* process CPU time (ns) at which it expires; 0 when disarmed */
-	uint64_t interval;
-	int signo;
-};
-
-/* What a process has: its signal timers and its two CPU-time timers. */
 struct proc_timers {
 	struct sigtimer t[MAX_TIMERS];
-	struct cputimer cpu[2];        /* ITIMER_VIRTUAL - 1, ITIMER_PROF - 1 */
+	struct sigtimer cpu[2];
 };
 
-/*
- * Each process has its own table (proc->timers, made on first use; a child
- * of fork starts without timers).  Index 0 is the ITIMER_REAL/alarm timer;
- * POSIX timers use 1..MAX_TIMERS-1 (ids start at 0 for the program).
- */
 static struct proc_timers *proc_timers(void)
 {
 	struct proc *p = current_proc();
@@ -60,13 +57,6 @@ static struct proc_timers *proc_timers(void)
 	if (!p->timers)
 		p->timers = kzalloc(sizeof(struct proc_timers));
 	return p->timers;
-}
-
-static struct sigtimer *table(void)
-{
-	struct proc_timers *pt = proc_timers();
-
-	return pt ? pt->t : NULL;
 }
 
 void timers_proc_exit(struct proc *p)
@@ -83,25 +73,54 @@ void timers_proc_exit(struct proc *p)
 	p->timers = NULL;
 }
 
+/* The CPU time the timer's clock reads now, or -1 when its thread is gone. */
+static int64_t cpu_now(const struct sigtimer *st)
+{
+	return cpu_clock_ns(st->proc, st->cpu_tid);
+}
+
+/* For a CPU-time timer: whether it expired now; if not, its kernel timer is armed for what is left. */
+static bool cpu_expired(struct sigtimer *st)
+{
+	int64_t now = cpu_now(st);
+
+	if (now < 0 || !st->cpu_deadline) {
+		st->cpu_deadline = 0;   /* its thread is gone: it never expires */
+		return false;
+	}
+	if ((uint64_t)now < st->cpu_deadline) {
+		ktimer_add(&st->kt, clock_monotonic_ns() + (st->cpu_deadline - now));
+		return false;
+	}
+	if (st->interval) {
+		st->cpu_deadline += st->interval;
+		if (st->cpu_deadline <= (uint64_t)now)
+			st->cpu_deadline = now + st->interval;
+		ktimer_add(&st->kt, clock_monotonic_ns() + (st->cpu_deadline - now));
+	} else {
+		st->cpu_deadline = 0;
+	}
+	return true;
+}
+
 static void timer_fire(struct ktimer *kt)
 {
 	struct sigtimer *st = container_of(kt, struct sigtimer, kt);
 	struct ksiginfo info = { .code = st->id < 0 ? SI_KERNEL : SI_TIMER, .timerid = st->id,
 				 .value = st->value, .overrun = 0 };
 
-	if (st->interval)
+	if (st->cpu) {
+		if (!cpu_expired(st))
+			return;
+	} else if (st->interval) {
 		ktimer_add(&st->kt, clock_monotonic_ns() + st->interval);
+	}
 	if (st->notify == SIGEV_NONE)
 		return;
 	if (st->notify == SIGEV_THREAD_ID) {
-		struct list *it;
-		list_for_each(it, &st->owner->threads) {
-			struct thread *t = list_entry(it, struct thread, proc_link);
-			if (t->tid == st->tid) {
-				signal_send_thread(t, st->signo, &info);
-				break;
-			}
-		}
+		struct thread *t = thread_find_any(st->tid);
+		if (t && t->proc == st->owner)
+			signal_send_thread(t, st->signo, &info);
 		return;
 	}
 	signal_send_proc(st->owner, st->signo, &info);
@@ -109,6 +128,12 @@ static void timer_fire(struct ktimer *kt)
 
 static uint64_t remaining(const struct sigtimer *st)
 {
+	if (st->cpu) {
+		int64_t now = cpu_now(st);
+		if (!st->cpu_deadline || now < 0)
+			return 0;
+		return st->cpu_deadline > (uint64_t)now ? st->cpu_deadline - now : 1;
+	}
 	uint64_t now = clock_monotonic_ns();
 	if (!st->kt.deadline)
 		return 0;
@@ -119,19 +144,40 @@ static void arm(struct sigtimer *st, uint64_t delay_ns, uint64_t interval_ns)
 {
 	st->kt.fn = timer_fire;
 	st->interval = interval_ns;
+	if (st->cpu) {
+		int64_t now = cpu_now(st);
+		st->cpu_deadline = delay_ns && now >= 0 ? now + delay_ns : 0;
+		if (!st->cpu_deadline)
+			delay_ns = 0;
+	}
 	if (delay_ns)
 		ktimer_add(&st->kt, clock_monotonic_ns() + delay_ns);
 	else
 		ktimer_cancel(&st->kt);
 }
 
+/* Makes st a timer on CPU-time clock clk for the current process; returns 0 or -EINVAL. */
+static int set_cpu_clock(struct sigtimer *st, int clk)
+{
+	int tid, err = cpu_clock_decode(clk, &tid);
+
+	if (err)
+		return err;
+	st->cpu = true;
+	st->proc = current_proc();
+	st->cpu_tid = tid;
+	st->cpu_deadline = 0;
+	return 0;
+}
+
 static struct sigtimer *itimer_real(void)
 {
-	struct sigtimer *timers = table(), *st;
+	struct proc_timers *pt = proc_timers();
+	struct sigtimer *st;
 
-	if (!timers)
+	if (!pt)
 		return NULL;
-	st = &timers[0];
+	st = &pt->t[0];
 	st->owner = current_proc();
 	st->used = true;
 	st->id = -1;
@@ -168,101 +214,63 @@ struct old_itimerval {
 	struct __kernel_old_timeval interval, value;
 };
 
-
-static void cputimer_fire(struct ktimer *kt)
+static struct sigtimer *itimer_cpu(int which)
 {
-	struct cputimer *ct = container_of(kt, struct cputimer, kt);
-	struct ksiginfo info = { .code = SI_KERNEL };
-	uint64_t now = proc_cpu_ns(ct->proc);
+	struct proc_timers *pt = proc_timers();
+	struct sigtimer *st;
 
-	if (!ct->deadline)
-		return;
-	if (now < ct->deadline) {
-		ktimer_add(&ct->kt, clock_monotonic_ns() + (ct->deadline - now));
-		return;
+	if (!pt)
+		return NULL;
+	st = &pt->cpu[which - ITIMER_VIRTUAL];
+	if (!st->used) {
+		st->owner = current_proc();
+		st->used = true;
+		st->id = -1;
+		st->notify = SIGEV_SIGNAL;
+		st->signo = which == ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF;
+		st->clock = CLOCK_PROCESS_CPUTIME_ID;
+		set_cpu_clock(st, CLOCK_PROCESS_CPUTIME_ID);
 	}
-	if (ct->interval) {
-		ct->deadline += ct->interval;
-		if (ct->deadline <= now)
-			ct->deadline = now + ct->interval;
-		ktimer_add(&ct->kt, clock_monotonic_ns() + (ct->deadline - now));
-	} else {
-		ct->deadline = 0;
-	}
-	signal_send_proc(ct->proc, ct->signo, &info);
+	return st;
 }
 
-static struct cputimer *cputimer(int which)
+static struct sigtimer *itimer(int which)
 {
-	/* Called after itimer_real() succeeded: the table exists. */
-	struct cputimer *ct = &((struct proc_timers *)current_proc()->timers)->cpu[which - ITIMER_VIRTUAL];
-
-	ct->kt.fn = cputimer_fire;
-	ct->signo = which == ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF;
-	return ct;
-}
-
-static void cputimer_get(struct cputimer *ct, struct old_itimerval *v)
-{
-	uint64_t now = proc_cpu_ns(current_proc());
-
-	v->interval = ns_tv(ct->interval);
-	v->value = ns_tv(!ct->deadline ? 0 : ct->deadline > now ? ct->deadline - now : 1);
-}
-
-static void cputimer_set(struct cputimer *ct, uint64_t value, uint64_t interval)
-{
-	ktimer_cancel(&ct->kt);
-	ct->proc = current_proc();
-	ct->interval = interval;
-	ct->deadline = value ? proc_cpu_ns(ct->proc) + value : 0;
-	if (value)
-		ktimer_add(&ct->kt, clock_monotonic_ns() + value);
+	if (which == ITIMER_REAL)
+		return itimer_real();
+	if (which == ITIMER_VIRTUAL || which == ITIMER_PROF)
+		return itimer_cpu(which);
+	return NULL;
 }
 
 long sys_getitimer(int which, void *uvalue)
 {
-	struct sigtimer *st = itimer_real();
+	struct sigtimer *st = itimer(which);
 	struct old_itimerval v;
 
 	if (!st)
-		return -ENOMEM;
-	if (which == ITIMER_VIRTUAL || which == ITIMER_PROF) {
-		cputimer_get(cputimer(which), &v);
-	} else if (which == ITIMER_REAL) {
-		v.interval = ns_tv(st->interval);
-		v.value = ns_tv(remaining(st));
-	} else {
 		return -EINVAL;
-	}
+	v.interval = ns_tv(st->interval);
+	v.value = ns_tv(remaining(st));
 	return copy_to_user(uvalue, &v, sizeof(v));
 }
 
 long sys_setitimer(int which, const void *unew, void *uold)
 {
-	struct sigtimer *st = itimer_real();
+	struct sigtimer *st = itimer(which);
 	struct old_itimerval v, old;
-	bool cpu = which == ITIMER_VIRTUAL || which == ITIMER_PROF;
 
 	if (!st)
-		return -ENOMEM;
-	if (which != ITIMER_REAL && !cpu)
 		return -EINVAL;
 	if (unew && copy_from_user(&v, unew, sizeof(v)))
 		return -EFAULT;
 	if (unew && (v.value.tv_usec < 0 || v.value.tv_usec >= 1000000 || v.interval.tv_usec < 0 ||
 		     v.interval.tv_usec >= 1000000 || v.value.tv_sec < 0 || v.interval.tv_sec < 0))
 		return -EINVAL;
-	if (cpu) {
-		cputimer_get(cputimer(which), &old);
-		if (unew)
-			cputimer_set(cputimer(which), tv_ns(&v.value), tv_ns(&v.interval));
-	} else {
-		old.interval = ns_tv(st->interval);
-		old.value = ns_tv(remaining(st));
-		if (unew)
-			arm(st, tv_ns(&v.value), tv_ns(&v.interval));
-	}
+	old.interval = ns_tv(st->interval);
+	old.value = ns_tv(remaining(st));
+	if (unew)
+		arm(st, tv_ns(&v.value), tv_ns(&v.interval));
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
@@ -278,7 +286,8 @@ struct ksigevent {
 
 static struct sigtimer *posix_timer(int id)
 {
-	struct sigtimer *timers = table();
+	struct proc_timers *pt = proc_timers();
+	struct sigtimer *timers = pt ? pt->t : NULL;
 
 	if (!timers || id < 0 || id + 1 >= MAX_TIMERS || !timers[id + 1].used)
 		return NULL;
@@ -288,12 +297,14 @@ static struct sigtimer *posix_timer(int id)
 long sys_timer_create(int clk, void *usev, int *utimerid)
 {
 	struct ksigevent sev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
-	struct sigtimer *st = NULL, *timers = table();
-	int id;
+	struct proc_timers *pt = proc_timers();
+	struct sigtimer *st = NULL, *timers = pt ? pt->t : NULL;
+	int id, cpu_tid;
+	bool cpu = cpu_clock_decode(clk, &cpu_tid) == 0;
 
 	if (!timers)
 		return -ENOMEM;
-	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME)
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME && !cpu)
 		return -EINVAL;
 	if (usev && copy_from_user(&sev, usev, sizeof(sev)))
 		return -EFAULT;
@@ -319,6 +330,8 @@ long sys_timer_create(int clk, void *usev, int *utimerid)
 	st->notify = sev.notify;
 	st->signo = sev.signo;
 	st->tid = sev.tid;
+	if (cpu)
+		set_cpu_clock(st, clk);
 	/* Without a sigevent, the value is the timer id, as on Linux. */
 	st->value = usev ? sev.value : (uint64_t)id;
 	if (copy_to_user(utimerid, &id, sizeof(id))) {
@@ -349,7 +362,8 @@ long sys_timer_settime(int timerid, int flags, const void *unew, void *uold)
 	value = v.it_value.tv_sec * NSEC_PER_SEC + v.it_value.tv_nsec;
 	delay = value;
 	if (value && (flags & TIMER_ABSTIME)) {
-		int64_t now = st->clock == CLOCK_REALTIME ? clock_realtime_ns() : (int64_t)clock_monotonic_ns();
+		int64_t now = st->cpu ? cpu_now(st) : st->clock == CLOCK_REALTIME ? clock_realtime_ns() :
+			      (int64_t)clock_monotonic_ns();
 		delay = (int64_t)value > now ? value - now : 1;
 	}
 	arm(st, delay, v.it_interval.tv_sec * NSEC_PER_SEC + v.it_interval.tv_nsec);

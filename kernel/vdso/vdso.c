@@ -58,25 +58,19 @@ static inline __attribute__((always_inline)) uint64_t pvclock_ns(const volatile 
 
 /*
  * CLOCK_MONOTONIC plus clock_offset[clk] (clk below VDSO_NR_CLOCKS) in ns;
- * false when only the system call can tell.  The mode is set once at boot,
- * before any user code runs.
+ * false when only the system call can tell.  vdso.h says why no sequence
+ * counter is needed.
  */
 static int read_clock(unsigned clk, uint64_t *ns)
 {
 	const volatile struct vdso_data *d = &vdso_vvar;
-	uint32_t seq;
 
-	do {
-		seq = d->seq;
-		barrier();
-		if (d->mode == VDSO_MODE_TSC)
-			*ns = mul_shift32(rdtsc() - d->tsc_base, d->mult) + d->clock_offset[clk];
-		else if (d->mode == VDSO_MODE_PVCLOCK)
-			*ns = pvclock_ns(&d->pvti) - d->pv_base_ns + d->clock_offset[clk];
-		else
-			return 0;
-		barrier();
-	} while (seq != d->seq);
+	if (d->mode == VDSO_MODE_TSC)
+		*ns = mul_shift32(rdtsc() - d->tsc_base, d->mult) + d->clock_offset[clk];
+	else if (d->mode == VDSO_MODE_PVCLOCK)
+		*ns = pvclock_ns(&d->pvti) - d->pv_base_ns + d->clock_offset[clk];
+	else
+		return 0;
 	return 1;
 }
 
@@ -104,17 +98,11 @@ static __attribute__((noinline)) int clock_gettime_slow(int clk, struct __kernel
 int __vdso_clock_gettime(int clk, struct __kernel_timespec *ts)
 {
 	const volatile struct vdso_data *d = &vdso_vvar;
-	uint32_t seq;
 	uint64_t ns;
 
 	if ((unsigned)clk >= VDSO_NR_CLOCKS || !d->tsc_clock[clk])
 		return clock_gettime_slow(clk, ts);
-	do {
-		seq = d->seq;
-		barrier();
-		ns = mul_shift32(rdtsc() - d->tsc_base, d->mult) + d->clock_offset[clk];
-		barrier();
-	} while (seq != d->seq);
+	ns = mul_shift32(rdtsc() - d->tsc_base, d->mult) + d->clock_offset[clk];
 	ts->tv_sec = ns / NSEC_PER_SEC;
 	ts->tv_nsec = ns % NSEC_PER_SEC;
 	return 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* console_input.c: console input arrives by interrupt: poll without a timeout wakes, blocking reads return lines. */
-// husk-test: stdin="alpha\nbeta\ngamma\n" expect="console_input: line 1 alpha" expect="console_input: line 3 gamma" expect="SUCCESS"
+// husk-test: backends=qemu,vmm stdin="alpha\nbeta\ngamma\n" expect="console_input: line 1 alpha" expect="console_input: line 3 gamma" expect="SUCCESS"
 // husk-test: name=q35 machine=q35 stdin="alpha\nbeta\ngamma\n" expect="console_input: line 1 alpha" expect="console_input: line 3 gamma" expect="SUCCESS"
 #include <poll.h>
 #include <termios.h>

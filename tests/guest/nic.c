@@ -5,6 +5,7 @@
 // husk-test: name=pci-intx args="eth0" opts="--verbose" machine=q35 qemu="-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:58,vectors=0" expect="SUCCESS" kexpect="eth0: 52:54:00:12:34:58, mtu 1500"
 // husk-test: name=net-user args="eth0" opts="--verbose --net user" expect="SUCCESS" kexpect=", mtu 1500" kexpect="eth0: rx 0 frames" backends=qemu,vmm
 // husk-test: name=none expect="SUCCESS"
+// husk-test: name=user args="eth0" opts="--verbose --net user" backends=qemu,vmm expect="SUCCESS" kexpect="eth0: 52:54:00:"
 #include <fcntl.h>
 #include <unistd.h>
 

@@ -174,6 +174,36 @@ static void check_others(void)
 	      "libc time calls");
 }
 
+/* Setting the time moves the vDSO's real-time clocks (not the monotonic ones) at once. */
+static void check_settime(cgt_fn cgt)
+{
+	time_t (*vtime)(time_t *) = vdso_sym("__vdso_time");
+	struct timespec rt0, mono0, ts;
+	const long long jump = 1000LL * 1000000000LL;
+
+	if (!vtime)
+		return;
+	cgt(CLOCK_REALTIME, &rt0);
+	cgt(CLOCK_MONOTONIC, &mono0);
+	ts = rt0;
+	ts.tv_sec += 1000;
+	CHECK(clock_settime(CLOCK_REALTIME, &ts) == 0, "clock_settime: %s", strerror(errno));
+	cgt(CLOCK_REALTIME, &ts);
+	long long d = ns_of(&ts) - ns_of(&rt0);
+	CHECK(d >= jump && d < jump + 5000000000LL, "vDSO CLOCK_REALTIME moved %lld ns after setting it 1000 s ahead", d);
+	cgt(CLOCK_REALTIME_COARSE, &ts);
+	CHECK(ns_of(&ts) - ns_of(&rt0) >= jump - 20000000, "vDSO CLOCK_REALTIME_COARSE did not move");
+	CHECK(vtime(NULL) >= rt0.tv_sec + 1000, "vDSO time() did not move");
+	cgt(CLOCK_MONOTONIC, &ts);
+	CHECK(ns_of(&ts) - ns_of(&mono0) < 5000000000LL, "CLOCK_MONOTONIC jumped with the real time");
+	/* And back, through settimeofday. */
+	struct timeval tv = { rt0.tv_sec, rt0.tv_nsec / 1000 };
+	CHECK(settimeofday(&tv, NULL) == 0, "settimeofday: %s", strerror(errno));
+	cgt(CLOCK_REALTIME, &ts);
+	d = ns_of(&ts) - ns_of(&rt0);
+	CHECK(d >= 0 && d < 5000000000LL, "vDSO CLOCK_REALTIME is %lld ns from where it was set back", d);
+}
+
 static sigjmp_buf fault_jmp;
 
 static void on_segv(int sig)
@@ -194,6 +224,25 @@ static void check_read_only(const char *where, volatile char *p)
 	}
 	sigaction(SIGSEGV, &old, NULL);
 	CHECK(!wrote, "writing the vDSO's %s did not fault", where);
+}
+
+/* /proc/self/maps lists the vDSO where AT_SYSINFO_EHDR points, as Linux does. */
+static void check_maps(const void *eh)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	int found = 0;
+
+	CHECK(f != NULL, "/proc/self/maps: %s", strerror(errno));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start;
+		if (strstr(line, "[vdso]") && sscanf(line, "%lx-", &start) == 1 && start == (uintptr_t)eh)
+			found = 1;
+	}
+	fclose(f);
+	CHECK(found, "/proc/self/maps has no [vdso] line starting at %p", eh);
 }
 
 #ifdef __GLIBC__
@@ -222,8 +271,12 @@ int main(void)
 		CHECK(vdso_sym("clock_gettime") == (void *)cgt, "clock_gettime is not an alias of __vdso_clock_gettime");
 		if (cgt)
 			check_clock_gettime(cgt);
+		/* Not natively: that would set the host's clock. */
+		if (cgt && !check_native())
+			check_settime(cgt);
 		check_others();
 	}
+	check_maps(eh);
 #ifdef __GLIBC__
 	dl_iterate_phdr(phdr_cb, (void *)eh);
 	CHECK(found_in_phdrs, "glibc did not register the vDSO (dl_iterate_phdr does not list it)");

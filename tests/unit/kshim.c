@@ -121,6 +121,17 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
+/* The vDSO's place, for /proc/self/maps (time/vdso.c). */
+uint64_t vdso_base(void)
+{
+	return 0xffffffff80108000ULL;
+}
+
+uint64_t vdso_size(void)
+{
+	return 4096;
+}
+
 void boot_out_of_memory(const char *what)
 {
 	fprintf(stderr, "boot_out_of_memory: %s\n", what);

@@ -214,12 +214,25 @@ static void test_backends(void)
 	struct strvec av = { 0 };
 	char arg[256], *s;
 
-	/* No devices: neither backend gets device options; microvm keeps ACPI. */
+	/* No devices: neither backend gets device options. */
+	unsetenv("HUSK_QEMU_MACHINE");
+	unsetenv("HUSK_QEMU_ARGS");
 	CHECK(build_argv(&av, &cfg, "/tmp/st") == 0);
 	s = join(&av);
-	CHECK(!strstr(s, "-netdev") && !strstr(s, "-drive") && !strstr(s, "acpi=off"));
+	CHECK(!strstr(s, "-netdev") && !strstr(s, "-drive") && !strstr(s, "auto-kernel-cmdline=off"));
+	CHECK(strstr(s, "-M microvm,x-option-roms=off -accel") != NULL);
+	CHECK(strlen(s) > 17 && !strcmp(s + strlen(s) - 17, "-append -- /bin/x"));
 	free(s);
 	strvec_free(&av);
+	/* Devices from HUSK_QEMU_ARGS (tests) need microvm's own list: no ACPI. */
+	setenv("HUSK_QEMU_ARGS", "-netdev user,id=n0", 1);
+	CHECK(build_argv(&av, &cfg, "/tmp/st") == 0);
+	s = join(&av);
+	CHECK(strstr(s, "-M microvm,x-option-roms=off,acpi=off -accel") != NULL);
+	CHECK(strlen(s) > 18 && !strcmp(s + strlen(s) - 18, "-netdev user,id=n0"));
+	free(s);
+	strvec_free(&av);
+	unsetenv("HUSK_QEMU_ARGS");
 	CHECK(vmm_device_args(&av, &d) == 0 && av.n == 0);
 
 	/* Two volumes (one read-only, one with a comma in its name) and forwards. */

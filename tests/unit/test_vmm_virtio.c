@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../../vmm/core.c"
@@ -41,24 +43,63 @@ void vmm_irq_line(unsigned gsi, int level)
 	irq_level[gsi] = level;
 }
 
-static vmm_event_fn *ev_fn;
-static void *ev_opaque;
-static uint32_t ev_events;
+/* The I/O thread's table, and the eventfds KVM would signal for QueueNotify writes. */
+static struct { int fd; vmm_event_fn *fn; void *opaque; uint32_t events; } evs[64];
+static unsigned nevs;
+static struct { uint64_t addr, datamatch; int fd; } iofds[64];
+static unsigned niofds;
 
 int vmm_event_add(int fd, uint32_t events, vmm_event_fn *fn, void *opaque)
 {
-	(void)fd;
-	ev_fn = fn;
-	ev_opaque = opaque;
-	ev_events = events;
+	if (nevs == 64)
+		return -ENOSPC;
+	evs[nevs].fd = fd;
+	evs[nevs].fn = fn;
+	evs[nevs].opaque = opaque;
+	evs[nevs].events = events;
+	nevs++;
 	return 0;
 }
 
 int vmm_event_mod(int fd, uint32_t events)
 {
-	(void)fd;
-	ev_events = events;
+	for (unsigned i = 0; i < nevs; i++)
+		if (evs[i].fd == fd)
+			evs[i].events = events;
 	return 0;
+}
+
+int vmm_ioeventfd(uint64_t addr, unsigned len, uint64_t datamatch, int fd)
+{
+	if (len != 4 || niofds == 64)
+		return -EINVAL;
+	iofds[niofds].addr = addr;
+	iofds[niofds].datamatch = datamatch;
+	iofds[niofds].fd = fd;
+	niofds++;
+	return 0;
+}
+
+/* What KVM does for a QueueNotify write that has an eventfd: signal it.  Returns 0 if none. */
+static int kvm_notify(uint64_t addr, uint64_t q)
+{
+	uint64_t one = 1;
+
+	for (unsigned i = 0; i < niofds; i++)
+		if (iofds[i].addr == addr && iofds[i].datamatch == q)
+			return write(iofds[i].fd, &one, sizeof(one)) == sizeof(one);
+	return 0;
+}
+
+/* One round of the I/O thread: every watched fd that is readable gets its handler. */
+static void io_thread_round(void)
+{
+	for (unsigned i = 0; i < nevs; i++) {
+		struct pollfd p = { .fd = evs[i].fd, .events = POLLIN };
+
+		if ((evs[i].events & EPOLLIN) && poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
+			evs[i].fn(evs[i].opaque, EPOLLIN);
+	}
 }
 
 /* The frame back end: records what the guest sent, counts rx_ready calls. */
@@ -253,7 +294,7 @@ static uint8_t blk_status(unsigned i)
 }
 
 /* One image per device: a writer locks its image. */
-static char img_paths[3][40];
+static char img_paths[4][40];
 static char *img_path;
 static int img_fd = -1;
 static unsigned nimgs;
@@ -369,6 +410,36 @@ static void test_blk_basics(void)
 		ack_irq(d);
 	}
 	CHECK(!broken(d));
+
+	/*
+	 * The same through the eventfd KVM signals for a QueueNotify write: no
+	 * MMIO exit, the request is done by the I/O thread.
+	 */
+	blk_req(0, VIRTIO_BLK_T_IN, 10, 0x30000, 512, 1);
+	memset(rbuf, 0, 512);
+	{
+		uint16_t before = used_idx(0);
+
+		CHECK(kvm_notify(d->base + REG_QUEUE_NOTIFY, 0) == 1);
+		CHECK(used_idx(0) == before);      /* nothing until the I/O thread runs */
+		io_thread_round();
+		CHECK(used_idx(0) == (uint16_t)(before + 1));
+		CHECK(blk_status(0) == VIRTIO_BLK_S_OK);
+		CHECK(rbuf[0] == 0 && rbuf[511] == 0);   /* sector 10 was discarded above */
+	}
+	/* A notification for a queue that is not ready does nothing. */
+	CHECK(kvm_notify(d->base + REG_QUEUE_NOTIFY, 1) == 0);
+	/* A stopped device ignores its eventfd too. */
+	d->broken = 1;
+	blk_req(3, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0);
+	{
+		uint16_t before = used_idx(0);
+
+		kvm_notify(d->base + REG_QUEUE_NOTIFY, 0);
+		io_thread_round();
+		CHECK(used_idx(0) == before);
+	}
+	d->broken = 0;
 	/* A second writer of the same image is turned away. */
 	CHECK(virtio_blk_create(img_path, 0, &mem, &cmdline_dummy) == -EWOULDBLOCK);
 }
@@ -566,6 +637,143 @@ static void test_hostile(void)
 	CHECK(used_idx(0) == 1 && blk_status(0) == VIRTIO_BLK_S_OK);
 }
 
+/*
+ * Random descriptor tables and avail rings, from a fixed seed: addresses in
+ * RAM, at its end or anywhere, lengths from 0 to 4 GiB, any flags, any next
+ * index, avail indices that jump, random request headers.  ASan and UBSan
+ * watch every access; the device must either complete what was offered
+ * (used index moves by exactly that much, each written length within the
+ * chain) or stop with a reason, and a reset must always bring it back.
+ */
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint64_t rnd_addr(void)
+{
+	switch (rnd() % 4) {
+	case 0:
+		return rnd();                            /* anywhere */
+	case 1:
+		return RAM_SIZE - (rnd() % 64);          /* across the end */
+	default:
+		return BUF_GPA + rnd() % 0x20000;        /* in RAM */
+	}
+}
+
+static uint32_t rnd_len(void)
+{
+	switch (rnd() % 4) {
+	case 0:
+		return (uint32_t)rnd();
+	case 1:
+		return 0;
+	default:
+		return 1 + rnd() % 2048;
+	}
+}
+
+static void test_fuzz(void)
+{
+	struct virtio_dev *d = make_blk(0);
+	unsigned stopped = 0, completed = 0;
+
+	for (unsigned round = 0; round < 3000; round++) {
+		uint16_t *a = avail(0), before, offered;
+
+		/* Reset and set up as a driver would, clearing only the rings. */
+		memset(mem.base + DESC_GPA, 0, 16 * QN);
+		memset(mem.base + AVAIL_GPA, 0, 6 + 2 * QN);
+		memset(mem.base + USED_GPA, 0, 6 + 8 * QN);
+		wr(d, REG_STATUS, 0);
+		wr(d, REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+		wr(d, REG_DRIVER_FEATURES_SEL, 1);
+		wr(d, REG_DRIVER_FEATURES, 1);
+		wr(d, REG_DRIVER_FEATURES_SEL, 0);
+		wr(d, REG_DRIVER_FEATURES, (uint32_t)(BLK_FEATURES & rnd()));
+		wr(d, REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		   VIRTIO_STATUS_FEATURES_OK);
+		wr(d, REG_QUEUE_SEL, 0);
+		wr(d, REG_QUEUE_NUM, QN);
+		wr(d, REG_QUEUE_DESC_LOW, DESC_GPA);
+		wr(d, REG_QUEUE_DRIVER_LOW, AVAIL_GPA);
+		wr(d, REG_QUEUE_DEVICE_LOW, USED_GPA);
+		wr(d, REG_QUEUE_READY, 1);
+		wr(d, REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+		if (broken(d) || rd(d, REG_QUEUE_READY) != 1) {
+			printf("FAIL: fuzz round %u: the device did not come back after a reset\n", round);
+			failures++;
+			return;
+		}
+		if (round % 2) {
+			/* Anything at all. */
+			for (unsigned i = 0; i < QN; i++)
+				set_desc(0, i, rnd_addr(), rnd_len(), rnd() % 8,
+					 rnd() % 4 ? (i + 1) % QN : rnd() % 64);
+			offered = rnd() % 8 ? 1 + rnd() % QN : (uint16_t)rnd();
+			for (unsigned i = 0; i < QN; i++)
+				a[2 + i] = rnd() % 8 ? rnd() % QN : (uint16_t)rnd();
+		} else {
+			/* Well-formed requests of random types, then one random change, half the time. */
+			static const uint32_t types[] = { 0, 1, 4, 8, 11, 13, 99 };
+			unsigned n = 1 + rnd() % 5;
+
+			for (unsigned k = 0; k < n; k++) {
+				uint32_t type = types[rnd() % 7];
+				uint64_t sector = rnd() % 4 ? rnd() % 2100 : rnd();
+
+				if (type == 4)
+					blk_req(3 * k, type, sector, 0, 0, 0);
+				else
+					blk_req(3 * k, type, sector, 0x20000 + 0x1000 * k,
+						type == 11 || type == 13 ? 16 : 512 * (1 + rnd() % 4),
+						type == 0 || type == 8);
+			}
+			a[1] = 0;	/* blk_req offered them; offered is set below */
+			offered = n;
+			if (rnd() % 2) {
+				struct virtq_desc *dd = desc(0, rnd() % (3 * n));
+
+				switch (rnd() % 5) {
+				case 0: dd->addr = rnd_addr(); break;
+				case 1: dd->len = rnd_len(); break;
+				case 2: dd->flags = rnd() % 8; break;
+				case 3: dd->next = rnd() % 64; break;
+				default: a[2 + rnd() % n] = (uint16_t)rnd(); break;
+				}
+			}
+		}
+		a[2 + QN] = (uint16_t)rnd();	/* used_event */
+		before = used_idx(0);
+		a[1] = offered;
+		wr(d, REG_QUEUE_NOTIFY, 0);
+		if (broken(d)) {
+			stopped++;
+			if (!d->broken_why) {
+				printf("FAIL: fuzz round %u: stopped without a reason\n", round);
+				failures++;
+			}
+			continue;
+		}
+		completed++;
+		if ((uint16_t)(used_idx(0) - before) != offered) {
+			printf("FAIL: fuzz round %u: %u offered, %u completed\n", round, offered,
+			       (uint16_t)(used_idx(0) - before));
+			failures++;
+		}
+	}
+	/* Both outcomes must have happened, or the fuzz tested less than it claims. */
+	CHECK(stopped > 100 && completed > 100);
+	printf("fuzz: %u rounds stopped the device, %u completed\n", stopped, completed);
+}
+
 static void test_chain_helpers(void)
 {
 	struct virtq_chain c = { 0 };
@@ -662,6 +870,97 @@ static void test_virtio_net(void)
 	CHECK(broken(d));
 }
 
+/*
+ * The tap path, with a datagram socket pair standing in for the tap: each
+ * datagram is one frame with its virtio header in front, as IFF_VNET_HDR
+ * gives them.
+ */
+static uint32_t evs_events_of(int fd)
+{
+	for (unsigned i = 0; i < nevs; i++)
+		if (evs[i].fd == fd)
+			return evs[i].events;
+	return 0xffffffff;
+}
+
+static void test_net_tap_path(void)
+{
+	struct vmm_net_opts o = { 0 };
+	char *devs = NULL;
+	struct virtio_net *n;
+	struct virtio_dev *d;
+	uint8_t pkt[200], got[300];
+	int sv[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv) == 0);
+	CHECK(virtio_net_create(&o, &mem, &devs) == 0);
+	free(devs);
+	n = test_net;
+	d = &n->dev;
+	/* What virtio_net_create does for a tap, with the socket as the tap. */
+	n->tap_fd = sv[0];
+	n->tap_name = "test";
+	d->ops = &net_tap_ops;
+	CHECK(vmm_event_add(sv[0], EPOLLIN, tap_readable, n) == 0);
+	CHECK(driver_init(d, NET_FEATURES | (1ULL << VIRTIO_NET_F_GUEST_CSUM), 2, QN) == 0);
+	CHECK(d->driver_features & (1ULL << VIRTIO_NET_F_CSUM));   /* offered over a tap */
+
+	/* Two receive buffers, three frames waiting. */
+	set_desc(RXQ, 0, BUF_GPA + 0x1000, 1526, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(RXQ, 1, BUF_GPA + 0x2000, 1526, VIRTQ_DESC_F_WRITE, 0);
+	offer(RXQ, QN, 0);
+	offer(RXQ, QN, 1);
+	for (int k = 0; k < 3; k++) {
+		memset(pkt, 0, 12);
+		for (unsigned i = 12; i < sizeof(pkt); i++)
+			pkt[i] = (uint8_t)(i + k);
+		CHECK(send(sv[1], pkt, 100 + 10 * k, 0) == 100 + 10 * k);
+	}
+	io_thread_round();
+	CHECK(used_idx(RXQ) == 2);
+	CHECK(used_len(RXQ, 0, QN) == 100 && used_len(RXQ, 1, QN) == 110);
+	CHECK(*(uint16_t *)(mem.base + BUF_GPA + 0x1000 + 10) == 1);   /* num_buffers */
+	CHECK(mem.base[BUF_GPA + 0x2000 + 12] == 13);
+	/* Out of buffers: the tap is not watched until the driver gives more... */
+	CHECK(n->rx_stalled && evs_events_of(sv[0]) == 0);
+	CHECK(*(uint16_t *)(used(RXQ) + 4 + 8 * QN) == avail(RXQ)[1]);   /* avail_event */
+	ack_irq(d);
+	/* ...which it does. */
+	set_desc(RXQ, 2, BUF_GPA + 0x3000, 1526, VIRTQ_DESC_F_WRITE, 0);
+	offer(RXQ, QN, 2);
+	CHECK(kvm_notify(d->base + REG_QUEUE_NOTIFY, RXQ) == 1);
+	io_thread_round();   /* the notification re-arms the tap, and the frame comes in */
+	CHECK(used_idx(RXQ) == 3 && used_len(RXQ, 2, QN) == 120);
+	CHECK(mem.base[BUF_GPA + 0x3000 + 12] == 14);
+
+	/* Transmit: the chain goes to the tap as one datagram, header included. */
+	for (unsigned i = 0; i < 12; i++)
+		mem.base[BUF_GPA + i] = (uint8_t)i;
+	for (unsigned i = 0; i < 64; i++)
+		mem.base[BUF_GPA + 0x100 + i] = (uint8_t)(0x80 + i);
+	set_desc(TXQ, 0, BUF_GPA, 12, VIRTQ_DESC_F_NEXT, 1);
+	set_desc(TXQ, 1, BUF_GPA + 0x100, 64, 0, 0);
+	offer(TXQ, QN, 0);
+	CHECK(kvm_notify(d->base + REG_QUEUE_NOTIFY, TXQ) == 1);
+	io_thread_round();
+	CHECK(used_idx(TXQ) == 1);
+	CHECK(recv(sv[1], got, sizeof(got), 0) == 76);
+	CHECK(memcmp(got, mem.base + BUF_GPA, 12) == 0 && got[12] == 0x80 && got[75] == 0x80 + 63);
+
+	/* A receive chain with a read-only buffer stops the device; the frame stays for later. */
+	set_desc(RXQ, 3, BUF_GPA + 0x3000, 1526, 0, 0);
+	offer(RXQ, QN, 3);
+	CHECK(send(sv[1], pkt, 100, 0) == 100);
+	CHECK(kvm_notify(d->base + REG_QUEUE_NOTIFY, RXQ) == 1);
+	io_thread_round();
+	CHECK(broken(d) && strstr(d->broken_why, "receive buffer"));
+	/* Stopped: frames are drained and dropped, not spun on. */
+	io_thread_round();
+	CHECK(recv(sv[1], got, sizeof(got), MSG_DONTWAIT) < 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	mem.size = RAM_SIZE;
@@ -674,7 +973,9 @@ int main(void)
 	test_blk_basics();
 	test_blk_ro();
 	test_hostile();
+	test_fuzz();
 	test_virtio_net();
+	test_net_tap_path();
 	for (unsigned i = 0; i < nimgs; i++)
 		unlink(img_paths[i]);
 	free(mem.base);
