@@ -389,7 +389,7 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 			return -ENOTTY;
 		if (v < 0)
 			return -EINVAL;
-		if (!signal_pgrp_in_session(v, p->sid))
+		if (!proc_pgrp_in_session(v, p->sid))
 			return -EPERM;
 		p->pgrp = v;
 		return 0;

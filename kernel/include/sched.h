@@ -157,6 +157,8 @@ void ktimer_cancel(struct ktimer *t);
 void proc_init_first(struct proc *p);
 /* The living or zombie process with this pid, or NULL. */
 struct proc *proc_find(int pid);
+/* Whether process group pgid exists in session sid (any session when sid < 0; tcsetpgrp's check). */
+bool proc_pgrp_in_session(int pgid, int sid);
 /* The n-th process in pid order of creation (for listing /proc), or NULL. */
 struct proc *proc_nth(size_t n);
 /* The thread with this id in any process, or NULL. */

@@ -32,8 +32,6 @@ void signal_fault(struct trapframe *tf, int sig, int code, uint64_t addr);
 void signal_send_proc(struct proc *p, int sig, const struct ksiginfo *info);
 /* Sends sig to every process of group pgid; returns 0 or -ESRCH when there is none. */
 int signal_send_pgrp(int pgid, int sig, const struct ksiginfo *info);
-/* Whether process group pgid exists in session sid (any session when sid < 0; tcsetpgrp's check). */
-bool signal_pgrp_in_session(int pgid, int sid);
 /* The action p takes for sig (never NULL). */
 const struct k_sigaction *signal_action(struct proc *p, int sig);
 /* Whether sig's action in p is the default one. */

@@ -79,6 +79,22 @@ int proc_for_each(int (*fn)(struct proc *p, void *arg), void *arg)
 	return 0;
 }
 
+struct pgrp_find {
+	int pgid, sid;
+};
+
+static int in_session(struct proc *p, void *arg)
+{
+	struct pgrp_find *f = arg;
+	return p->pgid == f->pgid && (f->sid < 0 || p->sid == f->sid) && !p->zombie;
+}
+
+bool proc_pgrp_in_session(int pgid, int sid)
+{
+	struct pgrp_find f = { pgid, sid };
+	return proc_for_each(in_session, &f) != 0;
+}
+
 /* ---- fork ---- */
 
 static int copy_identity(struct proc *p, const struct proc *parent)

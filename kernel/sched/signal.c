@@ -71,22 +71,6 @@ int signal_send_pgrp(int pgid, int sig, const struct ksiginfo *info)
 	return s.sent ? 0 : -ESRCH;
 }
 
-struct pgrp_find {
-	int pgid, sid;
-};
-
-static int in_session(struct proc *p, void *arg)
-{
-	struct pgrp_find *f = arg;
-	return p->pgid == f->pgid && (f->sid < 0 || p->sid == f->sid) && !p->zombie;
-}
-
-bool signal_pgrp_in_session(int pgid, int sid)
-{
-	struct pgrp_find f = { pgid, sid };
-	return proc_for_each(in_session, &f) != 0;
-}
-
 const struct k_sigaction *signal_action(struct proc *p, int sig)
 {
 	return &p->sigactions[sig - 1];

@@ -120,7 +120,7 @@ long sys_kill(int pid, int sig)
 	if (pid <= 0) {
 		int pgid = pid == 0 ? current_proc()->pgid : -pid;
 		return sig ? signal_send_pgrp(pgid, sig, &info) :
-			     (signal_pgrp_in_session(pgid, -1) ? 0 : -ESRCH);
+			     (proc_pgrp_in_session(pgid, -1) ? 0 : -ESRCH);
 	}
 	/* A thread id names its process too, as on Linux. */
 	p = proc_find(pid);

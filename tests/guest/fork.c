@@ -14,6 +14,7 @@
 #include <sys/sysinfo.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -255,6 +256,15 @@ static void test_groups_and_stop(void)
 	setpgid(b, a);
 	CHECK(getpgid(a) == a && getpgid(b) == a, "groups %d %d, wanted %d", getpgid(a), getpgid(b), a);
 	CHECK(getsid(a) == getsid(0), "session inherited");
+
+	/* The terminal's foreground group moves to the new group and back (tcsetpgrp). */
+	if (isatty(0) && tcgetpgrp(0) == getpgrp()) {
+		CHECK(tcsetpgrp(0, a) == 0 && tcgetpgrp(0) == a, "tcsetpgrp to %d: now %d (errno %d)", a, tcgetpgrp(0), errno);
+		CHECK(tcsetpgrp(0, 99999) == -1 && errno == EPERM, "tcsetpgrp to no group: errno %d", errno);
+		CHECK(tcsetpgrp(0, getpgrp()) == 0 && tcgetpgrp(0) == getpgrp(), "tcsetpgrp back");
+	} else {
+		CHECK(check_native(), "the console is not a terminal in the foreground: tcgetpgrp %d", tcgetpgrp(0));
+	}
 
 	/* Stop and continue, seen by waitpid. */
 	int st;
