@@ -179,6 +179,10 @@ void proc_last_thread_gone(struct proc *p, int status);
 void proc_free(struct proc *p);
 /* A new process for clone without CLONE_THREAD; returns its pid or -errno. */
 long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls, int *pidfd);
+/* sys/sys_pidfd.c: a new pidfd for pid in the current process (flags: O_NONBLOCK), or -errno;
+ * the pid a pidfd names, or -EBADF. */
+long pidfd_create(int pid, unsigned flags);
+int pidfd_to_pid(int fd);
 /* The parent suspended by CLONE_VFORK may go on (exec or exit of p). */
 void proc_vfork_release(struct proc *p);
 /* Stop/continue bookkeeping for job control (signal.c): notifies the parent. */

@@ -192,6 +192,8 @@ long sys_waitid(int idtype, int id, void *uinfo, int options, void *urusage);
 long sys_execveat(int dirfd, const char *path, char *const *argv, char *const *envp, int flags);
 long sys_setpgid(int pid, int pgid);
 long sys_close_range(unsigned first, unsigned last, unsigned flags);
+long sys_pidfd_open(int pid, unsigned flags);
+long sys_pidfd_send_signal(int fd, int sig, const void *uinfo, unsigned flags);
 long sys_exit(int status);
 long sys_exit_group(int status);
 long sys_getpid(void);

@@ -157,8 +157,9 @@ long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tl
 	struct thread *t;
 	int err = -ENOMEM;
 
-	(void)pidfd;
 	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if ((flags & CLONE_PIDFD) && (!user_ok(pidfd, sizeof(int), true) || (flags & CLONE_THREAD)))
 		return -EINVAL;
 	if ((flags & CLONE_PARENT) && !parent->parent)
 		return -EINVAL;   /* pid 1 has no parent to share */
@@ -219,6 +220,11 @@ long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tl
 	}
 	if (flags & CLONE_PARENT_SETTID)
 		*ptid = t->tid;
+	if (flags & CLONE_PIDFD) {
+		/* The child exists now; a descriptor that cannot be made leaves it running, as Linux cannot fail here either. */
+		long fd = pidfd_create(p->pid, 0);
+		*pidfd = fd >= 0 ? (int)fd : -1;
+	}
 
 	p->parent = (flags & CLONE_PARENT) ? parent->parent : parent;
 	list_add_tail(&p->parent->children, &p->sibling);
@@ -353,6 +359,7 @@ void proc_last_thread_gone(struct proc *p, int status)
 	}
 
 	p->zombie = true;
+	poll_notify();     /* pidfds turn readable */
 	code = (p->wait_status & 0x7f) ? CLD_KILLED : CLD_EXITED;
 	sa = signal_action(p->parent, SIGCHLD);
 	/* A parent that ignores SIGCHLD or set SA_NOCLDWAIT never sees its children as zombies. */

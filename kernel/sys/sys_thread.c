@@ -62,6 +62,8 @@ static long do_clone(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint6
 long sys_clone(unsigned long flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls)
 {
 	/* With CLONE_PIDFD, clone(2) returns the pidfd through the parent_tid pointer. */
+	if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID))
+		return -EINVAL;
 	return do_clone(flags, stack, ptid, ctid, tls, ptid);
 }
 

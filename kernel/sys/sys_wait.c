@@ -147,6 +147,12 @@ long sys_waitid(int idtype, int id, void *uinfo, int options, void *urusage)
 		return -EINVAL;
 	if (idtype == P_PGID && id == 0)
 		id = current_proc()->pgid;
+	if (idtype == P_PIDFD) {
+		id = pidfd_to_pid(id);
+		if (id < 0)
+			return id;
+		idtype = P_PID;
+	}
 	if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID)
 		return -EINVAL;
 	if (idtype != P_ALL && id <= 0)

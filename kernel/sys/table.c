@@ -105,6 +105,8 @@ const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(execveat),
 	SYSCALL(setpgid),
 	SYSCALL(close_range),
+	SYSCALL(pidfd_open),
+	SYSCALL(pidfd_send_signal),
 	SYSCALL(exit),
 	SYSCALL(exit_group),
 	SYSCALL(getpid),

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fork.c: processes: fork/wait statuses, copy-on-write isolation, vfork, execve and #! scripts, pipes, zombies, orphans, groups, stop/continue, shared memory and futexes, record locks, posix_spawn, and a fork stress without leaks. */
+/* fork.c: processes: fork/wait statuses, copy-on-write isolation, vfork, execve and #! scripts, pipes, zombies, orphans, groups, stop/continue, shared memory and futexes, record locks, pidfds, posix_spawn, and a fork stress without leaks. */
 // husk-test: status=0 expect="SUCCESS" expect="exec-child ok" expect="script-child ok" timeout=300
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -362,6 +363,34 @@ static void test_record_locks(void)
 	unlink(path);
 }
 
+static void test_pidfd(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	int pfd = syscall(SYS_pidfd_open, pid, 0);
+	CHECK(pfd >= 0, "pidfd_open: errno %d", errno);
+	if (pfd < 0) {
+		kill(pid, SIGKILL);
+		wait_for(pid);
+		return;
+	}
+	CHECK(fcntl(pfd, F_GETFD) == FD_CLOEXEC, "a pidfd is close-on-exec");
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+	CHECK(poll(&p, 1, 0) == 0, "pidfd readable while the child runs");
+	CHECK(syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0) == 0, "pidfd_send_signal: errno %d", errno);
+	CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLIN), "pidfd not readable after the child exited");
+	siginfo_t si = { 0 };
+	CHECK(waitid(P_PIDFD, pfd, &si, WEXITED) == 0 && si.si_pid == pid && si.si_code == CLD_KILLED &&
+	      si.si_status == SIGTERM, "waitid(P_PIDFD): pid %d code %d status %d", si.si_pid, si.si_code, si.si_status);
+	CHECK(syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0) == -1 && errno == ESRCH,
+	      "signal to a reaped process: errno %d", errno);
+	close(pfd);
+}
+
 static void test_posix_spawn(void)
 {
 	pid_t pid;
@@ -445,6 +474,7 @@ int main(int argc, char **argv)
 	test_groups_and_stop();
 	test_shared_memory();
 	test_record_locks();
+	test_pidfd();
 	test_posix_spawn();
 	test_stress();
 	return check_finish("fork");
