@@ -114,6 +114,7 @@ struct thread {
 	int rt_priority;                /* 1..99 for SCHED_FIFO/RR: runs before every lower one */
 	bool vfork_pending;             /* suspended by CLONE_VFORK until the child execs or exits */
 	bool free_proc;                 /* the last thread of an autoreaped process: frees it when reaped */
+	long syscall_nr;                /* the system call returning to user mode now, else -1 (restarts, signal.c) */
 };
 
 extern struct thread *current;

@@ -63,6 +63,7 @@ struct thread *thread_create(struct proc *proc, const struct trapframe *tf)
 		return NULL;
 	}
 	t->tid = next_tid++;
+	t->syscall_nr = -1;
 	t->proc = proc;
 	t->tf = (struct trapframe *)((char *)t->kstack + KSTACK_PAGES * PAGE_SIZE) - 1;
 	*t->tf = *tf;

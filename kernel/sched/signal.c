@@ -351,6 +351,47 @@ static int setup_frame(struct trapframe *tf, int sig, const struct k_sigaction *
 	return 0;
 }
 
+/*
+ * System calls that Linux restarts after a signal (ERESTARTSYS): always when
+ * no handler runs (the signal stopped the process, or its action did nothing
+ * visible), and with SA_RESTART when one does.  husk's blocking calls return
+ * -EINTR; these are the ones where that means "interrupted, try again".
+ * Sleeps, pause, sigsuspend, poll/select/epoll and sigtimedwait are not
+ * here: Linux does not restart them with SA_RESTART either.
+ */
+static bool restartable(long nr)
+{
+	switch (nr) {
+	case __NR_read: case __NR_write: case __NR_readv: case __NR_writev:
+	case __NR_pread64: case __NR_pwrite64: case __NR_preadv: case __NR_pwritev:
+	case __NR_preadv2: case __NR_pwritev2:
+	case __NR_open: case __NR_openat: case __NR_creat:
+	case __NR_wait4: case __NR_waitid:
+	case __NR_accept: case __NR_accept4: case __NR_connect:
+	case __NR_recvfrom: case __NR_recvmsg: case __NR_sendto: case __NR_sendmsg:
+	case __NR_flock: case __NR_fcntl: case __NR_ioctl:
+	case __NR_splice: case __NR_tee: case __NR_sendfile:
+	case __NR_futex:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A system call interrupted by sig: back to its syscall instruction, or -EINTR as it is. */
+static void restart_syscall(struct trapframe *tf, bool handler, const struct k_sigaction *sa)
+{
+	long nr = current->syscall_nr;
+
+	if (nr < 0 || (int64_t)tf->rax != -EINTR)
+		return;
+	current->syscall_nr = -1;
+	if (!restartable(nr) || (handler && !(sa->flags & SA_RESTART)))
+		return;
+	tf->rax = nr;
+	tf->rip -= 2;      /* the syscall instruction */
+}
+
 void signal_deliver(struct trapframe *tf)
 {
 	uint64_t d = deliverable();
@@ -364,6 +405,7 @@ void signal_deliver(struct trapframe *tf)
 	sa = &current_proc()->sigactions[sig - 1];
 	if (sig != SIGKILL && sa->handler == (uint64_t)SIG_DFL && (SIG_STOPPING & SIGBIT(sig))) {
 		signal_dequeue(SIGBIT(sig), NULL);
+		restart_syscall(tf, false, sa);
 		stop_self(sig);
 		return;
 	}
@@ -374,6 +416,7 @@ void signal_deliver(struct trapframe *tf)
 		printk_err("husk: %s handler without SA_RESTORER cannot return\n", signame(sig));
 		die_by_signal(sig);
 	}
+	restart_syscall(tf, true, sa);
 	if (setup_frame(tf, sig, sa, &info) < 0) {
 		printk_err("husk: cannot write the %s frame on the user stack\n", signame(sig));
 		die_by_signal(SIGSEGV);

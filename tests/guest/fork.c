@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fork.c: processes: fork/wait statuses, copy-on-write isolation, vfork, execve and #! scripts, pipes, zombies, orphans, groups, stop/continue, shared memory and futexes, record locks, pidfds, posix_spawn, and a fork stress without leaks. */
+/* fork.c: processes: fork/wait statuses, copy-on-write isolation, vfork, execve and #! scripts, pipes, zombies, orphans, groups, stop/continue, shared memory and futexes, record locks, restarted system calls, pidfds, posix_spawn, and a fork stress without leaks. */
 // husk-test: status=0 expect="SUCCESS" expect="exec-child ok" expect="script-child ok" timeout=300
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -363,6 +363,55 @@ static void test_record_locks(void)
 	unlink(path);
 }
 
+static volatile sig_atomic_t got_usr1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	got_usr1++;
+}
+
+/* A read interrupted by a handler: restarted with SA_RESTART, EINTR without; a stop and continue restart it too. */
+static void test_restart(void)
+{
+	for (int restart = 0; restart < 3; restart++) {
+		int fds[2];
+		char c = 0;
+		struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = restart == 1 ? SA_RESTART : 0 };
+
+		sigaction(SIGUSR1, &sa, NULL);
+		got_usr1 = 0;
+		CHECK(pipe(fds) == 0, "pipe");
+		pid_t parent = getpid(), pid = fork();
+		if (pid == 0) {
+			usleep(30000);
+			if (restart == 2) {
+				kill(parent, SIGSTOP);
+				usleep(30000);
+				kill(parent, SIGCONT);
+			} else {
+				kill(parent, SIGUSR1);
+			}
+			usleep(30000);
+			write(fds[1], "d", 1);
+			_exit(0);
+		}
+		ssize_t n = read(fds[0], &c, 1);
+		if (restart == 0)
+			CHECK(n == -1 && errno == EINTR && got_usr1 == 1, "without SA_RESTART: read %zd errno %d", n, errno);
+		else
+			CHECK(n == 1 && c == 'd', "%s: read %zd errno %d", restart == 1 ? "SA_RESTART" : "stop/continue",
+			      n, errno);
+		wait_for(pid);
+		close(fds[0]);
+		close(fds[1]);
+	}
+	signal(SIGUSR1, SIG_DFL);
+	/* The child's SIGCHLD for the stop and continue is default-ignored; reap any report left. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
 static void test_pidfd(void)
 {
 	pid_t pid = fork();
@@ -474,6 +523,7 @@ int main(int argc, char **argv)
 	test_groups_and_stop();
 	test_shared_memory();
 	test_record_locks();
+	test_restart();
 	test_pidfd();
 	test_posix_spawn();
 	test_stress();

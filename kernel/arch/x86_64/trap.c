@@ -202,6 +202,7 @@ void trap(struct trapframe *tf)
 		current->tf = tf;
 		syscall_dispatch(tf);
 		return_to_user(tf, false);
+		current->syscall_nr = -1;   /* only signals met on this return may restart it */
 		return;
 	}
 	if (v >= 32) {
