@@ -23,6 +23,9 @@ KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/sched/*
 	$(wildcard kernel/platform/*.c $(KERNEL_PLATFORMS:%=kernel/platform/%/*.c))
 KERNEL_OBJS := $(patsubst kernel/%,$(KERNEL_OUT)/obj/%.o,$(KERNEL_SRCS))
 
+# lwIP and its port layer (LWIP_OBJS, LWIP_PORT_OBJS).
+include kernel/net/lwip.mk
+
 all: $(KERNEL_ELF)
 
 $(KERNEL_OUT)/gen/syscall_names.c: /usr/include/x86_64-linux-gnu/asm/unistd_64.h
@@ -73,7 +76,7 @@ $(VDSO_SO): kernel/vdso/vdso.c kernel/vdso/vdso.lds kernel/include/vdso.h
 $(KERNEL_OUT)/obj/arch/$(KERNEL_ARCH)/vdso_image.S.o: $(VDSO_SO)
 $(KERNEL_OUT)/obj/arch/$(KERNEL_ARCH)/vdso_image.S.o: KERNEL_CFLAGS += -DVDSO_SO='"$(VDSO_SO)"'
 
-KERNEL_LINK_OBJS := $(KERNEL_OBJS) $(KERNEL_OUT)/gen/syscall_names.o
+KERNEL_LINK_OBJS := $(KERNEL_OBJS) $(LWIP_PORT_OBJS) $(LWIP_OBJS) $(KERNEL_OUT)/gen/syscall_names.o
 
 # First link with an empty symbol table, then embed the symbols of that link.
 # The table sits after all code, so code addresses do not move between links.
@@ -86,4 +89,4 @@ $(KERNEL_ELF): $(KERNEL_LINK_OBJS) $(KERNEL_OUT)/ksyms0.o kernel/arch/$(KERNEL_A
 	 nm -n $(KERNEL_OUT)/husk.pass1.elf | awk '$$2 ~ /^[tT]$$/' > $(KERNEL_OUT)/check1.syms; \
 	 cmp -s $(KERNEL_OUT)/check1.syms $(KERNEL_OUT)/check2.syms || { echo "kernel.mk: code moved between links"; exit 1; }
 
--include $(KERNEL_OBJS:.o=.d)
+-include $(KERNEL_OBJS:.o=.d) $(LWIP_PORT_OBJS:.o=.d)

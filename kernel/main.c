@@ -5,6 +5,7 @@
 #include "husk/abi.h"
 #include "ktime.h"
 #include "mm.h"
+#include "net.h"
 #include "netdev.h"
 #include "platform.h"
 #include "sched.h"
@@ -168,6 +169,7 @@ void kmain(uint64_t start_info_paddr)
 			machine_exit(HUSK_STATUS_NOEXEC);
 		}
 	}
+	net_init();
 	/* Only when asked for: formatting it costs about 2,000 instructions of boot. */
 	if (!kernel_quiet)
 		printk("husk: %lu MiB of memory, command line: %s\n", page_total_bytes() >> 20, boot_info.cmdline);

@@ -35,10 +35,16 @@
  *                      added them (disks first, then the NIC).  husk-vmm
  *                      uses 0xfeb00000 + 0x200 n on GSI 16 + n; QEMU's
  *                      microvm 0xfeb00000 + 0x200 k on IRQ 5 + k
- *     net.ip=dhcp      configure the NIC by DHCP (given whenever there is one)
+ *     net.ip=dhcp      configure the NIC by DHCP (given whenever there is
+ *                      one; also the kernel's default for eth0).  The
+ *                      kernel waits for the lease before starting the
+ *                      program: no answer within net.dhcp_wait seconds
+ *                      (default 10) ends the VM with HUSK_STATUS_NONET
  *     net.ip=ADDR/PREFIX  static IPv4 address instead, with
  *     net.gw=ADDR      the default gateway, and
- *     net.dns=ADDR     the name server for /etc/resolv.conf (IPv4 or IPv6)
+ *     net.dns=ADDR     the name server for /etc/resolv.conf (IPv4 or IPv6;
+ *                      else DHCP's)
+ *     net.dhcp_wait=SECONDS   see net.ip=dhcp
  *     vol=vdX:/MOUNTPOINT[:ro]  mount block device vdX there (read-only
  *                      with :ro).  vda, vdb, ... are the block devices in
  *                      the order given; each one's serial (virtio-blk
@@ -67,6 +73,7 @@
 #define HUSK_COM1_PORT   0x3f8
 
 /* Exit statuses, as seen by whoever ran husk / husk-vmm. */
+#define HUSK_STATUS_NONET   69  /* no DHCP answer within net.dhcp_wait (EX_UNAVAILABLE) */
 #define HUSK_STATUS_CRASH   70  /* guest kernel panic, triple fault, guest misbehaving (EX_SOFTWARE) */
 #define HUSK_STATUS_HOST    125 /* the host side failed: no KVM, bad kernel file, bad options */
 #define HUSK_STATUS_NOEXEC  126 /* the program is not a valid x86-64 ELF (as a shell says) */

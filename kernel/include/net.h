@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* net.h: sockets: the Linux socket ABI the kernel needs and the contract between sys/sys_socket.c and a family (net/unix.c). */
+/* net.h: sockets: the Linux socket ABI the kernel needs and the contract between the socket core (net/socket.c) and a family (net/unix.c, ...). */
 #ifndef NET_H
 #define NET_H
 
@@ -10,6 +10,7 @@
 
 struct file;
 struct sock_ops;
+struct waitq;
 
 /* Linux values that have no UAPI header (they live in the C library's <sys/socket.h>). */
 #define AF_UNSPEC 0
@@ -33,6 +34,7 @@ struct sock_ops;
 #define MSG_EOR 0x80
 #define MSG_WAITALL 0x100
 #define MSG_NOSIGNAL 0x4000
+#define MSG_MORE 0x8000
 #define MSG_CMSG_CLOEXEC 0x40000000
 
 #define SHUT_RD 0
@@ -97,17 +99,25 @@ size_t kmsg_remaining(const struct kmsg *m);
 size_t kmsg_copy_in(struct kmsg *m, void *dst, size_t n);
 size_t kmsg_copy_out(struct kmsg *m, const void *src, size_t n);
 
+struct linger {
+	int l_onoff;
+	int l_linger;
+};
+
 /*
  * What every socket's file->priv starts with.  The options that SOL_SOCKET
- * stores are kept here by sys/sys_socket.c; the family reads them.
+ * stores are kept here by the socket core (net/socket.c); the family reads
+ * them (and hears of a change through sock_ops.sockopt_changed).
  */
 struct socket {
 	const struct sock_ops *ops;
-	int family, type;
+	int family, type, protocol;
 	bool listening;              /* SO_ACCEPTCONN */
 	int error;                   /* pending SO_ERROR, cleared when read */
 	int sndbuf, rcvbuf;          /* bytes, as getsockopt reports them */
-	bool reuseaddr, passcred;
+	bool reuseaddr, reuseport, keepalive, passcred, broadcast;
+	struct linger linger;
+	uint64_t rcvtimeo_ns, sndtimeo_ns;   /* SO_RCVTIMEO, SO_SNDTIMEO; 0 = none */
 };
 
 /*
@@ -117,6 +127,7 @@ struct socket {
  */
 struct sock_ops {
 	int (*bind)(struct file *f, const void *addr, int len);
+	/* listen and accept: NULL for a connectionless socket (EOPNOTSUPP). */
 	int (*listen)(struct file *f, int backlog);
 	/* A new connected file with file flags (O_NONBLOCK) in *out. */
 	int (*accept)(struct file *f, unsigned fflags, struct file **out);
@@ -129,13 +140,56 @@ struct sock_ops {
 	unsigned (*poll)(struct file *f);
 	long (*ioctl)(struct file *f, unsigned long cmd, unsigned long arg);
 	void (*release)(struct file *f);
+	/*
+	 * Options of the family's own levels (anything but SOL_SOCKET); val is
+	 * a kernel copy of len bytes.  getsockopt writes at most *len bytes and
+	 * sets *len.  0 or -errno (-ENOPROTOOPT for an unknown option).  NULL:
+	 * the family has no options of its own.
+	 */
+	int (*setsockopt)(struct file *f, int level, int name, const void *val, int len);
+	int (*getsockopt)(struct file *f, int level, int name, void *val, int *len);
+	/* A SOL_SOCKET option the core keeps in struct socket changed (SO_KEEPALIVE, ...); NULL: nothing to do. */
+	void (*sockopt_changed)(struct file *f, int name);
 };
 
-/* sys/sys_socket.c: the file operations every socket file uses (read is recvmsg, ...). */
-extern const struct file_ops socket_fops;
+/*
+ * An address family: an entry in the family table of net/socket.c.  create
+ * checks type (ESOCKTNOSUPPORT) and protocol (EPROTONOSUPPORT) and returns a
+ * new socket file in *out with file flags fflags (O_NONBLOCK).  socketpair
+ * is NULL when the family has none (EOPNOTSUPP).
+ */
+struct net_family {
+	int family;
+	int (*create)(int type, int protocol, unsigned fflags, struct file **out);
+	int (*socketpair)(int type, int protocol, unsigned fflags, struct file **a, struct file **b);
+};
 
-/* net/unix.c: AF_UNIX.  fflags may hold O_NONBLOCK. */
-int unix_socket_create(int type, int protocol, unsigned fflags, struct file **out);
-int unix_socketpair(int type, int protocol, unsigned fflags, struct file **a, struct file **b);
+/* net/socket.c: the socket core. */
+/* The file operations every socket file uses (read is recvmsg, ...). */
+extern const struct file_ops socket_fops;
+/* The family registered for family (AF_*), or NULL: the caller returns -EAFNOSUPPORT. */
+const struct net_family *net_family_find(int family);
+/* A new socket file whose priv is s (which starts with struct socket); NULL when out of memory. */
+struct file *socket_file_alloc(struct socket *s, unsigned fflags);
+/* SOL_SOCKET options and the family's own; val/len are kernel copies (see sock_ops.setsockopt). */
+int socket_setsockopt(struct file *f, int level, int name, const void *val, int len);
+int socket_getsockopt(struct file *f, int level, int name, void *val, int *len);
+/*
+ * Blocks on q for a receive (send = false: SO_RCVTIMEO) or a send
+ * (SO_SNDTIMEO).  *deadline starts at 0 in the caller and is set by the
+ * first wait, so the timeout covers the whole call.  Returns 0 when woken,
+ * -EINTR, or -EAGAIN when the timeout passed (as Linux reports it).
+ */
+int socket_wait(struct socket *s, struct waitq *q, bool send, uint64_t *deadline);
+/* Socket defaults every family starts from (buffers, options). */
+void socket_init(struct socket *s, const struct sock_ops *ops, int family, int type, int protocol);
+
+/* net/netif.c: the SIOCGIF* interface ioctls on any socket; -ENOTTY when cmd is not one. */
+long net_ifioctl(unsigned long cmd, unsigned long arg);
+/* net/netif.c: at boot; starts the network stack when a network device exists (else the first socket that needs it does). */
+void net_init(void);
+
+/* The families. */
+extern const struct net_family unix_family, inet_family, inet6_family, netlink_family;
 
 #endif

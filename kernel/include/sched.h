@@ -133,6 +133,8 @@ void sched_yield_now(void);
 void sched_tick(void);
 /* Switches from the boot stack to the first runnable thread; never returns. */
 void sched_start(void) __noreturn;
+/* Before sched_start (boot): waits, interrupts on, for the next interrupt (a device, a kernel timer). */
+void sched_wait_interrupt(void);
 /* The thread of the current process with this id, or NULL. */
 struct thread *thread_find(int tid);
 /* CPU time consumed so far (ns): by one thread, by the whole process. */

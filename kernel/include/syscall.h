@@ -292,6 +292,8 @@ long sys_sendto(int fd, const void *buf, size_t len, int flags, const void *addr
 long sys_recvfrom(int fd, void *buf, size_t len, int flags, void *addr, int *alen);
 long sys_sendmsg(int fd, const void *msg, int flags);
 long sys_recvmsg(int fd, void *msg, int flags);
+long sys_sendmmsg(int fd, void *vec, unsigned vlen, int flags);
+long sys_recvmmsg(int fd, void *vec, unsigned vlen, int flags, void *timeout);
 long sys_shutdown(int fd, int how);
 long sys_setsockopt(int fd, int level, int name, const void *val, int len);
 long sys_getsockopt(int fd, int level, int name, void *val, int *len);

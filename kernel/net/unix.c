@@ -20,10 +20,7 @@ static struct usock *usock_alloc(int type)
 
 	if (!u)
 		return NULL;
-	u->sock.ops = &unix_ops;
-	u->sock.family = AF_UNIX;
-	u->sock.type = type;
-	u->sock.sndbuf = u->sock.rcvbuf = UNIX_BUF_DEFAULT;
+	socket_init(&u->sock, &unix_ops, AF_UNIX, type, 0);
 	u->refs = 1;
 	list_init(&u->bound_link);
 	list_init(&u->rxq);
@@ -92,16 +89,7 @@ static void unix_close(struct usock *u, bool embryo)
 
 static struct file *usock_file(struct usock *u, unsigned fflags)
 {
-	struct inode *ino = inode_alloc(S_IFSOCK | 0777, NULL, NULL);
-	struct file *f;
-
-	if (!ino)
-		return NULL;
-	f = file_alloc(ino, &socket_fops, O_RDWR | (fflags & O_NONBLOCK));
-	inode_unref(ino);
-	if (f)
-		f->priv = u;
-	return f;
+	return socket_file_alloc(&u->sock, fflags);
 }
 
 static int check_type(int type, int protocol)
@@ -113,7 +101,7 @@ static int check_type(int type, int protocol)
 	return 0;
 }
 
-int unix_socket_create(int type, int protocol, unsigned fflags, struct file **out)
+static int unix_socket_create(int type, int protocol, unsigned fflags, struct file **out)
 {
 	struct usock *u;
 	int err = check_type(type, protocol);
@@ -131,7 +119,7 @@ int unix_socket_create(int type, int protocol, unsigned fflags, struct file **ou
 	return 0;
 }
 
-int unix_socketpair(int type, int protocol, unsigned fflags, struct file **a, struct file **b)
+static int unix_socketpair(int type, int protocol, unsigned fflags, struct file **a, struct file **b)
 {
 	struct usock *ua, *ub;
 	int err = unix_socket_create(type, protocol, fflags, a);
@@ -330,6 +318,7 @@ static int unix_stream_connect(struct usock *u, struct usock *l, bool nonblock)
 {
 	struct usock *p;
 	int err = 0;
+	uint64_t deadline = 0;
 
 	if (l->state != US_LISTENING || l->dead)
 		return -ECONNREFUSED;
@@ -342,10 +331,9 @@ static int unix_stream_connect(struct usock *u, struct usock *l, bool nonblock)
 			err = -EAGAIN;
 			goto out;
 		}
-		if (waitq_wait(&l->wq, 0) == -EINTR) {
-			err = -EINTR;
+		err = socket_wait(&u->sock, &l->wq, true, &deadline);
+		if (err)
 			goto out;
-		}
 		if (l->dead || l->state != US_LISTENING) {
 			err = -ECONNREFUSED;
 			goto out;
@@ -414,14 +402,17 @@ static int unix_connect(struct file *f, const void *addr, int len)
 static int unix_accept(struct file *f, unsigned fflags, struct file **out)
 {
 	struct usock *u = usock(f), *p;
+	uint64_t deadline = 0;
+	int err;
 
 	if (u->state != US_LISTENING)
 		return -EINVAL;
 	while (list_empty(&u->backlog)) {
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		if (waitq_wait(&u->rq, 0) == -EINTR)
-			return -EINTR;
+		err = socket_wait(&u->sock, &u->rq, false, &deadline);
+		if (err)
+			return err;
 		if (u->state != US_LISTENING)
 			return -EINVAL;
 	}
@@ -519,4 +510,10 @@ static const struct sock_ops unix_ops = {
 	.poll = unix_poll,
 	.ioctl = unix_ioctl,
 	.release = unix_release,
+};
+
+const struct net_family unix_family = {
+	.family = AF_UNIX,
+	.create = unix_socket_create,
+	.socketpair = unix_socketpair,
 };

@@ -150,15 +150,18 @@ static ssize_t send_record(struct usock *u, struct usock *to, struct kmsg *m, in
 			   struct file **fds, int nfds)
 {
 	size_t len = kmsg_remaining(m);
+	uint64_t deadline = 0;
 	struct skb *s;
+	int err;
 
 	if (len > queue_limit(to) - 32 || len > (size_t)u->sock.sndbuf)
 		return -EMSGSIZE;
 	while (!unix_has_room(to, len)) {
 		if (flags & MSG_DONTWAIT)
 			return -EAGAIN;
-		if (waitq_wait(&to->wq, 0) == -EINTR)
-			return -EINTR;
+		err = socket_wait(&u->sock, &to->wq, true, &deadline);
+		if (err)
+			return err;
 		if (to->dead)
 			return connection_based(u) ? epipe(flags) : -ECONNREFUSED;
 		if (connection_based(u) && (u->shut & SEND_SHUTDOWN))
@@ -179,6 +182,7 @@ static ssize_t send_record(struct usock *u, struct usock *to, struct kmsg *m, in
 static ssize_t stream_send(struct usock *u, struct kmsg *m, int flags, struct file **fds, int nfds)
 {
 	size_t total = kmsg_remaining(m), done = 0;
+	uint64_t deadline = 0;
 
 	do {
 		struct usock *to = u->peer;
@@ -197,10 +201,9 @@ static ssize_t stream_send(struct usock *u, struct kmsg *m, int flags, struct fi
 					err = -EAGAIN;
 					goto partial;
 				}
-				if (waitq_wait(&to->wq, 0) == -EINTR) {
-					err = -EINTR;
+				err = socket_wait(&u->sock, &to->wq, true, &deadline);
+				if (err)
 					goto partial;
-				}
 				continue;
 			}
 		}
@@ -340,6 +343,9 @@ static void receive_control(struct usock *u, struct kmsg *m, size_t *used, struc
 /* Waits until the queue has a message; 1 when there is one, 0 at end of file, or -errno. */
 static int wait_data(struct usock *u, int flags)
 {
+	uint64_t deadline = 0;
+	int err;
+
 	while (list_empty(&u->rxq)) {
 		if (u->sock.error) {
 			int err = -u->sock.error;
@@ -353,8 +359,9 @@ static int wait_data(struct usock *u, int flags)
 			return u->sock.type == SOCK_STREAM ? -EINVAL : -ENOTCONN;
 		if (flags & MSG_DONTWAIT)
 			return -EAGAIN;
-		if (waitq_wait(&u->rq, 0) == -EINTR)
-			return -EINTR;
+		err = socket_wait(&u->sock, &u->rq, false, &deadline);
+		if (err)
+			return err;
 	}
 	return 1;
 }

@@ -206,6 +206,12 @@ void schedule(void)
 	arm_timer();
 }
 
+void sched_wait_interrupt(void)
+{
+	arm_timer();
+	sti_hlt();
+}
+
 void sched_start(void)
 {
 	current = NULL;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* sys_socket.c: the socket system calls: user memory, descriptors and SOL_SOCKET options; families do the rest (net/). */
+/* sys_socket.c: the socket system calls: user memory and descriptors; the socket core and the families do the rest (net/). */
 #include "kernel.h"
 #include "mm.h"
 #include "net.h"
@@ -9,52 +9,7 @@
 #include <linux/fcntl.h>
 
 #define CONTROL_MAX (64 * 1024)       /* ancillary data in one message (Linux: optmem_max) */
-#define SOCKBUF_MIN 2304              /* SO_SNDBUF/SO_RCVBUF floor, after doubling */
-#define SOCKBUF_MAX (4 * 1024 * 1024)
-
-/* ---- messages ---- */
-
-size_t kmsg_remaining(const struct kmsg *m)
-{
-	size_t n = 0;
-
-	for (int i = m->cur_iov; i < m->iovcnt; i++)
-		n += m->iov[i].iov_len - (i == m->cur_iov ? m->cur_off : 0);
-	return n;
-}
-
-static size_t kmsg_copy(struct kmsg *m, void *kbuf, size_t n, bool in)
-{
-	size_t done = 0;
-
-	while (done < n && m->cur_iov < m->iovcnt) {
-		const struct iovec *v = &m->iov[m->cur_iov];
-		size_t chunk = MIN(n - done, v->iov_len - m->cur_off);
-		char *u = (char *)v->iov_base + m->cur_off;
-
-		if (in)
-			memcpy((char *)kbuf + done, u, chunk);
-		else
-			memcpy(u, (const char *)kbuf + done, chunk);
-		done += chunk;
-		m->cur_off += chunk;
-		if (m->cur_off == v->iov_len) {
-			m->cur_iov++;
-			m->cur_off = 0;
-		}
-	}
-	return done;
-}
-
-size_t kmsg_copy_in(struct kmsg *m, void *dst, size_t n)
-{
-	return kmsg_copy(m, dst, n, true);
-}
-
-size_t kmsg_copy_out(struct kmsg *m, const void *src, size_t n)
-{
-	return kmsg_copy(m, (void *)src, n, false);
-}
+#define OPTVAL_MAX 256                /* bytes of one option value */
 
 /* ---- socket files ---- */
 
@@ -84,45 +39,6 @@ static int nonblock_flags(struct file *f, int flags)
 {
 	return (f->flags & O_NONBLOCK) ? flags | MSG_DONTWAIT : flags;
 }
-
-static ssize_t sock_read(struct file *f, void *buf, size_t n, off_t *off)
-{
-	struct iovec iov = { buf, n };
-	struct kmsg m = { .iov = &iov, .iovcnt = 1 };
-
-	return sock_of(f)->ops->recvmsg(f, &m, nonblock_flags(f, 0));
-}
-
-static ssize_t sock_write(struct file *f, const void *buf, size_t n, off_t *off)
-{
-	struct iovec iov = { (void *)buf, n };
-	struct kmsg m = { .iov = &iov, .iovcnt = 1 };
-
-	return sock_of(f)->ops->sendmsg(f, &m, nonblock_flags(f, 0));
-}
-
-static unsigned sock_poll(struct file *f)
-{
-	return sock_of(f)->ops->poll(f);
-}
-
-static long sock_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
-{
-	return sock_of(f)->ops->ioctl ? sock_of(f)->ops->ioctl(f, cmd, arg) : -ENOTTY;
-}
-
-static void sock_release(struct file *f)
-{
-	sock_of(f)->ops->release(f);
-}
-
-const struct file_ops socket_fops = {
-	.read = sock_read,
-	.write = sock_write,
-	.poll = sock_poll,
-	.ioctl = sock_ioctl,
-	.release = sock_release,
-};
 
 /* ---- addresses ---- */
 
@@ -172,6 +88,7 @@ static long unsupported_family(int family)
 
 long sys_socket(int family, int type, int protocol)
 {
+	const struct net_family *fam = net_family_find(family);
 	struct file *f;
 	unsigned fflags;
 	long err = split_type(&type, &fflags);
@@ -179,9 +96,9 @@ long sys_socket(int family, int type, int protocol)
 
 	if (err)
 		return err;
-	if (family != AF_UNIX)
+	if (!fam)
 		return unsupported_family(family);
-	err = unix_socket_create(type, protocol, fflags, &f);
+	err = fam->create(type, protocol, fflags, &f);
 	if (err)
 		return err;
 	fd = fd_install(current_proc()->fdt, f, 0, fflags & O_CLOEXEC);
@@ -192,6 +109,7 @@ long sys_socket(int family, int type, int protocol)
 
 long sys_socketpair(int family, int type, int protocol, int *usv)
 {
+	const struct net_family *fam = net_family_find(family);
 	struct file *a, *b;
 	unsigned fflags;
 	long err = split_type(&type, &fflags);
@@ -199,11 +117,13 @@ long sys_socketpair(int family, int type, int protocol, int *usv)
 
 	if (err)
 		return err;
-	if (family != AF_UNIX)
-		return family == AF_INET || family == AF_INET6 ? -EOPNOTSUPP : unsupported_family(family);
+	if (!fam)
+		return unsupported_family(family);
+	if (!fam->socketpair)
+		return -EOPNOTSUPP;
 	if (!user_ok(usv, sizeof(sv), true))
 		return -EFAULT;
-	err = unix_socketpair(type, protocol, fflags, &a, &b);
+	err = fam->socketpair(type, protocol, fflags, &a, &b);
 	if (err)
 		return err;
 	sv[0] = fd_install(current_proc()->fdt, a, 0, fflags & O_CLOEXEC);
@@ -255,7 +175,7 @@ long sys_listen(int fd, int backlog)
 
 	if (!f)
 		return err;
-	err = sock_of(f)->ops->listen(f, backlog);
+	err = sock_of(f)->ops->listen ? sock_of(f)->ops->listen(f, backlog) : -EOPNOTSUPP;
 	file_unref(f);
 	return err;
 }
@@ -281,7 +201,7 @@ long sys_accept4(int fd, void *uaddr, int *ulen, int flags)
 		err = -EFAULT;
 		goto out;
 	}
-	err = sock_of(f)->ops->accept(f, flags, &nf);
+	err = sock_of(f)->ops->accept ? sock_of(f)->ops->accept(f, flags, &nf) : -EOPNOTSUPP;
 	if (err)
 		goto out;
 	err = sock_of(nf)->ops->getname(nf, &k, &klen, true);
@@ -435,16 +355,13 @@ static long msg_in(const void *umsg, struct user_msghdr *h, struct iovec **iovp,
 	return 0;
 }
 
-long sys_sendmsg(int fd, const void *umsg, int flags)
+static long sendmsg_file(struct file *f, const void *umsg, int flags)
 {
 	struct user_msghdr h;
 	struct iovec *iov = NULL;
 	struct kmsg m = { 0 };
 	long err;
-	struct file *f = sock_get(fd, &err);
 
-	if (!f)
-		return err;
 	err = msg_in(umsg, &h, &iov, false);
 	if (err)
 		goto out;
@@ -476,21 +393,29 @@ long sys_sendmsg(int fd, const void *umsg, int flags)
 out:
 	kfree(m.control);
 	kfree(iov);
+	return err;
+}
+
+long sys_sendmsg(int fd, const void *umsg, int flags)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = sendmsg_file(f, umsg, flags);
 	file_unref(f);
 	return err;
 }
 
-long sys_recvmsg(int fd, void *umsg, int flags)
+static long recvmsg_file(struct file *f, void *umsg, int flags)
 {
 	struct user_msghdr h;
 	struct user_msghdr *uh = umsg;
 	struct iovec *iov = NULL;
 	struct kmsg m = { 0 };
-	long err, r;
-	struct file *f = sock_get(fd, &err);
+	long r;
 
-	if (!f)
-		return err;
 	r = msg_in(umsg, &h, &iov, true);
 	if (r)
 		goto out;
@@ -529,51 +454,92 @@ long sys_recvmsg(int fd, void *umsg, int flags)
 out:
 	kfree(m.control);
 	kfree(iov);
-	file_unref(f);
 	return r;
+}
+
+long sys_recvmsg(int fd, void *umsg, int flags)
+{
+	long err;
+	struct file *f = sock_get(fd, &err);
+
+	if (!f)
+		return err;
+	err = recvmsg_file(f, umsg, flags);
+	file_unref(f);
+	return err;
+}
+
+/* struct mmsghdr: one message of sendmmsg/recvmmsg and the bytes it moved. */
+struct user_mmsghdr {
+	struct user_msghdr msg_hdr;
+	unsigned msg_len;
+};
+
+#define MSG_WAITFORONE 0x10000
+
+/*
+ * sendmmsg and recvmmsg: up to vlen messages (at most UIO_MAXIOV), stopping
+ * at the first error, which is returned only when no message moved (as on
+ * Linux).  recvmmsg's timeout is not implemented: it is checked to be
+ * readable and otherwise ignored; MSG_WAITFORONE makes every receive after
+ * the first non-blocking.
+ */
+static long mmsg(int fd, struct user_mmsghdr *vec, unsigned vlen, int flags, bool send)
+{
+	long err, r = 0;
+	struct file *f = sock_get(fd, &err);
+	unsigned i;
+
+	if (!f)
+		return err;
+	vlen = MIN(vlen, (unsigned)UIO_MAXIOV);
+	for (i = 0; i < vlen; i++) {
+		if (!user_ok(&vec[i], sizeof(vec[i]), true)) {
+			r = -EFAULT;
+			break;
+		}
+		r = send ? sendmsg_file(f, &vec[i].msg_hdr, flags) :
+			recvmsg_file(f, &vec[i].msg_hdr, flags & ~MSG_WAITFORONE);
+		if (r < 0)
+			break;
+		vec[i].msg_len = (unsigned)r;
+		if (!send && (flags & MSG_WAITFORONE))
+			flags |= MSG_DONTWAIT;
+	}
+	file_unref(f);
+	return i ? (long)i : r;
+}
+
+long sys_sendmmsg(int fd, void *vec, unsigned vlen, int flags)
+{
+	return mmsg(fd, vec, vlen, flags, true);
+}
+
+long sys_recvmmsg(int fd, void *vec, unsigned vlen, int flags, void *timeout)
+{
+	if (timeout && !user_ok(timeout, 16, false))
+		return -EFAULT;
+	return mmsg(fd, vec, vlen, flags, false);
 }
 
 /* ---- options ---- */
 
 long sys_setsockopt(int fd, int level, int name, const void *uval, int len)
 {
+	char kval[OPTVAL_MAX];
 	long err;
 	struct file *f = sock_get(fd, &err);
-	struct socket *s;
-	int v;
 
 	if (!f)
 		return err;
-	s = sock_of(f);
-	err = -ENOPROTOOPT;
-	if (level != SOL_SOCKET)
-		goto out;
 	err = -EINVAL;
-	if (len < (int)sizeof(int))
+	if (len < 0)
 		goto out;
+	len = MIN(len, OPTVAL_MAX);
 	err = -EFAULT;
-	if (copy_from_user(&v, uval, sizeof(v)))
+	if (copy_from_user(kval, uval, len))
 		goto out;
-	err = 0;
-	switch (name) {
-	case SO_SNDBUF:
-	case SO_RCVBUF:
-		/* Linux doubles the value to leave room for its bookkeeping, and reports the double. */
-		v = (int)MIN(MAX((int64_t)v * 2, SOCKBUF_MIN), (int64_t)SOCKBUF_MAX);
-		if (name == SO_SNDBUF)
-			s->sndbuf = v;
-		else
-			s->rcvbuf = v;
-		break;
-	case SO_REUSEADDR:
-		s->reuseaddr = v != 0;
-		break;
-	case SO_PASSCRED:
-		s->passcred = v != 0;
-		break;
-	default:
-		err = -ENOPROTOOPT;
-	}
+	err = socket_setsockopt(f, level, name, kval, len);
 out:
 	file_unref(f);
 	return err;
@@ -581,50 +547,25 @@ out:
 
 long sys_getsockopt(int fd, int level, int name, void *uval, int *ulen)
 {
+	char kval[OPTVAL_MAX];
 	long err;
 	struct file *f = sock_get(fd, &err);
-	struct socket *s;
-	struct ucred cred;
-	const void *p = NULL;
-	int len, v = 0, n = sizeof(int);
+	int len;
 
 	if (!f)
 		return err;
-	s = sock_of(f);
 	err = -EFAULT;
 	if (copy_from_user(&len, ulen, sizeof(len)))
 		goto out;
 	err = -EINVAL;
 	if (len < 0)
 		goto out;
-	err = -ENOPROTOOPT;
-	if (level != SOL_SOCKET)
+	len = MIN(len, OPTVAL_MAX);
+	err = socket_getsockopt(f, level, name, kval, &len);
+	if (err)
 		goto out;
-	switch (name) {
-	case SO_TYPE:      v = s->type; break;
-	case SO_DOMAIN:    v = s->family; break;
-	case SO_PROTOCOL:  v = 0; break;
-	case SO_ERROR:     v = s->error; s->error = 0; break;
-	case SO_SNDBUF:    v = s->sndbuf; break;
-	case SO_RCVBUF:    v = s->rcvbuf; break;
-	case SO_REUSEADDR: v = s->reuseaddr; break;
-	case SO_PASSCRED:  v = s->passcred; break;
-	case SO_ACCEPTCONN: v = s->listening; break;
-	case SO_PEERCRED:
-		/* One process and one user: the peer is always this one. */
-		cred.pid = current_proc()->pid;
-		cred.uid = cred.gid = 0;
-		p = &cred;
-		n = sizeof(cred);
-		break;
-	default:
-		goto out;
-	}
-	if (!p)
-		p = &v;
-	n = MIN(n, len);
 	err = -EFAULT;
-	if (copy_to_user(uval, p, n) || copy_to_user(ulen, &n, sizeof(n)))
+	if (copy_to_user(uval, kval, len) || copy_to_user(ulen, &len, sizeof(len)))
 		goto out;
 	err = 0;
 out:

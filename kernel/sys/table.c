@@ -209,6 +209,8 @@ const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(recvfrom),
 	SYSCALL(sendmsg),
 	SYSCALL(recvmsg),
+	SYSCALL(sendmmsg),
+	SYSCALL(recvmmsg),
 	SYSCALL(shutdown),
 	SYSCALL(setsockopt),
 	SYSCALL(getsockopt),

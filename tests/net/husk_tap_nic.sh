@@ -23,7 +23,7 @@ for be in "${backends[@]}"; do
 	echo "--- $be (status $status):"
 	echo "$out"
 	[ "$status" = 0 ] || { echo "FAIL: $be: status $status"; fail=1; }
-	for want in "eth0: 52:54:00:" "command line: virtio_mmio.device=512@0xfeb00000:" \
+	for want in "eth0: 52:54:00:" "husk: eth0: 10.99.0." "command line: virtio_mmio.device=512@0xfeb00000:" \
 		"net.ip=dhcp -- /bin/nic eth0" "nic: all checks passed"; do
 		grep -qF -- "$want" <<<"$out" || { echo "FAIL: $be: no \"$want\""; fail=1; }
 	done
