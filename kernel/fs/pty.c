@@ -110,6 +110,20 @@ static int pts_open(struct file *f)
 }
 
 /* The pty of a master file (made by ptmx_open). */
+void pty_session_ended(int sid)
+{
+	for (int i = 0; i < PTY_MAX; i++) {
+		struct pty *p = ptys[i];
+
+		if (!p || !p->ctty || p->sid != sid)
+			continue;
+		/* The controlling process is gone: its foreground group is hung up, and the terminal is nobody's. */
+		p->ctty = false;
+		signal_send_pgrp(p->pgrp, SIGHUP, NULL);
+		signal_send_pgrp(p->pgrp, SIGCONT, NULL);
+	}
+}
+
 static struct pty *master_pty(struct file *f, int *err)
 {
 	*err = f->priv ? 0 : -EIO;

@@ -245,6 +245,8 @@ int fd_set_cloexec(struct fdtable *t, int fd, bool on);
 int fd_get_cloexec(struct fdtable *t, int fd);
 
 struct proc;
+/* fs/pty.c: a session leader exited: the terminal it controlled hangs up its foreground group (SIGHUP, SIGCONT). */
+void pty_session_ended(int sid);
 /* fs/reclock.c: POSIX record locks.  fcntl's lock commands on f. */
 long reclock_fcntl(struct file *f, int cmd, unsigned long arg);
 /* p closed a descriptor of ino (NULL: p is gone): its classic record locks there go, as POSIX says. */

@@ -345,6 +345,8 @@ void proc_last_thread_gone(struct proc *p, int status)
 	timers_proc_exit(p);
 	release_resources(p);
 	reclock_close(p, NULL);
+	if (p->sid == p->pid)
+		pty_session_ended(p->sid);
 
 	/* Orphans go to the reaper; zombies among them are announced there. */
 	reaper = reaper_for(p);

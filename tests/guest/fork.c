@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fork.c: processes: fork/wait statuses, copy-on-write isolation, vfork, execve and #! scripts, pipes, zombies, orphans, groups, stop/continue, shared memory and futexes, record locks, restarted system calls, pidfds, posix_spawn, and a fork stress without leaks. */
+/* fork.c: processes: fork/wait statuses, copy-on-write isolation, vfork, execve and #! scripts, pipes, zombies, orphans, groups, stop/continue, hangups, shared memory and futexes, record locks, restarted system calls, pidfds, posix_spawn, and a fork stress without leaks. */
 // husk-test: status=0 expect="SUCCESS" expect="exec-child ok" expect="script-child ok" timeout=300
 // husk-test: name=quick args="quick" status=0 expect="SUCCESS" expect="exec-child ok" expect="script-child ok" backends=vmm timeout=300
 #define _GNU_SOURCE
@@ -10,6 +10,7 @@
 #include <spawn.h>
 #include <stdint.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -293,6 +294,47 @@ static void test_groups_and_stop(void)
 		CHECK(setsid() == -1 && errno == EPERM, "the session leader cannot setsid");
 }
 
+/* A session leader with a controlling terminal exits: its foreground group gets SIGHUP. */
+static void test_hangup(void)
+{
+	int fds[2];
+	pid_t gpid = 0;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	CHECK(pipe(fds) == 0, "pipe");
+	pid_t leader = fork();
+	if (leader == 0) {
+		int m, sl;
+		setsid();
+		m = posix_openpt(O_RDWR | O_NOCTTY);
+		if (m < 0 || grantpt(m) || unlockpt(m) || (sl = open(ptsname(m), O_RDWR)) < 0 ||
+		    ioctl(sl, TIOCSCTTY, 0) < 0)
+			_exit(2);      /* no pseudo-terminal (a native chroot without /dev/pts) */
+		pid_t g = fork();
+		if (g == 0) {
+			for (;;)
+				pause();
+		}
+		write(fds[1], &g, sizeof(g));
+		_exit(0);
+	}
+	close(fds[1]);
+	ssize_t got = read(fds[0], &gpid, sizeof(gpid));
+	close(fds[0]);
+	int st = wait_for(leader);
+	if (check_native() && WIFEXITED(st) && WEXITSTATUS(st) == 2) {
+		prctl(PR_SET_CHILD_SUBREAPER, 0);
+		return;
+	}
+	CHECK(got == sizeof(gpid), "grandchild pid");
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "session leader: %#x", st);
+	if (gpid > 0) {
+		st = wait_for(gpid);
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGHUP, "the foreground process after the hangup: %#x", st);
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
 static void test_shared_memory(void)
 {
 	int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -522,6 +564,7 @@ int main(int argc, char **argv)
 	test_zombie_and_sigchld();
 	test_orphan();
 	test_groups_and_stop();
+	test_hangup();
 	test_shared_memory();
 	test_record_locks();
 	test_restart();
