@@ -14,6 +14,7 @@
 /* Each returns the exit status of the husk command. */
 int cmd_run(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_disk(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 /* Prints "husk: " + message to stderr. */

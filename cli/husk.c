@@ -20,6 +20,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "run", cmd_run, "boot a program or an image as its own VM" },
 	{ "build", cmd_build, "pack a program and its files into an image" },
+	{ "disk", cmd_disk, "make an ext4 volume image from a directory (mke2fs -d)" },
 	{ "help", cmd_help, "show this help" },
 };
 
@@ -108,6 +109,7 @@ static void usage(FILE *f)
 		"           [-v IMAGE:/MOUNTPOINT[:ro]]... PROGRAM|IMAGE [ARGS...]\n"
 		"  husk build -o IMAGE [-e VAR=VAL]... [--files DIR] [--no-libs] [--verbose]\n"
 		"           PROGRAM [ARGS...]\n"
+		"  husk disk -o IMAGE [-s SIZE] [-t ext2|ext3|ext4] DIR\n"
 		"\n"
 		"Options:\n"
 		"  -m, --memory MEM      guest memory: 64M (default), 1G, or plain MiB\n"
@@ -117,7 +119,10 @@ static void usage(FILE *f)
 		"  -f, --files DIR       add DIR's tree at the guest's root (DIR/etc/x -> /etc/x)\n"
 		"  -k, --kernel FILE     guest kernel (default: $HUSK_KERNEL, else\n"
 		"                        <husk's dir>/../kernel/husk.elf)\n"
-		"  -o, --output IMAGE    (build) where to write the image\n"
+		"  -o, --output IMAGE    (build, disk) where to write the image\n"
+		"  -s, --size SIZE       (disk) image size as mke2fs takes it (64M, 1G);\n"
+		"                        default: twice the tree plus 16 MiB\n"
+		"  -t, --type TYPE       (disk) ext4 (default), ext3 or ext2\n"
 		"      --no-libs         pack the program alone, without its ELF interpreter\n"
 		"                        and shared libraries\n"
 		"      --verbose         list the libraries packed; show the kernel's messages\n"

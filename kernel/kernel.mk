@@ -18,7 +18,7 @@ KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-
 
 # Subsystems by folder; architecture and platform chosen by path, not #ifdef.
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/sched/*.c kernel/time/*.c \
-	kernel/exec/*.c kernel/fs/*.c kernel/sys/*.c kernel/net/*.c kernel/drivers/*.c) \
+	kernel/exec/*.c kernel/fs/*.c kernel/fs/ext2/*.c kernel/block/*.c kernel/sys/*.c kernel/net/*.c kernel/drivers/*.c) \
 	$(wildcard kernel/arch/$(KERNEL_ARCH)/*.c kernel/arch/$(KERNEL_ARCH)/*.S) \
 	$(wildcard kernel/platform/*.c $(KERNEL_PLATFORMS:%=kernel/platform/%/*.c))
 KERNEL_OBJS := $(patsubst kernel/%,$(KERNEL_OUT)/obj/%.o,$(KERNEL_SRCS))
@@ -76,7 +76,9 @@ $(VDSO_SO): kernel/vdso/vdso.c kernel/vdso/vdso.lds kernel/include/vdso.h
 $(KERNEL_OUT)/obj/arch/$(KERNEL_ARCH)/vdso_image.S.o: $(VDSO_SO)
 $(KERNEL_OUT)/obj/arch/$(KERNEL_ARCH)/vdso_image.S.o: KERNEL_CFLAGS += -DVDSO_SO='"$(VDSO_SO)"'
 
-KERNEL_LINK_OBJS := $(KERNEL_OBJS) $(LWIP_PORT_OBJS) $(LWIP_OBJS) $(KERNEL_OUT)/gen/syscall_names.o
+include kernel/fs/ext2/ext2.mk
+
+KERNEL_LINK_OBJS := $(KERNEL_OBJS) $(LWIP_PORT_OBJS) $(LWIP_OBJS) $(EXT2_LIB_OBJS) $(KERNEL_OUT)/gen/syscall_names.o
 
 # First link with an empty symbol table, then embed the symbols of that link.
 # The table sits after all code, so code addresses do not move between links.
@@ -89,4 +91,4 @@ $(KERNEL_ELF): $(KERNEL_LINK_OBJS) $(KERNEL_OUT)/ksyms0.o kernel/arch/$(KERNEL_A
 	 nm -n $(KERNEL_OUT)/husk.pass1.elf | awk '$$2 ~ /^[tT]$$/' > $(KERNEL_OUT)/check1.syms; \
 	 cmp -s $(KERNEL_OUT)/check1.syms $(KERNEL_OUT)/check2.syms || { echo "kernel.mk: code moved between links"; exit 1; }
 
--include $(KERNEL_OBJS:.o=.d) $(LWIP_PORT_OBJS:.o=.d)
+-include $(KERNEL_OBJS:.o=.d) $(LWIP_PORT_OBJS:.o=.d) $(EXT2_LIB_OBJS:.o=.d)

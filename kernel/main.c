@@ -77,6 +77,8 @@ static void parse_cmdline(void)
 		} else if (!strncmp(w, "env=", 4)) {
 			if (envc < MAX_ENV)
 				envp[envc++] = w + 4;
+		} else if (!strncmp(w, "vol=", 4)) {
+			volume_option(w + 4);
 		}
 		/* Other options (virtio_mmio.device=, ...) are read by their drivers. */
 	}
@@ -97,6 +99,8 @@ static void parse_cmdline(void)
 
 void machine_exit(int status)
 {
+	/* Volumes still mounted are written and left clean, as at a shutdown. */
+	vfs_shutdown();
 	if (!kernel_quiet)
 		netdev_report();
 	printk("husk: exit status %d\n", status);
@@ -170,6 +174,7 @@ void kmain(uint64_t start_info_paddr)
 		}
 	}
 	net_init();
+	volumes_mount();
 	/* Only when asked for: formatting it costs about 2,000 instructions of boot. */
 	if (!kernel_quiet)
 		printk("husk: %lu MiB of memory, command line: %s\n", page_total_bytes() >> 20, boot_info.cmdline);

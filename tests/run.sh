@@ -30,6 +30,15 @@
 #   stdin="..."    console input (printf %b: \n is a newline), sent once the
 #                  output shows "waiting for input" (so it arrives while the
 #                  program waits); default none
+#   vol=IMG:/MNT[:ro]  a copy of build/tests/ext2vol/IMG as a volume the
+#                  kernel mounts at /MNT (husk run -v; any backend)
+#   disk=IMG[:ro]  a copy of build/tests/ext2vol/IMG as the next virtio-blk
+#                  device, not mounted (QEMU only; PCI with machine=), read-only with :ro; the
+#                  devices are vda, vdb, ... in the order of vol= then disk=
+#   killon="..."   stop the VM (SIGTERM to husk) as soon as the output holds
+#                  this string, as a crash would
+#   after="CMD"    a host command run after the VM (bash -c), with the disk
+#                  copies in $DISK_vda, $DISK_vdb, ...; it must exit 0
 #   timeout=SECS   default 120
 # A case passes when the exit status matches and every expected string is in
 # the output (husk's stdout and stderr, kept in build/tests/log/ID.log).
@@ -146,6 +155,36 @@ native_run() {
 	return $rc
 }
 
+# disk_args ID: fresh copies of the case's disk images next to its log, as
+# QEMU options (c_diskargs) and as variables for the after command (c_diskenv).
+disk_args() {
+	local id=$1 d img ro n=0 copy letter dev letters=(a b c d e f g h)
+	c_diskargs="" c_diskenv=() c_volopts=()
+	# vol=IMG:/MNT[:ro]: husk run -v with a fresh copy (any backend).
+	for d in "${c_vols[@]}"; do
+		img=${d%%:*}
+		letter=${letters[n]}
+		copy="$LOGDIR/$id.vd$letter.img"
+		cp "$BUILD/tests/ext2vol/$img" "$copy"
+		c_volopts+=(-v "$copy:${d#*:}")
+		c_diskenv+=("DISK_vd$letter=$copy")
+		n=$((n + 1))
+	done
+	for d in "${c_disks[@]}"; do
+		img=${d%%:*} ro=""
+		[ "$img" != "$d" ] && ro=",readonly=on"
+		letter=${letters[n]}
+		copy="$LOGDIR/$id.vd$letter.img"
+		cp "$BUILD/tests/ext2vol/$img" "$copy"
+		# On a PCI machine (machine=q35) the disk is a virtio-blk PCI function.
+		dev=virtio-blk-device
+		[ -n "$c_machine" ] && dev=virtio-blk-pci
+		c_diskargs+=" -drive file=$copy,if=none,format=raw,id=vd$letter$ro -device $dev,drive=vd$letter"
+		c_diskenv+=("DISK_vd$letter=$copy")
+		n=$((n + 1))
+	done
+}
+
 # feed_stdin LOG TIMEOUT: prints $c_stdin once LOG shows "waiting for input"
 # (checked every 0.1 s, for at most TIMEOUT seconds); nothing without c_stdin.
 feed_stdin() {
@@ -160,7 +199,7 @@ feed_stdin() {
 
 # guest_case ID PROG BACKEND: runs one parsed case (the c_* variables).
 guest_case() {
-	local id=$1 prog=$2 backend=$3 log="$LOGDIR/$1.log" status s n
+	local id=$1 prog=$2 backend=$3 log="$LOGDIR/$1.log" status s n pid
 	local -a cmd missing=() argv=() envopts=()
 	native_env=()
 	if [ -n "$c_args" ]; then
@@ -185,12 +224,30 @@ guest_case() {
 		[ -n "$c_files" ] && cmd+=(--files "$c_files")
 		# shellcheck disable=SC2206
 		[ -n "$c_opts" ] && cmd+=($c_opts)
+		disk_args "$id"
+		cmd+=("${c_volopts[@]}")
 		cmd+=("$prog" "${argv[@]}")
 		printf '$ %q' "${cmd[@]}" >"$log"
 		echo >>"$log"
-		HUSK_QEMU_ARGS=$c_qemu HUSK_QEMU_MACHINE=$c_machine \
-			timeout "$c_timeout" "${cmd[@]}" < <(feed_stdin "$log" "$c_timeout") >>"$log" 2>&1
+		# feed_stdin only watches the log for the moment to send the input.
+		# shellcheck disable=SC2094
+		HUSK_QEMU_ARGS="$c_qemu$c_diskargs" HUSK_QEMU_MACHINE=$c_machine \
+			timeout "$c_timeout" "${cmd[@]}" < <(feed_stdin "$log" "$c_timeout") >>"$log" 2>&1 &
+		pid=$!
+		if [ -n "$c_killon" ]; then
+			# Stop the VM abruptly once the program said so: husk passes SIGTERM to
+			# QEMU, which ends without letting the guest run again.
+			while kill -0 "$pid" 2>/dev/null && ! grep -qF -- "$c_killon" "$log"; do
+				sleep 0.2
+			done
+			kill -TERM "$pid" 2>/dev/null
+		fi
+		wait "$pid"
 		status=$?
+		if [ -n "$c_after" ]; then
+			echo "\$ $c_after" >>"$log"
+			env "${c_diskenv[@]}" bash -c "$c_after" >>"$log" 2>&1 || missing+=("(host check: $c_after)")
+		fi
 	fi
 	for s in "${c_expect[@]}"; do
 		grep -qF -- "$s" "$log" || missing+=("$s")
@@ -212,8 +269,8 @@ guest_case() {
 parse_case() {
 	local rest=$1 key val
 	c_name="" c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=0
-	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine="" c_stdin=""
-	c_expect=() c_kexpect=() c_once=()
+	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine="" c_stdin="" c_after=""
+	c_killon="" c_expect=() c_kexpect=() c_once=() c_disks=() c_vols=()
 	local re='^[[:space:]]*([a-z]+)=("([^"]*)"|([^[:space:]"]*))(.*)$'
 	while [[ $rest =~ [^[:space:]] ]]; do
 		if ! [[ $rest =~ $re ]]; then
@@ -238,6 +295,10 @@ parse_case() {
 		timeout) c_timeout=$val ;;
 		qemu) c_qemu=$val ;;
 		machine) c_machine=$val ;;
+		disk) c_disks+=("$val") ;;
+		vol) c_vols+=("$val") ;;
+		after) c_after=$val ;;
+		killon) c_killon=$val ;;
 		stdin) c_stdin=$val ;;
 		*) c_error="unknown key \"$key\""; return 1 ;;
 		esac
@@ -305,7 +366,7 @@ bad_elf_tests() {
 		selected "$id" || continue
 		[ "$LIST" = 1 ] && { echo "$id"; continue; }
 		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120 c_qemu="" c_machine="" c_stdin=""
-		c_expect=() c_kexpect=(ELF) c_once=()
+		c_after="" c_killon="" c_expect=() c_kexpect=(ELF) c_once=() c_disks=() c_vols=()
 		pool_run "$id" guest_case "$id" "$GUESTBIN/$bad" "$backend"
 	done
 	pool_drain
@@ -489,7 +550,8 @@ device_cli_tests() {
 	selected "$id" || return 0
 	[ "$LIST" = 1 ] && { echo "$id"; return 0; }
 	log=$LOGDIR/$id.log
-	truncate -s 1M "$LOGDIR/$id.img"
+	# A real (empty) file system: the kernel mounts it before the program runs.
+	mke2fs -q -F -t ext2 "$LOGDIR/$id.img" 1M >/dev/null
 	timeout 120 "$HUSK" run --backend "$backend" --verbose --net user \
 		-v "$LOGDIR/$id.img:/data:ro" "$GUESTBIN/hello" </dev/null >"$log" 2>&1
 	status=$?

@@ -24,7 +24,11 @@ BENCH_BINS := $(patsubst bench/progs/%.c,$(BUILD)/bench/progs/%,$(BENCH_SRCS))
 
 .PHONY: tests-build
 all: tests-build
-tests-build: $(UNIT_BINS) $(GUEST_BINS) $(BENCH_BINS)
+tests-build: $(UNIT_BINS) $(GUEST_BINS) $(BENCH_BINS) $(BUILD)/tests/ext2vol/vol.ext4
+
+# The ext4 image the ext2 guest test mounts (files=build/tests/ext2vol).
+$(BUILD)/tests/ext2vol/vol.ext4: tests/fixtures/mkvol.sh
+	bash $< $(@D)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c
 	@mkdir -p $(@D)

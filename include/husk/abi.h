@@ -49,7 +49,12 @@
  *                      with :ro).  vda, vdb, ... are the block devices in
  *                      the order given; each one's serial (virtio-blk
  *                      GET_ID) is "husk-vda", "husk-vdb", ... on both
- *                      husk-vmm and QEMU, so the kernel can match on it
+ *                      husk-vmm and QEMU, so the kernel can match on it.
+ *                      The kernel names them in the order it finds them
+ *                      (virtio_mmio.device= options, then PCI slots) and
+ *                      mounts the ext2/3/4 file system before the program
+ *                      starts, making a missing mount point; a volume that
+ *                      cannot be mounted ends the VM with HUSK_STATUS_VOLUME
  *   No option appears after "--"; a host that adds its own must put them
  *   in front.
  *   After "--": argv[0] is the path of the program inside the initrd,
@@ -75,6 +80,7 @@
 /* Exit statuses, as seen by whoever ran husk / husk-vmm. */
 #define HUSK_STATUS_NONET   69  /* no DHCP answer within net.dhcp_wait (EX_UNAVAILABLE) */
 #define HUSK_STATUS_CRASH   70  /* guest kernel panic, triple fault, guest misbehaving (EX_SOFTWARE) */
+#define HUSK_STATUS_VOLUME  74  /* a vol= volume could not be mounted: missing, corrupt, unclean (EX_IOERR) */
 #define HUSK_STATUS_HOST    125 /* the host side failed: no KVM, bad kernel file, bad options */
 #define HUSK_STATUS_NOEXEC  126 /* the program is not a valid x86-64 ELF (as a shell says) */
 #define HUSK_STATUS_NOENT   127 /* the program is not in the initrd */

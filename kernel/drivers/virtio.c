@@ -5,10 +5,12 @@
 #include "virtio.h"
 
 extern const struct virtio_driver virtio_net_driver;
+extern const struct virtio_driver virtio_blk_driver;
 
 /* Every virtio driver the kernel has, matched by device id. */
 static const struct virtio_driver *const virtio_drivers[] = {
 	&virtio_net_driver,
+	&virtio_blk_driver,
 };
 
 /* Feature bits the core itself handles for every driver. */

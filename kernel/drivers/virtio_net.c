@@ -48,6 +48,13 @@ struct vnet {
 	char **tx_free;                /* stack of free transmit buffers */
 	unsigned tx_nfree;
 	bool tx_stopped;               /* xmit said -EAGAIN: tell the stack when there is room */
+	/*
+	 * Frames the stack sends while it handles received ones (ACKs, replies)
+	 * are announced to the device once, when the receive handler is done;
+	 * with a batching stack (nd.tx_batched), at its netdev_tx_flush.
+	 */
+	bool in_rx;
+	bool tx_kick_pending;
 };
 
 /* The queues' notification counters, as the netdev reports them. */
@@ -101,6 +108,7 @@ static void vnet_rx_irq(struct virtqueue *vq)
 
 	/* Every interrupt of the device runs this callback once. */
 	v->nd.interrupts++;
+	v->in_rx = true;
 	do {
 		while ((buf = virtq_get_used(vq, &len))) {
 			struct virtio_net_hdr *h = (struct virtio_net_hdr *)buf;
@@ -131,6 +139,11 @@ static void vnet_rx_irq(struct virtqueue *vq)
 		}
 		virtq_kick(vq);
 	} while (!virtq_enable_cb(vq));
+	v->in_rx = false;
+	if (v->tx_kick_pending) {
+		v->tx_kick_pending = false;
+		virtq_kick(v->tx);
+	}
 	count_kicks(v);
 }
 
@@ -174,6 +187,11 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, int nfr
 	if (v->tx_nfree < 2)
 		tx_reap(v);
 	if (!v->tx_nfree) {
+		/* What is queued but not yet announced must reach the device, or nothing frees. */
+		if (v->tx_kick_pending) {
+			v->tx_kick_pending = false;
+			virtq_kick(v->tx);
+		}
 		v->tx_stopped = true;
 		if (!virtq_enable_cb(v->tx))
 			tx_reap(v);
@@ -209,13 +227,29 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, int nfr
 	}
 	v->nd.tx_packets++;
 	v->nd.tx_bytes += len;
+	if (v->in_rx || v->nd.tx_batched) {
+		v->tx_kick_pending = true;
+		return 0;
+	}
 	virtq_kick(v->tx);
 	count_kicks(v);
 	return 0;
 }
 
+static void vnet_flush(struct netdev *nd)
+{
+	struct vnet *v = nd->priv;
+
+	if (v->tx_kick_pending && !v->in_rx) {
+		v->tx_kick_pending = false;
+		virtq_kick(v->tx);
+		count_kicks(v);
+	}
+}
+
 static const struct netdev_ops vnet_ops = {
 	.xmit = vnet_xmit,
+	.flush = vnet_flush,
 };
 
 static void vnet_read_link(struct vnet *v)

@@ -36,7 +36,7 @@ static int elf_open(const char *path, struct loaded *l)
 	err = vfs_lookup(NULL, path, false, &l->ino);
 	if (err)
 		return err;
-	if (!S_ISREG(l->ino->mode)) {
+	if (!S_ISREG(l->ino->mode) || (l->ino->sb && (l->ino->sb->flags & SB_NOEXEC))) {
 		err = -EACCES;
 		goto err_unref;
 	}

@@ -5,6 +5,7 @@
 #include "mm.h"
 #include "platform.h"
 #include "sched.h"
+#include "blkdev.h"
 #include "vfs.h"
 #include <asm-generic/ioctls.h>
 #include <asm-generic/poll.h>
@@ -305,6 +306,7 @@ static const struct {
 	{ "tty", 5, 0, 0666, &console_fops },
 	{ "console", 5, 1, 0620, &console_fops },
 	{ "ptmx", 5, 2, 0666, &ptmx_fops },
+	{ "loop-control", 10, 237, 0660, &loop_control_fops },
 };
 
 static const struct {

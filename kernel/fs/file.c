@@ -18,8 +18,11 @@ struct file *file_alloc(struct inode *ino, const struct file_ops *ops, unsigned 
 		return NULL;
 	f->refs = 1;
 	f->inode = ino;
-	if (ino)
+	if (ino) {
 		inode_ref(ino);
+		if (ino->sb)
+			ino->sb->open_files++;
+	}
 	f->ops = ops;
 	f->flags = flags;
 	list_init(&f->release_hooks);
@@ -46,8 +49,15 @@ void file_unref(struct file *f)
 	}
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
-	if (f->inode)
+	if (f->inode) {
+		struct super_block *sb = f->inode->sb;
+
+		if (sb)
+			sb->open_files--;
 		inode_unref(f->inode);
+		if (sb && sb->detached)
+			vfs_sb_released(sb);
+	}
 	kfree(f->path);
 	kfree(f);
 }
@@ -155,6 +165,12 @@ int vfs_open_inode(struct inode *ino, int flags, struct file **out)
 	}
 	if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
 		return -ENOTDIR;
+	if (!(flags & O_PATH)) {
+		if ((S_ISCHR(ino->mode) || S_ISBLK(ino->mode)) && ino->sb && (ino->sb->flags & SB_NODEV))
+			return -EACCES;
+		if ((acc != O_RDONLY || (flags & O_TRUNC)) && S_ISREG(ino->mode) && vfs_may_write(ino))
+			return -EROFS;
+	}
 	if (S_ISFIFO(ino->mode) && !(flags & O_PATH))
 		return fifo_open(ino, flags & FILE_STATUS_FLAGS, out);
 	if ((flags & O_TRUNC) && S_ISREG(ino->mode) && acc != O_RDONLY && !(flags & O_PATH)) {

@@ -64,7 +64,7 @@ long memfd_fcntl(struct file *f, int cmd, unsigned long arg)
 	struct inode *ino = f->inode;
 
 	/* Only ramfs regular files (tmpfs on Linux) carry seals. */
-	if (!ino || !S_ISREG(ino->mode) || ino->dev != RAMFS_DEV)
+	if (!ino || !ramfs_is_file(ino))
 		return -EINVAL;
 	if (cmd == F_GET_SEALS)
 		return ino->seals;

@@ -39,6 +39,9 @@ int vfs_create(struct inode *dir, const char *path, unsigned mode, bool follow, 
 		err = -ENOENT;          /* the directory was removed */
 		goto out;
 	}
+	err = vfs_may_write(w.dir);
+	if (err)
+		goto out;
 	if (!w.dir->iops || !w.dir->iops->create) {
 		err = -EPERM;
 		goto out;
@@ -102,6 +105,9 @@ int vfs_unlink(struct inode *dir, const char *path, bool is_rmdir)
 		err = -ENOTDIR;
 		goto out;
 	}
+	err = vfs_may_write(w.dir);
+	if (err)
+		goto out;
 	if (!w.dir->iops || !w.dir->iops->unlink) {
 		err = -EPERM;
 		goto out;
@@ -143,6 +149,9 @@ int vfs_symlink(const char *target, struct inode *dir, const char *path)
 		err = -ENOENT;
 		goto out;
 	}
+	err = vfs_may_write(w.dir);
+	if (err)
+		goto out;
 	if (!w.dir->iops || !w.dir->iops->symlink) {
 		err = -EPERM;
 		goto out;
@@ -176,6 +185,8 @@ int vfs_link_inode(struct inode *target, struct inode *dir, const char *path)
 		err = -ENOENT;          /* linking an unlinked file back needs O_TMPFILE rules */
 	else if (w.dir->dev != target->dev)
 		err = -EXDEV;
+	else if (vfs_may_write(w.dir))
+		err = -EROFS;
 	else if (!w.dir->iops || !w.dir->iops->link)
 		err = -EPERM;
 	else
@@ -301,6 +312,9 @@ int vfs_rename(struct inode *olddir, const char *oldpath, struct inode *newdir,
 		err = -ENOENT;
 		goto out;
 	}
+	err = vfs_may_write(o.dir);
+	if (err)
+		goto out;
 	if (!o.dir->iops || !o.dir->iops->rename) {
 		err = -EPERM;
 		goto out;

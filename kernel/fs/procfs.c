@@ -94,8 +94,6 @@ static struct inode *proc_inode(enum pkind kind, int arg, const struct proc_entr
 	pn->arg = arg;
 	pn->ent = ent;
 	ino->priv = pn;
-	ino->dev = ent == &sysfs_root ? 4 : 3;
-	ino->fs_magic = PROC_SUPER_MAGIC;
 	ino->ino = proc_ino(kind, arg, ent);
 	return ino;
 }
@@ -103,25 +101,36 @@ static struct inode *proc_inode(enum pkind kind, int arg, const struct proc_entr
 /* The mounted roots: ".." from a top-level directory returns them, so getcwd finds the mount. */
 static struct inode *proc_root_inode, *sys_root_inode;
 
-static struct inode *make_root(const struct proc_entry *root, uint32_t magic)
+static struct super_block *make_sb(const struct proc_entry *root, const char *type, uint32_t magic,
+				   unsigned flags, struct inode **rootp)
 {
-	struct inode *ino = proc_inode(P_DIR, 0, root, S_IFDIR | 0555);
+	struct super_block *sb = sb_alloc(NULL, type, type, magic, flags);
+	struct inode *ino;
 
-	if (ino) {
-		ino->nlink = 2;   /* never freed */
-		ino->fs_magic = magic;
+	if (!sb)
+		return NULL;
+	ino = proc_inode(P_DIR, 0, root, S_IFDIR | 0555);
+	if (!ino) {
+		kfree(sb);
+		return NULL;
 	}
-	return ino;
+	ino->nlink = 2;   /* never freed */
+	inode_set_sb(ino, sb);
+	sb->root = ino;
+	*rootp = ino;
+	return sb;
 }
 
-struct inode *procfs_create_root(void)
+struct super_block *procfs_create_sb(void)
 {
-	return proc_root_inode = make_root(&procfs_root, PROC_SUPER_MAGIC);
+	return make_sb(&procfs_root, "proc", PROC_SUPER_MAGIC, SB_NOSUID | SB_NODEV | SB_NOEXEC,
+		       &proc_root_inode);
 }
 
-struct inode *sysfs_create_root(void)
+struct super_block *sysfs_create_sb(void)
 {
-	return sys_root_inode = make_root(&sysfs_root, SYSFS_MAGIC);
+	return make_sb(&sysfs_root, "sysfs", SYSFS_MAGIC, SB_RDONLY | SB_NOSUID | SB_NODEV | SB_NOEXEC,
+		       &sys_root_inode);
 }
 
 static struct pnode *pnode(struct inode *ino)
@@ -205,7 +214,11 @@ static int proc_lookup(struct inode *dir, const char *name, size_t len, struct i
 			return -ENOENT;
 		*out = entry_inode(e, pn->arg);
 	}
-	return *out ? 0 : -ENOMEM;
+	if (!*out)
+		return -ENOMEM;
+	if (!(*out)->sb)
+		inode_set_sb(*out, dir->sb);
+	return 0;
 }
 
 /* Generates the contents of a file or the target of a link. */

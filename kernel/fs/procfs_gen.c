@@ -436,14 +436,22 @@ void procfs_fd_link(struct pbuf *b, int fd)
 
 /* ---- system generators ---- */
 
-static void gen_mounts(struct pbuf *b)
+static void put_line(void *ctx, const char *line)
 {
-	pbuf_printf(b, "rootfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\nsysfs /sys sysfs ro 0 0\n");
+	pbuf_printf(ctx, "%s", line);
 }
 
+/* The mount table (fs/super.c), as /proc/mounts and /etc/mtab show it. */
+static void gen_mounts(struct pbuf *b)
+{
+	vfs_show_mounts(put_line, b);
+}
+
+/* The kernel's own pseudo file systems, then the types mount(2) takes (fs/super.c). */
 static void gen_filesystems(struct pbuf *b)
 {
-	pbuf_printf(b, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\nnodev\tsockfs\n");
+	pbuf_printf(b, "nodev\tsysfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\nnodev\tsockfs\n");
+	vfs_show_fstypes(put_line, b);
 }
 
 static void gen_version(struct pbuf *b)

@@ -3,6 +3,8 @@
 #include "kernel.h"
 #include "mm.h"
 #include "vfs.h"
+#include <asm/statfs.h>
+#include <linux/falloc.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
@@ -44,14 +46,16 @@ struct ramfs_node {
 };
 
 static const struct inode_ops ramfs_iops;
+static const struct super_ops ramfs_sops;
 static uint64_t ramfs_pages_used, ramfs_files;
+static struct super_block *first_sb;   /* the root file system: memfds live there */
 
 static struct ramfs_node *node(struct inode *ino)
 {
 	return ino->priv;
 }
 
-static struct inode *ramfs_new_inode(unsigned mode)
+static struct inode *ramfs_new_inode(struct super_block *sb, unsigned mode)
 {
 	const struct file_ops *fops = NULL;
 	struct inode *ino;
@@ -72,8 +76,7 @@ static struct inode *ramfs_new_inode(unsigned mode)
 	list_init(&n->entries);
 	n->next_cookie = 2;
 	ino->priv = n;
-	ino->dev = RAMFS_DEV;
-	ino->fs_magic = TMPFS_MAGIC;
+	inode_set_sb(ino, sb);
 	ino->seals = F_SEAL_SEAL;       /* as tmpfs: only a memfd can be sealed */
 	ramfs_files++;
 	return ino;
@@ -81,16 +84,29 @@ static struct inode *ramfs_new_inode(unsigned mode)
 
 struct inode *ramfs_create_unlinked(unsigned mode)
 {
-	return ramfs_new_inode(mode);
+	return ramfs_new_inode(first_sb, mode);
 }
 
-struct inode *ramfs_create_root(void)
+struct super_block *ramfs_create_sb(const char *source, unsigned flags)
 {
-	struct inode *root = ramfs_new_inode(S_IFDIR | 0755);
+	struct super_block *sb = sb_alloc(&ramfs_sops, "tmpfs", source, TMPFS_MAGIC, flags);
 
-	if (root)
-		root->nlink = 2;
-	return root;
+	if (!sb)
+		return NULL;
+	sb->root = ramfs_new_inode(sb, S_IFDIR | 01777);
+	if (!sb->root) {
+		kfree(sb);
+		return NULL;
+	}
+	sb->root->nlink = 2;
+	if (!first_sb)
+		first_sb = sb;
+	return sb;
+}
+
+bool ramfs_is_file(struct inode *ino)
+{
+	return ino->iops == &ramfs_iops && S_ISREG(ino->mode);
 }
 
 uint64_t ramfs_limit_bytes(void)
@@ -98,11 +114,56 @@ uint64_t ramfs_limit_bytes(void)
 	return page_total_bytes() / 2;
 }
 
-void ramfs_usage(uint64_t *bytes, uint64_t *files)
+/* Like tmpfs: at most half of memory (ramfs_limit_bytes), and no more than is free;
+ * the counts are of all ramfs instances together. */
+static int ramfs_statfs(struct super_block *sb, struct statfs *sf)
 {
-	*bytes = ramfs_pages_used * PAGE_SIZE;
-	*files = ramfs_files;
+	uint64_t bytes = ramfs_pages_used * PAGE_SIZE;
+	uint64_t room = ramfs_limit_bytes() > bytes ? ramfs_limit_bytes() - bytes : 0;
+
+	sf->f_blocks = ramfs_limit_bytes() / 4096;
+	sf->f_bfree = sf->f_bavail = MIN(room, page_free_bytes()) / 4096;
+	sf->f_files = ramfs_files + page_free_bytes() / 4096;
+	sf->f_ffree = page_free_bytes() / 4096;
+	return 0;
 }
+
+/* Frees a whole unmounted tree: every entry loses its link. */
+static void kill_tree(struct inode *dir)
+{
+	struct ramfs_node *n = dir->priv;
+
+	while (!list_empty(&n->entries)) {
+		struct ramfs_dirent *d = list_entry(n->entries.next, struct ramfs_dirent, link);
+		struct inode *ino = d->ino;
+
+		list_del(&d->link);
+		kfree(d);
+		if (S_ISDIR(ino->mode))
+			kill_tree(ino);
+		if (S_ISDIR(ino->mode))
+			ino->nlink = 0;
+		else
+			ino->nlink--;
+		inode_ref(ino);
+		inode_unref(ino);
+	}
+}
+
+static void ramfs_kill(struct super_block *sb)
+{
+	struct inode *root = sb->root;
+
+	kill_tree(root);
+	root->nlink = 0;
+	inode_ref(root);
+	inode_unref(root);
+}
+
+static const struct super_ops ramfs_sops = {
+	.statfs = ramfs_statfs,
+	.kill = ramfs_kill,
+};
 
 void ramfs_set_fops(struct inode *ino, const struct file_ops *fops)
 {
@@ -232,7 +293,7 @@ static int ramfs_create(struct inode *dir, const char *name, size_t len, unsigne
 
 	if (dir_find(dir, name, len))
 		return -EEXIST;
-	ino = ramfs_new_inode(mode);
+	ino = ramfs_new_inode(dir->sb, mode);
 	if (!ino)
 		return -ENOSPC;
 	return add_new(dir, name, len, ino, out);
@@ -245,7 +306,7 @@ static int ramfs_symlink(struct inode *dir, const char *name, size_t len, const 
 
 	if (dir_find(dir, name, len))
 		return -EEXIST;
-	ino = ramfs_new_inode(S_IFLNK | 0777);
+	ino = ramfs_new_inode(dir->sb, S_IFLNK | 0777);
 	if (!ino)
 		return -ENOSPC;
 	node(ino)->target = kstrdup(target);
@@ -496,13 +557,16 @@ static int ramfs_truncate(struct inode *ino, uint64_t size)
 	return 0;
 }
 
-int ramfs_punch_hole(struct inode *ino, uint64_t off, uint64_t len)
+/*
+ * Makes bytes [off, off+len) read as zeros without changing the size
+ * (FALLOC_FL_PUNCH_HOLE).  Pages are zeroed, not freed: a shared mapping
+ * may hold them.
+ */
+static int punch_hole(struct inode *ino, uint64_t off, uint64_t len)
 {
 	struct ramfs_node *rn = node(ino);
 	uint64_t end;
 
-	if (ino->iops != &ramfs_iops || !S_ISREG(ino->mode))
-		return -EOPNOTSUPP;
 	/* Bytes past the end of the file read as zeros already. */
 	end = len > ino->size - MIN(off, ino->size) ? ino->size : off + len;
 	while (off < end) {
@@ -522,6 +586,26 @@ int ramfs_punch_hole(struct inode *ino, uint64_t off, uint64_t len)
 	}
 	inode_touch(ino, true, true);
 	return 0;
+}
+
+/*
+ * Mode 0 grows the file (the new bytes read as zeros); KEEP_SIZE succeeds
+ * without reserving anything, since ramfs takes pages when data is written
+ * (a later write can still fail with ENOSPC); PUNCH_HOLE zeroes a range.
+ */
+static int ramfs_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len)
+{
+	int err;
+
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		if (ino->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+			return -EPERM;
+		return punch_hole(ino, off, len);
+	}
+	if ((mode & FALLOC_FL_KEEP_SIZE) || off + len <= ino->size)
+		return 0;
+	err = seals_check_resize(ino, off + len);
+	return err ? err : vfs_truncate(ino, off + len);
 }
 
 static void ramfs_evict(struct inode *ino)
@@ -561,4 +645,5 @@ static const struct inode_ops ramfs_iops = {
 	.readdir = ramfs_readdir,
 	.evict = ramfs_evict,
 	.get_page = ramfs_get_page,
+	.fallocate = ramfs_fallocate,
 };

@@ -25,7 +25,13 @@ void inode_unref(struct inode *ino)
 {
 	BUG_ON(ino->refs <= 0);
 	fsnotify_drop(ino);
-	if (--ino->refs > 0 || ino->nlink > 0)
+	if (--ino->refs > 0)
+		return;
+	/* A cached inode of a disk file system goes with its last reference: the
+	 * disk holds it.  Others (ramfs) live while they have links. */
+	if (!list_empty(&ino->hash))
+		list_del(&ino->hash);
+	else if (ino->nlink > 0)
 		return;
 	if (ino->iops && ino->iops->evict)
 		ino->iops->evict(ino);
@@ -40,6 +46,7 @@ struct inode *inode_alloc(unsigned mode, const struct inode_ops *iops, const str
 	if (!ino)
 		return NULL;
 	ino->ino = vfs_next_ino();
+	list_init(&ino->hash);
 	ino->mode = mode;
 	ino->refs = 1;
 	ino->iops = iops;
@@ -331,6 +338,8 @@ int vfs_truncate(struct inode *ino, uint64_t size)
 		return -EFBIG;
 	if (!ino->iops || !ino->iops->truncate)
 		return -EPERM;
+	if (vfs_may_write(ino))
+		return -EROFS;
 	/* Shared mappings must let go of the pages before the file frees them. */
 	if (size < ino->size)
 		vm_file_truncated(ino, size);
@@ -416,28 +425,6 @@ out:
 	return ret;
 }
 
-int vfs_mount(const char *path, struct inode *root)
-{
-	struct inode *dir;
-	int err = vfs_lookup(NULL, path, false, &dir);
-
-	if (err)
-		return err;
-	if (!S_ISDIR(dir->mode) || !S_ISDIR(root->mode)) {
-		inode_unref(dir);
-		return -ENOTDIR;
-	}
-	if (dir->mounted) {
-		inode_unref(dir);
-		return -EBUSY;
-	}
-	/* The mount point keeps both references for the life of the VM. */
-	inode_ref(root);
-	dir->mounted = root;
-	root->covered = dir;
-	return 0;
-}
-
 void vfs_fill_stat(struct inode *ino, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -494,19 +481,18 @@ static int mkdir_exact(const char *path, unsigned mode)
 
 void vfs_init(void)
 {
-	struct inode *proc;
+	struct super_block *sb = ramfs_create_sb("rootfs", 0);
 
-	root_inode = ramfs_create_root();
-	if (!root_inode)
-		boot_out_of_memory("for the root directory");
+	if (!sb || vfs_mount("/", sb))
+		boot_out_of_memory("for the root file system");
+	root_inode = sb->root;
+	root_inode->mode = S_IFDIR | 0755;
 	if (mkdir_exact("/tmp", 01777) || mkdir_exact("/proc", 0555) || devfs_init())
 		panic("vfs_init: cannot create /tmp, /proc or /dev");
-	proc = procfs_create_root();
-	if (!proc || vfs_mount("/proc", proc))
+	sb = procfs_create_sb();
+	if (!sb || vfs_mount("/proc", sb))
 		panic("vfs_init: cannot mount /proc");
-	inode_unref(proc);
-	proc = sysfs_create_root();
-	if (!proc || mkdir_exact("/sys", 0555) || vfs_mount("/sys", proc))
+	sb = sysfs_create_sb();
+	if (!sb || mkdir_exact("/sys", 0555) || vfs_mount("/sys", sb))
 		panic("vfs_init: cannot mount /sys");
-	inode_unref(proc);
 }

@@ -67,6 +67,8 @@ size_t strlcpy(char *dst, const char *src, size_t size);
 char *kstrdup(const char *s);
 /* Parses a decimal, 0x-hex or 0-octal number; returns 0 or -EINVAL. */
 int kstrtou64(const char *s, uint64_t *out);
+/* lib/sort.c: sorts n elements of size bytes in place by cmp (not stable). */
+void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
 /* lib/printk.c */
 int vsnprintk(char *buf, size_t size, const char *fmt, va_list ap);

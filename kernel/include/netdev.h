@@ -38,6 +38,14 @@ struct netdev_ops {
 	 */
 	int (*xmit)(struct netdev *nd, const struct netdev_frag *frags, int nfrags,
 		    const struct netdev_csum *csum);
+	/*
+	 * Optional: has the device see every frame xmit queued.  A stack that
+	 * calls netdev_tx_flush() after each burst of xmit (one run of the
+	 * stack: a send call, a timer, a received frame) sets tx_batched; the
+	 * driver may then tell the device once per burst instead of once per
+	 * frame (each telling is an exit to the monitor).
+	 */
+	void (*flush)(struct netdev *nd);
 };
 
 struct netdev {
@@ -53,6 +61,7 @@ struct netdev {
 	void (*rx)(struct netdev *nd, const void *frame, size_t len, unsigned flags);
 	void (*tx_ready)(struct netdev *nd);
 	void *stack;
+	bool tx_batched;                /* the stack calls netdev_tx_flush after each burst */
 
 	uint64_t rx_dropped;            /* frames that arrived with no stack attached */
 	/* Counters the driver keeps, for /proc/net/dev and the exit report. */
@@ -85,6 +94,13 @@ static inline void netdev_tx_ready(struct netdev *nd)
 
 /* Prints each device's counters on the console (frames per interrupt, notifications saved). */
 void netdev_report(void);
+
+/* From the stack, after a burst of xmit calls when it set tx_batched. */
+static inline void netdev_tx_flush(struct netdev *nd)
+{
+	if (nd->ops->flush)
+		nd->ops->flush(nd);
+}
 
 /* Stack side: every registered device, in registration order. */
 extern struct list netdev_list;

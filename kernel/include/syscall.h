@@ -96,6 +96,9 @@ long sys_pwritev2(int fd, const void *iov, int iovcnt, unsigned long pos_l, unsi
 long sys_readahead(int fd, off_t off, size_t count);
 long sys_fallocate(int fd, int mode, off_t off, off_t len);
 long sys_sync(void);
+long sys_mount(const char *source, const char *target, const char *type, unsigned long flags,
+	       const void *data);
+long sys_umount2(const char *target, int flags);
 long sys_syncfs(int fd);
 long sys_sync_file_range(int fd, off_t off, off_t nbytes, unsigned flags);
 /* fs/flock.c, fs/memfd.c, sys/sys_splice.c */

@@ -10,7 +10,9 @@ struct file;
 struct pipe;
 struct inode;
 struct stat;
+struct statfs;
 struct pollfd;
+struct super_block;
 
 #define PATH_MAX 4096     /* including the NUL */
 #define NAME_MAX 255
@@ -50,6 +52,22 @@ static inline unsigned mode_to_dtype(unsigned mode) { return (mode & S_IFMT) >> 
 typedef int (*filldir_fn)(void *ctx, const char *name, size_t len, uint64_t ino, unsigned dtype,
 			  uint64_t next_pos);
 
+/* A change of attributes for setattr: the fields named in valid (ATTR_*). */
+#define ATTR_MODE  (1u << 0)
+#define ATTR_UID   (1u << 1)
+#define ATTR_GID   (1u << 2)
+#define ATTR_SIZE  (1u << 3)
+#define ATTR_ATIME (1u << 4)
+#define ATTR_MTIME (1u << 5)
+#define ATTR_CTIME (1u << 6)
+struct iattr {
+	unsigned valid;
+	unsigned mode;            /* permission bits only; the type is kept */
+	unsigned uid, gid;
+	uint64_t size;
+	int64_t atime_ns, mtime_ns, ctime_ns;
+};
+
 /*
  * Operations of a file system on its inodes.  Names are not NUL-terminated
  * (name, len) and never "." or "..", except that lookup must resolve "..".
@@ -85,6 +103,73 @@ struct inode_ops {
 	 * kept by the file, for MAP_SHARED mappings; NULL when out of memory.  The
 	 * page stays valid until the file is truncated below it or evicted. */
 	void *(*get_page)(struct inode *ino, uint64_t idx);
+	/* Optional: stores the attributes vfs_setattr already applied to the
+	 * in-memory inode (a disk file system writes its inode; ATTR_SIZE has
+	 * gone through truncate first).  NULL: memory is all there is. */
+	int (*setattr)(struct inode *ino, const struct iattr *a);
+	/* Optional: writes the file's dirty data (and its inode unless datasync
+	 * and only times changed) to the device and flushes it.  NULL: nothing
+	 * to write (memory file systems). */
+	int (*fsync)(struct inode *ino, bool datasync);
+	/* Optional: fallocate(2) modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE
+	 * (checked by the caller); NULL answers -EOPNOTSUPP. */
+	int (*fallocate)(struct inode *ino, int mode, uint64_t off, uint64_t len);
+	/*
+	 * Optional extended attributes, by full name ("user.x"), kernel buffers;
+	 * NULL answers -EOPNOTSUPP.  getxattr copies the value if it fits in n
+	 * bytes (n == 0: only its length) and returns the length, -ERANGE or
+	 * -ENODATA; listxattr does the same with the NUL-terminated names;
+	 * setxattr honours XATTR_CREATE (-EEXIST) and XATTR_REPLACE (-ENODATA);
+	 * removexattr is -ENODATA for a missing name.
+	 */
+	ssize_t (*getxattr)(struct inode *ino, const char *name, void *buf, size_t n);
+	ssize_t (*listxattr)(struct inode *ino, char *buf, size_t n);
+	int (*setxattr)(struct inode *ino, const char *name, const void *val, size_t n, int flags);
+	int (*removexattr)(struct inode *ino, const char *name);
+};
+
+/* Mount flags kept in super_block.flags (the MS_* numbering of mount(2)). */
+#define SB_RDONLY  1u
+#define SB_NOSUID  2u
+#define SB_NODEV   4u
+#define SB_NOEXEC  8u
+#define SB_NOATIME 1024u
+
+/* Operations on a mounted file system; any may be NULL. */
+struct super_ops {
+	/* Fills f_blocks, f_bfree, f_bavail, f_files, f_ffree (and f_bsize if
+	 * not 4096); the VFS sets f_type, f_namelen and f_flags. */
+	int (*statfs)(struct super_block *sb, struct statfs *sf);
+	/* Writes every dirty inode and block down and flushes the device. */
+	int (*sync)(struct super_block *sb);
+	/* Remounts with new flags (SB_RDONLY may change); 0 or -errno. */
+	int (*remount)(struct super_block *sb, unsigned flags);
+	/* Unmount: the tree is detached and unused; sync and free everything. */
+	void (*kill)(struct super_block *sb);
+	/* The VM ends with the file system still mounted: write everything and
+	 * leave the disk as a clean umount would (nothing is freed). */
+	void (*shutdown)(struct super_block *sb);
+};
+
+/*
+ * One mounted file system (each mount has its own: no bind mounts yet).
+ * The mount table (fs/super.c) lists them in mount order; /proc/mounts
+ * prints it.
+ */
+struct super_block {
+	struct list link;             /* in the mount table */
+	const struct super_ops *ops;
+	const char *type;             /* "tmpfs", "proc", "ext4", ... (static) */
+	char source[64];              /* "rootfs", "/dev/vda", ... */
+	char *mountpoint;             /* absolute path (kmalloc'ed), "/" for the root */
+	uint64_t dev;                 /* st_dev of its inodes */
+	uint32_t magic;               /* f_type */
+	unsigned flags;               /* SB_* */
+	unsigned open_files;          /* open files on its inodes: umount is EBUSY while nonzero */
+	bool detached;                /* unmounted (MNT_DETACH) but still in use */
+	struct inode *root;           /* referenced while mounted */
+	struct list icache;           /* cached inodes (inode.hash), for file systems with inode numbers on disk */
+	void *priv;                   /* per-file-system data */
 };
 
 struct inode {
@@ -99,8 +184,9 @@ struct inode {
 	const struct inode_ops *iops;
 	const struct file_ops *fops;  /* used by open() */
 	void *priv;                   /* per-file-system data */
-	uint64_t dev;                 /* st_dev: which file system */
-	uint32_t fs_magic;            /* f_type for statfs */
+	struct super_block *sb;       /* its file system; NULL for anonymous inodes (pipes, sockets) */
+	uint64_t dev;                 /* st_dev: sb->dev, or 0 */
+	struct list hash;             /* in sb->icache while cached (icache_insert) */
 	struct inode *mounted;        /* root of the file system mounted here, or NULL */
 	struct inode *covered;        /* for a mounted root: the directory it covers */
 	struct pipe *fifo;            /* a FIFO's pipe while some file has it open (fs/pipe.c) */
@@ -195,8 +281,63 @@ ssize_t vfs_readlink_inode(struct inode *ino, char *buf, size_t n);
 int vfs_truncate(struct inode *ino, uint64_t size);
 /* Writes the absolute path of directory ino into buf; returns the length with the NUL. */
 ssize_t vfs_getcwd(struct inode *ino, char *buf, size_t n);
-/* Mounts the file system whose root is root on the directory at path. */
-int vfs_mount(const char *path, struct inode *root);
+/*
+ * fs/super.c: superblocks and the mount table.
+ * sb_alloc: a new superblock with a fresh st_dev, not yet mounted (kfree it,
+ * or vfs_mount it).  vfs_mount: mounts sb (whose root must be set) on the
+ * directory at path; the table takes over sb.  vfs_umount: detaches the file
+ * system mounted at path (-EINVAL if none, -EBUSY while files are open in it
+ * unless detach) and kills it.
+ */
+struct super_block *sb_alloc(const struct super_ops *ops, const char *type, const char *source,
+			     uint32_t magic, unsigned flags);
+int vfs_mount(const char *path, struct super_block *sb);
+int vfs_umount(const char *path, bool detach);
+/*
+ * File system types mount(2) knows: mount makes an unmounted superblock
+ * from source (a block device path for disk file systems) with the SB_*
+ * flags, or returns -errno.  vfs_mount_fs looks the type up (-ENODEV if
+ * unknown), makes the file system and mounts it at target.
+ */
+struct fs_type {
+	const char *name;
+	bool needs_dev;           /* /proc/filesystems prints "nodev" when false */
+	int (*mount)(const char *source, unsigned flags, const char *data, struct super_block **out);
+};
+int vfs_mount_fs(const char *type, const char *source, const char *target, unsigned flags,
+		 const char *data);
+/* Remounts the file system mounted at target with new SB_* flags. */
+int vfs_remount(const char *target, unsigned flags);
+/* /proc/filesystems. */
+void vfs_show_fstypes(void (*put)(void *ctx, const char *line), void *ctx);
+/* A file on sb was closed (its inode reference dropped): a detached
+ * file system nobody uses any more is freed. */
+void vfs_sb_released(struct super_block *sb);
+/* Makes ino part of sb (sets sb and dev). */
+void inode_set_sb(struct inode *ino, struct super_block *sb);
+/* The superblock mounted at or holding ino, or NULL for anonymous inodes. */
+static inline struct super_block *inode_sb(struct inode *ino) { return ino->sb; }
+/* -EROFS when ino's file system is mounted read-only, else 0. */
+int vfs_may_write(struct inode *ino);
+/* Fills a Linux struct statfs for the file system holding ino. */
+int vfs_statfs(struct inode *ino, struct statfs *sf);
+/* Writes a file (fsync/fdatasync) or a whole file system (syncfs; NULL: all of them, sync). */
+int vfs_fsync(struct inode *ino, bool datasync);
+int vfs_syncfs(struct super_block *sb);
+/* The VM ends (machine_exit): every file system's shutdown, last mounted first. */
+void vfs_shutdown(void);
+/* Changes attributes: checks read-only mounts, updates the inode in memory
+ * (ATTR_SIZE through vfs_truncate) and lets the file system store them. */
+int vfs_setattr(struct inode *ino, struct iattr *a);
+/* fallocate on a regular file, through the inode op. */
+int vfs_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len);
+/* /proc/mounts: one line per mount, written through put (at most n bytes each call). */
+void vfs_show_mounts(void (*put)(void *ctx, const char *line), void *ctx);
+/* Inode cache of a file system with inode numbers on disk: the cached inode
+ * numbered ino of sb, referenced, or NULL.  icache_insert adds a new inode
+ * (set sb first); inode_unref takes it out when its last reference goes. */
+struct inode *icache_find(struct super_block *sb, uint64_t ino);
+void icache_insert(struct inode *ino);
 /* Fills a Linux struct stat (asm/stat.h). */
 void vfs_fill_stat(struct inode *ino, struct stat *st);
 /* Updates times: "now" for mtime and ctime after a change of contents. */
@@ -260,26 +401,30 @@ int user_path(const char *upath, bool allow_empty, char **out);
  * path, else the directory open at dirfd (-EBADF, -ENOTDIR). */
 int at_dir(int dirfd, const char *path, struct inode **dir);
 
-/* fs/ramfs.c: the in-memory file system used for / */
-struct inode *ramfs_create_root(void);
+/* fs/ramfs.c: the in-memory file system used for / and tmpfs mounts */
+/* A new, unmounted ramfs (type "tmpfs"), its root made; NULL without memory. */
+struct super_block *ramfs_create_sb(const char *source, unsigned flags);
 /* Makes a regular file's contents the bytes at data[0..len) without copying;
  * they are copied page by page on the first write.  data must outlive the file. */
 int ramfs_set_rodata(struct inode *ino, const void *data, size_t len);
 /* Attaches device operations to a node (devfs). */
 void ramfs_set_fops(struct inode *ino, const struct file_ops *fops);
-/* Totals for statfs. */
 /* How many bytes of file data ramfs may hold: half of memory, as tmpfs by default. */
 uint64_t ramfs_limit_bytes(void);
-void ramfs_usage(uint64_t *bytes, uint64_t *files);
 /* A regular file (or other node) with no name, for memfd_create; one reference. */
 struct inode *ramfs_create_unlinked(unsigned mode);
-/*
- * Makes bytes [off, off+len) of a ramfs file read as zeros without changing
- * its size (fallocate FALLOC_FL_PUNCH_HOLE).  Pages are zeroed, not freed:
- * a shared mapping may hold them.  -EOPNOTSUPP for other file systems.
- */
-int ramfs_punch_hole(struct inode *ino, uint64_t off, uint64_t len);
-#define RAMFS_DEV 1
+/* True for a ramfs regular file (memfd seals). */
+bool ramfs_is_file(struct inode *ino);
+
+/* fs/volumes.c: the vol= kernel option (include/husk/abi.h).  volume_option
+ * keeps one DEV:/MOUNTPOINT[:ro] (the string must live on); volumes_mount
+ * mounts them all after the initrd is unpacked, or ends the VM with
+ * HUSK_STATUS_VOLUME and a message. */
+void volume_option(char *spec);
+void volumes_mount(void);
+
+/* fs/ext2: mount(2) of "ext2", "ext3" and "ext4" from a block device (source). */
+int ext2_mount(const char *source, unsigned flags, const char *data, struct super_block **out);
 
 /* fs/devfs.c: device nodes in /dev */
 int devfs_init(void);
@@ -381,9 +526,8 @@ static inline void fsnotify_file(struct file *f, uint32_t mask)
 		fsnotify_path_event(NULL, f->path && f->path[0] == '/' ? f->path : NULL, f->inode, mask);
 }
 
-/* fs/procfs.c */
-struct inode *procfs_create_root(void);
-/* The root of /sys: devices/system/cpu/{online,possible,present}. */
-struct inode *sysfs_create_root(void);
+/* fs/procfs.c: unmounted superblocks of /proc and of /sys (devices/system/cpu/{online,possible,present}). */
+struct super_block *procfs_create_sb(void);
+struct super_block *sysfs_create_sb(void);
 
 #endif

@@ -521,9 +521,9 @@ long sys_fchdir(int fd)
 
 static long chmod_inode(struct inode *ino, unsigned mode)
 {
-	ino->mode = (ino->mode & S_IFMT) | (mode & 07777);
-	inode_touch(ino, false, true);
-	return 0;
+	struct iattr a = { .valid = ATTR_MODE, .mode = mode };
+
+	return vfs_setattr(ino, &a);
 }
 
 long sys_fchmodat(int dirfd, const char *path, unsigned mode)
@@ -548,27 +548,32 @@ long sys_chmod(const char *path, unsigned mode)
 long sys_fchmod(int fd, unsigned mode)
 {
 	struct file *f = fd_get(dir_fdt(), fd);
+	long err;
 
 	if (!f || !f->inode || (f->flags & O_PATH))
 		return -EBADF;
-	fsnotify_file(f, IN_ATTRIB);
-	return chmod_inode(f->inode, mode);
+	err = chmod_inode(f->inode, mode);
+	if (!err)
+		fsnotify_file(f, IN_ATTRIB);
+	return err;
 }
 
 static long chown_inode(struct inode *ino, unsigned uid, unsigned gid)
 {
+	struct iattr a = { .uid = uid, .gid = gid };
+
 	if (uid != (unsigned)-1)
-		ino->uid = uid;
+		a.valid |= ATTR_UID;
 	if (gid != (unsigned)-1)
-		ino->gid = gid;
+		a.valid |= ATTR_GID;
 	/* As on Linux, a change of owner clears set-user-ID (and set-group-ID on executables). */
-	if (!S_ISDIR(ino->mode) && (uid != (unsigned)-1 || gid != (unsigned)-1)) {
-		ino->mode &= ~S_ISUID;
-		if (ino->mode & S_IXGRP)
-			ino->mode &= ~S_ISGID;
+	if (!S_ISDIR(ino->mode) && a.valid) {
+		a.valid |= ATTR_MODE;
+		a.mode = ino->mode & ~S_ISUID;
+		if (a.mode & S_IXGRP)
+			a.mode &= ~S_ISGID;
 	}
-	inode_touch(ino, false, true);
-	return 0;
+	return vfs_setattr(ino, &a);
 }
 
 long sys_fchownat(int dirfd, const char *path, unsigned uid, unsigned gid, int flags)
@@ -601,11 +606,14 @@ long sys_lchown(const char *path, unsigned uid, unsigned gid)
 long sys_fchown(int fd, unsigned uid, unsigned gid)
 {
 	struct file *f = fd_get(dir_fdt(), fd);
+	long err;
 
 	if (!f || !f->inode || (f->flags & O_PATH))
 		return -EBADF;
-	fsnotify_file(f, IN_ATTRIB);
-	return chown_inode(f->inode, uid, gid);
+	err = chown_inode(f->inode, uid, gid);
+	if (!err)
+		fsnotify_file(f, IN_ATTRIB);
+	return err;
 }
 
 long sys_umask(unsigned mask)
@@ -635,7 +643,8 @@ long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
 	struct __kernel_timespec ts[2];
 	struct inode *ino;
 	struct file *f = NULL;
-	int64_t now = clock_realtime_ns(), t;
+	int64_t now = clock_realtime_ns();
+	struct iattr a;
 	uint32_t mask = 0;
 	long err;
 
@@ -661,15 +670,21 @@ long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
 		if (err)
 			return err;
 	}
-	if (utime_value(utimes ? &ts[0] : NULL, now, &t)) {
-		ino->atime_ns = t;
+	a.valid = ATTR_CTIME;
+	a.ctime_ns = now;
+	if (utime_value(utimes ? &ts[0] : NULL, now, &a.atime_ns)) {
+		a.valid |= ATTR_ATIME;
 		mask = IN_ACCESS;
 	}
-	if (utime_value(utimes ? &ts[1] : NULL, now, &t)) {
-		ino->mtime_ns = t;
+	if (utime_value(utimes ? &ts[1] : NULL, now, &a.mtime_ns)) {
+		a.valid |= ATTR_MTIME;
 		mask = mask ? IN_ATTRIB : IN_MODIFY;    /* as Linux's fsnotify_change */
 	}
-	ino->ctime_ns = now;
+	err = vfs_setattr(ino, &a);
+	if (err) {
+		inode_unref(ino);
+		return err;
+	}
 	if (mask && f)
 		fsnotify_file(f, mask);
 	else if (mask)
@@ -683,22 +698,10 @@ long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
 static long statfs_inode(struct inode *ino, void *ubuf)
 {
 	struct statfs sf;
-	uint64_t bytes, files;
+	int err = vfs_statfs(ino, &sf);
 
-	memset(&sf, 0, sizeof(sf));
-	ramfs_usage(&bytes, &files);
-	sf.f_type = ino->fs_magic;
-	sf.f_bsize = 4096;
-	sf.f_frsize = 4096;
-	sf.f_namelen = NAME_MAX;
-	if (ino->dev == RAMFS_DEV) {
-		/* Like tmpfs: at most half of memory (ramfs_limit_bytes), and no more than is free. */
-		uint64_t room = ramfs_limit_bytes() > bytes ? ramfs_limit_bytes() - bytes : 0;
-		sf.f_blocks = ramfs_limit_bytes() / 4096;
-		sf.f_bfree = sf.f_bavail = MIN(room, page_free_bytes()) / 4096;
-		sf.f_files = files + page_free_bytes() / 4096;
-		sf.f_ffree = page_free_bytes() / 4096;
-	}
+	if (err)
+		return err;
 	return copy_to_user(ubuf, &sf, sizeof(sf));
 }
 

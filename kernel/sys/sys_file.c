@@ -574,6 +574,14 @@ long sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
+/* truncate and ftruncate change the size through setattr. */
+static long truncate_inode(struct inode *ino, off_t len)
+{
+	struct iattr a = { .valid = ATTR_SIZE, .size = len };
+
+	return vfs_setattr(ino, &a);
+}
+
 long sys_truncate(const char *upath, off_t len)
 {
 	struct inode *ino;
@@ -590,7 +598,7 @@ long sys_truncate(const char *upath, off_t len)
 		goto out;
 	err = seals_check_resize(ino, len);
 	if (!err)
-		err = vfs_truncate(ino, len);
+		err = truncate_inode(ino, len);
 	if (!err)
 		fsnotify_path(NULL, path, ino, IN_MODIFY);
 	inode_unref(ino);
@@ -610,24 +618,21 @@ long sys_ftruncate(int fd, off_t len)
 		return -EINVAL;
 	err = seals_check_resize(f->inode, len);
 	if (!err)
-		err = vfs_truncate(f->inode, len);
+		err = truncate_inode(f->inode, len);
 	if (!err)
 		fsnotify_file(f, IN_MODIFY);
 	return err;
 }
 
 /*
- * fallocate: mode 0 grows the file (the new bytes read as zeros);
- * FALLOC_FL_KEEP_SIZE succeeds without reserving anything, since ramfs takes
- * pages when data is written, not ahead of time (a later write can still
- * fail with ENOSPC); FALLOC_FL_PUNCH_HOLE zeroes a range.  Other modes are
- * EOPNOTSUPP, as on tmpfs.  Checks in the order of Linux's vfs_fallocate.
+ * fallocate: modes 0, FALLOC_FL_KEEP_SIZE and FALLOC_FL_PUNCH_HOLE go to the
+ * file system; other modes are EOPNOTSUPP.  Checks in the order of Linux's
+ * vfs_fallocate.
  */
 long sys_fallocate(int fd, int mode, off_t off, off_t len)
 {
 	struct file *f = fd_get(fdt(), fd);
 	struct inode *ino;
-	long err;
 
 	if (!f || (f->flags & O_PATH))
 		return -EBADF;
@@ -654,38 +659,34 @@ long sys_fallocate(int fd, int mode, off_t off, off_t len)
 		return -EFBIG;
 	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
 		return -EOPNOTSUPP;
-	if (ino->dev != RAMFS_DEV)
-		return -EOPNOTSUPP;
-	if (mode & FALLOC_FL_PUNCH_HOLE) {
-		if (ino->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
-			return -EPERM;
-		return ramfs_punch_hole(ino, off, len);
-	}
-	if ((mode & FALLOC_FL_KEEP_SIZE) || (uint64_t)(off + len) <= ino->size)
-		return 0;
-	err = seals_check_resize(ino, off + len);
-	return err ? err : vfs_truncate(ino, off + len);
+	return vfs_fallocate(ino, mode, off, len);
 }
 
-/* Everything lives in memory, so data is as durable as it will ever be. */
-long sys_fsync(int fd)
+/* The file's data (and metadata) reach the device before fsync returns. */
+static long fsync_fd(int fd, bool datasync)
 {
 	struct file *f = fd_get(fdt(), fd);
 
 	if (!f || (f->flags & O_PATH))
 		return -EBADF;
-	if (!f->inode || !(S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode)))
+	if (!f->inode || !(S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode) || S_ISBLK(f->inode->mode)))
 		return -EINVAL;
-	return 0;
+	return vfs_fsync(f->inode, datasync);
+}
+
+long sys_fsync(int fd)
+{
+	return fsync_fd(fd, false);
 }
 
 long sys_fdatasync(int fd)
 {
-	return sys_fsync(fd);
+	return fsync_fd(fd, true);
 }
 
 long sys_sync(void)
 {
+	vfs_syncfs(NULL);
 	return 0;
 }
 
@@ -693,7 +694,9 @@ long sys_syncfs(int fd)
 {
 	struct file *f = fd_get(fdt(), fd);
 
-	return f && !(f->flags & O_PATH) ? 0 : -EBADF;
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	return f->inode && f->inode->sb ? vfs_syncfs(f->inode->sb) : 0;
 }
 
 long sys_sync_file_range(int fd, off_t off, off_t nbytes, unsigned flags)
@@ -711,6 +714,8 @@ long sys_sync_file_range(int fd, off_t off, off_t nbytes, unsigned flags)
 	mode = f->inode ? f->inode->mode : 0;
 	if (!S_ISREG(mode) && !S_ISBLK(mode) && !S_ISDIR(mode) && !S_ISLNK(mode))
 		return -ESPIPE;
+	if ((flags & SYNC_FILE_RANGE_WRITE) && S_ISREG(mode))
+		return vfs_fsync(f->inode, true);
 	return 0;
 }
 

@@ -177,8 +177,27 @@ long sys_msync(uint64_t addr, size_t len, int flags)
 		return -EINVAL;
 	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
 		return -EINVAL;
-	/* Shared file mappings use the file's own pages: there is nothing to write back. */
-	return range_mapped(addr, len);
+	long err = range_mapped(addr, len);
+	struct vm *vm = current_proc()->vm;
+	uint64_t end = ALIGN_UP(addr + len, PAGE_SIZE);
+
+	if (err || !(flags & MS_SYNC))
+		return err;
+	/* Shared file mappings use the file's own pages (its page cache on a disk
+	 * file system): MS_SYNC writes the file as fdatasync does. */
+	for (uint64_t a = addr; a < end;) {
+		struct vma *v = vm_find(vm, a);
+
+		if (!v)
+			break;
+		if (v->file && (v->flags & VM_SHARED) && (v->prot & VM_WRITE)) {
+			err = vfs_fsync(v->file, true);
+			if (err)
+				return err;
+		}
+		a = v->end;
+	}
+	return 0;
 }
 
 /* Brings every page of the range in now; pages are never swapped, so that is all locking means. */

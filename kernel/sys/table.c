@@ -224,6 +224,8 @@ const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(readahead),
 	SYSCALL(fallocate),
 	SYSCALL(sync),
+	SYSCALL(mount),
+	SYSCALL(umount2),
 	SYSCALL(syncfs),
 	SYSCALL(sync_file_range),
 	SYSCALL(flock),

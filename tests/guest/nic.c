@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* nic.c: the network devices the kernel found, as /proc/net/dev lists them (virtio-net over mmio and PCI, or none). */
+/* nic.c: the network devices the kernel found, as /proc/net/dev lists them (virtio-net over mmio and PCI, or none; legacy devices are refused). */
 // husk-test: name=mmio args="eth0" opts="--verbose" qemu="-netdev user,id=n0 -device virtio-net-device,netdev=n0,mac=52:54:00:12:34:56" expect="SUCCESS" kexpect="eth0: 52:54:00:12:34:56, mtu 1500" kexpect="eth0: rx "
 // husk-test: name=pci args="eth0" opts="--verbose" machine=q35 qemu="-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:57" expect="SUCCESS" kexpect="eth0: 52:54:00:12:34:57, mtu 1500"
 // husk-test: name=pci-intx args="eth0" opts="--verbose" machine=q35 qemu="-netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:58,vectors=0" expect="SUCCESS" kexpect="eth0: 52:54:00:12:34:58, mtu 1500"
 // husk-test: name=net-user args="eth0" opts="--verbose --net user" expect="SUCCESS" kexpect=", mtu 1500" kexpect="husk: eth0: 10.0.2.15/24 by DHCP" backends=qemu,vmm
 // husk-test: name=none expect="SUCCESS"
+// husk-test: name=legacy-mmio qemu="-global virtio-mmio.force-legacy=true -netdev user,id=n0 -device virtio-net-device,netdev=n0" expect="SUCCESS" kexpect="virtio-mmio version 1; husk drives version 2 (modern) only"
+// husk-test: name=legacy-pci machine=q35 qemu="-netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-modern=on" expect="SUCCESS" kexpect="no modern virtio-pci structures; husk drives modern devices only"
 // husk-test: name=user args="eth0" opts="--verbose --net user" backends=qemu,vmm expect="SUCCESS" kexpect="eth0: 52:54:00:"
 #include <fcntl.h>
 #include <unistd.h>

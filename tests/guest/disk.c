@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* disk.c: ext4 volumes on virtio-blk (host files, husk run -v): what the guest writes the host reads back with debugfs, e2fsck stays clean; fsync alone makes data durable; read-only volumes and devices; bad volumes stop the VM. */
+// husk-test: name=write args="write" vol=vol.ext4:/mnt opts="--verbose" mem=256M expect="SUCCESS" kexpect="vda: virtio-mmio" after="tests/fixtures/diskcheck.sh write $DISK_vda"
+// husk-test: name=fsync args="fsync" vol=vol.ext4:/mnt mem=256M killon="fsync returned" status=143 expect="fsync returned" after="tests/fixtures/diskcheck.sh fsync $DISK_vda"
+// husk-test: name=enospc args="enospc" vol=vol.ext4:/mnt mem=256M expect="SUCCESS" after="tests/fixtures/diskcheck.sh clean $DISK_vda"
+// husk-test: name=ro args="ro" disk=vol.ext4:ro opts="--verbose" mem=256M expect="SUCCESS" kexpect="read-only" after="tests/fixtures/diskcheck.sh unchanged $DISK_vda build/tests/ext2vol/vol.ext4"
+// husk-test: name=pci args="pci" disk=vol.ext4 machine=q35 opts="--verbose" mem=256M expect="SUCCESS" kexpect="vda: virtio-pci" after="tests/fixtures/diskcheck.sh write $DISK_vda"
+// husk-test: name=rovol args="rovol" vol=vol.ext4:/mnt:ro backends=qemu,vmm mem=256M expect="SUCCESS" after="tests/fixtures/diskcheck.sh unchanged $DISK_vda build/tests/ext2vol/vol.ext4"
+// husk-test: name=volbad args="vol" vol=vol-bad.ext3:/data backends=qemu,vmm status=74 kexpect="cannot mount /dev/vda: Bad magic number in super-block" kexpect="husk: volume vda: cannot mount it"
+// husk-test: name=vol args="vol" vol=vol.ext4:/data vol=vol.ext3:/three:ro backends=qemu,vmm opts="--verbose" mem=256M expect="SUCCESS" kexpect="volume vdb on /three (read-only)" after="tests/fixtures/diskcheck.sh clean $DISK_vda"
+/* write and enospc stay on QEMU: on kvm_pvm the guest kernel is emulated at
+ * about 1 M instructions/s, and libext2fs writing megabytes takes minutes. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include "check.h"
+
+#define MNT "/mnt"
+#define BIG ((1 << 20) + 123)
+
+/* The pattern diskcheck.sh expects in /guest/big. */
+static unsigned char pattern(size_t i)
+{
+	return (unsigned char)(i * 31 + 7);
+}
+
+static int write_file(const char *path, const void *data, size_t len, bool sync)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	ssize_t n = fd >= 0 ? write(fd, data, len) : -1;
+
+	CHECK(n == (ssize_t)len, "write %s: %zd: %s", path, n, strerror(errno));
+	if (sync)
+		CHECK(fsync(fd) == 0, "fsync %s: %s", path, strerror(errno));
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static void do_mount(unsigned long flags)
+{
+	mkdir(MNT, 0755);
+	CHECK(mount("/dev/vda", MNT, "ext4", flags, NULL) == 0, "mount /dev/vda: %s", strerror(errno));
+}
+
+static void write_tree(void)
+{
+	static unsigned char big[BIG];
+
+	for (size_t i = 0; i < BIG; i++)
+		big[i] = pattern(i);
+	CHECK(mkdir(MNT "/guest", 0750) == 0, "mkdir: %s", strerror(errno));
+	write_file(MNT "/guest/big", big, BIG, false);
+	write_file(MNT "/guest/tmpname", "hello host\n", 11, false);
+	CHECK(rename(MNT "/guest/tmpname", MNT "/guest/small") == 0, "rename: %s", strerror(errno));
+	CHECK(symlink("small", MNT "/guest/link") == 0, "symlink: %s", strerror(errno));
+	CHECK(link(MNT "/guest/small", MNT "/guest/hard") == 0, "link: %s", strerror(errno));
+	CHECK(unlink(MNT "/hello.txt") == 0, "unlink: %s", strerror(errno));
+	CHECK(unlink(MNT "/dir/hard") == 0, "unlink: %s", strerror(errno));
+	CHECK(truncate(MNT "/big", 4096) == 0, "truncate: %s", strerror(errno));
+	CHECK(chmod(MNT "/guest/small", 0600) == 0 && chown(MNT "/guest/small", 1000, 1001) == 0,
+	      "chmod/chown: %s", strerror(errno));
+	CHECK(setxattr(MNT "/guest/small", "user.husk", "from the guest", 14, 0) == 0, "setxattr: %s",
+	      strerror(errno));
+}
+
+static void fill(void)
+{
+	static char chunk[1 << 16];
+	long total = 0, r = 0;
+	int fd = open(MNT "/fill", O_CREAT | O_WRONLY, 0644);
+
+	memset(chunk, 'f', sizeof(chunk));
+	while (fd >= 0 && total < (64L << 20) && (r = write(fd, chunk, sizeof(chunk))) > 0)
+		total += r;
+	if (r > 0)
+		r = fsync(fd);
+	CHECK(r < 0 && errno == ENOSPC, "filling ended with %ld (%s) after %ld bytes", r, strerror(errno), total);
+	close(fd);
+	/* Half of it goes again: the file system must stay consistent either way. */
+	CHECK(truncate(MNT "/fill", total / 2) == 0, "truncate fill: %s", strerror(errno));
+}
+
+/* A read-only device mounted without asking for read-only (the kernel makes it so), or a read-only volume. */
+static void read_only(bool mount_it)
+{
+	char buf[64];
+	int fd;
+
+	if (mount_it)
+		do_mount(0);
+	fd = open("/proc/mounts", O_RDONLY);
+	memset(buf, 0, sizeof(buf));
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) > 0, "read /proc/mounts");
+	close(fd);
+	CHECK(open(MNT "/new", O_CREAT | O_WRONLY, 0644) == -1 && errno == EROFS, "create: %s", strerror(errno));
+	CHECK(open("/dev/vda", O_RDWR) == -1 && errno == EROFS, "open the device rw: %s", strerror(errno));
+	CHECK(mkdir(MNT "/d", 0755) == -1 && errno == EROFS, "mkdir: %s", strerror(errno));
+	fd = open(MNT "/hello.txt", O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) == 20, "read: %s", strerror(errno));
+	close(fd);
+	CHECK(umount(MNT) == 0, "umount: %s", strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	/* Except for "ro" and "pci", the kernel mounted the volume (vol=) before main. */
+	if (!strcmp(mode, "write")) {
+		write_tree();
+		CHECK(umount(MNT) == 0, "umount: %s", strerror(errno));
+	} else if (!strcmp(mode, "fsync")) {
+		/* No umount, no sync, not even a close (which would write the file
+		 * back): the VM is stopped from outside once fsync returned. */
+		int fd;
+
+		fd = open(MNT "/durable", O_CREAT | O_WRONLY, 0644);
+		CHECK(fd >= 0 && write(fd, "fsync makes this durable\n", 25) == 25, "write: %s", strerror(errno));
+		CHECK(fsync(fd) == 0, "fsync: %s", strerror(errno));
+		if (!check_failures) {
+			printf("fsync returned\n");
+			fflush(stdout);
+			for (;;)
+				pause();
+		}
+	} else if (!strcmp(mode, "enospc")) {
+		fill();
+		CHECK(umount(MNT) == 0, "umount: %s", strerror(errno));
+	} else if (!strcmp(mode, "pci")) {
+		/* virtio-blk over PCI, mounted by the program. */
+		do_mount(0);
+		write_tree();
+		CHECK(umount(MNT) == 0, "umount: %s", strerror(errno));
+	} else if (!strcmp(mode, "ro")) {
+		read_only(true);
+	} else if (!strcmp(mode, "rovol")) {
+		read_only(false);
+	} else if (!strcmp(mode, "vol")) {
+		/* Mounted by the kernel before the program started (vol= on the command line). */
+		struct statfs sf;
+		char buf[32];
+		int fd = open("/data/hello.txt", O_RDONLY);
+
+		CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) == 20, "read /data/hello.txt: %s", strerror(errno));
+		close(fd);
+		CHECK(statfs("/data", &sf) == 0 && sf.f_type == 0xEF53, "statfs /data");
+		CHECK(write_file("/data/from-vol", "x", 1, true) == 0, "write on vda");
+		CHECK(statfs("/three", &sf) == 0 && (sf.f_flags & ST_RDONLY), "/three read-only");
+		fd = open("/three/f", O_RDONLY);
+		CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) == 10, "read /three/f: %s", strerror(errno));
+		close(fd);
+	} else {
+		CHECK(0, "unknown mode '%s'", mode);
+	}
+	return check_finish("disk");
+}
