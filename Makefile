@@ -5,7 +5,7 @@ BUILD ?= build
 CC ?= gcc
 HOST_CFLAGS := -O2 -g -Wall -Wextra -std=gnu11 -Iinclude
 
-.PHONY: all test clean
+.PHONY: all test test-xen clean
 all:
 
 include kernel/kernel.mk
@@ -15,6 +15,12 @@ include tests/tests.mk
 
 test: all
 	@tests/run.sh
+
+# The guest cases marked backends=...,xen as Xen PVH domUs, in one boot of the
+# xen-lab (Xen 4.17 and a Debian dom0 under QEMU TCG); see tests/xen/run.py.
+XEN_LAB ?= ../shared/xen-lab
+test-xen: all
+	@XEN_LAB=$(XEN_LAB) tests/xen/run.py
 
 clean:
 	rm -rf $(BUILD)

@@ -73,8 +73,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			}
 			break;
 		case 'b':
-			if (strcmp(optarg, "vmm") && strcmp(optarg, "qemu")) {
-				husk_err("--backend %s: expected vmm or qemu", optarg);
+			if (strcmp(optarg, "vmm") && strcmp(optarg, "qemu") && strcmp(optarg, "xen")) {
+				husk_err("--backend %s: expected vmm, qemu or xen", optarg);
 				return -1;
 			}
 			o->backend = optarg;
@@ -140,8 +140,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	return optind;
 }
 
-/* --kernel, else $HUSK_KERNEL, else <husk's dir>/../kernel/husk.elf.  *path is malloc'ed. */
-static int find_kernel(const char *opt, char **path)
+int cli_find_kernel(const char *opt, char **path)
 {
 	const char *env = getenv("HUSK_KERNEL");
 	const char *dir;
@@ -228,6 +227,8 @@ static const struct backend *pick_backend(const char *name)
 {
 	if (!name)
 		name = host_has_hw_virt() ? "vmm" : "qemu";
+	if (strcmp(name, "xen") == 0)
+		return &backend_xen;
 	return strcmp(name, "vmm") == 0 ? &backend_vmm : &backend_qemu;
 }
 
@@ -308,7 +309,7 @@ int cmd_run(int argc, char **argv)
 	first = parse_run_opts(argc, argv, &o);
 	if (first < 0)
 		goto out;
-	err = find_kernel(o.kernel, &kernel);
+	err = cli_find_kernel(o.kernel, &kernel);
 	if (err)
 		goto out;
 	err = cli_find_program(argv[first], &program);

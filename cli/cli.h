@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <husk/abi.h>
@@ -16,7 +17,10 @@ int cmd_run(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_disk(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_xen_config(int argc, char **argv);
 
+/* The guest kernel: --kernel, else $HUSK_KERNEL, else <husk's dir>/../kernel/husk.elf.  *path is malloc'ed. */
+int cli_find_kernel(const char *opt, char **path);
 /* Prints "husk: " + message to stderr. */
 void husk_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Turns a -e argument (VAR=VAL, or VAR for husk's own value) into a malloc'ed VAR=VAL. */
@@ -266,5 +270,20 @@ struct backend {
 
 extern const struct backend backend_qemu;
 extern const struct backend backend_vmm;
+extern const struct backend backend_xen;
+
+/* ---- Xen (xl.c): the xl domain configuration of a husk VM ---- */
+struct xl_domain {
+	const char *name;
+	const char *kernel;     /* absolute paths: xl reads them itself */
+	const char *ramdisk;
+	const char *cmdline;
+	unsigned long mem_mib;
+	struct strvec vifs;     /* xl vif specs, e.g. "bridge=xenbr0" */
+	struct strvec disks;    /* xl disk specs, e.g. "phy:/dev/vg/x,xvda,w" */
+	int preserve;           /* keep the domain after it stops (on_poweroff/on_crash) */
+};
+/* Writes d as an xl config file to f.  Returns 0 or -EIO. */
+int xl_config_write(FILE *f, const struct xl_domain *d);
 
 #endif

@@ -21,6 +21,7 @@ static const struct subcommand subcommands[] = {
 	{ "run", cmd_run, "boot a program or an image as its own VM" },
 	{ "build", cmd_build, "pack a program and its files into an image" },
 	{ "disk", cmd_disk, "make an ext4 volume image from a directory (mke2fs -d)" },
+	{ "xen-config", cmd_xen_config, "write the xl config that runs an image on Xen" },
 	{ "help", cmd_help, "show this help" },
 };
 
@@ -99,10 +100,10 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < NR_SUBCOMMANDS; i++)
-		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(f,
 		"\n"
-		"  husk run [-m MEM] [--backend vmm|qemu] [-e VAR=VAL]... [--files DIR]\n"
+		"  husk run [-m MEM] [--backend vmm|qemu|xen] [-e VAR=VAL]... [--files DIR]\n"
 		"           [--kernel FILE] [--no-libs] [--verbose]\n"
 		"           [--net tap:NAME|user|none] [-p HOST:GUEST[/udp]]...\n"
 		"           [--ip ADDR/PREFIX [--gw ADDR] [--dns ADDR]]\n"
@@ -110,11 +111,14 @@ static void usage(FILE *f)
 		"  husk build -o IMAGE [-e VAR=VAL]... [--files DIR] [--no-libs] [--verbose]\n"
 		"           PROGRAM [ARGS...]\n"
 		"  husk disk -o IMAGE [-s SIZE] [-t ext2|ext3|ext4] DIR\n"
+		"  husk xen-config [-m MEM] [-k KERNEL] [-o FILE] [--name NAME]\n"
+		"           [--vif SPEC]... [--disk SPEC]... IMAGE\n"
 		"\n"
 		"Options:\n"
 		"  -m, --memory MEM      guest memory: 64M (default), 1G, or plain MiB\n"
-		"  -b, --backend NAME    vmm (husk-vmm, needs VT-x/AMD-V) or qemu;\n"
-		"                        default: vmm with hardware virtualization, else qemu\n"
+		"  -b, --backend NAME    vmm (husk-vmm, needs VT-x/AMD-V), qemu, or xen (xl,\n"
+		"                        in a Xen dom0); default: vmm with hardware\n"
+		"                        virtualization, else qemu\n"
 		"  -e, --env VAR=VAL     set an environment variable (VAR alone: husk's value)\n"
 		"  -f, --files DIR       add DIR's tree at the guest's root (DIR/etc/x -> /etc/x)\n"
 		"  -k, --kernel FILE     guest kernel (default: $HUSK_KERNEL, else\n"

@@ -383,6 +383,41 @@ bad_elf_tests() {
 	fi
 }
 
+# ---- Xen tooling on the host (the domUs themselves: make test-xen) -----------
+
+# xen_cli_case ID WANT EXPECT... -- COMMAND...: runs COMMAND, checks its status and output.
+xen_cli_case() {
+	local id=$1 want=$2 got m
+	local -a expect=() missing=()
+	shift 2
+	while [ "$1" != -- ]; do expect+=("$1"); shift; done
+	shift
+	selected "$id" || return 0
+	[ "$LIST" = 1 ] && { echo "$id"; return 0; }
+	timeout 60 "$@" </dev/null >"$LOGDIR/$id.log" 2>&1
+	got=$?
+	for m in "${expect[@]}"; do
+		grep -qF -- "$m" "$LOGDIR/$id.log" || missing+=("$m")
+	done
+	report "$id" "$got" "$want" "$LOGDIR/$id.log" "${missing[@]}"
+}
+
+xen_cli_tests() {
+	local img=$LOGDIR/xen-hello.img kernel
+	kernel=$(realpath "$BUILD/kernel/husk.elf")
+	"$HUSK" build -o "$img" "$GUESTBIN/hello" >"$LOGDIR/xen-build.log" 2>&1
+	xen_cli_case xen-config 0 'type = "pvh"' "kernel = \"$kernel\"" "ramdisk = \"$(realpath "$img")\"" \
+		'cmdline = "quiet -- /bin/hello"' 'memory = 32' 'name = "xen-hello"' \
+		'vif = [ "bridge=xenbr0" ]' 'disk = [ "phy:/dev/vg/x,xvda,w" ]' 'on_crash = "destroy"' -- \
+		"$HUSK" xen-config -m 32M --vif bridge=xenbr0 --disk phy:/dev/vg/x,xvda,w "$img"
+	xen_cli_case xen-config-not-an-image 125 "not an image made by husk build" -- \
+		"$HUSK" xen-config "$GUESTBIN/hello"
+	if ! PATH=$PATH:/usr/sbin:/sbin command -v xl >/dev/null; then
+		xen_cli_case xen-run-no-toolstack 125 "needs the Xen toolstack" -- \
+			"$HUSK" run --backend xen "$GUESTBIN/hello"
+	fi
+}
+
 # ---- unit and app tests -------------------------------------------------------
 
 unit_tests() {
@@ -600,6 +635,7 @@ else
 	bad_elf_tests qemu
 	device_cli_tests qemu
 	tap_denied_test qemu
+	xen_cli_tests
 	if vmm_usable; then
 		monitor_tests
 		guest_tests vmm

@@ -354,7 +354,7 @@ static void file_name(struct pbuf *b, struct inode *ino)
 		return;
 	}
 	for (int fd = 0; fd < FD_MAX; fd++) {
-		struct file *f = fd_get(p->fdt, fd);
+		struct file *f = fd_peek(p->fdt, fd);
 
 		if (f && f->inode == ino && f->path) {
 			pbuf_write(b, f->path, strlen(f->path));
@@ -414,7 +414,7 @@ static void gen_maps(struct pbuf *b)
 
 void procfs_fd_link(struct pbuf *b, int fd)
 {
-	struct file *f = fd_get(target()->fdt, fd);
+	struct file *f = fd_peek(target()->fdt, fd);
 	struct inode *ino;
 
 	if (!f || !f->inode) {

@@ -91,6 +91,7 @@ struct platform {
 	void (*devices_probe)(void);
 };
 extern const struct platform pvh_platform;  /* platform/pvh: KVM, QEMU, Firecracker */
+extern const struct platform xen_platform;  /* platform/xen: Xen PVH domU */
 
 /*
  * platform/hvm_start.c: fills boot_info (command line, initrd, RAM ranges)

@@ -3,8 +3,12 @@
 #include "kernel.h"
 #include "platform.h"
 
-/* In order of preference; the last one detects nothing and is the fallback. */
-static const struct platform *const platforms[] = { &pvh_platform };
+/*
+ * In order of preference; the last one detects nothing and is the fallback.
+ * Xen first: a Xen PVH domU also entered through PVH, but has no COM1 or
+ * exit port, while a KVM or QEMU machine never shows Xen's CPUID leaves.
+ */
+static const struct platform *const platforms[] = { &xen_platform, &pvh_platform };
 
 /* Until plat_init() has chosen, output and exits go the pvh way (COM1, port 0xe9). */
 static const struct platform *plat = &pvh_platform;

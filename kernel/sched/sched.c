@@ -100,7 +100,15 @@ static void arm_timer(void)
 		if (!deadline || k < deadline)
 			deadline = k;
 	}
-	if (!list_empty(&runq) && current && current->state == THREAD_RUNNABLE) {
+	/*
+	 * A slice ends only for a thread that runs: one that was woken while the
+	 * CPU idled sits in the run queue itself, and schedule() arms again once
+	 * it runs.  (Its old slice_start would give a past deadline, and a timer
+	 * that fires at once, as Xen's does, would keep the idle loop from ever
+	 * getting to pick it.)
+	 */
+	if (!list_empty(&runq) && current && current->state == THREAD_RUNNABLE &&
+	    list_empty(&current->runq_link)) {
 		uint64_t slice_end = slice_start + TIMESLICE_NS;
 		if (!deadline || slice_end < deadline)
 			deadline = slice_end;

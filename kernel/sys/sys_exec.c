@@ -251,7 +251,7 @@ long sys_execveat(int dirfd, const char *upath, char *const *argv, char *const *
 		return err;
 	if (!path[0]) {
 		/* fexecve: the file open at dirfd. */
-		struct file *f = fd_get(current_proc()->fdt, dirfd);
+		struct file *f = fd_peek(current_proc()->fdt, dirfd);
 		kfree(path);
 		if (!f)
 			return -EBADF;

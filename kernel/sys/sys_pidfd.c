@@ -55,7 +55,7 @@ long pidfd_create(int pid, unsigned flags)
 
 int pidfd_to_pid(int fd)
 {
-	struct file *f = fd_get(current_proc()->fdt, fd);
+	struct file *f = fd_peek(current_proc()->fdt, fd);
 
 	if (!f || f->ops != &pidfd_fops)
 		return -EBADF;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* argv_env.c: checks argv, the environment and the auxiliary vector the kernel builds. */
-// husk-test: name=plain args="plain alpha beta" env="HUSK_TEST_VAR=forty-two HUSK_EQ=a=b" status=0 expect="SUCCESS" backends=qemu,vmm
-// husk-test: name=quoting args="quoting 'two words' '' last" env="HUSK_TEST_VAR=forty-two HUSK_EQ=a=b" status=0 expect="SUCCESS"
+// husk-test: name=plain args="plain alpha beta" env="HUSK_TEST_VAR=forty-two HUSK_EQ=a=b" status=0 expect="SUCCESS" backends=qemu,vmm,xen
+// husk-test: name=quoting args="quoting 'two words' '' last" env="HUSK_TEST_VAR=forty-two HUSK_EQ=a=b" status=0 expect="SUCCESS" backends=qemu,xen
 #include <elf.h>
 #include <link.h>
 #include <stdint.h>

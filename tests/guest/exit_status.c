@@ -2,12 +2,12 @@
 /* exit_status.c: exits with the status given as argv[1] (from main, or from a second thread with "thread"). */
 // husk-test: name=0 args="0" status=0 expect="exit_status: exiting with 0" backends=qemu,vmm
 // husk-test: name=1 args="1" status=1 expect="exit_status: exiting with 1" backends=qemu,vmm
-// husk-test: name=42 args="42" status=42 expect="exit_status: exiting with 42"
+// husk-test: name=42 args="42" status=42 expect="exit_status: exiting with 42" backends=qemu,xen
 // husk-test: name=127 args="127" status=127 expect="exit_status: exiting with 127"
 // husk-test: name=128 args="128" status=128 expect="exit_status: exiting with 128"
 // husk-test: name=200 args="200" status=200 expect="exit_status: exiting with 200"
 // husk-test: name=255 args="255" status=255 expect="exit_status: exiting with 255" backends=qemu,vmm
-// husk-test: name=thread args="77 thread" status=77 expect="exit_status: exiting with 77 from a thread"
+// husk-test: name=thread args="77 thread" status=77 expect="exit_status: exiting with 77 from a thread" backends=qemu,xen
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* files.c: reads the tree given with --files (tests/guest/files) from the initrd: contents, stat, directory listings, paths. */
-// husk-test: files=tests/guest/files status=0 expect="SUCCESS"
+// husk-test: files=tests/guest/files status=0 expect="SUCCESS" backends=qemu,xen
 // husk-test: name=symlink args="symlink" files=tests/guest/files status=0 expect="SUCCESS"
 #define _GNU_SOURCE
 #include <dirent.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* hello_dyn.c: a dynamically linked musl program: husk packs /lib/ld-musl-x86_64.so.1, which loads and relocates it. */
-// husk-test: status=0 expect="Hello from dynamic musl" expect="SUCCESS"
+// husk-test: status=0 expect="Hello from dynamic musl" expect="SUCCESS" backends=qemu,xen
 // husk-test: name=verbose opts="--verbose" status=0 expect="interpreter /lib/ld-musl-x86_64.so.1" expect="SUCCESS"
 // husk-test: name=nolibs opts="--no-libs" status=127 kexpect="interpreter /lib/ld-musl-x86_64.so.1 not found"
 #define _GNU_SOURCE

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* procfs.c: /proc/self/{maps,stat,status,auxv}, /proc/{cpuinfo,meminfo,uptime,stat}, /sys CPU files and sysconf. */
-// husk-test: status=0 expect="SUCCESS" backends=qemu,vmm
+// husk-test: status=0 expect="SUCCESS" backends=qemu,vmm,xen
 #define _GNU_SOURCE
 #include <elf.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* segfault.c: faults on purpose; the VM must exit 128+signal with a register dump and a symbolized backtrace. */
-// husk-test: status=139 expect="segfault: calling the crashing function" kexpect="backtrace" kexpect="crash_here" backends=qemu,vmm
+// husk-test: status=139 expect="segfault: calling the crashing function" kexpect="backtrace" kexpect="crash_here" backends=qemu,vmm,xen
 // husk-test: name=kernel-read args="kernel-read" status=139 expect="segfault: reading kernel memory"
 // husk-test: name=ud2 args="ud2" status=132 expect="segfault: executing ud2"
 // husk-test: name=divide args="divide" status=136 expect="segfault: dividing by zero"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* signals.c: handlers with siginfo and ucontext, masks, sigaltstack, faults caught, alarm, itimers, POSIX timers, sigsuspend, sigtimedwait, default actions. */
 // husk-test: status=0 expect="SUCCESS" backends=qemu,vmm
-// husk-test: name=term args="term" status=143 expect="signals: raising SIGTERM" kexpect="killed by SIGTERM"
+// husk-test: name=term args="term" status=143 expect="signals: raising SIGTERM" kexpect="killed by SIGTERM" backends=qemu,xen
 // husk-test: name=abort args="abort" status=134 expect="signals: calling abort"
 #define _GNU_SOURCE
 #include <pthread.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* threads.c: pthreads on the guest kernel: mutex contention (futex), condvars, TLS, join values, and preemption of a spinning thread. */
-// husk-test: status=0 expect="SUCCESS" backends=qemu,vmm
+// husk-test: status=0 expect="SUCCESS" backends=qemu,vmm,xen
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* unix_sockets.c: AF_UNIX stream/dgram/seqpacket: socketpair, bind/listen/connect/accept, names, EOF, EPIPE, MSG_PEEK, nonblocking, poll, SCM_RIGHTS, abstract names. */
-// husk-test: status=0 expect="SUCCESS" backends=qemu,vmm
+// husk-test: status=0 expect="SUCCESS" backends=qemu,vmm,xen
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>

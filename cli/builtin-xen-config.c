@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* builtin-xen-config.c: "husk xen-config": writes the xl domain configuration that runs a husk image on Xen. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "image.h"
+
+static const struct option xen_config_longopts[] = {
+	{ "memory", required_argument, NULL, 'm' },
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "vif", required_argument, NULL, 'V' },
+	{ "disk", required_argument, NULL, 'D' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: husk xen-config [-m MEM] [-k KERNEL] [-o FILE] [--name NAME]\n"
+	      "                        [--vif SPEC]... [--disk SPEC]... IMAGE\n"
+	      "Writes the xl config of a Xen PVH domU that runs IMAGE (made by husk build):\n"
+	      "kernel, ramdisk, memory and the image's command line; --vif and --disk add\n"
+	      "xl vif and disk specs (\"bridge=xenbr0\", \"phy:/dev/vg/x,xvda,w\").\n"
+	      "Then: xl create -c FILE\n", f);
+}
+
+int cmd_xen_config(int argc, char **argv)
+{
+	struct xl_domain d = { .mem_mib = 64 };
+	struct vm_args args = { 0 };
+	const char *kernel_opt = NULL, *out = NULL;
+	char *kernel = NULL, *cmdline = NULL, *name = NULL;
+	char kernel_abs[PATH_MAX], image_abs[PATH_MAX];
+	int c, err, status = HUSK_STATUS_HOST;
+	FILE *f = stdout;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+m:k:o:h", xen_config_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (parse_mem_mib(optarg, &d.mem_mib)) {
+				husk_err("-m %s: expected a size like 64M, 1G or 512 (MiB)", optarg);
+				goto out;
+			}
+			break;
+		case 'k': kernel_opt = optarg; break;
+		case 'o': out = optarg; break;
+		case 'n': d.name = optarg; break;
+		case 'V':
+		case 'D':
+			if (strvec_push(c == 'V' ? &d.vifs : &d.disks, optarg))
+				goto out;
+			break;
+		case 'h':
+			usage(stdout);
+			status = 0;
+			goto out;
+		default:
+			usage(stderr);
+			goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		goto out;
+	}
+	err = cli_find_kernel(kernel_opt, &kernel);
+	if (err)
+		goto out;
+	if (!image_is_cpio(argv[optind])) {
+		husk_err("%s: not an image made by husk build", argv[optind]);
+		goto out;
+	}
+	if (image_load_args(argv[optind], &args))
+		goto out;
+	args.quiet = 1;
+	err = cmdline_format(&args, &cmdline);
+	if (err) {
+		husk_err("the command line does not fit the kernel's (4 KiB)");
+		goto out;
+	}
+	if (!realpath(kernel, kernel_abs) || !realpath(argv[optind], image_abs)) {
+		husk_err("%s: %s", argv[optind], strerror(errno));
+		goto out;
+	}
+	if (!d.name) {
+		/* The image's file name, without its extension. */
+		const char *base = strrchr(image_abs, '/') + 1;
+		name = strndup(base, strcspn(base, "."));
+		d.name = name && *name ? name : "husk";
+	}
+	d.kernel = kernel_abs;
+	d.ramdisk = image_abs;
+	d.cmdline = cmdline;
+	if (out && !(f = fopen(out, "w"))) {
+		husk_err("%s: %s", out, strerror(errno));
+		goto out;
+	}
+	if (xl_config_write(f, &d) == 0 && (f == stdout ? fflush(f) : fclose(f)) == 0)
+		status = 0;
+	else
+		husk_err("%s: write error", out ? out : "stdout");
+out:
+	free(name);
+	free(cmdline);
+	free(kernel);
+	vm_args_free(&args);
+	strvec_free(&d.vifs);
+	strvec_free(&d.disks);
+	return status;
+}

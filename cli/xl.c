@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* xl.c: writes the xl domain configuration of a husk VM (Xen PVH domU), for husk xen-config and the xen backend. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* An xl string: double-quoted, with '\' and '"' escaped. */
+static void put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void put_list(FILE *f, const char *key, const struct strvec *items)
+{
+	if (items->n == 0)
+		return;
+	fprintf(f, "%s = [ ", key);
+	for (size_t i = 0; i < items->n; i++) {
+		if (i)
+			fputs(", ", f);
+		put_string(f, items->v[i]);
+	}
+	fputs(" ]\n", f);
+}
+
+int xl_config_write(FILE *f, const struct xl_domain *d)
+{
+	fputs("# xl domain configuration of a husk VM (written by husk)\n", f);
+	fputs("name = ", f);
+	put_string(f, d->name);
+	fputs("\ntype = \"pvh\"\nkernel = ", f);
+	put_string(f, d->kernel);
+	fputs("\nramdisk = ", f);
+	put_string(f, d->ramdisk);
+	fputs("\ncmdline = ", f);
+	put_string(f, d->cmdline);
+	fprintf(f, "\nmemory = %lu\nvcpus = 1\n", d->mem_mib);
+	/* The kernel reads the TSC directly; emulated TSC reads would only cost time. */
+	fputs("tsc_mode = \"native\"\n", f);
+	fprintf(f, "on_poweroff = \"%s\"\non_crash = \"%s\"\non_reboot = \"destroy\"\n",
+		d->preserve ? "preserve" : "destroy", d->preserve ? "preserve" : "destroy");
+	put_list(f, "vif", &d->vifs);
+	put_list(f, "disk", &d->disks);
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* xen.h: the Xen interfaces the xen platform uses (hypercalls, shared_info, event channels, console ring). */
+#ifndef PLATFORM_XEN_H
+#define PLATFORM_XEN_H
+
+#include "kernel.h"
+#include "pvclock.h"
+
+/*
+ * Numbers and layouts from Xen's public headers (Debian's libxen-dev,
+ * /usr/include/xen), x86-64 only; each block names the header it is from.
+ */
+
+/* xen.h: hypercall numbers. */
+#define __HYPERVISOR_memory_op        12
+#define __HYPERVISOR_vcpu_op          24
+#define __HYPERVISOR_sched_op         29
+#define __HYPERVISOR_event_channel_op 32
+#define __HYPERVISOR_hvm_op           34
+
+#define DOMID_SELF 0x7ff0
+#define VIRQ_TIMER 0
+
+/* memory.h */
+#define XENMEM_add_to_physmap   7
+#define XENMAPSPACE_shared_info 0
+struct xen_add_to_physmap {
+	uint16_t domid;
+	uint16_t size;
+	uint32_t space;
+	uint64_t idx;
+	uint64_t gpfn;
+};
+
+/* sched.h */
+#define SCHEDOP_yield     0
+#define SCHEDOP_shutdown  2
+#define SHUTDOWN_poweroff 0
+#define SHUTDOWN_crash    3
+struct sched_shutdown {
+	uint32_t reason;
+};
+
+/* vcpu.h */
+#define VCPUOP_stop_periodic_timer   7
+#define VCPUOP_set_singleshot_timer  8
+#define VCPUOP_stop_singleshot_timer 9
+struct vcpu_set_singleshot_timer {
+	uint64_t timeout_abs_ns;   /* Xen system time, as in vcpu_time_info */
+	uint32_t flags;
+};
+
+/* event_channel.h */
+#define EVTCHNOP_bind_virq 1
+#define EVTCHNOP_send      4
+#define EVTCHNOP_unmask    9
+struct evtchn_bind_virq {
+	uint32_t virq;
+	uint32_t vcpu;
+	uint32_t port;   /* out */
+};
+struct evtchn_port_arg {   /* struct evtchn_send and struct evtchn_unmask */
+	uint32_t port;
+};
+
+/* hvm/hvm_op.h and hvm/params.h */
+#define HVMOP_set_param 0
+#define HVMOP_get_param 1
+#define HVM_PARAM_CALLBACK_IRQ   0
+#define HVM_PARAM_STORE_PFN      1
+#define HVM_PARAM_STORE_EVTCHN   2
+#define HVM_PARAM_CONSOLE_PFN    17
+#define HVM_PARAM_CONSOLE_EVTCHN 18
+#define HVM_PARAM_CALLBACK_TYPE_VECTOR 2ULL   /* in bits 56..63 of HVM_PARAM_CALLBACK_IRQ */
+struct xen_hvm_param {
+	uint16_t domid;
+	uint16_t pad;
+	uint32_t index;
+	uint64_t value;
+};
+
+/* xen.h and arch-x86/xen.h: the shared_info page, vCPU 0's part first. */
+struct vcpu_info {
+	uint8_t evtchn_upcall_pending;
+	uint8_t evtchn_upcall_mask;
+	uint64_t evtchn_pending_sel;
+	uint64_t cr2, pad;                 /* struct arch_vcpu_info */
+	struct pvclock_vcpu_time_info time;
+};
+struct shared_info {
+	struct vcpu_info vcpu_info[32];    /* XEN_LEGACY_MAX_VCPUS */
+	uint64_t evtchn_pending[64];
+	uint64_t evtchn_mask[64];
+	uint32_t wc_version, wc_sec, wc_nsec, wc_sec_hi;
+	/* struct arch_shared_info follows; unused */
+};
+_Static_assert(sizeof(struct vcpu_info) == 64, "vcpu_info layout");
+_Static_assert(__builtin_offsetof(struct shared_info, wc_version) == 3072, "shared_info layout");
+
+/* io/console.h */
+struct xencons_interface {
+	char in[1024];
+	char out[2048];
+	uint32_t in_cons, in_prod;
+	uint32_t out_cons, out_prod;
+};
+
+/* hypercall.S: the page Xen fills with one 32-byte stub per hypercall. */
+extern char xen_hypercall_page[];
+
+/* A hypercall with up to three arguments; returns Xen's result (0 or -errno). */
+static inline long xen_hypercall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	long ret;
+
+	/* Xen's debug builds scramble the argument registers: all are outputs. */
+	__asm__ volatile("call *%[stub]"
+			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3)
+			 : [stub] "r"(xen_hypercall_page + nr * 32)
+			 : "memory", "r10", "r8");
+	return ret;
+}
+
+/* xen.c */
+extern struct shared_info *xen_shared;
+int xen_hvm_get_param(uint32_t index, uint64_t *value);
+int xen_hvm_set_param(uint32_t index, uint64_t value);
+
+/* evtchn.c: event channels, delivered through one upcall vector. */
+/* Sets up the upcall vector (HVM_PARAM_CALLBACK_IRQ); panics when Xen refuses. */
+void xen_evtchn_init(void);
+/* Calls handler(port) from the upcall whenever port is signalled, and unmasks port. */
+int xen_evtchn_bind(uint32_t port, void (*handler)(uint32_t port));
+/* Binds a virtual IRQ of vCPU 0; returns its port or -errno. */
+int xen_evtchn_bind_virq(uint32_t virq);
+void xen_evtchn_notify(uint32_t port);
+
+/* console.c: the PV console ring; port 0xe9 until it is set up. */
+void xen_console_init(void);
+void xen_console_write(const char *buf, size_t n);
+int xen_console_getc(void);
+/* Waits (bounded) until the console daemon has read everything written. */
+void xen_console_flush(void);
+
+/* timer.c: VCPUOP_set_singleshot_timer on VIRQ_TIMER. */
+void xen_timer_init(void);
+void xen_timer_arm(uint64_t deadline_ns);
+
+#endif

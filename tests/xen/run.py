@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""run.py: runs the guest test cases marked backends=...,xen as Xen PVH domUs in one boot of the xen-lab; ends with "N passed, N failed".
+
+Usage: tests/xen/run.py [-k PATTERN] [--list]
+Environment: XEN_LAB (the lab's folder, default ../shared/xen-lab beside the
+checkout), BUILD (build), XENLAB_DIR (the lab's cache, as the lab reads it).
+
+Each case (a "// husk-test:" line of tests/guest/NAME.c, read as
+tests/run.sh reads it) becomes an image made by "husk build" and a domU
+running build/kernel/husk.elf with that image as its ramdisk and the image's
+stored command line.  All of them run side by side in one lab boot.  A case
+passes when
+  - the kernel's status line (the decimal status on port 0xe9, which the
+    lab shows as "[NAME e9] N") is the wanted status,
+  - the domain ended as it should: poweroff for status 0, crash otherwise
+    (a guest that halts with interrupts off also reads as a poweroff, so the
+    status line and the markers are what count),
+  - every expect/kexpect string is on its console and every once string
+    exactly once.
+The lab is set up (its setup.sh) when its cache is missing.  When the lab
+cannot run, every case fails: nothing is skipped.
+
+The lab gives all guests one ramdisk and one command line; the child mode
+(--lab-child) loads the lab's run script as a module and gives each guest its
+own, without changing the lab's files.
+"""
+import importlib.machinery
+import importlib.util
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, os.environ.get('BUILD', 'build'))
+LAB_SRC = os.environ.get('XEN_LAB') or os.path.join(os.path.dirname(ROOT), 'shared', 'xen-lab')
+LAB_CACHE = os.environ.get('XENLAB_DIR') or os.path.join(
+    os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache'), 'xen-lab')
+TIMEOUT = 150            # seconds the guests may run, all together
+CASE_RE = re.compile(r'^\s*([a-z]+)=("([^"]*)"|([^\s"]*))(.*)$')
+
+
+def parse_case(rest):
+    """The keys of one husk-test line (tests/run.sh documents them)."""
+    c = {'name': '', 'args': '', 'env': '', 'files': '', 'mem': '', 'opts': '', 'status': '0',
+         'backends': 'qemu', 'expect': [], 'kexpect': [], 'once': []}
+    while rest.strip():
+        m = CASE_RE.match(rest)
+        if not m:
+            raise ValueError(f'cannot parse "{rest}"')
+        key, val, rest = m.group(1), (m.group(3) or '') + (m.group(4) or ''), m.group(5)
+        if key in ('expect', 'kexpect', 'once'):
+            c[key].append(val)
+        elif key in c:
+            c[key] = val
+        elif key != 'timeout':
+            # tests/run.sh checks the keys; one this script does not know
+            # only matters (and fails the case) when the case runs on Xen.
+            c.setdefault('unknown', []).append(key)
+    if not c['status'].isdigit():
+        raise ValueError(f'status "{c["status"]}" is not a number')
+    return c
+
+
+def xen_cases(pattern):
+    cases = []
+    for src in sorted(os.listdir(os.path.join(ROOT, 'tests', 'guest'))):
+        if not src.endswith('.c'):
+            continue
+        name = src[:-2]
+        with open(os.path.join(ROOT, 'tests', 'guest', src)) as f:
+            lines = [l for l in f.read().splitlines() if l.startswith('// husk-test:')]
+        for n, line in enumerate(lines, 1):
+            try:
+                c = parse_case(line.split('husk-test:', 1)[1])
+            except ValueError as e:
+                cases.append({'id': f'{name}-{n}', 'error': str(e), 'prog': name})
+                continue
+            if 'xen' not in c['backends'].split(','):
+                continue
+            if c.get('unknown'):
+                c['error'] = f'key(s) {", ".join(c["unknown"])} have no meaning on Xen here'
+            c['id'] = (f'{name}-{c["name"]}' if c.get('name') else (name if n == 1 else f'{name}-{n}'))
+            c['prog'] = name
+            if not pattern or re.search(pattern, c['id']):
+                cases.append(c)
+    return cases
+
+
+def stored_cmdline(image):
+    """The .husk/cmdline of a cpio "newc" image made by husk build."""
+    with open(image, 'rb') as f:
+        data = f.read()
+    pos = 0
+    while pos + 110 <= len(data) and data[pos:pos + 6] in (b'070701', b'070702'):
+        fields = [int(data[pos + 6 + 8 * i:pos + 14 + 8 * i], 16) for i in range(13)]
+        filesize, namesize = fields[6], fields[11]
+        name_end = pos + 110 + namesize
+        name = data[pos + 110:name_end - 1].decode(errors='replace')
+        body = (name_end + 3) & ~3
+        if name == '.husk/cmdline':
+            return data[body:body + filesize].decode().strip()
+        if name == 'TRAILER!!!':
+            break
+        pos = (body + filesize + 3) & ~3
+    raise ValueError(f'{image}: no .husk/cmdline')
+
+
+def prepare(c, work):
+    """Builds the case's image; returns its guest description for the lab child."""
+    husk = os.path.join(BUILD, 'bin', 'husk')
+    prog = os.path.join(BUILD, 'tests', 'guest', c['prog'])
+    opts = c['opts'].split()
+    for o in opts:
+        if o not in ('--verbose', '--no-libs'):
+            raise ValueError(f'option {o} has no meaning on Xen here')
+    cmd = [husk, 'build', '-o', os.path.join(work, c['id'] + '.img')]
+    for e in c['env'].split():
+        cmd += ['-e', e]
+    if c['files']:
+        cmd += ['--files', os.path.join(ROOT, c['files'])]
+    if '--no-libs' in opts:
+        cmd.append('--no-libs')
+    cmd += [prog] + shlex.split(c['args'])
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode:
+        raise ValueError(f'husk build failed: {r.stderr.strip()}')
+    image = cmd[3]
+    cmdline = stored_cmdline(image)
+    if '--verbose' in opts and cmdline.startswith('quiet '):   # as husk run --verbose: the kernel's messages too
+        cmdline = cmdline[len('quiet '):]
+    elf = os.path.join(work, c['id'] + '.elf')
+    shutil.copyfile(os.path.join(BUILD, 'kernel', 'husk.elf'), elf)
+    mem = c['mem'].upper().rstrip('M') if c['mem'] else '64'
+    if not mem.isdigit():
+        raise ValueError(f'mem={c["mem"]}: only sizes in MiB are understood here')
+    return {'elf': elf, 'ramdisk': image, 'cmdline': cmdline, 'memory': int(mem)}
+
+
+def lab_child(spec_path):
+    """Runs the lab's driver with a ramdisk, command line and memory size per guest."""
+    with open(spec_path) as f:
+        spec = json.load(f)
+    sys.dont_write_bytecode = True   # the lab's folder may be read-only, and is not ours
+    loader = importlib.machinery.SourceFileLoader('xenlab_run', os.path.join(LAB_SRC, 'run'))
+    lab = importlib.util.module_from_spec(importlib.util.spec_from_loader('xenlab_run', loader))
+    loader.exec_module(lab)
+    guests = spec['guests']
+    by_name = dict(zip(lab.guest_names([g['elf'] for g in guests]), guests))
+    lab_xl_config = lab.xl_config
+
+    def xl_config(a, name, index):
+        g = by_name[name]
+        out = []
+        for line in lab_xl_config(a, name, index).splitlines():
+            key = line.split('=')[0].strip()
+            if key == 'cmdline':
+                line = f'cmdline = {lab.xl_string(g["cmdline"])}'
+            elif key == 'memory':
+                line = f'memory = {g["memory"]}'
+            out.append(line)
+        return '\n'.join(out) + '\n'
+
+    class PerGuestRamdisk:
+        """The lab copies its one --ramdisk to /xenlab/NAME.ramdisk: copy each guest's own."""
+        def __getattr__(self, attr):
+            return getattr(shutil, attr)
+
+        def copyfile(self, src, dst, **kw):
+            m = re.search(r'/xenlab/([^/]+)\.ramdisk$', dst)
+            return shutil.copyfile(by_name[m.group(1)]['ramdisk'] if m else src, dst, **kw)
+
+    lab.xl_config = xl_config
+    lab.shutil = PerGuestRamdisk()
+    # The lab sizes QEMU from --memory times the guests: pass the largest.
+    biggest = max(g['memory'] for g in guests)
+    sys.argv = ['run', '--timeout', str(spec['timeout']), '--memory', str(biggest),
+                '--ramdisk', guests[0]['ramdisk']] + [g['elf'] for g in guests] + ['--', 'per-guest']
+    lab.main()
+
+
+def parse_lab_output(text, names):
+    """Per guest: its console text (e9 and PV console), status lines on e9, and how it ended."""
+    out = {n: {'console': [], 'e9_status': None, 'end': None} for n in names}
+    for line in text.splitlines():
+        m = re.match(r'^\[(\S+?)( e9| xen| xl)?\] ?(.*)$', line)
+        if m and m.group(1) in out:
+            g = out[m.group(1)]
+            g['console'].append(m.group(3))
+            if m.group(2) == ' e9' and re.fullmatch(r'\d+', m.group(3).strip()):
+                g['e9_status'] = int(m.group(3).strip())
+            continue
+        m = re.match(r'^xen-lab: (\S+) exited: (\S+)', line)
+        if m and m.group(1) in out:
+            out[m.group(1)]['end'] = m.group(2)
+    return out
+
+
+def ensure_lab():
+    if not os.path.isfile(os.path.join(LAB_SRC, 'run')):
+        return f'no xen-lab at {LAB_SRC} (set XEN_LAB)'
+    if not os.path.exists(os.path.join(LAB_CACHE, 'setup.done')):
+        print(f'test-xen: setting up the lab ({LAB_SRC}/setup.sh)', flush=True)
+        r = subprocess.run([os.path.join(LAB_SRC, 'setup.sh')], stdin=subprocess.DEVNULL)
+        if r.returncode:
+            return f'the lab\'s setup.sh failed (status {r.returncode})'
+    return None
+
+
+def main():
+    args = sys.argv[1:]
+    if args[:1] == ['--lab-child']:
+        lab_child(args[1])
+        return 0
+    pattern, listing = None, False
+    while args:
+        if args[0] == '-k' and len(args) > 1:
+            pattern, args = args[1], args[2:]
+        elif args[0] == '--list':
+            listing, args = True, args[1:]
+        else:
+            print(__doc__.split('\n\n')[1], file=sys.stderr)
+            return 2
+    cases = xen_cases(pattern)
+    if listing:
+        print('\n'.join(c['id'] for c in cases))
+        return 0
+    logdir = os.path.join(BUILD, 'tests', 'xen')
+    os.makedirs(logdir, exist_ok=True)
+    results = {}
+
+    def fail(c, why):
+        results[c['id']] = why
+
+    problem = ensure_lab()
+    work = tempfile.mkdtemp(prefix='husk-xen-')
+    try:
+        guests, ready = [], []
+        for c in cases:
+            if 'error' in c:
+                fail(c, f'parse error: {c["error"]}')
+                continue
+            try:
+                guests.append(prepare(c, work))
+                ready.append(c)
+            except (ValueError, OSError) as e:
+                fail(c, str(e))
+        if ready and not problem:
+            spec = os.path.join(work, 'spec.json')
+            with open(spec, 'w') as f:
+                json.dump({'guests': guests, 'timeout': TIMEOUT}, f)
+            log = os.path.join(logdir, 'lab.log')
+            print(f'test-xen: {len(ready)} cases as domUs in one xen-lab boot (log: {log})', flush=True)
+            r = subprocess.run([sys.executable, os.path.abspath(__file__), '--lab-child', spec],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT + 600)
+            with open(log, 'w') as f:
+                f.write(r.stdout)
+            for line in r.stdout.splitlines():
+                if line.startswith('xen-lab: timings:'):
+                    print(line, flush=True)
+            names = [c['id'] for c in ready]
+            seen = parse_lab_output(r.stdout, names)
+            if not any(s['end'] for s in seen.values()):
+                problem = 'the lab ran no guest: ' + ' | '.join(r.stdout.strip().splitlines()[-5:])
+            for c in ready:
+                if problem:
+                    break
+                s, want = seen[c['id']], int(c['status'])
+                with open(os.path.join(logdir, c['id'] + '.log'), 'w') as f:
+                    f.write('\n'.join(s['console']) + f'\n# ended: {s["end"]}, status line: {s["e9_status"]}\n')
+                text = '\n'.join(s['console'])
+                why = []
+                if s['e9_status'] != want:
+                    why.append(f'status {s["e9_status"]}, wanted {want}')
+                want_end = 'poweroff' if want == 0 else 'crash'
+                if s['end'] != want_end:
+                    why.append(f'domain ended as {s["end"]}, wanted {want_end}')
+                why += [f'missing "{m}"' for m in c['expect'] + c['kexpect'] if m not in text]
+                why += [f'"{m}" seen {text.count(m)} times, wanted once' for m in c['once']
+                        if text.count(m) != 1]
+                if why:
+                    fail(c, '; '.join(why))
+                else:
+                    results[c['id']] = None
+        for c in ready:
+            if problem:
+                fail(c, problem)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    for c in cases:
+        why = results.get(c['id'], 'not run')
+        print(f'PASS {c["id"]}@xen' if why is None else f'FAIL {c["id"]}@xen ({why}; log: {logdir}/{c["id"]}.log)')
+    if problem:
+        print(f'test-xen: the lab could not run the cases: {problem}')
+    passed = sum(1 for c in cases if results.get(c['id'], 'x') is None)
+    print(f'{passed} passed, {len(cases) - passed} failed')
+    return 0 if cases and passed == len(cases) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
