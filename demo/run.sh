@@ -35,9 +35,11 @@ say "husk disk -o $WORK/site.ext4 demo/site"
 vm=
 host=
 run=()
+spawn=()
 stop_vm() {
 	[ -n "$vm" ] || return 0
-	kill -TERM "$vm" 2>/dev/null
+	# The VM's timeout, which passes the signal on to husk, then to the VM.
+	kill -TERM "$(cat "$WORK/vm.pid" 2>/dev/null || echo "$vm")" 2>/dev/null
 	wait "$vm" 2>/dev/null
 	vm=
 }
@@ -50,10 +52,12 @@ if [ -z "$why" ]; then
 	netns_up || die "could not make the network namespace"
 	trap 'stop_vm; netns_down' EXIT
 	run=(netns_exec)
+	spawn=(netns_spawn "$WORK/vm.pid")
 	net=(--net "tap:$NETNS_TAP")
 	say "network: tap $NETNS_TAP in namespace $NETNS, dnsmasq serving DHCP on $NETNS_HOST_IP/24"
 else
 	trap 'stop_vm' EXIT
+	spawn=(sh -c 'echo $$ >"$0"; exec "$@"' "$WORK/vm.pid")
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 18080)
 	net=(-p "$port:80")
 	host=127.0.0.1:$port
@@ -61,7 +65,7 @@ else
 fi
 
 say "husk run ${backend[*]} ${net[*]} -v $WORK/site.ext4:/srv/www:ro $NGINX -e stderr"
-"${run[@]}" timeout 600 "$HUSK" run "${backend[@]}" --verbose "${net[@]}" \
+"${spawn[@]}" timeout 600 "$HUSK" run "${backend[@]}" --verbose "${net[@]}" \
 	-v "$WORK/site.ext4:/srv/www:ro" --files "$WORK/files" "$NGINX" -e stderr >"$WORK/vm.log" 2>&1 &
 vm=$!
 
