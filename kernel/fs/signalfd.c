@@ -78,7 +78,7 @@ static unsigned signalfd_poll(struct file *f)
 {
 	struct signalfd *s = f->priv;
 
-	return current->sigpending & s->mask ? POLLIN | POLLRDNORM : 0;
+	return signal_pending_set() & s->mask ? POLLIN | POLLRDNORM : 0;
 }
 
 static void signalfd_release(struct file *f)
@@ -109,11 +109,14 @@ long sys_signalfd4(int fd, const void *umask, size_t sizemask, int flags)
 
 		if (!f)
 			return -EBADF;
-		if (f->ops != &signalfd_fops)
+		if (f->ops != &signalfd_fops) {
+			fput(f);
 			return -EINVAL;
+		}
 		s = f->priv;
 		s->mask = mask;
 		poll_notify();
+		fput(f);
 		return fd;
 	}
 	s = kzalloc(sizeof(*s));

@@ -29,6 +29,7 @@ void *kernel_map_mmio(uint64_t pa, size_t len);
 #define PTE_PS   0x80UL
 #define PTE_NX   (1UL << 63)
 #define PTE_BORROWED (1UL << 9)   /* software bit: the page belongs to a file, not to the mapping */
+#define PTE_COW (1UL << 10)       /* software bit: a private page shared after fork; copied on the first write */
 #define PTE_ADDR 0x000ffffffffff000UL
 struct mem_range;
 /* Maps all usable RAM at DIRECT_MAP_BASE and makes the SYSCALL entry page user-executable. */
@@ -39,7 +40,12 @@ uint64_t *pt_create(void);
 void pt_destroy(uint64_t *pml4);
 /* Returns the PTE for va, creating intermediate tables when alloc; NULL if absent or out of memory. */
 uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc);
+/* The end of the region around va that has no page table at all (its 2 MiB,
+ * 1 GiB or 512 GiB), or va when va's page table exists: walks skip holes. */
+uint64_t pt_absent_end(uint64_t *pml4, uint64_t va);
 void pt_activate(uint64_t *pml4);
+/* Switches to the kernel's own tables (no user half): before freeing the current address space. */
+void pt_activate_kernel(void);
 void tlb_flush_page(uint64_t va);
 
 /* mm/page.c: physical page allocator over the boot memory map. */
@@ -50,8 +56,14 @@ void *page_alloc(void);
 void *page_alloc_n(size_t n);
 /* The same without zeroing, for memory the caller overwrites anyway. */
 void *page_alloc_n_dirty(size_t n);
-/* Frees a page obtained from page_alloc(); its reference count must be 1. */
+/*
+ * Pages are reference-counted so that address spaces can share them (fork's
+ * copy-on-write).  A page starts with one reference; page_ref() adds one;
+ * page_free() drops one and frees the page when it was the last.
+ */
 void page_free(void *p);
+void page_ref(void *p);
+unsigned page_refcount(const void *p);
 /* Memory statistics for sysinfo and /proc/meminfo. */
 uint64_t page_total_bytes(void);
 uint64_t page_free_bytes(void);
@@ -89,11 +101,18 @@ struct vm {
 	uint64_t brk_start, brk;
 	uint64_t mmap_base;   /* mmap without a hint searches downwards from here */
 	int refs;
-	bool lock_future;     /* mlockall(MCL_FUTURE): new mappings are faulted in at once */
+	bool lock_future;
+	struct list all_link; /* in the list of every address space (vm_file_truncated) */     /* mlockall(MCL_FUTURE): new mappings are faulted in at once */
 };
 
 struct vm *vm_create(void);
 void vm_destroy(struct vm *vm);
+/*
+ * A copy of vm for fork: the same VMAs, private pages shared copy-on-write
+ * (read-only in both until one writes), shared pages shared.  Copies page
+ * tables only, no data.  Returns NULL when memory runs out.
+ */
+struct vm *vm_fork(struct vm *vm);
 void vm_activate(struct vm *vm);
 
 /* Maps [addr, addr+len) with the given protection; fixed or searching for a free range. */
@@ -121,11 +140,26 @@ int vm_write(struct vm *vm, uint64_t addr, const void *src, size_t n);
 /*
  * Access to user memory of the current thread.  The kernel and the user
  * share one address space, so a user pointer that passed user_ok() may be
- * dereferenced directly: pages are faulted in on demand.
+ * dereferenced directly: pages are faulted in on demand.  But a page can
+ * still fail then (another thread unmapped it, a shared file mapping lies
+ * past the end of the file), which kills the program; the copies below
+ * return -EFAULT instead (their instructions are in the exception table),
+ * so data that comes from or goes to user memory goes through them.
  */
 bool user_ok(const void *uaddr, size_t n, bool write);
 int copy_from_user(void *dst, const void *usrc, size_t n);  /* 0 or -EFAULT */
 int copy_to_user(void *udst, const void *src, size_t n);    /* 0 or -EFAULT */
+/* memcpy where dst or src may be user memory already checked with user_ok
+ * (or kernel memory): 0, or -EFAULT when user memory faulted. */
+int memcpy_user(void *dst, const void *src, size_t n);
+/* memset(dst, 0, n) on the same terms. */
+int memzero_user(void *dst, size_t n);
+/* The architecture's faultable primitives (arch/x86_64/usercopy.S):
+ * usercopy_raw and userzero_raw return the bytes not done; strncpy_user_raw the length,
+ * max when no NUL came first, or -1 on a fault. */
+size_t usercopy_raw(void *dst, const void *src, size_t n);
+long strncpy_user_raw(char *dst, const char *src, size_t max);
+size_t userzero_raw(void *dst, size_t n);
 /* Copies a NUL-terminated string of at most max-1 bytes; returns its length, -EFAULT or -ENAMETOOLONG. */
 long strncpy_from_user(char *dst, const char *usrc, size_t max);
 
