@@ -48,13 +48,13 @@ CASE_RE = re.compile(r'^\s*([a-z]+)=("([^"]*)"|([^\s"]*))(.*)$')
 def parse_case(rest):
     """The keys of one husk-test line (tests/run.sh documents them)."""
     c = {'name': '', 'args': '', 'env': '', 'files': '', 'mem': '', 'opts': '', 'status': '0',
-         'backends': 'qemu', 'expect': [], 'kexpect': [], 'once': []}
+         'backends': 'qemu', 'after': '', 'expect': [], 'kexpect': [], 'once': [], 'vol': []}
     while rest.strip():
         m = CASE_RE.match(rest)
         if not m:
             raise ValueError(f'cannot parse "{rest}"')
         key, val, rest = m.group(1), (m.group(3) or '') + (m.group(4) or ''), m.group(5)
-        if key in ('expect', 'kexpect', 'once'):
+        if key in ('expect', 'kexpect', 'once', 'vol'):
             c[key].append(val)
         elif key in c:
             c[key] = val
@@ -111,8 +111,14 @@ def stored_cmdline(image):
     raise ValueError(f'{image}: no .husk/cmdline')
 
 
-def prepare(c, work):
-    """Builds the case's image; returns its guest description for the lab child."""
+def prepare(c, work, disks):
+    """Builds the case's image; returns its guest description for the lab child.
+
+    Each vol=IMG:/MNT[:ro] is a fresh copy of build/tests/ext2vol/IMG,
+    appended to disks (QEMU hands them to dom0 as vda, vdb, ... in that
+    order); the guest gets its own as xvda, xvdb, ... and the kernel option
+    vol=xvdN:/MNT[:ro], and the after command finds the copies in
+    $DISK_vda, $DISK_vdb, ... as in tests/run.sh."""
     husk = os.path.join(BUILD, 'bin', 'husk')
     prog = os.path.join(BUILD, 'tests', 'guest', c['prog'])
     opts = c['opts'].split()
@@ -134,12 +140,26 @@ def prepare(c, work):
     cmdline = stored_cmdline(image)
     if '--verbose' in opts and cmdline.startswith('quiet '):   # as husk run --verbose: the kernel's messages too
         cmdline = cmdline[len('quiet '):]
+    own, env = [], {}
+    for n, v in enumerate(c['vol']):
+        img, _, mnt = v.partition(':')
+        copy = os.path.join(work, f'{c["id"]}-{n}.img')
+        shutil.copyfile(os.path.join(BUILD, 'tests', 'ext2vol', img), copy)
+        own.append(len(disks))
+        disks.append(copy)
+        env[f'DISK_vd{chr(97 + n)}'] = copy
+        m = re.search(r'(^| )-- ', cmdline)   # kernel options go before the "--"
+        if not m:
+            raise ValueError(f'no "--" in the command line "{cmdline}"')
+        cmdline = f'{cmdline[:m.start()]} vol=xvd{chr(97 + n)}:{mnt}{cmdline[m.start():]}'.strip()
+        cmdline = cmdline.replace('  ', ' ')
+    c['disk_env'] = env
     elf = os.path.join(work, c['id'] + '.elf')
     shutil.copyfile(os.path.join(BUILD, 'kernel', 'husk.elf'), elf)
     mem = c['mem'].upper().rstrip('M') if c['mem'] else '64'
     if not mem.isdigit():
         raise ValueError(f'mem={c["mem"]}: only sizes in MiB are understood here')
-    return {'elf': elf, 'ramdisk': image, 'cmdline': cmdline, 'memory': int(mem)}
+    return {'elf': elf, 'ramdisk': image, 'cmdline': cmdline, 'memory': int(mem), 'disks': own}
 
 
 def lab_child(spec_path):
@@ -159,11 +179,16 @@ def lab_child(spec_path):
         out = []
         for line in lab_xl_config(a, name, index).splitlines():
             key = line.split('=')[0].strip()
+            if key == 'disk':
+                continue
             if key == 'cmdline':
                 line = f'cmdline = {lab.xl_string(g["cmdline"])}'
             elif key == 'memory':
                 line = f'memory = {g["memory"]}'
             out.append(line)
+        if g['disks']:   # dom0 sees the lab's --disk images as vda, vdb, ...
+            out.append('disk = [' + ', '.join(f"'phy:/dev/vd{chr(97 + d)},xvd{chr(97 + i)},w'"
+                                              for i, d in enumerate(g['disks'])) + ']')
         return '\n'.join(out) + '\n'
 
     class PerGuestRamdisk:
@@ -175,12 +200,20 @@ def lab_child(spec_path):
             m = re.search(r'/xenlab/([^/]+)\.ramdisk$', dst)
             return shutil.copyfile(by_name[m.group(1)]['ramdisk'] if m else src, dst, **kw)
 
+    lab_usage_error = lab.usage_error
+
+    def usage_error(msg):
+        if msg != '--disk works with one guest only':   # each guest gets its own above
+            lab_usage_error(msg)
+
+    lab.usage_error = usage_error
     lab.xl_config = xl_config
     lab.shutil = PerGuestRamdisk()
     # The lab sizes QEMU from --memory times the guests: pass the largest.
     biggest = max(g['memory'] for g in guests)
     sys.argv = ['run', '--timeout', str(spec['timeout']), '--memory', str(biggest),
-                '--ramdisk', guests[0]['ramdisk']] + [g['elf'] for g in guests] + ['--', 'per-guest']
+                '--ramdisk', guests[0]['ramdisk']] + [a for d in spec['disks'] for a in ('--disk', d)] + \
+        [g['elf'] for g in guests] + ['--', 'per-guest']
     lab.main()
 
 
@@ -240,20 +273,20 @@ def main():
     problem = ensure_lab()
     work = tempfile.mkdtemp(prefix='husk-xen-')
     try:
-        guests, ready = [], []
+        guests, ready, disks = [], [], []
         for c in cases:
             if 'error' in c:
                 fail(c, f'parse error: {c["error"]}')
                 continue
             try:
-                guests.append(prepare(c, work))
+                guests.append(prepare(c, work, disks))
                 ready.append(c)
             except (ValueError, OSError) as e:
                 fail(c, str(e))
         if ready and not problem:
             spec = os.path.join(work, 'spec.json')
             with open(spec, 'w') as f:
-                json.dump({'guests': guests, 'timeout': TIMEOUT}, f)
+                json.dump({'guests': guests, 'disks': disks, 'timeout': TIMEOUT}, f)
             log = os.path.join(logdir, 'lab.log')
             print(f'test-xen: {len(ready)} cases as domUs in one xen-lab boot (log: {log})', flush=True)
             r = subprocess.run([sys.executable, os.path.abspath(__file__), '--lab-child', spec],
@@ -284,6 +317,13 @@ def main():
                 why += [f'missing "{m}"' for m in c['expect'] + c['kexpect'] if m not in text]
                 why += [f'"{m}" seen {text.count(m)} times, wanted once' for m in c['once']
                         if text.count(m) != 1]
+                if c['after']:
+                    a = subprocess.run(['bash', '-c', c['after']], cwd=ROOT, env={**os.environ, **c['disk_env']},
+                                       capture_output=True, text=True)
+                    with open(os.path.join(logdir, c['id'] + '.log'), 'a') as f:
+                        f.write(f'$ {c["after"]}\n{a.stdout}{a.stderr}')
+                    if a.returncode:
+                        why.append(f'host check failed: {c["after"]}')
                 if why:
                     fail(c, '; '.join(why))
                 else:
