@@ -151,8 +151,8 @@ def prepare(c, work, disks):
         m = re.search(r'(^| )-- ', cmdline)   # kernel options go before the "--"
         if not m:
             raise ValueError(f'no "--" in the command line "{cmdline}"')
-        cmdline = f'{cmdline[:m.start()]} vol=xvd{chr(97 + n)}:{mnt}{cmdline[m.start():]}'.strip()
-        cmdline = cmdline.replace('  ', ' ')
+        cmdline = ' '.join(w for w in (cmdline[:m.start()].strip(), f'vol=xvd{chr(97 + n)}:{mnt}',
+                                       cmdline[m.start():].strip()) if w)
     c['disk_env'] = env
     elf = os.path.join(work, c['id'] + '.elf')
     shutil.copyfile(os.path.join(BUILD, 'kernel', 'husk.elf'), elf)
