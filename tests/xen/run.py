@@ -48,7 +48,7 @@ CASE_RE = re.compile(r'^\s*([a-z]+)=("([^"]*)"|([^\s"]*))(.*)$')
 def parse_case(rest):
     """The keys of one husk-test line (tests/run.sh documents them)."""
     c = {'name': '', 'args': '', 'env': '', 'files': '', 'mem': '', 'opts': '', 'status': '0',
-         'backends': 'qemu', 'after': '', 'expect': [], 'kexpect': [], 'once': [], 'vol': []}
+         'backends': 'qemu', 'after': '', 'vif': '', 'expect': [], 'kexpect': [], 'once': [], 'vol': []}
     while rest.strip():
         m = CASE_RE.match(rest)
         if not m:
@@ -159,7 +159,8 @@ def prepare(c, work, disks):
     mem = c['mem'].upper().rstrip('M') if c['mem'] else '64'
     if not mem.isdigit():
         raise ValueError(f'mem={c["mem"]}: only sizes in MiB are understood here')
-    return {'elf': elf, 'ramdisk': image, 'cmdline': cmdline, 'memory': int(mem), 'disks': own}
+    return {'elf': elf, 'ramdisk': image, 'cmdline': cmdline, 'memory': int(mem), 'disks': own,
+            'vif': c['vif'] == '1'}
 
 
 def lab_child(spec_path):
@@ -179,7 +180,7 @@ def lab_child(spec_path):
         out = []
         for line in lab_xl_config(a, name, index).splitlines():
             key = line.split('=')[0].strip()
-            if key == 'disk':
+            if key == 'disk' or (key == 'vif' and not g['vif']):
                 continue
             if key == 'cmdline':
                 line = f'cmdline = {lab.xl_string(g["cmdline"])}'
@@ -211,7 +212,8 @@ def lab_child(spec_path):
     lab.shutil = PerGuestRamdisk()
     # The lab sizes QEMU from --memory times the guests: pass the largest.
     biggest = max(g['memory'] for g in guests)
-    sys.argv = ['run', '--timeout', str(spec['timeout']), '--memory', str(biggest),
+    vif = ['--vif'] if any(g['vif'] for g in guests) else []
+    sys.argv = ['run'] + vif + ['--timeout', str(spec['timeout']), '--memory', str(biggest),
                 '--ramdisk', guests[0]['ramdisk']] + [a for d in spec['disks'] for a in ('--disk', d)] + \
         [g['elf'] for g in guests] + ['--', 'per-guest']
     lab.main()

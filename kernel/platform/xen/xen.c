@@ -96,6 +96,7 @@ static void xen_devices_probe(void)
 	if (xen_gnttab_init() || xen_xs_init())
 		return;
 	xen_blkfront_probe();
+	xen_netfront_probe();
 }
 
 static void xen_irq_eoi(int vector)

@@ -223,6 +223,8 @@ int xen_xs_wait_state(const char *path, int state, unsigned timeout_ms);
 
 /* blkfront.c: the vbd devices under device/vbd as block devices xvda, xvdb, ... */
 void xen_blkfront_probe(void);
+/* netfront.c: the vifs under device/vif as network devices eth0, ... */
+void xen_netfront_probe(void);
 
 /* console.c: the PV console ring; port 0xe9 until it is set up. */
 void xen_console_init(void);
