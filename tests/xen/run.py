@@ -21,9 +21,12 @@ passes when
 The lab is set up (its setup.sh) when its cache is missing.  When the lab
 cannot run, every case fails: nothing is skipped.
 
-The lab gives all guests one ramdisk and one command line; the child mode
-(--lab-child) loads the lab's run script as a module and gives each guest its
-own, without changing the lab's files.
+The lab gives all guests one ramdisk and one command line, and its --disk
+works with one guest only; the child mode (--lab-child) loads the lab's run
+script as a module and gives each guest its own ramdisk, command line,
+disks (vol=IMG:/MNT: a copy as xvda, mounted; after="CMD" checks the copy
+on the host as in tests/run.sh) and vif (vif=1: on the lab's bridge, with
+DHCP), without changing the lab's files.
 """
 import importlib.machinery
 import importlib.util
