@@ -92,7 +92,53 @@ def xen_cases(pattern):
             c['prog'] = name
             if not pattern or re.search(pattern, c['id']):
                 cases.append(c)
+    if not pattern or re.search(pattern, 'nginx-demo'):
+        if os.path.exists(NGINX):
+            cases.append(demo_case())
+        else:   # scripts/setup installs it; without it the case fails, it does not vanish
+            cases.append({'id': 'nginx-demo', 'error': f'{NGINX} is missing (Debian\'s nginx)'})
     return cases
+
+
+# The seed demo: Debian's nginx in a domU that takes its address by DHCP on
+# the lab's bridge and serves an ext4 volume (blkfront, read-only) that holds
+# DEMO_PAGE; dom0 fetches the page with busybox wget (tests/xen/demo-fetch.sh)
+# and then destroys the domain (nginx never exits), so the lab reports its
+# end as "error" (domain disappeared) and it has no status line: the case
+# passes on the fetched page and the guest's own lines.
+DEMO_PAGE = 'husk on Xen: this page comes from an ext4 volume through blkfront'
+NGINX = '/usr/sbin/nginx'
+
+
+def demo_case():
+    return {'id': 'nginx-demo', 'demo': True, 'prog': NGINX, 'mem': '128M', 'opts': '--verbose',
+            'args': '', 'env': '', 'files': '', 'status': '0', 'after': '', 'vif': '1', 'vol': [],
+            'expect': ['"GET / HTTP/1.1" 200'],
+            'kexpect': ['eth0: Xen netfront', 'by DHCP', 'xvda: Xen blkfront', 'husk: volume xvda on /srv',
+                        'husk-demo: fetched http://192.168.100.', DEMO_PAGE],
+            'once': []}
+
+
+def prepare_demo(c, work, disks):
+    site = os.path.join(work, 'site')
+    os.makedirs(site)
+    with open(os.path.join(site, 'index.html'), 'w') as f:
+        f.write(DEMO_PAGE + '\n')
+    husk = os.path.join(BUILD, 'bin', 'husk')
+    vol = os.path.join(work, 'site.ext4')
+    image = os.path.join(work, c['id'] + '.img')
+    for cmd in ([husk, 'disk', '-o', vol, '-s', '8M', site],
+                [husk, 'build', '-o', image, '--files', os.path.join(ROOT, 'tests', 'xen', 'demo-root'),
+                 NGINX, '-c', '/etc/nginx/nginx.conf']):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode:
+            raise ValueError(f'{" ".join(cmd[:2])} failed: {r.stderr.strip()}')
+    elf = os.path.join(work, c['id'] + '.elf')
+    shutil.copyfile(os.path.join(BUILD, 'kernel', 'husk.elf'), elf)
+    disks.append(vol)
+    c['disk_env'] = {}
+    return {'elf': elf, 'ramdisk': image, 'cmdline': 'vol=xvda:/srv:ro ' + stored_cmdline(image),
+            'memory': 128, 'disks': [len(disks) - 1], 'vif': True, 'fetch': True}
 
 
 def stored_cmdline(image):
@@ -166,6 +212,42 @@ def prepare(c, work, disks):
             'vif': c['vif'] == '1'}
 
 
+def newc(files):
+    """A cpio "newc" archive of (name, mode, bytes) regular files."""
+    out = b''
+    for ino, (name, mode, data) in enumerate(files + [('TRAILER!!!', 0, b'')], 1):
+        nm = name.encode() + b'\0'
+        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nm), 0]
+        out += b'070701' + b''.join(b'%08X' % v for v in fields) + nm
+        out += b'\0' * (-len(out) % 4) + data
+        out += b'\0' * (-len(out) % 4)
+    return out
+
+
+def add_demo_fetch(lab, name, addr):
+    """Makes dom0 run tests/xen/demo-fetch.sh NAME ADDR: an archive appended to
+    the lab's initrd replaces /init by a wrapper that starts it and then runs
+    the lab's own /init (kept as /xenlab/init.lab)."""
+    lab_build_initrd = lab.build_initrd
+
+    def build_initrd(a, names, tmp):
+        initrd = lab_build_initrd(a, names, tmp)
+        with open(os.path.join(LAB_SRC, 'dom0', 'init'), 'rb') as f:
+            lab_init = f.read()
+        with open(os.path.join(ROOT, 'tests', 'xen', 'demo-fetch.sh'), 'rb') as f:
+            fetch = f.read()
+        wrapper = ('#!/bin/sh\n# tests/xen/run.py: the nginx demo\'s fetcher, then the lab\'s /init\n'
+                   'export PATH=/bin:/usr/bin:/usr/lib/xen-4.17/bin LD_LIBRARY_PATH=/lib/x86_64-linux-gnu\n'
+                   f'/xenlab/demo-fetch.sh {name} {addr} &\nexec /xenlab/init.lab "$@"\n').encode()
+        with open(initrd, 'ab') as out:
+            out.write(b'\0' * (-out.tell() % 512))
+            out.write(newc([('init', 0o100755, wrapper), ('xenlab/init.lab', 0o100755, lab_init),
+                            ('xenlab/demo-fetch.sh', 0o100755, fetch)]))
+        return initrd
+
+    lab.build_initrd = build_initrd
+
+
 def lab_child(spec_path):
     """Runs the lab's driver with a ramdisk, command line and memory size per guest."""
     with open(spec_path) as f:
@@ -211,12 +293,15 @@ def lab_child(spec_path):
             lab_usage_error(msg)
 
     lab.usage_error = usage_error
+    for i, (name, g) in enumerate(by_name.items()):
+        if g.get('fetch'):
+            add_demo_fetch(lab, name, f'{lab.NET}.{11 + i}')
     lab.xl_config = xl_config
     lab.shutil = PerGuestRamdisk()
     # The lab sizes QEMU from --memory times the guests: pass the largest.
     biggest = max(g['memory'] for g in guests)
     vif = ['--vif'] if any(g['vif'] for g in guests) else []
-    sys.argv = ['run'] + vif + ['--timeout', str(spec['timeout']), '--memory', str(biggest),
+    sys.argv = ['run'] + vif + ['--log', spec['log'], '--timeout', str(spec['timeout']), '--memory', str(biggest),
                 '--ramdisk', guests[0]['ramdisk']] + [a for d in spec['disks'] for a in ('--disk', d)] + \
         [g['elf'] for g in guests] + ['--', 'per-guest']
     lab.main()
@@ -284,14 +369,15 @@ def main():
                 fail(c, f'parse error: {c["error"]}')
                 continue
             try:
-                guests.append(prepare(c, work, disks))
+                guests.append(prepare_demo(c, work, disks) if c.get('demo') else prepare(c, work, disks))
                 ready.append(c)
             except (ValueError, OSError) as e:
                 fail(c, str(e))
         if ready and not problem:
             spec = os.path.join(work, 'spec.json')
             with open(spec, 'w') as f:
-                json.dump({'guests': guests, 'disks': disks, 'timeout': TIMEOUT}, f)
+                json.dump({'guests': guests, 'disks': disks, 'timeout': TIMEOUT,
+                           'log': os.path.join(logdir, 'serial.log')}, f)
             log = os.path.join(logdir, 'lab.log')
             print(f'test-xen: {len(ready)} cases as domUs in one xen-lab boot (log: {log})', flush=True)
             r = subprocess.run([sys.executable, os.path.abspath(__file__), '--lab-child', spec],
@@ -304,6 +390,14 @@ def main():
                     print(line, flush=True)
             names = [c['id'] for c in ready]
             seen = parse_lab_output(r.stdout, names)
+            # dom0's demo fetcher writes on dom0's console, which only the serial log holds.
+            try:
+                with open(os.path.join(logdir, 'serial.log'), errors='replace') as f:
+                    fetched = [l[l.index('husk-demo:'):].rstrip() for l in f if 'husk-demo:' in l]
+            except OSError:
+                fetched = []
+            if 'nginx-demo' in seen:
+                seen['nginx-demo']['console'] += fetched
             if not any(s['end'] for s in seen.values()):
                 problem = 'the lab ran no guest: ' + ' | '.join(r.stdout.strip().splitlines()[-5:])
             for c in ready:
@@ -314,10 +408,14 @@ def main():
                     f.write('\n'.join(s['console']) + f'\n# ended: {s["end"]}, status line: {s["e9_status"]}\n')
                 text = '\n'.join(s['console'])
                 why = []
-                if s['e9_status'] != want:
+                if c.get('demo'):
+                    # destroyed by dom0 after the fetch: no status line, "error" (disappeared)
+                    if s['end'] != 'error':
+                        why.append(f'domain ended as {s["end"]}, wanted error (destroyed after the fetch)')
+                elif s['e9_status'] != want:
                     why.append(f'status {s["e9_status"]}, wanted {want}')
                 want_end = 'poweroff' if want == 0 else 'crash'
-                if s['end'] != want_end:
+                if not c.get('demo') and s['end'] != want_end:
                     why.append(f'domain ended as {s["end"]}, wanted {want_end}')
                 why += [f'missing "{m}"' for m in c['expect'] + c['kexpect'] if m not in text]
                 why += [f'"{m}" seen {text.count(m)} times, wanted once' for m in c['once']
