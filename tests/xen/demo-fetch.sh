@@ -13,6 +13,10 @@ while [ $i -lt 600 ]; do
         xl destroy "$g"
         exit 0
     fi
+    if [ $((i % 20)) = 10 ]; then   # progress, for the serial log
+        echo "husk-demo: waiting: xl domid $(xl domid "$g" 2>&1 | head -n 1);" \
+            "wget: $(wget -q -T 5 -O /dev/null "http://$addr/" 2>&1 | head -n 1)"
+    fi
     sleep 0.5
     i=$((i + 1))
 done
