@@ -82,10 +82,16 @@ static void drop(struct pcache *pc, uint64_t idx)
 	pcache_total_cached--;
 }
 
-/* Over the limit: drops clean, unmapped pages of this file. */
-static void shrink(struct pcache *pc)
+/*
+ * Near the limit: drops clean, unmapped pages of this file until room more
+ * pages fit under it.  The scan goes on where the last one stopped, so a
+ * reader streaming a file bigger than the cache drops the pages it read
+ * first without walking the emptied front of the file on every miss.
+ */
+static void shrink(struct pcache *pc, size_t room)
 {
-	for (size_t i = 0; i < pc->nslots && pcache_total_cached > cached_limit(); i++) {
+	for (size_t n = 0; n < pc->nslots && pcache_total_cached + room >= cached_limit(); n++) {
+		size_t i = pc->shrink_next++ % pc->nslots;
 		struct pcache_page *p = pc->slots[i];
 
 		if (p && !p->dirty && !p->mapped)
@@ -154,8 +160,9 @@ static struct pcache_page *get(struct pcache *pc, struct inode *ino, uint64_t id
 		return NULL;
 	if (pc->slots[idx])
 		return pc->slots[idx];
-	if (pcache_total_cached >= cached_limit())
-		shrink(pc);
+	/* Room for a read-ahead too: at the limit read_ahead would not run. */
+	if (pcache_total_cached + READAHEAD >= cached_limit())
+		shrink(pc, READAHEAD);
 	if (fill && (uint64_t)idx * PAGE_SIZE < ino->size) {
 		p = read_ahead(pc, ino, idx);
 		if (p)

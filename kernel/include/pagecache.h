@@ -31,6 +31,7 @@ struct pcache {
 	size_t nslots;
 	size_t cached, dirty;
 	uint64_t ra_next;             /* the page a sequential reader reads next: misses there read ahead */
+	size_t shrink_next;           /* the slot where dropping pages over the limit goes on */
 	const struct pcache_ops *ops;
 };
 
