@@ -11,6 +11,9 @@
 
 #define LISTEN_BACKLOG_MAX 255          /* lwIP counts the backlog in a byte */
 
+/* Data arrived since the last net_idle(): some PCB may hold a delayed ACK. */
+static bool acks_owed;
+
 static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
 static err_t tcp_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len);
 static void tcp_err_cb(void *arg, err_t err);
@@ -98,15 +101,30 @@ static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 	list_add_tail(&s->rxq, &r->link);
 	s->rx_bytes += p->tot_len;
 	/*
-	 * A short segment is acknowledged at once rather than after lwIP's
-	 * delayed-ACK timer (up to 250 ms): the sender's Nagle algorithm holds
-	 * its next small write until this ACK, which would stall exchanges of
-	 * small writes (Linux avoids it with its quick-ACK mode).
+	 * The ACK lwIP delays (it acknowledges every second full segment at
+	 * once) goes out with the program's reply when there is one, or when
+	 * the CPU next idles (net_idle), not after lwIP's delayed-ACK timer
+	 * (up to 250 ms): the sender's Nagle algorithm holds its next small
+	 * write until this ACK.  Acknowledging short segments at once instead
+	 * cost a frame per request/reply exchange.
 	 */
-	if (p->tot_len < tcp_mss(pcb))
-		tcp_ack_now(pcb);
+	acks_owed = true;
 	isock_changed(s);
 	return ERR_OK;
+}
+
+void net_idle(void)
+{
+	if (!acks_owed)
+		return;
+	acks_owed = false;
+	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
+		if (pcb->flags & TF_ACK_DELAY) {
+			tcp_ack_now(pcb);
+			tcp_output(pcb);
+		}
+	}
+	net_kick();
 }
 
 static err_t tcp_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
