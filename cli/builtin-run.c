@@ -328,7 +328,18 @@ int cmd_run(int argc, char **argv)
 	if (check_memory(kernel, cfg.initrd, o.mem_mib))
 		goto out;
 	args.quiet = !o.verbose;
-	err = vmopt_kernel_args(&o.dev, &args.options);
+	be = pick_backend(o.backend);
+	/*
+	 * On the UART backends the console carries the program's stdout, its
+	 * stderr and the kernel's messages multiplexed, and stdin with its end
+	 * (cli/stdio.c).  Xen keeps its PV console as it was.
+	 */
+	cfg.stdio_mux = be != &backend_xen;
+	err = cfg.stdio_mux ? strvec_push(&args.options, "husk.mux") : 0;
+	/* As `docker run` without -t: no terminal inside unless husk's stdin is one. */
+	if (!err && cfg.stdio_mux && !isatty(STDIN_FILENO))
+		err = strvec_push(&args.options, "husk.notty");
+	err = err ?: vmopt_kernel_args(&o.dev, &args.options);
 	if (err)
 		goto err_report;
 	err = cmdline_format(&args, &cmdline);
@@ -341,7 +352,6 @@ int cmd_run(int argc, char **argv)
 	}
 	if (err)
 		goto err_report;
-	be = pick_backend(o.backend);
 	cfg.kernel = kernel;
 	cfg.cmdline = cmdline;
 	cfg.mem_mib = o.mem_mib;

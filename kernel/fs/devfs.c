@@ -127,8 +127,15 @@ long tty_settings_ioctl(struct termios *t, struct winsize *ws, unsigned long cmd
 /* ---- the console ---- */
 
 /* Bytes received but not yet read: poll must look at input without losing it. */
-static uint8_t con_in[256];
+static uint8_t con_in[4096];
 static size_t con_head, con_len;
+/*
+ * With "husk.mux" the host's relay marks the end of its stdin as DLE 'e'
+ * and a DLE byte of data as DLE DLE: con_dle holds a DLE whose second byte
+ * has not arrived, con_eof that the end was seen (reads then return 0).
+ */
+static bool con_dle, con_eof;
+bool console_notty;
 static struct termios con_termios;
 static struct winsize con_winsize = { .ws_row = 24, .ws_col = 80 };
 static struct inode *console_inode;
@@ -141,6 +148,20 @@ static void console_drain(void)
 	int c;
 
 	while (con_len < sizeof(con_in) && (c = plat_console_getc()) >= 0) {
+		if (console_mux) {
+			if (con_dle) {
+				con_dle = false;
+				if (c == 'e') {
+					con_eof = true;
+					continue;
+				}
+				if (c != CONSOLE_DLE)
+					continue;   /* no other code is sent: dropped */
+			} else if (c == CONSOLE_DLE) {
+				con_dle = true;
+				continue;
+			}
+		}
 		con_in[(con_head + con_len) % sizeof(con_in)] = (uint8_t)c;
 		con_len++;
 	}
@@ -152,7 +173,9 @@ static void console_drain(void)
  */
 static bool console_readable(void)
 {
-	if (!(con_termios.c_lflag & ICANON) || con_len == sizeof(con_in))
+	if (con_eof)
+		return true;
+	if (console_notty || !(con_termios.c_lflag & ICANON) || con_len == sizeof(con_in))
 		return con_len > 0;
 	for (size_t i = 0; i < con_len; i++) {
 		uint8_t c = con_in[(con_head + i) % sizeof(con_in)];
@@ -167,9 +190,10 @@ static bool console_readable(void)
 static void console_input(void)
 {
 	size_t before = con_len;
+	bool eof = con_eof;
 
 	console_drain();
-	if (con_len != before) {
+	if (con_len != before || con_eof != eof) {
 		waitq_wake_all(&console_waitq);
 		poll_notify();
 	}
@@ -202,6 +226,12 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 		if (waitq_wait(&console_waitq, con_polled ? clock_monotonic_ns() + CONSOLE_POLL_NS : 0) == -EINTR)
 			return -EINTR;
 	}
+	if (console_notty) {
+		/* A pipe or a file on the host: the bytes as they came, no line discipline. */
+		while (done < n && con_len > 0)
+			dst[done++] = (uint8_t)console_pop();
+		return done;
+	}
 	while (done < n && con_len > 0) {
 		int c = console_pop();
 
@@ -218,8 +248,9 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 
 static ssize_t console_fwrite(struct file *f, const void *buf, size_t n, off_t *off)
 {
-	(void)f; (void)off;
-	console_write(buf, n);
+	(void)off;
+	/* Descriptor 2 of the first process writes to stderr; /dev/console, /dev/tty and fd 0/1 to stdout. */
+	console_write_stream(f->priv ? (enum console_stream)(uintptr_t)f->priv : CON_STDOUT, buf, n);
 	return n;
 }
 
@@ -236,6 +267,8 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	int v;
 
 	(void)f;
+	if (console_notty && cmd != FIONREAD)
+		return -ENOTTY;
 	switch (cmd) {
 	case TIOCGPGRP:
 	case TIOCGSID:
@@ -266,15 +299,20 @@ static struct file_ops console_fops = {
 	.ioctl = console_ioctl,
 };
 
-struct file *console_file_open(void)
+struct file *console_file_open(enum console_stream stream)
 {
+	struct file *f;
+
 	if (!console_inode) {
 		console_inode = inode_alloc(S_IFCHR | 0620, NULL, &console_fops);
 		if (!console_inode)
 			return NULL;
 		console_inode->nlink = 1;  /* never freed */
 	}
-	return file_alloc(console_inode, &console_fops, O_RDWR);
+	f = file_alloc(console_inode, &console_fops, O_RDWR);
+	if (f)
+		f->priv = (void *)(uintptr_t)stream;
+	return f;
 }
 
 /* ---- /dev ---- */
