@@ -75,8 +75,10 @@ int vsnprintk(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintk(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 /* Kernel messages; suppressed by the "quiet" option. */
 void printk(const char *fmt, ...) __printf(1, 2);
-/* Errors: always shown. */
+/* Errors: shown even with "quiet", within the console's rate limit (lib/printk.c). */
 void printk_err(const char *fmt, ...) __printf(1, 2);
+/* Errors already said once each (the ENOSYS lines): never rate-limited. */
+void printk_err_unlimited(const char *fmt, ...) __printf(1, 2);
 /* The kernel log (lib/printk.c) for syslog(2). */
 #define KLOG_BUF_SIZE 16384
 size_t klog_read_bytes(int what, char *dst, size_t n);

@@ -229,14 +229,27 @@ bool printk_unlimited;
 static uint64_t printk_tokens = PRINTK_BURST, printk_last_ns;
 static unsigned long printk_dropped;
 
-static bool printk_allowed(void)
+static void printk_say_dropped(void)
 {
-	uint64_t now = clock_monotonic_ns(), add;
 	char msg[80];
 	int n;
 
-	if (printk_unlimited)
+	if (!printk_dropped)
+		return;
+	n = snprintk(msg, sizeof(msg), "husk: %lu kernel messages suppressed (rate limit)\n",
+		     printk_dropped);
+	printk_dropped = 0;
+	console_write(msg, MIN((size_t)n, sizeof(msg) - 1));
+}
+
+static bool printk_allowed(void)
+{
+	uint64_t now = clock_monotonic_ns(), add;
+
+	if (printk_unlimited) {
+		printk_say_dropped();
 		return true;
+	}
 	if (now > printk_last_ns) {
 		add = (now - printk_last_ns) / (1000000000ULL / PRINTK_PER_SEC);
 		if (add) {
@@ -249,12 +262,7 @@ static bool printk_allowed(void)
 		return false;
 	}
 	printk_tokens--;
-	if (printk_dropped) {
-		n = snprintk(msg, sizeof(msg), "husk: %lu kernel messages suppressed (rate limit)\n",
-			     printk_dropped);
-		printk_dropped = 0;
-		console_write(msg, MIN((size_t)n, sizeof(msg) - 1));
-	}
+	printk_say_dropped();
 	return true;
 }
 
@@ -283,4 +291,16 @@ void printk_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintk(fmt, ap, true);
 	va_end(ap);
+}
+
+void printk_err_unlimited(const char *fmt, ...)
+{
+	va_list ap;
+	bool was = printk_unlimited;
+
+	printk_unlimited = true;
+	va_start(ap, fmt);
+	vprintk(fmt, ap, true);
+	va_end(ap);
+	printk_unlimited = was;
 }
