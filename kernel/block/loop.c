@@ -96,15 +96,18 @@ static void loop_bind(struct loop *lo, struct file *f, bool ro)
 static long set_fd(struct loop *lo, int fd, bool ro)
 {
 	struct file *f = fd_get(current_proc()->fdt, fd);
+	long err = 0;
 
 	if (!f || (f->flags & O_PATH))
-		return -EBADF;
-	if (lo->backing)
-		return -EBUSY;
-	if (!f->inode || !S_ISREG(f->inode->mode) || !f->ops->read || !f->ops->write)
-		return -EINVAL;
-	loop_bind(lo, f, ro);
-	return 0;
+		err = -EBADF;
+	else if (lo->backing)
+		err = -EBUSY;
+	else if (!f->inode || !S_ISREG(f->inode->mode) || !f->ops->read || !f->ops->write)
+		err = -EINVAL;
+	else
+		loop_bind(lo, f, ro);    /* takes its own reference */
+	fput(f);
+	return err;
 }
 
 static long loop_ioctl(struct blkdev *bd, unsigned long cmd, unsigned long arg)

@@ -233,20 +233,11 @@ static int ep_add(struct epoll *ep, struct file *f, int fd, const struct epoll_e
 	return 0;
 }
 
-long sys_epoll_ctl(int epfd, int op, int fd, const void *uevent)
+static long epoll_ctl(struct file *ef, int op, struct file *f, int fd, struct epoll_event ev)
 {
-	struct fdtable *t = current_proc()->fdt;
-	struct epoll_event ev = { 0 };
-	struct file *ef, *f;
 	struct epoll *ep;
 	struct epitem *it;
 
-	if (op != EPOLL_CTL_DEL && copy_from_user(&ev, uevent, sizeof(ev)))
-		return -EFAULT;
-	ef = fd_get(t, epfd);
-	f = fd_get(t, fd);
-	if (!ef || !f)
-		return -EBADF;
 	if (!f->ops || !f->ops->poll)
 		return -EPERM;        /* regular files and directories, as on Linux */
 	if (ef->ops != &epoll_fops || ef == f)
@@ -290,6 +281,24 @@ long sys_epoll_ctl(int epfd, int op, int fd, const void *uevent)
 	return 0;
 }
 
+long sys_epoll_ctl(int epfd, int op, int fd, const void *uevent)
+{
+	struct fdtable *t = current_proc()->fdt;
+	struct epoll_event ev = { 0 };
+	struct file *ef, *f;
+	long err = -EBADF;
+
+	if (op != EPOLL_CTL_DEL && copy_from_user(&ev, uevent, sizeof(ev)))
+		return -EFAULT;
+	ef = fd_get(t, epfd);
+	f = fd_get(t, fd);
+	if (ef && f)
+		err = epoll_ctl(ef, op, f, fd, ev);
+	fput(f);
+	fput(ef);
+	return err;
+}
+
 /* epoll_wait with a monotonic deadline (0 = never, 1 = don't wait). */
 static long ep_wait(int epfd, void *uevents, int maxevents, uint64_t deadline)
 {
@@ -298,12 +307,13 @@ static long ep_wait(int epfd, void *uevents, int maxevents, uint64_t deadline)
 
 	if (!f)
 		return -EBADF;
+	n = -EINVAL;
 	if (f->ops != &epoll_fops || maxevents <= 0 || maxevents > EP_MAX_EVENTS)
-		return -EINVAL;
+		goto out;
+	n = -EFAULT;
 	if (!user_ok(uevents, (size_t)maxevents * sizeof(struct epoll_event), true))
-		return -EFAULT;
-	/* Another thread may close epfd while this one sleeps. */
-	file_ref(f);
+		goto out;
+	/* fd_get's reference keeps the instance if another thread closes epfd. */
 	for (;;) {
 		uint64_t recheck;
 		int r;
@@ -321,7 +331,8 @@ static long ep_wait(int epfd, void *uevents, int maxevents, uint64_t deadline)
 			break;
 		}
 	}
-	file_unref(f);
+out:
+	fput(f);
 	return n;
 }
 

@@ -344,16 +344,31 @@ int fd_install_at(struct fdtable *t, struct file *f, int fd, bool cloexec)
 	return fd;
 }
 
-struct file *fd_get(struct fdtable *t, int fd)
+struct file *fd_peek(struct fdtable *t, int fd)
 {
 	if (!t || fd < 0 || fd >= FD_MAX)
 		return NULL;
 	return t->files[fd];
 }
 
+struct file *fd_get(struct fdtable *t, int fd)
+{
+	struct file *f = fd_peek(t, fd);
+
+	if (f)
+		file_ref(f);
+	return f;
+}
+
+void fput(struct file *f)
+{
+	if (f)
+		file_unref(f);
+}
+
 int fd_close(struct fdtable *t, int fd)
 {
-	struct file *f = fd_get(t, fd);
+	struct file *f = fd_peek(t, fd);
 
 	if (!f)
 		return -EBADF;
@@ -365,7 +380,7 @@ int fd_close(struct fdtable *t, int fd)
 
 int fd_set_cloexec(struct fdtable *t, int fd, bool on)
 {
-	if (!fd_get(t, fd))
+	if (!fd_peek(t, fd))
 		return -EBADF;
 	t->cloexec[fd] = on;
 	return 0;
@@ -373,7 +388,7 @@ int fd_set_cloexec(struct fdtable *t, int fd, bool on)
 
 int fd_get_cloexec(struct fdtable *t, int fd)
 {
-	if (!fd_get(t, fd))
+	if (!fd_peek(t, fd))
 		return -EBADF;
 	return t->cloexec[fd];
 }

@@ -84,23 +84,26 @@ long sys_flock(int fd, unsigned cmd)
 	struct flock_entry *e;
 	long err;
 
+	err = -EBADF;
 	if (!f || (f->flags & O_PATH) || !f->inode)
-		return -EBADF;
+		goto out;
+	err = -EINVAL;
 	if (type != LOCK_SH && type != LOCK_EX && type != LOCK_UN)
-		return -EINVAL;
+		goto out;
 	e = find_own(f);
+	err = 0;
 	if (type == LOCK_UN) {
 		if (e)
 			drop(e);
-		return 0;
+		goto out;
 	}
 	if (e && e->type == type)
-		return 0;
+		goto out;
 	/* A conversion is not atomic on Linux either: the old lock goes first. */
 	if (e)
 		drop(e);
-	/* Another thread may close fd while this one sleeps: keep the description. */
-	file_ref(f);
+	/* fd_get's reference keeps the description if another thread closes fd
+	 * while this one sleeps; the lock then goes with its last reference. */
 	while (conflicts(f, type)) {
 		err = -EWOULDBLOCK;
 		if (cmd & LOCK_NB)
@@ -121,6 +124,6 @@ long sys_flock(int fd, unsigned cmd)
 	list_add_tail(&f->release_hooks, &e->hook.link);
 	err = 0;
 out:
-	file_unref(f);
+	fput(f);
 	return err;
 }

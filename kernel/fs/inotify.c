@@ -381,15 +381,19 @@ long sys_inotify_init(void)
 	return sys_inotify_init1(0);
 }
 
-/* The instance open at fd: -EBADF, or -EINVAL for another kind of file. */
-static long inotify_get(int fd, struct inotify **out)
+/* The instance open at fd, its file referenced in *fp (fput it): -EBADF, or
+ * -EINVAL for another kind of file. */
+static long inotify_get(int fd, struct file **fp, struct inotify **out)
 {
 	struct file *f = fd_get(current_proc()->fdt, fd);
 
 	if (!f)
 		return -EBADF;
-	if (f->ops != &inotify_fops)
+	if (f->ops != &inotify_fops) {
+		fput(f);
 		return -EINVAL;
+	}
+	*fp = f;
 	*out = f->priv;
 	return 0;
 }
@@ -398,7 +402,8 @@ long sys_inotify_add_watch(int fd, const char *upath, uint32_t mask)
 {
 	struct inotify_watch *w;
 	struct inotify *in;
-	struct inode *ino;
+	struct inode *ino = NULL;
+	struct file *f;
 	char *path;
 	long err;
 
@@ -406,16 +411,16 @@ long sys_inotify_add_watch(int fd, const char *upath, uint32_t mask)
 		return -EINVAL;
 	if (!(mask & ALL_INOTIFY_BITS))
 		return -EINVAL;
-	err = inotify_get(fd, &in);
+	err = inotify_get(fd, &f, &in);
 	if (err)
 		return err;
 	err = user_path(upath, false, &path);
 	if (err)
-		return err;
+		goto out;
 	err = vfs_lookup(NULL, path, mask & IN_DONT_FOLLOW, &ino);
 	kfree(path);
 	if (err)
-		return err;
+		goto out;
 	if ((mask & IN_ONLYDIR) && !S_ISDIR(ino->mode)) {
 		err = -ENOTDIR;
 		goto out;
@@ -459,24 +464,29 @@ long sys_inotify_add_watch(int fd, const char *upath, uint32_t mask)
 out:
 	if (ino)
 		inode_unref(ino);
+	fput(f);
 	return err;
 }
 
 long sys_inotify_rm_watch(int fd, int wd)
 {
 	struct inotify *in;
+	struct file *f;
 	struct list *i;
-	long err = inotify_get(fd, &in);
+	long err = inotify_get(fd, &f, &in);
 
 	if (err)
 		return err;
+	err = -EINVAL;
 	list_for_each(i, &in->watches) {
 		struct inotify_watch *w = list_entry(i, struct inotify_watch, link);
 
 		if (w->wd == wd) {
 			watch_destroy(w, true);
-			return 0;
+			err = 0;
+			break;
 		}
 	}
-	return -EINVAL;
+	fput(f);
+	return err;
 }

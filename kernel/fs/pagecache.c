@@ -200,7 +200,11 @@ ssize_t pcache_read(struct pcache *pc, struct inode *ino, void *buf, size_t n, u
 
 		if (!p)
 			break;
-		memcpy((char *)buf + done, p->data + po, chunk);
+		/* buf may be user memory: a fault ends the read (EFAULT if nothing was read). */
+		if (memcpy_user((char *)buf + done, p->data + po, chunk)) {
+			err = -EFAULT;
+			break;
+		}
 		done += chunk;
 		off += chunk;
 		pc->ra_next = idx + (po + chunk == PAGE_SIZE);
@@ -227,7 +231,12 @@ ssize_t pcache_write(struct pcache *pc, struct inode *ino, const void *buf, size
 
 		if (!p)
 			break;
-		memcpy(p->data + po, (const char *)buf + done, chunk);
+		/* buf may be user memory; part of it may have arrived before a fault. */
+		if (memcpy_user(p->data + po, (const char *)buf + done, chunk)) {
+			set_dirty(pc, p, true);
+			err = -EFAULT;
+			break;
+		}
 		set_dirty(pc, p, true);
 		done += chunk;
 		off += chunk;

@@ -60,7 +60,9 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, off_t *off)
 	while (done < n && p->len > 0) {
 		size_t chunk = MIN(n - done, MIN(p->len, PIPE_SIZE - p->head));
 
-		memcpy(dst + done, p->buf + p->head, chunk);
+		/* The buffer may have been unmapped while this thread slept. */
+		if (memcpy_user(dst + done, p->buf + p->head, chunk))
+			break;
 		p->head = (p->head + chunk) % PIPE_SIZE;
 		p->len -= chunk;
 		done += chunk;
@@ -68,7 +70,7 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, off_t *off)
 	if (p->len == 0 && !p->writing)
 		p->head = 0;
 	pipe_changed(p);
-	return done;
+	return done ? (ssize_t)done : -EFAULT;
 }
 
 static ssize_t pipe_write(struct file *f, const void *buf, size_t n, off_t *off)
@@ -96,7 +98,8 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n, off_t *off)
 		}
 		tail = (p->head + p->len) % PIPE_SIZE;
 		chunk = MIN(n - done, MIN(space, PIPE_SIZE - tail));
-		memcpy(p->buf + tail, src + done, chunk);
+		if (memcpy_user(p->buf + tail, src + done, chunk))
+			return done ? (ssize_t)done : -EFAULT;
 		p->len += chunk;
 		done += chunk;
 		pipe_changed(p);

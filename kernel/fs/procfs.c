@@ -205,7 +205,7 @@ static int proc_lookup(struct inode *dir, const char *name, size_t len, struct i
 	} else if ((d->flags & PE_PIDS) && num == current_proc()->pid) {
 		*out = entry_inode(&procfs_pid_dir, num);
 	} else if (d->flags & PE_FDS) {
-		if (num < 0 || !fd_get(current_proc()->fdt, num))
+		if (num < 0 || !fd_peek(current_proc()->fdt, num))
 			return -ENOENT;
 		*out = proc_inode(P_FDLINK, num, NULL, S_IFLNK | 0700);
 	} else {
@@ -290,7 +290,7 @@ static int proc_readdir(struct inode *dir, uint64_t *pos, filldir_fn fill, void 
 		} else if (d->flags & PE_FDS) {
 			int fd = (int)(p - 2);
 
-			while (fd < FD_MAX && !fd_get(current_proc()->fdt, fd))
+			while (fd < FD_MAX && !fd_peek(current_proc()->fdt, fd))
 				fd++;
 			if (fd >= FD_MAX)
 				return 0;

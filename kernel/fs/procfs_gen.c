@@ -303,7 +303,7 @@ static void file_name(struct pbuf *b, struct inode *ino)
 		return;
 	}
 	for (int fd = 0; fd < FD_MAX; fd++) {
-		struct file *f = fd_get(p->fdt, fd);
+		struct file *f = fd_peek(p->fdt, fd);
 
 		if (f && f->inode == ino && f->path) {
 			pbuf_write(b, f->path, strlen(f->path));
@@ -361,7 +361,7 @@ static void gen_maps(struct pbuf *b)
 
 void procfs_fd_link(struct pbuf *b, int fd)
 {
-	struct file *f = fd_get(current_proc()->fdt, fd);
+	struct file *f = fd_peek(current_proc()->fdt, fd);
 	struct inode *ino;
 
 	if (!f || !f->inode) {

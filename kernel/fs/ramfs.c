@@ -446,19 +446,24 @@ static ssize_t ramfs_read(struct inode *ino, void *buf, size_t n, off_t off)
 		size_t idx = pos / PAGE_SIZE, po = pos % PAGE_SIZE;
 		size_t chunk = MIN(PAGE_SIZE - po, n - done);
 
+		/* buf may be user memory: a fault ends the read (-EFAULT if nothing was read). */
 		if (idx < rn->npages && rn->pages[idx]) {
-			memcpy(dst + done, rn->pages[idx] + po, chunk);
+			if (memcpy_user(dst + done, rn->pages[idx] + po, chunk))
+				break;
 		} else {
 			size_t ro = 0;
 
 			if (pos < rn->rosize)
 				ro = MIN(chunk, rn->rosize - pos);
-			memcpy(dst + done, rn->rodata + pos, ro);
-			memset(dst + done + ro, 0, chunk - ro);
+			if (memcpy_user(dst + done, rn->rodata + pos, ro) ||
+			    memzero_user(dst + done + ro, chunk - ro))
+				break;
 		}
 		done += chunk;
 		pos += chunk;
 	}
+	if (done < n)
+		return done ? (ssize_t)done : -EFAULT;
 	return done;
 }
 
@@ -522,7 +527,9 @@ static ssize_t ramfs_write(struct inode *ino, const void *buf, size_t n, off_t o
 
 		if (!pg)
 			break;
-		memcpy(pg + po, src + done, chunk);
+		/* buf may be user memory, e.g. a shared mapping past the end of a file. */
+		if (memcpy_user(pg + po, src + done, chunk))
+			return done ? (ssize_t)done : -EFAULT;
 		done += chunk;
 		pos += chunk;
 		if (pos > ino->size)

@@ -109,11 +109,14 @@ long sys_signalfd4(int fd, const void *umask, size_t sizemask, int flags)
 
 		if (!f)
 			return -EBADF;
-		if (f->ops != &signalfd_fops)
+		if (f->ops != &signalfd_fops) {
+			fput(f);
 			return -EINVAL;
+		}
 		s = f->priv;
 		s->mask = mask;
 		poll_notify();
+		fput(f);
 		return fd;
 	}
 	s = kzalloc(sizeof(*s));

@@ -106,13 +106,19 @@ int vfs_mount(const char *path, struct super_block *sb)
 		err = -EBUSY;
 		goto fail;
 	}
-	sb->mountpoint = kmalloc(PATH_MAX);
+	/* At boot the kernel names its mount points exactly ("/proc"); a
+	 * program's path may hold "..", symlinks or "//": ask the tree. */
+	if (!current) {
+		sb->mountpoint = kstrdup(path);
+	} else {
+		sb->mountpoint = kmalloc(PATH_MAX);
+		if (sb->mountpoint && vfs_getcwd(dir, sb->mountpoint, PATH_MAX) < 0)
+			strlcpy(sb->mountpoint, path, PATH_MAX);
+	}
 	if (!sb->mountpoint) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	if (vfs_getcwd(dir, sb->mountpoint, PATH_MAX) < 0)
-		strlcpy(sb->mountpoint, path, PATH_MAX);
 	/* The table keeps the reference to dir and one to the root. */
 	inode_ref(sb->root);
 	dir->mounted = sb->root;

@@ -129,10 +129,11 @@ long sys_timerfd_create(int clockid, int flags)
 	return anon_fd_install("anon_inode:[timerfd]", &timerfd_fops, t, flags);
 }
 
-/* The timerfd open at fd, or NULL with *err set (EBADF, or EINVAL for another kind of file). */
+/* The timerfd open at fd, or NULL with *err set (EBADF, or EINVAL for another
+ * kind of file).  No reference: settime and gettime never sleep. */
 static struct timerfd *timerfd_get(int fd, long *err)
 {
-	struct file *f = fd_get(current_proc()->fdt, fd);
+	struct file *f = fd_peek(current_proc()->fdt, fd);
 
 	*err = f ? -EINVAL : -EBADF;
 	return f && f->ops == &timerfd_fops ? f->priv : NULL;

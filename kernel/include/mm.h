@@ -39,6 +39,9 @@ uint64_t *pt_create(void);
 void pt_destroy(uint64_t *pml4);
 /* Returns the PTE for va, creating intermediate tables when alloc; NULL if absent or out of memory. */
 uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc);
+/* The end of the region around va that has no page table at all (its 2 MiB,
+ * 1 GiB or 512 GiB), or va when va's page table exists: walks skip holes. */
+uint64_t pt_absent_end(uint64_t *pml4, uint64_t va);
 void pt_activate(uint64_t *pml4);
 void tlb_flush_page(uint64_t va);
 
@@ -121,11 +124,26 @@ int vm_write(struct vm *vm, uint64_t addr, const void *src, size_t n);
 /*
  * Access to user memory of the current thread.  The kernel and the user
  * share one address space, so a user pointer that passed user_ok() may be
- * dereferenced directly: pages are faulted in on demand.
+ * dereferenced directly: pages are faulted in on demand.  But a page can
+ * still fail then (another thread unmapped it, a shared file mapping lies
+ * past the end of the file), which kills the program; the copies below
+ * return -EFAULT instead (their instructions are in the exception table),
+ * so data that comes from or goes to user memory goes through them.
  */
 bool user_ok(const void *uaddr, size_t n, bool write);
 int copy_from_user(void *dst, const void *usrc, size_t n);  /* 0 or -EFAULT */
 int copy_to_user(void *udst, const void *src, size_t n);    /* 0 or -EFAULT */
+/* memcpy where dst or src may be user memory already checked with user_ok
+ * (or kernel memory): 0, or -EFAULT when user memory faulted. */
+int memcpy_user(void *dst, const void *src, size_t n);
+/* memset(dst, 0, n) on the same terms. */
+int memzero_user(void *dst, size_t n);
+/* The architecture's faultable primitives (arch/x86_64/usercopy.S):
+ * usercopy_raw and userzero_raw return the bytes not done; strncpy_user_raw the length,
+ * max when no NUL came first, or -1 on a fault. */
+size_t usercopy_raw(void *dst, const void *src, size_t n);
+long strncpy_user_raw(char *dst, const char *src, size_t max);
+size_t userzero_raw(void *dst, size_t n);
 /* Copies a NUL-terminated string of at most max-1 bytes; returns its length, -EFAULT or -ENAMETOOLONG. */
 long strncpy_from_user(char *dst, const char *usrc, size_t max);
 

@@ -368,7 +368,8 @@ void fdtable_close_on_exec(struct fdtable *t);
  * (-EINVAL if min is out of range).  Takes over the caller's reference on
  * success; on failure the caller still owns it. */
 int fd_install(struct fdtable *t, struct file *f, int min, bool cloexec);
-/* Installs f exactly at fd, closing what was there (dup2); takes over the reference. */
+/* Installs f exactly at fd, closing what was there (dup2); takes over the
+ * reference on success (-EBADF: the caller still owns it). */
 int fd_install_at(struct fdtable *t, struct file *f, int fd, bool cloexec);
 /*
  * Building trees at boot (devfs): create one entry named name directly in
@@ -379,8 +380,18 @@ int vfs_symlink_child(struct inode *dir, const char *name, const char *target);
 
 /* RLIMIT_NOFILE: descriptors at or above it cannot be created (sys/sys_proc.c). */
 int fd_limit(void);
-/* Returns the file at fd with no new reference, or NULL. */
+/*
+ * Returns the file at fd with a new reference, or NULL.  A system call that
+ * takes a descriptor holds this reference until it returns (fput), so that
+ * close or dup2 in another thread never frees a file in use: the file and
+ * its object go away at the last reference.
+ */
 struct file *fd_get(struct fdtable *t, int fd);
+/* Drops a reference taken by fd_get (f may be NULL). */
+void fput(struct file *f);
+/* The file at fd with no new reference, or NULL: only for a look that
+ * cannot sleep (is fd open? which path does it have?). */
+struct file *fd_peek(struct fdtable *t, int fd);
 int fd_close(struct fdtable *t, int fd);
 int fd_set_cloexec(struct fdtable *t, int fd, bool on);
 int fd_get_cloexec(struct fdtable *t, int fd);
@@ -390,8 +401,10 @@ int fd_get_cloexec(struct fdtable *t, int fd);
  * -EFAULT, -ENAMETOOLONG, or -ENOENT for "" unless allow_empty. */
 int user_path(const char *upath, bool allow_empty, char **out);
 /* The directory a *at call starts from: NULL for AT_FDCWD or an absolute
- * path, else the directory open at dirfd (-EBADF, -ENOTDIR). */
+ * path, else the directory open at dirfd, referenced (-EBADF, -ENOTDIR). */
 int at_dir(int dirfd, const char *path, struct inode **dir);
+/* Drops the reference at_dir took on a directory (dir may be NULL). */
+void at_dir_put(struct inode *dir);
 
 /* fs/ramfs.c: the in-memory file system used for / and tmpfs mounts */
 /* A new, unmounted ramfs (type "tmpfs"), its root made; NULL without memory. */

@@ -78,8 +78,8 @@ static void unmap_pages(struct vm *vm, uint64_t start, uint64_t end)
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
 		uint64_t *pte = pt_walk(vm->pml4, va, false);
 		if (!pte) {
-			/* Skip to the next page-table boundary. */
-			va = ALIGN_UP(va + 1, 1UL << 21) - PAGE_SIZE;
+			/* Skip the whole hole: a 1 TiB reservation is a few steps, not 512 Ki. */
+			va = pt_absent_end(vm->pml4, va) - PAGE_SIZE;
 			continue;
 		}
 		if (*pte & PTE_P) {
@@ -402,36 +402,52 @@ bool user_ok(const void *uaddr, size_t n, bool write)
 	return true;
 }
 
+int memcpy_user(void *dst, const void *src, size_t n)
+{
+	return usercopy_raw(dst, src, n) ? -EFAULT : 0;
+}
+
+int memzero_user(void *dst, size_t n)
+{
+	return userzero_raw(dst, n) ? -EFAULT : 0;
+}
+
 int copy_from_user(void *dst, const void *usrc, size_t n)
 {
 	if (!user_ok(usrc, n, false))
 		return -EFAULT;
-	memcpy(dst, usrc, n);
-	return 0;
+	return memcpy_user(dst, usrc, n);
 }
 
 int copy_to_user(void *udst, const void *src, size_t n)
 {
 	if (!user_ok(udst, n, true))
 		return -EFAULT;
-	memcpy(udst, src, n);
-	return 0;
+	return memcpy_user(udst, src, n);
 }
 
 long strncpy_from_user(char *dst, const char *usrc, size_t max)
 {
 	struct vm *vm = current_proc()->vm;
 	uint64_t a = (uint64_t)usrc;
+	size_t done = 0;
 
-	for (size_t i = 0; i < max; i++, a++) {
-		if (i == 0 || (a & (PAGE_SIZE - 1)) == 0) {
-			struct vma *v = a < USER_TOP ? vm_find(vm, a) : NULL;
-			if (!v || !(v->prot & VM_READ))
-				return -EFAULT;
-		}
-		dst[i] = *(const char *)a;
-		if (!dst[i])
-			return i;
+	/* Page by page, each checked against the VMAs (PROT_NONE reads fail
+	 * without a fault); a page unmapped meanwhile faults into -EFAULT. */
+	while (done < max) {
+		struct vma *v = a < USER_TOP ? vm_find(vm, a) : NULL;
+		size_t chunk = MIN(max - done, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+		long n;
+
+		if (!v || !(v->prot & VM_READ))
+			return -EFAULT;
+		n = strncpy_user_raw(dst + done, (const char *)a, chunk);
+		if (n < 0)
+			return -EFAULT;
+		if ((size_t)n < chunk)
+			return done + n;
+		done += chunk;
+		a += chunk;
 	}
 	return -ENAMETOOLONG;
 }

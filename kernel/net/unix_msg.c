@@ -108,8 +108,7 @@ static int parse_control(struct kmsg *m, struct file ***fdsp, int *nfdsp)
 					err = -EBADF;
 					goto err;
 				}
-				file_ref(fl);
-				fds[nfds++] = fl;
+				fds[nfds++] = fl;   /* fd_get's reference travels with the message */
 			}
 		} else if (c->cmsg_type != SCM_CREDENTIALS) {
 			err = -EINVAL;

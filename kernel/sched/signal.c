@@ -287,6 +287,18 @@ void signal_deliver(struct trapframe *tf)
 		sa->handler = (uint64_t)SIG_DFL;
 }
 
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/*
+ * Restores the state the handler frame holds, validated as Linux does: the
+ * segments are the user's whatever the frame says, RFLAGS keeps only the
+ * bits a program may set (never IOPL, NT, VM or a cleared IF), MXCSR only
+ * the bits this CPU accepts.  A non-canonical rip or rsp cannot be returned
+ * to: the program gets the signal Linux's failed iret gives it.
+ */
 long sys_rt_sigreturn(void)
 {
 	struct trapframe *tf = current->tf;
@@ -307,12 +319,17 @@ long sys_rt_sigreturn(void)
 	tf->cs = USER_CS;
 	tf->ss = USER_DS;
 	if (sc->fpstate && copy_from_user(fpu, (void *)sc->fpstate, sizeof(fpu)) == 0) {
-		/* A bad MXCSR would fault in FXRSTOR: keep only the defined bits. */
+		/* A bad MXCSR would fault in FXRSTOR: keep only the bits the CPU accepts. */
 		uint32_t *mxcsr = (uint32_t *)(fpu + 24);
-		*mxcsr &= 0xffbf;
+		*mxcsr &= cpu_mxcsr_mask;
 		fxrstor(fpu);
 	}
 	current->sigmask = frame.uc.uc_sigmask & ~SIG_UNBLOCKABLE;
+	/* As the failed iret on Linux: #GP (SIGSEGV) for rip, else #SS (SIGBUS) for rsp. */
+	if (!canonical(tf->rip))
+		signal_fault(tf, SIGSEGV, SI_KERNEL, 0);
+	else if (!canonical(tf->rsp))
+		signal_fault(tf, SIGBUS, SI_KERNEL, 0);
 	/* The restored rax is this call's result. */
 	return sc->rax;
 }

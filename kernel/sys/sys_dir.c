@@ -41,7 +41,7 @@ static long at_inode(int dirfd, const char *upath, int flags, struct inode **out
 		if (dirfd == AT_FDCWD) {
 			*out = current_proc()->cwd ? current_proc()->cwd : vfs_root();
 		} else {
-			f = fd_get(dir_fdt(), dirfd);
+			f = fd_peek(dir_fdt(), dirfd);
 			if (!f || !f->inode)
 				return -EBADF;
 			*out = f->inode;
@@ -50,13 +50,16 @@ static long at_inode(int dirfd, const char *upath, int flags, struct inode **out
 		return 0;
 	}
 	err = at_dir(dirfd, path, &dir);
-	if (!err)
+	if (!err) {
 		err = vfs_lookup(dir, path, flags & AT_SYMLINK_NOFOLLOW, out);
+		at_dir_put(dir);
+	}
 	kfree(path);
 	return err;
 }
 
-/* Runs a path operation for a *at call: copies the path and finds the start directory. */
+/* Runs a path operation for a *at call: copies the path and finds the start
+ * directory (free both with path_put). */
 static long with_path(int dirfd, const char *upath, char **path, struct inode **dir)
 {
 	long err = user_path(upath, false, path);
@@ -67,6 +70,12 @@ static long with_path(int dirfd, const char *upath, char **path, struct inode **
 	if (err)
 		kfree(*path);
 	return err;
+}
+
+static void path_put(char *path, struct inode *dir)
+{
+	kfree(path);
+	at_dir_put(dir);
 }
 
 /* An inotify event on ino, which the *at call's path names (for a watched parent). */
@@ -84,8 +93,10 @@ static void notify_at(int dirfd, const char *upath, int flags, struct inode *ino
 			fsnotify_file(f, mask);
 		else
 			fsnotify(NULL, ino, NULL, 0, mask, 0);
+		fput(f);
 	} else if (at_dir(dirfd, path, &dir) == 0) {
 		fsnotify_path(dir, path, ino, mask);
+		at_dir_put(dir);
 	}
 	kfree(path);
 }
@@ -128,10 +139,12 @@ long sys_lstat(const char *path, void *st)
 long sys_fstat(int fd, void *st)
 {
 	struct file *f = fd_get(dir_fdt(), fd);
+	long err = -EBADF;
 
-	if (!f || !f->inode)
-		return -EBADF;
-	return stat_inode(f->inode, st);
+	if (f && f->inode)
+		err = stat_inode(f->inode, st);
+	fput(f);
+	return err;
 }
 
 static void statx_time(struct statx_timestamp *t, int64_t ns)
@@ -213,14 +226,13 @@ static int getdents_fill(void *ctx, const char *name, size_t len, uint64_t ino, 
 	return 0;
 }
 
-long sys_getdents64(int fd, void *dirp, size_t n)
+static long getdents(struct file *f, void *dirp, size_t n)
 {
-	struct file *f = fd_get(dir_fdt(), fd);
 	struct getdents_ctx c = { .buf = dirp, .size = n };
 	uint64_t pos;
 	int err;
 
-	if (!f || (f->flags & O_PATH))
+	if (f->flags & O_PATH)
 		return -EBADF;
 	if (!f->inode || !S_ISDIR(f->inode->mode))
 		return -ENOTDIR;
@@ -241,6 +253,18 @@ long sys_getdents64(int fd, void *dirp, size_t n)
 	return c.used;
 }
 
+long sys_getdents64(int fd, void *dirp, size_t n)
+{
+	struct file *f = fd_get(dir_fdt(), fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = getdents(f, dirp, n);
+	fput(f);
+	return r;
+}
+
 long sys_mkdirat(int dirfd, const char *upath, unsigned mode)
 {
 	struct inode *dir;
@@ -250,7 +274,7 @@ long sys_mkdirat(int dirfd, const char *upath, unsigned mode)
 	if (err)
 		return err;
 	err = vfs_mkdir(dir, path, mode);
-	kfree(path);
+	path_put(path, dir);
 	return err;
 }
 
@@ -289,7 +313,7 @@ long sys_mknodat(int dirfd, const char *upath, unsigned mode, unsigned dev)
 	if (err)
 		return err;
 	err = vfs_mknod(dir, path, mode & (S_IFMT | 07777), &ino);
-	kfree(path);
+	path_put(path, dir);
 	if (!err)
 		inode_unref(ino);
 	return err;
@@ -312,7 +336,7 @@ long sys_unlinkat(int dirfd, const char *upath, int flags)
 	if (err)
 		return err;
 	err = vfs_unlink(dir, path, flags & AT_REMOVEDIR);
-	kfree(path);
+	path_put(path, dir);
 	return err;
 }
 
@@ -340,9 +364,9 @@ long sys_renameat2(int olddirfd, const char *uold, int newdirfd, const char *une
 	err = with_path(newdirfd, unew, &newpath, &ndir);
 	if (!err) {
 		err = vfs_rename(odir, oldpath, ndir, newpath, flags);
-		kfree(newpath);
+		path_put(newpath, ndir);
 	}
-	kfree(oldpath);
+	path_put(oldpath, odir);
 	return err;
 }
 
@@ -367,7 +391,7 @@ long sys_symlinkat(const char *utarget, int dirfd, const char *upath)
 	err = with_path(dirfd, upath, &path, &dir);
 	if (!err) {
 		err = vfs_symlink(target, dir, path);
-		kfree(path);
+		path_put(path, dir);
 	}
 	kfree(target);
 	return err;
@@ -394,7 +418,7 @@ long sys_linkat(int olddirfd, const char *uold, int newdirfd, const char *unew, 
 	err = with_path(newdirfd, unew, &newpath, &ndir);
 	if (!err) {
 		err = vfs_link_inode(target, ndir, newpath);
-		kfree(newpath);
+		path_put(newpath, ndir);
 	}
 	inode_unref(target);
 	return err;
@@ -510,11 +534,14 @@ long sys_chdir(const char *upath)
 long sys_fchdir(int fd)
 {
 	struct file *f = fd_get(dir_fdt(), fd);
+	long err = -EBADF;
 
-	if (!f || !f->inode)
-		return -EBADF;
-	inode_ref(f->inode);
-	return set_cwd(f->inode);
+	if (f && f->inode) {
+		inode_ref(f->inode);
+		err = set_cwd(f->inode);
+	}
+	fput(f);
+	return err;
 }
 
 /* ---- modes, owners, times ---- */
@@ -548,13 +575,14 @@ long sys_chmod(const char *path, unsigned mode)
 long sys_fchmod(int fd, unsigned mode)
 {
 	struct file *f = fd_get(dir_fdt(), fd);
-	long err;
+	long err = -EBADF;
 
-	if (!f || !f->inode || (f->flags & O_PATH))
-		return -EBADF;
-	err = chmod_inode(f->inode, mode);
-	if (!err)
-		fsnotify_file(f, IN_ATTRIB);
+	if (f && f->inode && !(f->flags & O_PATH)) {
+		err = chmod_inode(f->inode, mode);
+		if (!err)
+			fsnotify_file(f, IN_ATTRIB);
+	}
+	fput(f);
 	return err;
 }
 
@@ -606,13 +634,14 @@ long sys_lchown(const char *path, unsigned uid, unsigned gid)
 long sys_fchown(int fd, unsigned uid, unsigned gid)
 {
 	struct file *f = fd_get(dir_fdt(), fd);
-	long err;
+	long err = -EBADF;
 
-	if (!f || !f->inode || (f->flags & O_PATH))
-		return -EBADF;
-	err = chown_inode(f->inode, uid, gid);
-	if (!err)
-		fsnotify_file(f, IN_ATTRIB);
+	if (f && f->inode && !(f->flags & O_PATH)) {
+		err = chown_inode(f->inode, uid, gid);
+		if (!err)
+			fsnotify_file(f, IN_ATTRIB);
+	}
+	fput(f);
 	return err;
 }
 
@@ -661,8 +690,10 @@ long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
 	if (!path) {
 		/* futimens(): the file at dirfd itself */
 		f = fd_get(dir_fdt(), dirfd);
-		if (!f || !f->inode)
+		if (!f || !f->inode) {
+			fput(f);
 			return -EBADF;
+		}
 		ino = f->inode;
 		inode_ref(ino);
 	} else {
@@ -690,6 +721,7 @@ long sys_utimensat(int dirfd, const char *path, const void *utimes, int flags)
 	else if (mask)
 		notify_at(dirfd, path, flags, ino, mask);
 	inode_unref(ino);
+	fput(f);
 	return 0;
 }
 
@@ -720,8 +752,10 @@ long sys_statfs(const char *path, void *buf)
 long sys_fstatfs(int fd, void *buf)
 {
 	struct file *f = fd_get(dir_fdt(), fd);
+	long err = -EBADF;
 
-	if (!f || !f->inode)
-		return -EBADF;
-	return statfs_inode(f->inode, buf);
+	if (f && f->inode)
+		err = statfs_inode(f->inode, buf);
+	fput(f);
+	return err;
 }

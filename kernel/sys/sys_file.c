@@ -43,31 +43,48 @@ int at_dir(int dirfd, const char *path, struct inode **dir)
 	if (path[0] == '/' || dirfd == AT_FDCWD)
 		return 0;
 	f = fd_get(fdt(), dirfd);
-	if (!f || !f->inode)
+	if (!f || !f->inode) {
+		fput(f);
 		return -EBADF;
-	if (!S_ISDIR(f->inode->mode))
+	}
+	if (!S_ISDIR(f->inode->mode)) {
+		fput(f);
 		return -ENOTDIR;
+	}
 	*dir = f->inode;
+	inode_ref(*dir);
+	fput(f);
 	return 0;
 }
 
-/* The file at fd if it was opened for reading (or writing). */
+void at_dir_put(struct inode *dir)
+{
+	if (dir)
+		inode_unref(dir);
+}
+
+/* The file at fd, referenced (fput it), if it was opened for reading (or writing). */
 static struct file *io_file(int fd, bool write, long *err)
 {
 	struct file *f = fd_get(fdt(), fd);
 	unsigned acc;
 
 	*err = -EBADF;
-	if (!f || (f->flags & O_PATH))
+	if (!f)
 		return NULL;
+	if (f->flags & O_PATH)
+		goto err;
 	acc = f->flags & O_ACCMODE;
 	if (write ? acc == O_RDONLY : acc == O_WRONLY)
-		return NULL;
+		goto err;
 	if (write ? !f->ops->write : !f->ops->read) {
 		*err = -EINVAL;
-		return NULL;
+		goto err;
 	}
 	return f;
+err:
+	fput(f);
+	return NULL;
 }
 
 static long do_read(struct file *f, void *buf, size_t n, off_t *off)
@@ -103,7 +120,11 @@ long sys_read(int fd, void *buf, size_t n)
 	long err;
 	struct file *f = io_file(fd, false, &err);
 
-	return f ? do_read(f, buf, n, &f->pos) : err;
+	if (!f)
+		return err;
+	err = do_read(f, buf, n, &f->pos);
+	fput(f);
+	return err;
 }
 
 long sys_write(int fd, const void *buf, size_t n)
@@ -111,7 +132,11 @@ long sys_write(int fd, const void *buf, size_t n)
 	long err;
 	struct file *f = io_file(fd, true, &err);
 
-	return f ? do_write(f, buf, n, &f->pos) : err;
+	if (!f)
+		return err;
+	err = do_write(f, buf, n, &f->pos);
+	fput(f);
+	return err;
 }
 
 long sys_pread64(int fd, void *buf, size_t n, off_t off)
@@ -122,10 +147,13 @@ long sys_pread64(int fd, void *buf, size_t n, off_t off)
 	if (!f)
 		return err;
 	if (!f->ops->seekable)
-		return -ESPIPE;
-	if (off < 0)
-		return -EINVAL;
-	return do_read(f, buf, n, &off);
+		err = -ESPIPE;
+	else if (off < 0)
+		err = -EINVAL;
+	else
+		err = do_read(f, buf, n, &off);
+	fput(f);
+	return err;
 }
 
 long sys_pwrite64(int fd, const void *buf, size_t n, off_t off)
@@ -136,15 +164,18 @@ long sys_pwrite64(int fd, const void *buf, size_t n, off_t off)
 
 	if (!f)
 		return err;
-	if (!f->ops->seekable)
-		return -ESPIPE;
-	if (off < 0)
-		return -EINVAL;
-	/* POSIX: pwrite writes at off even with O_APPEND (Linux appends, a documented bug). */
-	saved = f->flags;
-	f->flags &= ~O_APPEND;
-	err = do_write(f, buf, n, &off);
-	f->flags = saved;
+	if (!f->ops->seekable) {
+		err = -ESPIPE;
+	} else if (off < 0) {
+		err = -EINVAL;
+	} else {
+		/* POSIX: pwrite writes at off even with O_APPEND (Linux appends, a documented bug). */
+		saved = f->flags;
+		f->flags &= ~O_APPEND;
+		err = do_write(f, buf, n, &off);
+		f->flags = saved;
+	}
+	fput(f);
 	return err;
 }
 
@@ -188,7 +219,11 @@ static long do_iov(int fd, const void *uiov, int iovcnt, bool write)
 	long err;
 	struct file *f = io_file(fd, write, &err);
 
-	return f ? iov_rw(f, uiov, iovcnt, write, &f->pos) : err;
+	if (!f)
+		return err;
+	err = iov_rw(f, uiov, iovcnt, write, &f->pos);
+	fput(f);
+	return err;
 }
 
 long sys_readv(int fd, const void *iov, int iovcnt)
@@ -208,25 +243,30 @@ long sys_writev(int fd, const void *iov, int iovcnt)
  */
 long sys_vmsplice(int fd, const void *uiov, unsigned long nr_segs, unsigned flags)
 {
-	struct file *f = fd_get(fdt(), fd);
+	struct file *f;
 	unsigned saved;
 	bool write;
 	long r;
 
 	if (flags & ~0xfu)                    /* SPLICE_F_MOVE, NONBLOCK, MORE, GIFT */
 		return -EINVAL;
-	if (!f || (f->flags & O_PATH))
-		return -EBADF;
-	if (!file_is_pipe(f))
-		return -EBADF;
-	if (nr_segs > UIO_MAXIOV)
-		return -EINVAL;
+	f = fd_get(fdt(), fd);
+	if (!f || (f->flags & O_PATH) || !file_is_pipe(f)) {
+		r = -EBADF;
+		goto out;
+	}
+	if (nr_segs > UIO_MAXIOV) {
+		r = -EINVAL;
+		goto out;
+	}
 	write = (f->flags & O_ACCMODE) != O_RDONLY;
 	saved = f->flags;
 	if (flags & 2)                        /* SPLICE_F_NONBLOCK */
 		f->flags |= O_NONBLOCK;
 	r = iov_rw(f, uiov, (int)nr_segs, write, &f->pos);
 	f->flags = (f->flags & ~O_NONBLOCK) | (saved & O_NONBLOCK);
+out:
+	fput(f);
 	return r;
 }
 
@@ -248,20 +288,23 @@ static long do_piov(int fd, const void *uiov, int iovcnt, off_t pos, int flags, 
 	f = io_file(fd, write, &err);
 	if (!f)
 		return err;
-	if (flags & ~known)
-		return -EOPNOTSUPP;
-	if ((flags & RWF_NOWAIT) && !(f->inode && S_ISREG(f->inode->mode)))
-		return -EOPNOTSUPP;
-	if (pos != -1 && !f->ops->seekable)
-		return -ESPIPE;
-	/* A positioned write ignores O_APPEND, as pwrite64 does, unless RWF_APPEND asks. */
-	saved = f->flags;
-	if (write && pos != -1)
-		f->flags &= ~O_APPEND;
-	if (write && (flags & RWF_APPEND))
-		f->flags |= O_APPEND;
-	err = iov_rw(f, uiov, iovcnt, write, pos == -1 ? &f->pos : &pos);
-	f->flags = saved;
+	if (flags & ~known) {
+		err = -EOPNOTSUPP;
+	} else if ((flags & RWF_NOWAIT) && !(f->inode && S_ISREG(f->inode->mode))) {
+		err = -EOPNOTSUPP;
+	} else if (pos != -1 && !f->ops->seekable) {
+		err = -ESPIPE;
+	} else {
+		/* A positioned write ignores O_APPEND, as pwrite64 does, unless RWF_APPEND asks. */
+		saved = f->flags;
+		if (write && pos != -1)
+			f->flags &= ~O_APPEND;
+		if (write && (flags & RWF_APPEND))
+			f->flags |= O_APPEND;
+		err = iov_rw(f, uiov, iovcnt, write, pos == -1 ? &f->pos : &pos);
+		f->flags = saved;
+	}
+	fput(f);
 	return err;
 }
 
@@ -297,14 +340,16 @@ long sys_pwritev2(int fd, const void *iov, int iovcnt, unsigned long pos_l, unsi
 long sys_readahead(int fd, off_t off, size_t count)
 {
 	struct file *f = fd_get(fdt(), fd);
+	long err = 0;
 
 	(void)off;
 	(void)count;
 	if (!f || (f->flags & O_PATH) || (f->flags & O_ACCMODE) == O_WRONLY)
-		return -EBADF;
-	if (!f->inode || !S_ISREG(f->inode->mode))
-		return -EINVAL;
-	return 0;
+		err = -EBADF;
+	else if (!f->inode || !S_ISREG(f->inode->mode))
+		err = -EINVAL;
+	fput(f);
+	return err;
 }
 
 long sys_openat(int dirfd, const char *upath, int flags, unsigned mode)
@@ -321,8 +366,10 @@ long sys_openat(int dirfd, const char *upath, int flags, unsigned mode)
 	if (err)
 		return err;
 	err = at_dir(dirfd, path, &dir);
-	if (!err)
+	if (!err) {
 		err = vfs_open(dir, path, flags, mode, &f);
+		at_dir_put(dir);
+	}
 	kfree(path);
 	if (err)
 		return err;
@@ -347,12 +394,11 @@ long sys_close(int fd)
 	return fd_close(fdt(), fd);
 }
 
-long sys_lseek(int fd, off_t off, int whence)
+static long file_lseek(struct file *f, off_t off, int whence)
 {
-	struct file *f = fd_get(fdt(), fd);
 	off_t base, size;
 
-	if (!f || (f->flags & O_PATH))
+	if (f->flags & O_PATH)
 		return -EBADF;
 	if (!f->ops->seekable)
 		return -ESPIPE;
@@ -383,6 +429,18 @@ long sys_lseek(int fd, off_t off, int whence)
 	return f->pos;
 }
 
+long sys_lseek(int fd, off_t off, int whence)
+{
+	struct file *f = fd_get(fdt(), fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = file_lseek(f, off, whence);
+	fput(f);
+	return r;
+}
+
 long sys_dup(int fd)
 {
 	struct file *f = fd_get(fdt(), fd);
@@ -390,33 +448,38 @@ long sys_dup(int fd)
 
 	if (!f)
 		return -EBADF;
-	file_ref(f);
+	/* fd_get's reference becomes the new descriptor's. */
 	r = fd_install(fdt(), f, 0, false);
 	if (r < 0)
-		file_unref(f);
+		fput(f);
 	return r;
 }
 
 long sys_dup3(int oldfd, int newfd, int flags)
 {
-	struct file *f = fd_get(fdt(), oldfd);
+	struct file *f;
+	int r;
 
 	if (flags & ~O_CLOEXEC)
 		return -EINVAL;
+	f = fd_get(fdt(), oldfd);
 	if (!f)
 		return -EBADF;
-	if (oldfd == newfd)
-		return -EINVAL;
-	if (newfd < 0 || newfd >= FD_MAX)
-		return -EBADF;
-	file_ref(f);
-	return fd_install_at(fdt(), f, newfd, flags & O_CLOEXEC);
+	if (oldfd == newfd || newfd < 0 || newfd >= FD_MAX) {
+		fput(f);
+		return oldfd == newfd ? -EINVAL : -EBADF;
+	}
+	/* fd_get's reference becomes newfd's. */
+	r = fd_install_at(fdt(), f, newfd, flags & O_CLOEXEC);
+	if (r < 0)
+		fput(f);
+	return r;
 }
 
 long sys_dup2(int oldfd, int newfd)
 {
 	if (oldfd == newfd)
-		return fd_get(fdt(), oldfd) ? newfd : -EBADF;
+		return fd_peek(fdt(), oldfd) ? newfd : -EBADF;
 	return sys_dup3(oldfd, newfd, 0);
 }
 
@@ -436,14 +499,11 @@ static long do_lock(int cmd, unsigned long arg)
 	return 0;
 }
 
-long sys_fcntl(int fd, int cmd, unsigned long arg)
+static long file_fcntl(struct file *f, int fd, int cmd, unsigned long arg)
 {
-	struct file *f = fd_get(fdt(), fd);
 	const unsigned settable = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | FASYNC;
 	int r;
 
-	if (!f)
-		return -EBADF;
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
@@ -491,6 +551,18 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 	}
 }
 
+long sys_fcntl(int fd, int cmd, unsigned long arg)
+{
+	struct file *f = fd_get(fdt(), fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = file_fcntl(f, fd, cmd, arg);
+	fput(f);
+	return r;
+}
+
 long sys_pipe2(int *fds, int flags)
 {
 	struct file *rd, *wr;
@@ -530,12 +602,11 @@ long sys_pipe(int *fds)
 	return sys_pipe2(fds, 0);
 }
 
-long sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
+static long file_ioctl(struct file *f, int fd, unsigned long cmd, unsigned long arg)
 {
-	struct file *f = fd_get(fdt(), fd);
 	int v;
 
-	if (!f || (f->flags & O_PATH))
+	if (f->flags & O_PATH)
 		return -EBADF;
 	/* Linux takes the request as an unsigned int: libcs that pass an int sign-extend it. */
 	cmd = (unsigned)cmd;
@@ -559,6 +630,18 @@ long sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
 		return copy_to_user((void *)arg, &v, sizeof(v));
 	}
 	return -ENOTTY;
+}
+
+long sys_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	struct file *f = fd_get(fdt(), fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = file_ioctl(f, fd, cmd, arg);
+	fput(f);
+	return r;
 }
 
 /* truncate and ftruncate change the size through setattr. */
@@ -599,15 +682,20 @@ long sys_ftruncate(int fd, off_t len)
 	struct file *f = fd_get(fdt(), fd);
 	long err;
 
-	if (!f || (f->flags & O_PATH))
-		return -EBADF;
+	if (!f || (f->flags & O_PATH)) {
+		err = -EBADF;
+		goto out;
+	}
+	err = -EINVAL;
 	if (len < 0 || !f->inode || !S_ISREG(f->inode->mode) || (f->flags & O_ACCMODE) == O_RDONLY)
-		return -EINVAL;
+		goto out;
 	err = seals_check_resize(f->inode, len);
 	if (!err)
 		err = truncate_inode(f->inode, len);
 	if (!err)
 		fsnotify_file(f, IN_MODIFY);
+out:
+	fput(f);
 	return err;
 }
 
@@ -616,12 +704,11 @@ long sys_ftruncate(int fd, off_t len)
  * file system; other modes are EOPNOTSUPP.  Checks in the order of Linux's
  * vfs_fallocate.
  */
-long sys_fallocate(int fd, int mode, off_t off, off_t len)
+static long file_fallocate(struct file *f, int mode, off_t off, off_t len)
 {
-	struct file *f = fd_get(fdt(), fd);
 	struct inode *ino;
 
-	if (!f || (f->flags & O_PATH))
+	if (f->flags & O_PATH)
 		return -EBADF;
 	if (off < 0 || len <= 0)
 		return -EINVAL;
@@ -649,16 +736,32 @@ long sys_fallocate(int fd, int mode, off_t off, off_t len)
 	return vfs_fallocate(ino, mode, off, len);
 }
 
+long sys_fallocate(int fd, int mode, off_t off, off_t len)
+{
+	struct file *f = fd_get(fdt(), fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = file_fallocate(f, mode, off, len);
+	fput(f);
+	return r;
+}
+
 /* The file's data (and metadata) reach the device before fsync returns. */
 static long fsync_fd(int fd, bool datasync)
 {
 	struct file *f = fd_get(fdt(), fd);
+	long err;
 
 	if (!f || (f->flags & O_PATH))
-		return -EBADF;
-	if (!f->inode || !(S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode) || S_ISBLK(f->inode->mode)))
-		return -EINVAL;
-	return vfs_fsync(f->inode, datasync);
+		err = -EBADF;
+	else if (!f->inode || !(S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode) || S_ISBLK(f->inode->mode)))
+		err = -EINVAL;
+	else
+		err = vfs_fsync(f->inode, datasync);
+	fput(f);
+	return err;
 }
 
 long sys_fsync(int fd)
@@ -680,10 +783,12 @@ long sys_sync(void)
 long sys_syncfs(int fd)
 {
 	struct file *f = fd_get(fdt(), fd);
+	long err = -EBADF;
 
-	if (!f || (f->flags & O_PATH))
-		return -EBADF;
-	return f->inode && f->inode->sb ? vfs_syncfs(f->inode->sb) : 0;
+	if (f && !(f->flags & O_PATH))
+		err = f->inode && f->inode->sb ? vfs_syncfs(f->inode->sb) : 0;
+	fput(f);
+	return err;
 }
 
 long sys_sync_file_range(int fd, off_t off, off_t nbytes, unsigned flags)
@@ -695,7 +800,7 @@ long sys_sync_file_range(int fd, off_t off, off_t nbytes, unsigned flags)
 		return -EINVAL;
 	if (off < 0 || nbytes < 0 || off > INT64_MAX - nbytes)
 		return -EINVAL;
-	f = fd_get(fdt(), fd);
+	f = fd_peek(fdt(), fd);
 	if (!f || (f->flags & O_PATH))
 		return -EBADF;
 	mode = f->inode ? f->inode->mode : 0;
@@ -709,7 +814,7 @@ long sys_sync_file_range(int fd, off_t off, off_t nbytes, unsigned flags)
 /* Advice about future access: the data is in memory already, so there is nothing to do beyond checking. */
 long sys_fadvise64(int fd, off_t off, off_t len, int advice)
 {
-	struct file *f = fd_get(current_proc()->fdt, fd);
+	struct file *f = fd_peek(current_proc()->fdt, fd);
 
 	if (!f)
 		return -EBADF;

@@ -17,6 +17,19 @@ static unsigned prot_to_vm(int prot)
 
 static long populate(uint64_t addr, size_t len);
 
+/*
+ * Linux's heuristic overcommit (vm.overcommit_memory=0): memory is committed
+ * on touch, but one request for more private writable memory than the VM
+ * has RAM (and swap, of which there is none) can never be met and fails
+ * with ENOMEM at once, instead of the program being OOM-killed later at an
+ * unrelated point.  PROT_NONE reservations, MAP_NORESERVE and shared file
+ * mappings are not counted, as on Linux.
+ */
+static bool can_ever_fit(uint64_t len)
+{
+	return len <= page_total_bytes();
+}
+
 long sys_brk(uint64_t addr)
 {
 	struct vm *vm = current_proc()->vm;
@@ -26,6 +39,8 @@ long sys_brk(uint64_t addr)
 	if (addr < vm->brk_start || addr > USER_TOP)
 		return vm->brk;
 	if (new_end > old_end) {
+		if (!can_ever_fit(new_end - old_end))
+			return vm->brk;
 		if (vm_map(vm, old_end, new_end - old_end, VM_READ | VM_WRITE, 0, VM_MAP_NOREPLACE, NULL, 0) < 0)
 			return vm->brk;
 		struct vma *v = vm_find(vm, old_end);
@@ -56,7 +71,9 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 	if ((mapflags) && (addr & (PAGE_SIZE - 1)))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS)) {
-		struct file *f = fd_get(current_proc()->fdt, fd);
+		/* Nothing sleeps before vm_map takes its own reference to the inode. */
+		struct file *f = fd_peek(current_proc()->fdt, fd);
+
 		if (!f)
 			return -EBADF;
 		/* Mapping /dev/zero (char 1:5) is anonymous memory, shared or private, as on Linux. */
@@ -86,6 +103,9 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 		vmflags |= VM_SHARED;
 	}
 map:
+	if ((prot & PROT_WRITE) && !(flags & MAP_NORESERVE) && !(ino && (vmflags & VM_SHARED)) &&
+	    !can_ever_fit(ALIGN_UP(len, PAGE_SIZE)))
+		return -ENOMEM;
 	if (flags & MAP_GROWSDOWN)
 		vmflags |= VM_GROWSDOWN;
 	long r = vm_map(vm, ALIGN_DOWN(addr, PAGE_SIZE), len, prot_to_vm(prot), vmflags, mapflags, ino, off);
@@ -143,6 +163,13 @@ long sys_mremap(uint64_t old, size_t old_len, size_t new_len, int flags, uint64_
 	}
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
 		return -EINVAL;
+	if (new_len > old_len) {
+		struct vma *v = vm_find(current_proc()->vm, old);
+
+		if (v && (v->prot & VM_WRITE) && !(v->file && (v->flags & VM_SHARED)) &&
+		    !can_ever_fit(ALIGN_UP(new_len - old_len, PAGE_SIZE)))
+			return -ENOMEM;
+	}
 	return vm_remap(current_proc()->vm, old, old_len, new_len, flags & MREMAP_MAYMOVE,
 			flags & MREMAP_FIXED, new_addr);
 }
@@ -187,14 +214,64 @@ long sys_msync(uint64_t addr, size_t len, int flags)
 	return 0;
 }
 
-/* Brings every page of the range in now; pages are never swapped, so that is all locking means. */
+/*
+ * Adds to *missing the pages of [start, end) that populating would bring in
+ * (not present, in an accessible VMA); -ENOMEM if part of the range is not
+ * mapped.  Counting stops early once more are missing than memory is free.
+ */
+static long count_missing(struct vm *vm, uint64_t start, uint64_t end, uint64_t *missing)
+{
+	uint64_t enough = page_free_bytes() / PAGE_SIZE + 1;
+
+	for (uint64_t a = start; a < end;) {
+		struct vma *v = vm_find(vm, a);
+		uint64_t vend;
+
+		if (!v)
+			return -ENOMEM;
+		vend = MIN(end, v->end);
+		while (a < vend && *missing < enough) {
+			uint64_t *pte = pt_walk(vm->pml4, a, false);
+			/* No page table: every page up to the end of the hole is missing. */
+			uint64_t next = pte ? a + PAGE_SIZE : MIN(pt_absent_end(vm->pml4, a), vend);
+
+			if (!(pte && (*pte & PTE_P)) && (v->prot & (VM_READ | VM_WRITE | VM_EXEC)))
+				*missing += (next - a) / PAGE_SIZE;
+			a = next;
+		}
+		/* Enough to refuse, if the rest of the range is mapped at all. */
+		if (*missing >= enough)
+			return vm_range_mapped(vm, a, end) ? 0 : -ENOMEM;
+	}
+	return 0;
+}
+
+/* Can missing more pages (and their page tables) be had from free memory? */
+static bool pages_available(uint64_t missing)
+{
+	return missing + missing / 512 + 16 <= page_free_bytes() / PAGE_SIZE;
+}
+
+/*
+ * Brings every page of the range in now; pages are never swapped, so that
+ * is all locking means.  What cannot fit in free memory is refused with
+ * ENOMEM before anything is brought in, so a failed mlock leaves no memory
+ * used behind.
+ */
 static long populate(uint64_t addr, size_t len)
 {
 	struct vm *vm = current_proc()->vm;
 	uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE), end = ALIGN_UP(addr + len, PAGE_SIZE);
+	uint64_t missing = 0;
+	long err;
 
 	if (end < start || end > USER_TOP)
 		return -EINVAL;
+	err = count_missing(vm, start, end, &missing);
+	if (err)
+		return err;
+	if (!pages_available(missing))
+		return -ENOMEM;
 	for (uint64_t a = start; a < end;) {
 		struct vma *v = vm_find(vm, a);
 		if (!v)
@@ -204,9 +281,12 @@ static long populate(uint64_t addr, size_t len)
 			if (pte && (*pte & PTE_P))
 				continue;
 			if (v->prot & (VM_READ | VM_WRITE | VM_EXEC)) {
-				int err = vm_fault(vm, a, false, false);
+				/* As Linux: private writable memory is written, so that
+				 * the page is the program's own, not the shared zero page. */
+				bool write = (v->prot & VM_WRITE) && !(v->flags & VM_SHARED);
+				int err = vm_fault(vm, a, write, false);
 				if (err == -ENOMEM)
-					return -EAGAIN;
+					return -ENOMEM;
 			}
 		}
 	}
@@ -242,6 +322,19 @@ long sys_mlockall(int flags)
 	current_proc()->vm->lock_future = (flags & MCL_FUTURE) && !(flags & MCL_ONFAULT);
 	if (!(flags & MCL_CURRENT) || (flags & MCL_ONFAULT))
 		return 0;
+	/* All or nothing, as for mlock: count first. */
+	{
+		uint64_t missing = 0;
+
+		list_for_each(it, &current_proc()->vm->vmas) {
+			struct vma *v = list_entry(it, struct vma, link);
+
+			if (!(v->flags & VM_STACK))
+				count_missing(current_proc()->vm, v->start, v->end, &missing);
+		}
+		if (!pages_available(missing))
+			return -ENOMEM;
+	}
 	list_for_each(it, &current_proc()->vm->vmas) {
 		struct vma *v = list_entry(it, struct vma, link);
 		/* The stack reservation is 8 MiB: lock what is in use, as Linux does for MAP_GROWSDOWN. */

@@ -112,6 +112,7 @@ static int poll_scan(struct pollfd *fds, unsigned nfds, uint64_t *recheck)
 		} else {
 			mask = DEFAULT_POLLMASK;
 		}
+		fput(f);
 		fds[i].revents = mask & ((uint16_t)fds[i].events | POLLERR | POLLHUP | POLLNVAL);
 		if (fds[i].revents)
 			ready++;
@@ -216,6 +217,7 @@ static int select_scan(struct fdsets *s, int nfds, uint64_t *recheck)
 		} else {
 			mask = DEFAULT_POLLMASK;
 		}
+		fput(f);
 		for (int k = 0; k < 3; k++) {
 			if ((s->in[k][w] & bit) && (mask & want[k])) {
 				s->out[k][w] |= bit;

@@ -18,7 +18,7 @@ static struct socket *sock_of(struct file *f)
 	return f->priv;
 }
 
-/* The socket at fd with a reference held across a call that may block (put it with file_unref). */
+/* The socket at fd with a reference held across a call that may block (fput it). */
 static struct file *sock_get(int fd, long *err)
 {
 	struct file *f = fd_get(current_proc()->fdt, fd);
@@ -29,9 +29,9 @@ static struct file *sock_get(int fd, long *err)
 	}
 	if (f->ops != &socket_fops) {
 		*err = -ENOTSOCK;
+		fput(f);
 		return NULL;
 	}
-	file_ref(f);
 	return f;
 }
 

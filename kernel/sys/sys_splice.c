@@ -16,17 +16,19 @@
 #define SPLICE_F_MORE     4
 #define SPLICE_F_GIFT     8
 
-/* The file at fd if it is open for reading (or writing), else NULL. */
+/* The file at fd, referenced (fput it), if it is open for reading (or writing), else NULL. */
 static struct file *rw_file(int fd, bool write)
 {
 	struct file *f = fd_get(current_proc()->fdt, fd);
 	unsigned acc;
 
-	if (!f || (f->flags & O_PATH))
+	if (!f)
 		return NULL;
 	acc = f->flags & O_ACCMODE;
-	if (write ? acc == O_RDONLY : acc == O_WRONLY)
+	if ((f->flags & O_PATH) || (write ? acc == O_RDONLY : acc == O_WRONLY)) {
+		fput(f);
 		return NULL;
+	}
 	return f;
 }
 
@@ -80,17 +82,14 @@ static long copy_bounce(struct file *in, off_t *ipos, struct file *out, off_t *o
 	return done ? (long)done : err;
 }
 
-long sys_sendfile(int out_fd, int in_fd, off_t *uoff, size_t count)
+/* sendfile with both files referenced (out NULL when out_fd is not open for writing). */
+static long do_sendfile(struct file *out, struct file *in, off_t *uoff, size_t count)
 {
-	struct file *in = rw_file(in_fd, false), *out;
 	off_t pos;
 	long r;
 
-	if (!in)
-		return -EBADF;
 	if (uoff && !in->ops->seekable)
 		return -ESPIPE;
-	out = rw_file(out_fd, true);
 	if (!out)
 		return -EBADF;
 	if (!in->ops->read || !out->ops->write)
@@ -120,10 +119,24 @@ long sys_sendfile(int out_fd, int in_fd, off_t *uoff, size_t count)
 	return r;
 }
 
+long sys_sendfile(int out_fd, int in_fd, off_t *uoff, size_t count)
+{
+	struct file *in = rw_file(in_fd, false), *out;
+	long r;
+
+	if (!in)
+		return -EBADF;
+	out = rw_file(out_fd, true);
+	r = do_sendfile(out, in, uoff, count);
+	fput(out);
+	fput(in);
+	return r;
+}
+
 /*
  * The checks splice and tee share, in Linux's order: the flags, a length of
  * 0 (nothing to do: returns 0), then both descriptors (in for reading, out
- * for writing).  Returns 1 with both files, 0, or -errno.
+ * for writing).  Returns 1 with both files referenced (fput them), 0, or -errno.
  */
 static int splice_args(int fd_in, int fd_out, size_t len, unsigned flags, struct file **in, struct file **out)
 {
@@ -133,7 +146,11 @@ static int splice_args(int fd_in, int fd_out, size_t len, unsigned flags, struct
 		return 0;
 	*in = rw_file(fd_in, false);
 	*out = rw_file(fd_out, true);
-	return *in && *out ? 1 : -EBADF;
+	if (*in && *out)
+		return 1;
+	fput(*in);
+	fput(*out);
+	return -EBADF;
 }
 
 /*
@@ -167,14 +184,11 @@ static long splice_file(struct file *pipe, struct file *f, off_t *uoff, size_t l
  * splice: one end must be a pipe.  The offset of the other end, when given,
  * is used and updated instead of its file position; a pipe takes none.
  */
-long sys_splice(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out, size_t len, unsigned flags)
+static long do_splice(struct file *in, off_t *uoff_in, struct file *out, off_t *uoff_out, size_t len,
+		      unsigned flags)
 {
-	struct file *in, *out;
 	bool ipipe, opipe, nonblock;
-	int r = splice_args(fd_in, fd_out, len, flags, &in, &out);
 
-	if (r <= 0)
-		return r;
 	ipipe = file_is_pipe(in);
 	opipe = file_is_pipe(out);
 	nonblock = flags & SPLICE_F_NONBLOCK;
@@ -201,33 +215,42 @@ long sys_splice(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out, size_t l
 	return -EINVAL;
 }
 
+long sys_splice(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out, size_t len, unsigned flags)
+{
+	struct file *in, *out;
+	long r = splice_args(fd_in, fd_out, len, flags, &in, &out);
+
+	if (r <= 0)
+		return r;
+	r = do_splice(in, uoff_in, out, uoff_out, len, flags);
+	fput(out);
+	fput(in);
+	return r;
+}
+
 /* tee: copies between two pipes without consuming the input. */
 long sys_tee(int fd_in, int fd_out, size_t len, unsigned flags)
 {
 	struct file *in, *out;
-	int r = splice_args(fd_in, fd_out, len, flags, &in, &out);
+	long r = splice_args(fd_in, fd_out, len, flags, &in, &out);
 
 	if (r <= 0)
 		return r;
 	if (!file_is_pipe(in) || !file_is_pipe(out))
-		return -EINVAL;
-	return pipe_splice_pipe(in, out, MIN(len, (size_t)MAX_RW_COUNT), flags & SPLICE_F_NONBLOCK, true);
+		r = -EINVAL;
+	else
+		r = pipe_splice_pipe(in, out, MIN(len, (size_t)MAX_RW_COUNT), flags & SPLICE_F_NONBLOCK, true);
+	fput(out);
+	fput(in);
+	return r;
 }
 
-/* copy_file_range: between regular files; the ranges of one file may not overlap. */
-long sys_copy_file_range(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out, size_t len,
-			 unsigned flags)
+/* copy_file_range on two referenced files. */
+static long do_copy_file_range(struct file *in, off_t *uoff_in, struct file *out, off_t *uoff_out, size_t len)
 {
-	struct file *in, *out;
 	off_t ipos, opos;
 	long r;
 
-	if (flags)
-		return -EINVAL;
-	in = rw_file(fd_in, false);
-	out = rw_file(fd_out, true);
-	if (!in || !out)
-		return -EBADF;
 	if (!in->inode || !out->inode)
 		return -EINVAL;
 	if (S_ISDIR(in->inode->mode) || S_ISDIR(out->inode->mode))
@@ -262,5 +285,23 @@ long sys_copy_file_range(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out,
 	} else {
 		out->pos = opos;
 	}
+	return r;
+}
+
+/* copy_file_range: between regular files; the ranges of one file may not overlap. */
+long sys_copy_file_range(int fd_in, off_t *uoff_in, int fd_out, off_t *uoff_out, size_t len,
+			 unsigned flags)
+{
+	struct file *in, *out;
+	long r = -EBADF;
+
+	if (flags)
+		return -EINVAL;
+	in = rw_file(fd_in, false);
+	out = rw_file(fd_out, true);
+	if (in && out)
+		r = do_copy_file_range(in, uoff_in, out, uoff_out, len);
+	fput(out);
+	fput(in);
 	return r;
 }

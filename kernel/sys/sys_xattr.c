@@ -93,10 +93,12 @@ static long path_xattr(const char *upath, bool nofollow, enum xop op, struct xar
 static long fd_xattr(int fd, enum xop op, struct xargs a)
 {
 	struct file *f = fd_get(current_proc()->fdt, fd);
+	long err = -EBADF;
 
-	if (!f || !f->inode || (f->flags & O_PATH))
-		return -EBADF;
-	return do_xattr(f->inode, op, &a);
+	if (f && f->inode && !(f->flags & O_PATH))
+		err = do_xattr(f->inode, op, &a);
+	fput(f);
+	return err;
 }
 
 #define GET(n, v, s) ((struct xargs){ .uname = (n), .uvalue = (v), .size = (s) })

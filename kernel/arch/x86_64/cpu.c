@@ -36,6 +36,7 @@ static struct idt_gate idt[256];
 static uint8_t df_stack[8192] __attribute__((aligned(16)));
 bool cpu_has_tsc_deadline;
 bool cpu_has_rdrand;
+uint32_t cpu_mxcsr_mask = 0xffbf;
 
 static void set_gate(int vec, uint64_t handler, int dpl, int ist)
 {
@@ -98,6 +99,16 @@ void cpu_init(void)
 	/* SSE for user programs: FXSAVE/FXRSTOR only (xrstor cannot run on every host we support). */
 	write_cr0((read_cr0() & ~(1UL << 2)) | (1UL << 1) | (1UL << 5));  /* -EM +MP +NE */
 	write_cr4(read_cr4() | (1UL << 9) | (1UL << 10));                  /* OSFXSR, OSXMMEXCPT */
+	{
+		/* The MXCSR bits this CPU accepts (0: the architectural default, 0xffbf). */
+		static uint8_t area[512] __attribute__((aligned(16)));
+		uint32_t mask;
+
+		fxsave(area);
+		memcpy(&mask, area + 28, sizeof(mask));
+		if (mask)
+			cpu_mxcsr_mask = mask;
+	}
 
 	cpuid(1, 0, &a, &b, &c, &d);
 	cpu_has_tsc_deadline = c & (1u << 24);

@@ -105,6 +105,9 @@ trap_return:
 	pop %rbx
 	pop %rax
 	add $16, %rsp
+	/* A fault here is a bad frame for user mode: trap() makes it a SIGSEGV. */
+	.globl trap_return_iret
+trap_return_iret:
 	iretq
 
 /* void context_switch(uint64_t *old_ksp, uint64_t new_ksp) */

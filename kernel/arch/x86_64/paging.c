@@ -124,6 +124,21 @@ uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc)
 	return &t[IDX(va, 0)];
 }
 
+uint64_t pt_absent_end(uint64_t *pml4, uint64_t va)
+{
+	uint64_t *t = pml4;
+
+	for (int level = 3; level > 0; level--) {
+		t = next_level(t, IDX(va, level), false, 0);
+		if (!t) {
+			uint64_t span = 1UL << (12 + 9 * level);
+
+			return (va & ~(span - 1)) + span;
+		}
+	}
+	return va;
+}
+
 uint64_t *pt_create(void)
 {
 	uint64_t *pml4 = page_alloc();

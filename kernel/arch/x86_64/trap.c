@@ -95,6 +95,17 @@ static __noreturn void kernel_fault(struct trapframe *tf)
 	machine_exit(HUSK_STATUS_CRASH);
 }
 
+/* The recovery address of the faulting instruction at rip (__ex_table), or 0. */
+static uint64_t extable_fixup(uint64_t rip)
+{
+	extern const uint64_t __ex_table_start[], __ex_table_end[];
+
+	for (const uint64_t *e = __ex_table_start; e < __ex_table_end; e += 2)
+		if (e[0] == rip)
+			return e[1];
+	return 0;
+}
+
 static void page_fault(struct trapframe *tf)
 {
 	uint64_t addr = read_cr2();
@@ -119,6 +130,11 @@ static void page_fault(struct trapframe *tf)
 	}
 	if (user) {
 		signal_fault(tf, SIGSEGV, vm_find(current_proc()->vm, addr) ? SEGV_ACCERR : SEGV_MAPERR, addr);
+		return;
+	}
+	/* A user copy (usercopy.S) met a bad user address: the copy reports -EFAULT. */
+	if (addr < USER_TOP && extable_fixup(tf->rip)) {
+		tf->rip = extable_fixup(tf->rip);
 		return;
 	}
 	/* The kernel touched a user address that is not mapped (user_ok raced with munmap). */
@@ -154,6 +170,31 @@ static void user_exception(struct trapframe *tf)
 		signal_fault(tf, SIGSEGV, SI_KERNEL, 0);
 		break;
 	}
+}
+
+/*
+ * The iretq of trap_return faulted (#GP, #SS, #NP): the frame it was taking
+ * to user mode was bad (a non-canonical rip or rsp that a user-controlled
+ * path let through).  The general registers still hold the user's values
+ * (tf has them) and the iret frame is at the faulting rsp: rebuild the
+ * user's state in tf and make the fault a SIGSEGV for the program, as
+ * Linux's bad-iret fixup does.  Returns false for any other fault.
+ */
+static bool iret_fault(struct trapframe *tf)
+{
+	const uint64_t *frame = (const uint64_t *)tf->rsp;   /* rip, cs, rflags, rsp, ss */
+
+	if ((tf->cs & 3) || tf->rip != (uint64_t)trap_return_iret || !current ||
+	    (tf->vector != 11 && tf->vector != 12 && tf->vector != 13))
+		return false;
+	tf->rip = frame[0];
+	tf->rflags = (frame[2] & USER_RFLAGS_MASK) | RFLAGS_IF | 2;
+	tf->rsp = frame[3];
+	tf->cs = USER_CS;
+	tf->ss = USER_DS;
+	/* Linux: a stack fault (a bad rsp) is SIGBUS, the rest SIGSEGV. */
+	signal_fault(tf, tf->vector == 12 ? SIGBUS : SIGSEGV, SI_KERNEL, 0);
+	return true;
 }
 
 /* Work to do before returning to user mode: signals, rescheduling, exit. */
@@ -216,7 +257,7 @@ void trap(struct trapframe *tf)
 		page_fault(tf);
 	} else if ((tf->cs & 3) == 3) {
 		user_exception(tf);
-	} else {
+	} else if (!iret_fault(tf)) {
 		kernel_fault(tf);
 	}
 	if ((tf->cs & 3) == 3)

@@ -101,11 +101,14 @@ void cpu_init(void);
 void cpu_set_kernel_stack(uint64_t top);
 extern bool cpu_has_tsc_deadline;
 extern bool cpu_has_rdrand;
+/* MXCSR bits FXRSTOR accepts on this CPU (a user-supplied MXCSR is masked with it). */
+extern uint32_t cpu_mxcsr_mask;
 
 /* arch/x86_64/entry.S */
 void syscall_entry(void);
 extern char syscall_reentry_ud2[];
 void trap_return(void);
+extern char trap_return_iret[];   /* the iretq of trap_return */
 /* Saves callee-saved registers on the current stack, stores rsp in *old_ksp, switches to new_ksp. */
 void context_switch(uint64_t *old_ksp, uint64_t new_ksp);
 void thread_entry_user(void);
