@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "image.h"
@@ -337,8 +338,15 @@ int cmd_run(int argc, char **argv)
 	cfg.stdio_mux = be != &backend_xen;
 	err = cfg.stdio_mux ? strvec_push(&args.options, "husk.mux") : 0;
 	/* As `docker run` without -t: no terminal inside unless husk's stdin is one. */
-	if (!err && cfg.stdio_mux && !isatty(STDIN_FILENO))
+	if (!err && cfg.stdio_mux && !isatty(STDIN_FILENO)) {
 		err = strvec_push(&args.options, "husk.notty");
+	} else if (!err && cfg.stdio_mux) {
+		struct winsize ws;
+
+		/* The host terminal's size, for TIOCGWINSZ (changes later are not passed on). */
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+			err = strvec_pushf(&args.options, "husk.winsize=%ux%u", ws.ws_row, ws.ws_col);
+	}
 	err = err ?: vmopt_kernel_args(&o.dev, &args.options);
 	if (err)
 		goto err_report;

@@ -78,6 +78,8 @@ static void parse_cmdline(void)
 			console_mux = true;
 		} else if (!strcmp(w, "husk.notty")) {
 			console_notty = true;
+		} else if (!strncmp(w, "husk.winsize=", 13)) {
+			console_winsize_option(w + 13);
 		} else if (!strncmp(w, "env=", 4)) {
 			if (envc < MAX_ENV)
 				envp[envc++] = w + 4;

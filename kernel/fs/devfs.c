@@ -299,6 +299,20 @@ static struct file_ops console_fops = {
 	.ioctl = console_ioctl,
 };
 
+void console_winsize_option(const char *s)
+{
+	unsigned long v[2] = { 0, 0 };
+
+	for (int i = 0; i < 2; i++, s++) {
+		for (; *s >= '0' && *s <= '9'; s++)
+			v[i] = v[i] * 10 + (unsigned long)(*s - '0');
+		if (v[i] == 0 || v[i] > 0xffff || *s != (i ? '\0' : 'x'))
+			return;   /* malformed: the default 24x80 stays */
+	}
+	con_winsize.ws_row = (unsigned short)v[0];
+	con_winsize.ws_col = (unsigned short)v[1];
+}
+
 struct file *console_file_open(enum console_stream stream)
 {
 	struct file *f;

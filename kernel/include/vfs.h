@@ -437,6 +437,8 @@ int devfs_init(void);
 struct file *console_file_open(enum console_stream s);
 /* "husk.notty": the host's stdin is no terminal, so the console is none either (no termios, ENOTTY). */
 extern bool console_notty;
+/* "husk.winsize=ROWSxCOLS": the host terminal's size, for TIOCGWINSZ on the console. */
+void console_winsize_option(const char *rows_x_cols);
 /* Linux's encoding of a device number (new_encode_dev), for st_rdev. */
 static inline uint64_t vfs_mkdev(unsigned major, unsigned minor)
 {

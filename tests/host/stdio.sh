@@ -70,9 +70,22 @@ check_backend() {
 	expect_eq "$b: shown + suppressed" "$((lines + dropped))" "1000"
 }
 
+# With a terminal as husk's stdin (a pty from script(1)) the program sees
+# one, of the host terminal's size; its stderr still goes to husk's fd 2.
+check_tty() {
+	local b=$1 out
+	out=$(timeout 120 script -qec "stty rows 33 cols 101; $HUSK run --backend $b $BUSYBOX stty size 2>$TMP/tty-err; $HUSK run --backend $b $BUSYBOX sh -c 'test -t 0 && echo tty-yes; echo tty-err >&2' 2>>$TMP/tty-err" /dev/null </dev/null | tr -d '\r')
+	echo "$b tty: $out / $(cat "$TMP/tty-err")"
+	grep -qx "33 101" <<<"$out" || bad "$b: TIOCGWINSZ on a terminal: '$out'"
+	grep -qx "tty-yes" <<<"$out" || bad "$b: isatty(0) false on a terminal"
+	grep -q "tty-err" <<<"$out" && bad "$b: stderr on stdout with a terminal"
+	grep -qx "tty-err" "$TMP/tty-err" || bad "$b: stderr missing with a terminal"
+}
+
 [ $# -gt 0 ] || set -- qemu vmm
 for b in "$@"; do
 	check_backend "$b"
+	if command -v script >/dev/null; then check_tty "$b"; fi
 done
 [ "$fail" = 0 ] && echo "stdio: all checks passed"
 exit "$fail"
