@@ -139,6 +139,7 @@ static struct proc *proc_create_init(void)
 		boot_out_of_memory("creating the process");
 	p->pid = 1;
 	p->umask = 022;
+	proc_init_first(p);
 	list_init(&p->threads);
 	p->fdt = fdtable_create();
 	if (!p->fdt)

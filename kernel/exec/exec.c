@@ -276,8 +276,13 @@ int exec_load(struct proc *proc, const char *path, char *const argv[], char *con
 		goto err_vm;
 
 	vm->brk_start = vm->brk = prog.info.max_vaddr + prog.bias;
-	if (proc->vm)
-		vm_destroy(proc->vm);
+	if (proc->vm) {
+		/* execve: the CPU leaves the old tables before they go. */
+		struct vm *old = proc->vm;
+		proc->vm = vm;
+		vm_activate(vm);
+		vm_destroy(old);
+	}
 	proc->vm = vm;
 	if (proc->exe)
 		inode_unref(proc->exe);

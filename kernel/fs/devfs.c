@@ -261,6 +261,9 @@ static unsigned console_poll(struct file *f)
 	return POLLOUT | POLLWRNORM | (console_readable() ? POLLIN | POLLRDNORM : 0);
 }
 
+/* The console's foreground process group (tcsetpgrp), in pid 1's session. */
+static int console_pgrp = 1;
+
 static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 {
 	void *uarg = (void *)arg;
@@ -271,10 +274,21 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 		return -ENOTTY;
 	switch (cmd) {
 	case TIOCGPGRP:
+		/* The console is pid 1's controlling terminal; its foreground group starts as pid 1's. */
+		v = console_pgrp;
+		return copy_to_user(uarg, &v, sizeof(v));
 	case TIOCGSID:
-		v = current ? current_proc()->pid : 1;
+		v = 1;
 		return copy_to_user(uarg, &v, sizeof(v));
 	case TIOCSPGRP:
+		if (copy_from_user(&v, uarg, sizeof(v)))
+			return -EFAULT;
+		if (v <= 0)
+			return -EINVAL;
+		if (!proc_pgrp_in_session(v, 1))
+			return -EPERM;
+		console_pgrp = v;
+		return 0;
 	case TIOCSCTTY:
 	case TIOCNOTTY:
 		return 0;

@@ -374,6 +374,8 @@ int fd_close(struct fdtable *t, int fd)
 		return -EBADF;
 	t->files[fd] = NULL;
 	t->cloexec[fd] = false;
+	if (current && f->inode)
+		reclock_close(current_proc(), f->inode);
 	file_unref(f);
 	return 0;
 }

@@ -202,7 +202,7 @@ static int proc_lookup(struct inode *dir, const char *name, size_t len, struct i
 			return 0;
 		}
 		*out = entry_inode(e, pn->arg);
-	} else if ((d->flags & PE_PIDS) && num == current_proc()->pid) {
+	} else if ((d->flags & PE_PIDS) && proc_find(num)) {
 		*out = entry_inode(&procfs_pid_dir, num);
 	} else if (d->flags & PE_FDS) {
 		if (num < 0 || !fd_peek(current_proc()->fdt, num))
@@ -227,12 +227,18 @@ static int generate(struct inode *ino, struct pbuf *b)
 	struct pnode *pn = pnode(ino);
 
 	memset(b, 0, sizeof(*b));
-	if (pn->kind == P_FDLINK)
+	if (pn->kind == P_FDLINK) {
 		procfs_fd_link(b, pn->arg);
-	else if (pn->kind == P_ENTRY)
+	} else if (pn->kind == P_ENTRY) {
+		/* Files below <pid>/ carry the pid; the process may have gone since. */
+		procfs_target = NULL;
+		if (pn->arg > 0 && !(procfs_target = proc_find(pn->arg)))
+			return -ESRCH;
 		pn->ent->gen(b);
-	else
+		procfs_target = NULL;
+	} else {
 		return -EINVAL;
+	}
 	if (b->err) {
 		kfree(b->buf);
 		return b->err;
@@ -305,8 +311,8 @@ static int proc_readdir(struct inode *dir, uint64_t *pos, filldir_fn fill, void 
 				 proc_ino(S_ISDIR(e->mode) ? P_DIR : P_ENTRY, pn->arg, e),
 				 mode_to_dtype(e->mode), p + 1))
 				return 0;
-		} else if ((d->flags & PE_PIDS) && p - 2 == d->nchildren) {
-			int pid = current_proc()->pid;
+		} else if ((d->flags & PE_PIDS) && proc_nth(p - 2 - d->nchildren)) {
+			int pid = proc_nth(p - 2 - d->nchildren)->pid;
 
 			len = snprintk(name, sizeof(name), "%d", pid);
 			if (fill(ctx, name, len, proc_ino(P_DIR, pid, &procfs_pid_dir), DT_DIR, p + 1))

@@ -47,6 +47,8 @@ struct proc_entry {
 
 /* procfs_gen.c: the roots of /proc and /sys, and the directory of a pid. */
 extern const struct proc_entry procfs_root, sysfs_root, procfs_pid_dir;
+/* The process the generator being run describes (NULL: the caller). */
+extern struct proc *procfs_target;
 /* What /proc/self/fd/N points to. */
 void procfs_fd_link(struct pbuf *b, int fd);
 

@@ -17,6 +17,51 @@ static uint64_t ns_to_ticks(uint64_t ns) { return ns / (NSEC_PER_SEC / CLK_TCK);
 
 /* ---- process generators ---- */
 
+struct proc *procfs_target;
+
+/* The process a /proc/<pid> file describes (the caller for files outside <pid>/). */
+static struct proc *target(void)
+{
+	return procfs_target ? procfs_target : current_proc();
+}
+
+/* One thread of it, for the per-thread fields (NULL for a zombie). */
+static struct thread *target_thread(void)
+{
+	struct proc *p = target();
+
+	if (p == current_proc())
+		return current;
+	return list_empty(&p->threads) ? NULL : list_entry(p->threads.next, struct thread, proc_link);
+}
+
+/* The state letter of /proc/<pid>/stat and the State: line of status. */
+static char state_letter(struct proc *p)
+{
+	struct list *it;
+
+	if (p->zombie)
+		return 'Z';
+	if (p->stopped)
+		return 'T';
+	if (p == current_proc())
+		return 'R';
+	list_for_each(it, &p->threads)
+		if (list_entry(it, struct thread, proc_link)->state == THREAD_RUNNABLE)
+			return 'R';
+	return 'S';
+}
+
+static const char *state_name(char c)
+{
+	switch (c) {
+	case 'Z': return "Z (zombie)";
+	case 'T': return "T (stopped)";
+	case 'S': return "S (sleeping)";
+	default: return "R (running)";
+	}
+}
+
 static void gen_self(struct pbuf *b)
 {
 	pbuf_printf(b, "%d", current_proc()->pid);
@@ -24,7 +69,7 @@ static void gen_self(struct pbuf *b)
 
 static void gen_exe(struct pbuf *b)
 {
-	const char *p = current_proc()->exe_path;
+	const char *p = target()->exe_path;
 
 	if (!p) {
 		b->err = -ENOENT;
@@ -48,7 +93,7 @@ static void gen_cwd(struct pbuf *b)
 		b->err = -ENOMEM;
 		return;
 	}
-	n = vfs_getcwd(current_proc()->cwd ? current_proc()->cwd : vfs_root(), tmp, PATH_MAX);
+	n = vfs_getcwd(target()->cwd ? target()->cwd : vfs_root(), tmp, PATH_MAX);
 	if (n < 0)
 		b->err = (int)n;
 	else
@@ -58,7 +103,7 @@ static void gen_cwd(struct pbuf *b)
 
 static void gen_cmdline(struct pbuf *b)
 {
-	struct proc *p = current_proc();
+	struct proc *p = target();
 
 	if (p->cmdline)
 		pbuf_write(b, p->cmdline, p->cmdline_len);
@@ -67,7 +112,7 @@ static void gen_cmdline(struct pbuf *b)
 static void gen_auxv(struct pbuf *b)
 {
 	static const uint64_t end[2] = { 0, 0 };   /* AT_NULL */
-	struct proc *p = current_proc();
+	struct proc *p = target();
 
 	pbuf_write(b, p->auxv, (size_t)p->nr_auxv * 16);
 	if (p->nr_auxv == 0 || p->auxv[2 * (p->nr_auxv - 1)] != 0)
@@ -77,7 +122,7 @@ static void gen_auxv(struct pbuf *b)
 /* The command name: the executable's base name, at most 15 characters like Linux's comm. */
 static const char *comm(char buf[16])
 {
-	const char *p = current_proc()->exe_path, *slash;
+	const char *p = target()->exe_path, *slash;
 
 	if (!p)
 		return "?";
@@ -91,7 +136,7 @@ static uint64_t cpu_ns(void)
 	struct list *it;
 	uint64_t ns = 0;
 
-	list_for_each(it, &current_proc()->threads)
+	list_for_each(it, &target()->threads)
 		ns += list_entry(it, struct thread, proc_link)->cpu_ns;
 	return ns;
 }
@@ -122,10 +167,12 @@ struct vm_stats {
 
 static void vm_stats(struct vm_stats *st)
 {
-	struct proc *p = current_proc();
+	struct proc *p = target();
 	struct list *it;
 
 	memset(st, 0, sizeof(*st));
+	if (!p->vm)
+		return;
 	list_for_each(it, &p->vm->vmas) {
 		struct vma *v = list_entry(it, struct vma, link);
 		uint64_t len = v->end - v->start;
@@ -153,10 +200,12 @@ static void vm_stats(struct vm_stats *st)
 /* Signal sets as /proc shows them: blocked by the current thread, ignored and caught by the process. */
 static void sig_sets(uint64_t *pending, uint64_t *blocked, uint64_t *ignored, uint64_t *caught)
 {
-	struct proc *p = current_proc();
+	struct proc *p = target();
 
-	*pending = current->sigpending;
-	*blocked = current->sigmask;
+	struct thread *t = target_thread();
+
+	*pending = t ? t->sigpending : 0;
+	*blocked = t ? t->sigmask : 0;
 	*ignored = *caught = 0;
 	for (int i = 0; i < KNSIG; i++) {
 		if (p->sigactions[i].handler == 1)          /* SIG_IGN */
@@ -168,7 +217,7 @@ static void sig_sets(uint64_t *pending, uint64_t *blocked, uint64_t *ignored, ui
 
 static void gen_stat(struct pbuf *b)
 {
-	struct proc *p = current_proc();
+	struct proc *p = target();
 	uint64_t pend, blk, ign, cgt, ticks = ns_to_ticks(cpu_ns());
 	struct vm_stats st;
 	char name[16];
@@ -176,7 +225,8 @@ static void gen_stat(struct pbuf *b)
 	vm_stats(&st);
 	sig_sets(&pend, &blk, &ign, &cgt);
 	/* Fields 1-13: pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt */
-	pbuf_printf(b, "%d (%s) R 0 %d %d 0 -1 4194560 0 0 0 0 ", p->pid, comm(name), p->pid, p->pid);
+	pbuf_printf(b, "%d (%s) %c %d %d %d 0 -1 4194560 0 0 0 0 ", p->pid, comm(name), state_letter(p),
+		    p->parent ? p->parent->pid : 0, p->pgid, p->sid);
 	/* 14-24: utime stime cutime cstime priority nice num_threads itrealvalue starttime vsize rss */
 	pbuf_printf(b, "%lu 0 0 0 20 0 %d 0 0 %lu %lu ", (unsigned long)ticks, p->nr_threads,
 		    (unsigned long)st.size, (unsigned long)(st.rss / PAGE_SIZE));
@@ -187,7 +237,7 @@ static void gen_stat(struct pbuf *b)
 	 * policy delayacct guest_time cguest_time start_data end_data start_brk arg_start arg_end
 	 * env_start env_end exit_code */
 	pbuf_printf(b, "%lu %lu %lu 0 0 0 17 0 0 0 0 0 0 0 0 %lu 0 0 0 0 0\n", (unsigned long)blk,
-		    (unsigned long)ign, (unsigned long)cgt, (unsigned long)p->vm->brk_start);
+		    (unsigned long)ign, (unsigned long)cgt, (unsigned long)(p->vm ? p->vm->brk_start : 0));
 }
 
 static void gen_statm(struct pbuf *b)
@@ -202,15 +252,16 @@ static void gen_statm(struct pbuf *b)
 
 static void gen_status(struct pbuf *b)
 {
-	struct proc *p = current_proc();
+	struct proc *p = target();
 	uint64_t pend, blk, ign, cgt;
 	struct vm_stats st;
 	char name[16];
 
 	vm_stats(&st);
 	sig_sets(&pend, &blk, &ign, &cgt);
-	pbuf_printf(b, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\n"
-		    "Pid:\t%d\nPPid:\t0\nTracerPid:\t0\n", comm(name), p->umask, p->pid, p->pid);
+	pbuf_printf(b, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\n"
+		    "Pid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", comm(name), p->umask, state_name(state_letter(p)),
+		    p->pid, p->pid, p->parent ? p->parent->pid : 0);
 	pbuf_printf(b, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t\n", FD_MAX);
 	pbuf_printf(b, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t       0 kB\nVmPin:\t       0 kB\n",
 		    (unsigned long)(st.size >> 10), (unsigned long)(st.size >> 10));
@@ -295,7 +346,7 @@ static void search_dir(struct name_search *s, struct inode *dir, size_t plen)
 
 static void file_name(struct pbuf *b, struct inode *ino)
 {
-	struct proc *p = current_proc();
+	struct proc *p = target();
 	struct name_search s = { .ino = ino->ino, .budget = 2000 };
 
 	if (ino == p->exe && p->exe_path) {
@@ -334,7 +385,9 @@ static void gen_maps(struct pbuf *b)
 {
 	struct list *it;
 
-	list_for_each(it, &current_proc()->vm->vmas) {
+	if (!target()->vm)
+		return;
+	list_for_each(it, &target()->vm->vmas) {
 		struct vma *v = list_entry(it, struct vma, link);
 		size_t start = b->len;
 
@@ -361,7 +414,7 @@ static void gen_maps(struct pbuf *b)
 
 void procfs_fd_link(struct pbuf *b, int fd)
 {
-	struct file *f = fd_peek(current_proc()->fdt, fd);
+	struct file *f = fd_peek(target()->fdt, fd);
 	struct inode *ino;
 
 	if (!f || !f->inode) {
@@ -423,7 +476,7 @@ static void gen_uptime(struct pbuf *b)
 
 static void gen_loadavg(struct pbuf *b)
 {
-	pbuf_printf(b, "0.00 0.00 0.00 1/%d %d\n", current_proc()->nr_threads, current_proc()->pid);
+	pbuf_printf(b, "0.00 0.00 0.00 1/%d %d\n", target()->nr_threads, target()->pid);
 }
 
 static void gen_sys_stat(struct pbuf *b)

@@ -110,6 +110,20 @@ static int pts_open(struct file *f)
 }
 
 /* The pty of a master file (made by ptmx_open). */
+void pty_session_ended(int sid)
+{
+	for (int i = 0; i < PTY_MAX; i++) {
+		struct pty *p = ptys[i];
+
+		if (!p || !p->ctty || p->sid != sid)
+			continue;
+		/* The controlling process is gone: its foreground group is hung up, and the terminal is nobody's. */
+		p->ctty = false;
+		signal_send_pgrp(p->pgrp, SIGHUP, NULL);
+		signal_send_pgrp(p->pgrp, SIGCONT, NULL);
+	}
+}
+
 static struct pty *master_pty(struct file *f, int *err)
 {
 	*err = f->priv ? 0 : -EIO;
@@ -365,8 +379,11 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 		pty_changed(p);
 		return 0;
 	case TIOCSCTTY:
-		if (!master)
+		if (!master) {
 			p->ctty = true;
+			p->sid = current_proc()->sid;
+			p->pgrp = current_proc()->pgid;
+		}
 		return 0;
 	case TIOCNOTTY:
 		if (master || !p->ctty)
@@ -374,17 +391,22 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 		p->ctty = false;
 		return 0;
 	case TIOCGSID:
-		return p->ctty ? put_int(arg, current_proc()->pid) : -ENOTTY;
+		return p->ctty ? put_int(arg, p->sid) : -ENOTTY;
 	case TIOCGPGRP:
 		if (!p->ctty)
 			return master ? put_int(arg, 0) : -ENOTTY;
-		return put_int(arg, current_proc()->pid);
+		return put_int(arg, p->pgrp);
 	case TIOCSPGRP:
 		if (copy_from_user(&v, (void *)arg, sizeof(v)))
 			return -EFAULT;
 		if (!p->ctty)
 			return -ENOTTY;
-		return v < 0 ? -EINVAL : v != current_proc()->pid ? -EPERM : 0;
+		if (v < 0)
+			return -EINVAL;
+		if (!proc_pgrp_in_session(v, p->sid))
+			return -EPERM;
+		p->pgrp = v;
+		return 0;
 	case TIOCGETD:
 		return put_int(arg, N_TTY);
 	case TIOCSETD:
@@ -401,7 +423,7 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 	if (cmd == TCSETS || cmd == TCSETSW || cmd == TCSETSF)
 		pty_termios_changed(p, old_lflag, cmd == TCSETSF);
 	if (cmd == TIOCSWINSZ && p->ctty && memcmp(&ws, &p->winsize, sizeof(ws)))
-		signal_send_proc(SIGWINCH, NULL);
+		signal_send_pgrp(p->pgrp, SIGWINCH, NULL);
 	return 0;
 }
 

@@ -57,6 +57,7 @@ struct pty {
 	int slaves;               /* slave files open (and used, see above) */
 	bool slave_closed;        /* the last slave closed: master reads fail with EIO */
 	bool ctty;                /* the slave is the controlling terminal (TIOCSCTTY) */
+	int sid, pgrp;            /* its session and foreground process group, while ctty */
 	bool lnext;               /* the next input byte is literal (VLNEXT) */
 	struct inode *node;       /* /dev/pts/N (referenced) */
 	/* Master to slave: in[head .. head+ready) can be read, the rest up to len is the line being edited. */

@@ -163,9 +163,7 @@ static void input_signal(struct pty *p, uint8_t c, int sig)
 		echo_char(p, c);
 	if (!p->ctty || !current)
 		return;
-	if (sig == SIGTSTP && current_proc()->sigactions[SIGTSTP - 1].handler == (uint64_t)SIG_DFL)
-		return;
-	signal_send_proc(sig, NULL);
+	signal_send_pgrp(p->pgrp, sig, NULL);
 }
 
 /* Runs one byte written to the master through the slave's input processing;

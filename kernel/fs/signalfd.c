@@ -78,7 +78,7 @@ static unsigned signalfd_poll(struct file *f)
 {
 	struct signalfd *s = f->priv;
 
-	return current->sigpending & s->mask ? POLLIN | POLLRDNORM : 0;
+	return signal_pending_set() & s->mask ? POLLIN | POLLRDNORM : 0;
 }
 
 static void signalfd_release(struct file *f)

@@ -29,6 +29,7 @@ void *kernel_map_mmio(uint64_t pa, size_t len);
 #define PTE_PS   0x80UL
 #define PTE_NX   (1UL << 63)
 #define PTE_BORROWED (1UL << 9)   /* software bit: the page belongs to a file, not to the mapping */
+#define PTE_COW (1UL << 10)       /* software bit: a private page shared after fork; copied on the first write */
 #define PTE_ADDR 0x000ffffffffff000UL
 struct mem_range;
 /* Maps all usable RAM at DIRECT_MAP_BASE and makes the SYSCALL entry page user-executable. */
@@ -43,6 +44,8 @@ uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc);
  * 1 GiB or 512 GiB), or va when va's page table exists: walks skip holes. */
 uint64_t pt_absent_end(uint64_t *pml4, uint64_t va);
 void pt_activate(uint64_t *pml4);
+/* Switches to the kernel's own tables (no user half): before freeing the current address space. */
+void pt_activate_kernel(void);
 void tlb_flush_page(uint64_t va);
 
 /* mm/page.c: physical page allocator over the boot memory map. */
@@ -53,8 +56,14 @@ void *page_alloc(void);
 void *page_alloc_n(size_t n);
 /* The same without zeroing, for memory the caller overwrites anyway. */
 void *page_alloc_n_dirty(size_t n);
-/* Frees a page obtained from page_alloc(); its reference count must be 1. */
+/*
+ * Pages are reference-counted so that address spaces can share them (fork's
+ * copy-on-write).  A page starts with one reference; page_ref() adds one;
+ * page_free() drops one and frees the page when it was the last.
+ */
 void page_free(void *p);
+void page_ref(void *p);
+unsigned page_refcount(const void *p);
 /* Memory statistics for sysinfo and /proc/meminfo. */
 uint64_t page_total_bytes(void);
 uint64_t page_free_bytes(void);
@@ -92,11 +101,18 @@ struct vm {
 	uint64_t brk_start, brk;
 	uint64_t mmap_base;   /* mmap without a hint searches downwards from here */
 	int refs;
-	bool lock_future;     /* mlockall(MCL_FUTURE): new mappings are faulted in at once */
+	bool lock_future;
+	struct list all_link; /* in the list of every address space (vm_file_truncated) */     /* mlockall(MCL_FUTURE): new mappings are faulted in at once */
 };
 
 struct vm *vm_create(void);
 void vm_destroy(struct vm *vm);
+/*
+ * A copy of vm for fork: the same VMAs, private pages shared copy-on-write
+ * (read-only in both until one writes), shared pages shared.  Copies page
+ * tables only, no data.  Returns NULL when memory runs out.
+ */
+struct vm *vm_fork(struct vm *vm);
 void vm_activate(struct vm *vm);
 
 /* Maps [addr, addr+len) with the given protection; fixed or searching for a free range. */

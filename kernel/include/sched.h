@@ -27,9 +27,37 @@ struct cred {
 	int ngroups;
 };
 
-/* The one process of the VM (the kernel is ready for several). */
+/* A wait queue of blocked threads. */
+struct waitq {
+	struct list waiters;
+};
+#define WAITQ_INIT(name) { LIST_INIT((name).waiters) }
+static inline void waitq_init(struct waitq *q) { list_init(&q->waiters); }
+
+/*
+ * A process: an address space, descriptors and signal actions shared by its
+ * threads, and its place in the process tree.  pid 1 is the program husk
+ * started: when it exits the VM ends with its status.  A process that exits
+ * stays a zombie (state and wait_status kept, everything else released)
+ * until its parent reaps it with wait4/waitid.
+ */
 struct proc {
-	int pid;
+	int pid;                        /* = the tid of its first thread */
+	struct proc *parent;            /* NULL only for pid 1 */
+	struct list children;           /* its children (struct proc sibling) */
+	struct list sibling;            /* in parent->children */
+	struct list all_link;           /* in the list of every process */
+	int pgid, sid;                  /* process group and session */
+	bool zombie;                    /* exited, waiting to be reaped */
+	bool autoreap;                  /* freed with its last thread: nobody will wait for it */
+	bool subreaper;                 /* PR_SET_CHILD_SUBREAPER: orphans below it come here */
+	bool stopped;                   /* stopped by SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU */
+	int report;                     /* a stop or continue not yet reported to wait: its wait status, or 0 */
+	int wait_status;                /* Linux wait status once it exited (or was killed) */
+	int exit_signal;                /* sent to the parent at exit (SIGCHLD, or 0) */
+	struct thread *vfork_waiter;    /* the parent thread suspended by CLONE_VFORK, until exec or exit */
+	struct waitq child_wait;        /* threads in wait4/waitid for its children */
+	struct waitq stop_wait;         /* its threads while stopped */
 	struct vm *vm;
 	struct fdtable *fdt;
 	struct inode *cwd;
@@ -47,8 +75,9 @@ struct proc {
 	struct cred cred;               /* starts as root: all zero */
 	uint64_t cpu_ns;                /* CPU time of all its threads, living and gone */
 	int nice;                       /* -20..19, for getpriority/setpriority */
-	bool exiting;
-	int exit_status;
+	void *timers;                   /* alarm and POSIX timers (time/timers.c), NULL until first used */
+	bool exiting;                   /* exit_group or a fatal signal: every thread is ending */
+	int exit_status;                /* the VM's status when pid 1 ends this way */
 };
 
 enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD };
@@ -83,6 +112,9 @@ struct thread {
 	uint32_t rseq_len, rseq_sig;
 	int policy;                     /* SCHED_OTHER, SCHED_FIFO, ... */
 	int rt_priority;                /* 1..99 for SCHED_FIFO/RR: runs before every lower one */
+	bool vfork_pending;             /* suspended by CLONE_VFORK until the child execs or exits */
+	bool free_proc;                 /* the last thread of an autoreaped process: frees it when reaped */
+	long syscall_nr;                /* the system call returning to user mode now, else -1 (restarts, signal.c) */
 };
 
 extern struct thread *current;
@@ -93,8 +125,6 @@ void sched_init(void);
 /* Creates a thread of proc that starts in user mode with the given register state. */
 struct thread *thread_create(struct proc *proc, const struct trapframe *tf);
 void thread_exit(int status) __noreturn;
-/* Ends every thread of the process; the VM exits with status when the last one is gone. */
-void proc_exit(int status) __noreturn;
 void sched_wakeup(struct thread *t, int reason);
 /* Gives up the CPU; returns when this thread is scheduled again. */
 void schedule(void);
@@ -125,6 +155,46 @@ struct ktimer {
 void ktimer_add(struct ktimer *t, uint64_t deadline_ns);
 void ktimer_cancel(struct ktimer *t);
 
+/* sched/proc.c: the process tree. */
+/* Makes p the first process (pid 1, its own group and session). */
+void proc_init_first(struct proc *p);
+/* The living or zombie process with this pid, or NULL. */
+struct proc *proc_find(int pid);
+/* Whether process group pgid exists in session sid (any session when sid < 0; tcsetpgrp's check). */
+bool proc_pgrp_in_session(int pgid, int sid);
+/* The n-th process in pid order of creation (for listing /proc), or NULL. */
+struct proc *proc_nth(size_t n);
+/* The thread with this id in any process, or NULL. */
+struct thread *thread_find_any(int tid);
+/* Calls fn on every process (zombies included) until it returns non-zero; returns that. */
+int proc_for_each(int (*fn)(struct proc *p, void *arg), void *arg);
+/*
+ * Ends the current process (exit_group): every thread ends, then the
+ * process becomes a zombie that its parent reaps.  status is the exit code;
+ * proc_kill_self ends it as killed by sig.  When pid 1 ends, the VM exits
+ * with its code (128 + sig when killed).
+ */
+void proc_exit(int status) __noreturn;
+void proc_kill_self(int sig) __noreturn;
+/* Called by thread_exit when the last thread of p is gone. */
+void proc_last_thread_gone(struct proc *p, int status);
+/* Frees a zombie whose last thread is gone (after its parent reaped it, or autoreap). */
+void proc_free(struct proc *p);
+/* A new process for clone without CLONE_THREAD; returns its pid or -errno. */
+long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls, int *pidfd);
+/* sys/sys_pidfd.c: a new pidfd for pid in the current process (flags: O_NONBLOCK), or -errno;
+ * the pid a pidfd names, or -EBADF. */
+long pidfd_create(int pid, unsigned flags);
+int pidfd_to_pid(int fd);
+/* The parent suspended by CLONE_VFORK may go on (exec or exit of p). */
+void proc_vfork_release(struct proc *p);
+/* Stop/continue bookkeeping for job control (signal.c): notifies the parent. */
+void proc_stopped(struct proc *p, int sig);
+void proc_continued(struct proc *p);
+
+/* time/timers.c: cancels and frees the timers of a process that ends. */
+void timers_proc_exit(struct proc *p);
+
 /* sched/rseq.c: restartable sequences.  Called before returning to user
  * mode after the thread was interrupted (preempted or given a signal):
  * moves tf->rip to the abort handler when it was inside a critical section.
@@ -135,12 +205,6 @@ bool rseq_fixup(struct trapframe *tf);
 long futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
 extern bool need_resched;
 
-/* A wait queue of blocked threads. */
-struct waitq {
-	struct list waiters;
-};
-#define WAITQ_INIT(name) { LIST_INIT((name).waiters) }
-static inline void waitq_init(struct waitq *q) { list_init(&q->waiters); }
 /*
  * Blocks the current thread on q until woken, until deadline_ns (monotonic,
  * 0 = forever) or until a signal is pending.  Returns 0, -ETIMEDOUT or

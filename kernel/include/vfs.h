@@ -396,6 +396,14 @@ int fd_close(struct fdtable *t, int fd);
 int fd_set_cloexec(struct fdtable *t, int fd, bool on);
 int fd_get_cloexec(struct fdtable *t, int fd);
 
+struct proc;
+/* fs/pty.c: a session leader exited: the terminal it controlled hangs up its foreground group (SIGHUP, SIGCONT). */
+void pty_session_ended(int sid);
+/* fs/reclock.c: POSIX record locks.  fcntl's lock commands on f. */
+long reclock_fcntl(struct file *f, int cmd, unsigned long arg);
+/* p closed a descriptor of ino (NULL: p is gone): its classic record locks there go, as POSIX says. */
+void reclock_close(struct proc *p, struct inode *ino);
+
 /* sys/sys_file.c: helpers shared by the file system calls. */
 /* Copies a user path into a new PATH_MAX buffer (kfree it).  Returns 0,
  * -EFAULT, -ENAMETOOLONG, or -ENOENT for "" unless allow_empty. */

@@ -23,6 +23,16 @@ static uint64_t bump;              /* next never-used physical address in ranges
 static struct free_page *free_list;
 static uint64_t total_pages, used_pages;
 
+/*
+ * Reference counts, one per physical page frame, stored as "references
+ * beyond the first": page_alloc() sets the entry to 0, so the array needs
+ * no initialization at boot and a page nobody shares costs nothing extra.
+ */
+static uint32_t *extra_refs;
+static uint64_t nr_frames;
+
+static uint64_t bump_alloc(size_t n);
+
 /* Adds [base, end) minus the reserved range [rb, re) to the usable list. */
 static void add_range(uint64_t base, uint64_t end, uint64_t rb, uint64_t re)
 {
@@ -70,7 +80,29 @@ void page_init(void)
 		boot_out_of_memory("for the kernel's pages, after the kernel and the image");
 	cur_range = 0;
 	bump = ranges[0].base;
+	/* The count array comes first, from low memory the boot page tables already map. */
+	for (int i = 0; i < nr_ranges; i++)
+		nr_frames = MAX(nr_frames, (ranges[i].base + ranges[i].size) / PAGE_SIZE);
+	extra_refs = phys_to_virt(bump_alloc(ALIGN_UP(nr_frames * sizeof(uint32_t), PAGE_SIZE) / PAGE_SIZE));
+	if (extra_refs == phys_to_virt(0))
+		panic("page_init: no room for the page reference counts");
 	paging_map_direct(ranges, nr_ranges);
+}
+
+static uint32_t *ref_slot(const void *p)
+{
+	uint64_t pfn = virt_to_phys(p) / PAGE_SIZE;
+
+	BUG_ON(pfn >= nr_frames);
+	return &extra_refs[pfn];
+}
+
+static void refs_reset(void *p, size_t n)
+{
+	uint32_t *r = ref_slot(p);
+
+	for (size_t i = 0; i < n; i++)
+		r[i] = 0;
 }
 
 static uint64_t bump_alloc(size_t n)
@@ -109,6 +141,7 @@ void *page_alloc(void)
 		p = phys_to_virt(pa);
 	}
 	used_pages++;
+	refs_reset(p, 1);
 	memset(p, 0, PAGE_SIZE);
 	return p;
 }
@@ -121,12 +154,14 @@ void *page_alloc_n_dirty(size_t n)
 		void *p = free_list;
 		free_list = free_list->next;
 		used_pages++;
+		refs_reset(p, 1);
 		return p;
 	}
 	pa = bump_alloc(n);
 	if (!pa)
 		return NULL;
 	used_pages += n;
+	refs_reset(phys_to_virt(pa), n);
 	return phys_to_virt(pa);
 }
 
@@ -138,11 +173,27 @@ void *page_alloc_n(size_t n)
 	return p;
 }
 
+void page_ref(void *p)
+{
+	(*ref_slot(p))++;
+}
+
+unsigned page_refcount(const void *p)
+{
+	return *ref_slot(p) + 1;
+}
+
 void page_free(void *p)
 {
 	struct free_page *fp = p;
+	uint32_t *r;
 
 	BUG_ON(((uint64_t)p & (PAGE_SIZE - 1)) || (uint64_t)p < DIRECT_MAP_BASE);
+	r = ref_slot(p);
+	if (*r) {
+		(*r)--;
+		return;
+	}
 	fp->next = free_list;
 	free_list = fp;
 	used_pages--;

@@ -8,6 +8,8 @@
 #define MMAP_TOP 0x00007f0000000000UL    /* mmap searches downwards from here */
 #define MMAP_BOTTOM 0x0000000010000UL
 
+static struct list all_vms = LIST_INIT(all_vms);
+
 struct vm *vm_create(void)
 {
 	struct vm *vm = kzalloc(sizeof(*vm));
@@ -21,6 +23,7 @@ struct vm *vm_create(void)
 	list_init(&vm->vmas);
 	vm->mmap_base = MMAP_TOP;
 	vm->refs = 1;
+	list_add_tail(&all_vms, &vm->all_link);
 	return vm;
 }
 
@@ -38,6 +41,7 @@ void vm_destroy(struct vm *vm)
 
 	if (--vm->refs > 0)
 		return;
+	list_del(&vm->all_link);
 	list_for_each_safe(it, tmp, &vm->vmas)
 		vma_free(list_entry(it, struct vma, link));
 	pt_destroy(vm->pml4);
@@ -101,13 +105,10 @@ int vm_discard(struct vm *vm, uint64_t addr, uint64_t len)
 	return 0;
 }
 
-void vm_file_truncated(struct inode *ino, uint64_t size)
+static void truncated_in(struct vm *vm, struct inode *ino, uint64_t size)
 {
-	struct vm *vm = current ? current_proc()->vm : NULL;
 	struct list *it;
 
-	if (!vm)
-		return;
 	list_for_each(it, &vm->vmas) {
 		struct vma *v = list_entry(it, struct vma, link);
 		if (v->file != ino || !(v->flags & VM_SHARED))
@@ -118,6 +119,15 @@ void vm_file_truncated(struct inode *ino, uint64_t size)
 		if (from < v->end)
 			unmap_pages(vm, from, v->end);
 	}
+}
+
+void vm_file_truncated(struct inode *ino, uint64_t size)
+{
+	struct list *it;
+
+	/* Every process that maps the file shared loses the pages past its end. */
+	list_for_each(it, &all_vms)
+		truncated_in(list_entry(it, struct vm, all_link), ino, size);
 }
 
 /* Splits the VMA at addr so that a VMA boundary falls there. */
@@ -281,7 +291,10 @@ static void protect_vma(struct vm *vm, struct vma *v, unsigned prot)
 	for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
 		uint64_t *pte = pt_walk(vm->pml4, va, false);
 		if (pte && (*pte & PTE_P)) {
-			*pte = (*pte & (PTE_ADDR | PTE_BORROWED)) | pte_flags(prot);
+			*pte = (*pte & (PTE_ADDR | PTE_BORROWED | PTE_COW)) | pte_flags(prot);
+			/* A shared copy-on-write page stays read-only until a write copies it. */
+			if (*pte & PTE_COW)
+				*pte &= ~PTE_W;
 			tlb_flush_page(va);
 		}
 	}
@@ -340,6 +353,25 @@ static int map_page(struct vma *v, uint64_t va, uint64_t *pte)
 	return 0;
 }
 
+/* The first write to a copy-on-write page: take it over when nobody else holds it, else copy it. */
+static int cow_break(struct vma *v, uint64_t va, uint64_t *pte)
+{
+	void *old = phys_to_virt(*pte & PTE_ADDR), *page;
+
+	if (page_refcount(old) > 1) {
+		page = page_alloc_n_dirty(1);
+		if (!page)
+			return -ENOMEM;
+		memcpy(page, old, PAGE_SIZE);
+		page_free(old);
+	} else {
+		page = old;
+	}
+	*pte = virt_to_phys(page) | pte_flags(v->prot);
+	tlb_flush_page(va);
+	return 0;
+}
+
 int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec)
 {
 	struct vma *v = vm_find(vm, addr);
@@ -354,6 +386,8 @@ int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec)
 	pte = pt_walk(vm->pml4, va, true);
 	if (!pte)
 		return -ENOMEM;
+	if ((*pte & PTE_P) && write && (*pte & PTE_COW))
+		return cow_break(v, va, pte);
 	if (*pte & PTE_P)
 		return -EFAULT;   /* present yet faulted: a protection violation */
 	return map_page(v, va, pte);
@@ -376,12 +410,82 @@ int vm_write(struct vm *vm, uint64_t addr, const void *src, size_t n)
 			return -ENOMEM;
 		if (!(*pte & PTE_P) && (err = map_page(v, va, pte)) < 0)
 			return err;
+		if ((*pte & PTE_COW) && (err = cow_break(v, va, pte)) < 0)
+			return err;
 		memcpy((char *)phys_to_virt(*pte & PTE_ADDR) + off, s, k);
 		s += k;
 		addr += k;
 		n -= k;
 	}
 	return 0;
+}
+
+/* Shares the pages of VMA v of vm with child: copy-on-write for private memory. */
+static int fork_pages(struct vm *vm, struct vm *child, struct vma *v)
+{
+	for (uint64_t va = v->start; va < v->end;) {
+		uint64_t chunk_end = MIN(ALIGN_UP(va + 1, 1UL << 21), v->end);
+		uint64_t *src = pt_walk(vm->pml4, va, false), *dst = NULL;
+
+		if (!src) {
+			va = chunk_end;
+			continue;
+		}
+		for (; va < chunk_end; va += PAGE_SIZE, src++, dst = dst ? dst + 1 : NULL) {
+			uint64_t e = *src;
+			if (!(e & PTE_P))
+				continue;
+			if (!dst) {
+				dst = pt_walk(child->pml4, va, true);
+				if (!dst)
+					return -ENOMEM;
+			}
+			if (!(e & PTE_BORROWED)) {
+				page_ref(phys_to_virt(e & PTE_ADDR));
+				if (!(v->flags & VM_SHARED) && (e & PTE_W)) {
+					e = (e & ~PTE_W) | PTE_COW;
+					*src = e;
+				} else if (!(v->flags & VM_SHARED)) {
+					/* Read-only today, writable after an mprotect: still copy-on-write. */
+					e |= PTE_COW;
+					*src = e;
+				}
+			}
+			*dst = e;
+		}
+	}
+	return 0;
+}
+
+struct vm *vm_fork(struct vm *vm)
+{
+	struct vm *child = vm_create();
+	struct list *it;
+
+	if (!child)
+		return NULL;
+	child->brk_start = vm->brk_start;
+	child->brk = vm->brk;
+	child->mmap_base = vm->mmap_base;
+	list_for_each(it, &vm->vmas) {
+		struct vma *v = list_entry(it, struct vma, link), *n = kmalloc(sizeof(*n));
+		if (!n)
+			goto err;
+		*n = *v;
+		if (n->file)
+			inode_ref(n->file);
+		list_add_tail(&child->vmas, &n->link);
+		if (fork_pages(vm, child, v) < 0)
+			goto err;
+	}
+	/* The parent's writable pages just became read-only. */
+	pt_activate(vm->pml4);
+	return child;
+
+err:
+	vm_destroy(child);
+	pt_activate(vm->pml4);
+	return NULL;
 }
 
 bool user_ok(const void *uaddr, size_t n, bool write)

@@ -63,6 +63,7 @@ struct thread *thread_create(struct proc *proc, const struct trapframe *tf)
 		return NULL;
 	}
 	t->tid = next_tid++;
+	t->syscall_nr = -1;
 	t->proc = proc;
 	t->tf = (struct trapframe *)((char *)t->kstack + KSTACK_PAGES * PAGE_SIZE) - 1;
 	*t->tf = *tf;
@@ -143,9 +144,13 @@ static void reap_zombies(void)
 		struct thread *t = list_entry(zombies.next, struct thread, runq_link);
 		if (t == current)
 			break;
+		struct proc *p = t->free_proc ? t->proc : NULL;
 		list_del(&t->runq_link);
 		kstack_free(t->kstack);
 		kfree(t);
+		/* A process nobody waits for goes with its last thread (a reaped one may be gone already). */
+		if (p)
+			proc_free(p);
 	}
 }
 
@@ -359,22 +364,14 @@ void thread_exit(int status)
 			futex_wake((uint32_t *)t->clear_child_tid, 1, ~0u);
 	}
 	list_del(&t->proc_link);
-	if (--p->nr_threads == 0)
-		machine_exit(p->exiting ? p->exit_status : status);
+	if (--p->nr_threads == 0) {
+		proc_last_thread_gone(p, status);
+		t->free_proc = p->autoreap;
+	}
 	t->state = THREAD_DEAD;
 	list_add_tail(&zombies, &t->runq_link);
 	schedule();
 	panic("thread_exit: a dead thread was scheduled");
-}
-
-void proc_exit(int status)
-{
-	struct proc *p = current->proc;
-
-	/* The program is the VM: when it ends, the machine stops with its status. */
-	p->exiting = true;
-	p->exit_status = status;
-	machine_exit(status);
 }
 
 struct thread *thread_find(int tid)

@@ -13,6 +13,7 @@
 /* Signals whose default action is to do nothing. */
 #define SIG_DEFAULT_IGNORE (SIGBIT(SIGCHLD) | SIGBIT(SIGURG) | SIGBIT(SIGWINCH) | SIGBIT(SIGCONT))
 #define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define SIG_STOPPING (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
 #define SA_RESTORER 0x04000000
 
 /* The frame a handler runs on, as Linux lays it out for x86-64. */
@@ -38,11 +39,77 @@ static const char *signame(int sig)
 	return sig > 0 && sig < 32 && signal_names[sig] ? signal_names[sig] : "a real-time signal";
 }
 
-/* The default action of a fatal signal: the program, and so the VM, ends with 128 + sig. */
+/* The default action of a fatal signal: the process ends; for pid 1 the VM ends with 128 + sig. */
 static __noreturn void die_by_signal(int sig)
 {
-	printk_err("husk: program killed by %s (%d)\n", signame(sig), sig);
-	proc_exit(HUSK_STATUS_SIGNAL_BASE + sig);
+	if (current_proc()->pid == 1)
+		printk_err("husk: program killed by %s (%d)\n", signame(sig), sig);
+	proc_kill_self(sig);
+}
+
+struct pgrp_send {
+	int pgid, sig, sent;
+	const struct ksiginfo *info;
+};
+
+static int send_one(struct proc *p, void *arg)
+{
+	struct pgrp_send *s = arg;
+
+	if (p->pgid == s->pgid && !p->zombie) {
+		signal_send_proc(p, s->sig, s->info);
+		s->sent++;
+	}
+	return 0;
+}
+
+int signal_send_pgrp(int pgid, int sig, const struct ksiginfo *info)
+{
+	struct pgrp_send s = { pgid, sig, 0, info };
+
+	proc_for_each(send_one, &s);
+	return s.sent ? 0 : -ESRCH;
+}
+
+const struct k_sigaction *signal_action(struct proc *p, int sig)
+{
+	return &p->sigactions[sig - 1];
+}
+
+bool signal_is_default(struct proc *p, int sig)
+{
+	return p->sigactions[sig - 1].handler == (uint64_t)SIG_DFL;
+}
+
+uint64_t signal_pending_set(void)
+{
+	return current->sigpending;
+}
+
+void signal_exec_reset(struct proc *p)
+{
+	for (int i = 0; i < KNSIG; i++) {
+		struct k_sigaction *sa = &p->sigactions[i];
+		if (sa->handler != (uint64_t)SIG_IGN)
+			sa->handler = (uint64_t)SIG_DFL;
+		sa->flags = 0;
+		sa->restorer = 0;
+		sa->mask = 0;
+	}
+}
+
+/* The default action of a stop signal: the process waits until SIGCONT or SIGKILL. */
+static void stop_self(int sig)
+{
+	struct proc *p = current_proc();
+	uint64_t mask = current->sigmask;
+
+	proc_stopped(p, sig);
+	/* While stopped, only SIGKILL (and SIGCONT, at send time) matter. */
+	current->sigmask = ~SIGBIT(SIGKILL);
+	while (p->stopped && !(current->sigpending & SIGBIT(SIGKILL)) && !p->exiting)
+		waitq_wait(&p->stop_wait, 0);
+	current->sigmask = mask;
 }
 
 static bool has_handler(int sig)
@@ -95,18 +162,39 @@ void signal_fault(struct trapframe *tf, int sig, int code, uint64_t addr)
 	die_by_signal(sig);
 }
 
+/* Whether p discards sig on arrival: ignored (explicitly or by default) and not SIGKILL. */
+static bool ignored(struct proc *p, int sig)
+{
+	uint64_t h = p->sigactions[sig - 1].handler;
+
+	return sig != SIGKILL && (h == (uint64_t)SIG_IGN ||
+				  (h == (uint64_t)SIG_DFL && (SIG_DEFAULT_IGNORE & SIGBIT(sig))));
+}
+
 void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info)
 {
+	/* As on Linux, an ignored signal that is not blocked is dropped at once: it wakes nobody. */
+	if (ignored(t->proc, sig) && !(t->sigmask & SIGBIT(sig)))
+		return;
 	set_pending(t, sig, info);
 	if (t->state == THREAD_BLOCKED && !(t->sigmask & SIGBIT(sig)))
 		sched_interrupt_thread(t);
 }
 
-void signal_send_proc(int sig, const struct ksiginfo *info)
+void signal_send_proc(struct proc *p, int sig, const struct ksiginfo *info)
 {
 	struct list *it;
-	struct proc *p = current_proc();
 
+	if (list_empty(&p->threads))
+		return;      /* a zombie */
+	if (sig == SIGCONT || sig == SIGKILL) {
+		list_for_each(it, &p->threads)
+			list_entry(it, struct thread, proc_link)->sigpending &= ~SIG_STOPPING;
+		proc_continued(p);
+	} else if (SIG_STOPPING & SIGBIT(sig)) {
+		list_for_each(it, &p->threads)
+			list_entry(it, struct thread, proc_link)->sigpending &= ~SIGBIT(SIGCONT);
+	}
 	list_for_each(it, &p->threads) {
 		struct thread *t = list_entry(it, struct thread, proc_link);
 		if (!(t->sigmask & SIGBIT(sig))) {
@@ -159,6 +247,8 @@ enum siginfo_layout signal_info_layout(int sig, const struct ksiginfo *info)
 			return SIL_FAULT;
 		break;
 	}
+	if (sig == SIGCHLD && info->code > 0)
+		return SIL_CHLD;
 	return info->code == SI_TIMER ? SIL_TIMER : SIL_KILL;
 }
 
@@ -170,6 +260,11 @@ void signal_fill_siginfo(siginfo_t *si, int sig, const struct ksiginfo *info)
 	if (!info)
 		return;
 	switch (signal_info_layout(sig, info)) {
+	case SIL_CHLD:
+		si->si_pid = info->pid;
+		si->si_uid = info->uid;
+		si->si_status = info->status;
+		break;
 	case SIL_FAULT:
 		si->si_addr = (void *)info->addr;
 		break;
@@ -256,6 +351,47 @@ static int setup_frame(struct trapframe *tf, int sig, const struct k_sigaction *
 	return 0;
 }
 
+/*
+ * System calls that Linux restarts after a signal (ERESTARTSYS): always when
+ * no handler runs (the signal stopped the process, or its action did nothing
+ * visible), and with SA_RESTART when one does.  husk's blocking calls return
+ * -EINTR; these are the ones where that means "interrupted, try again".
+ * Sleeps, pause, sigsuspend, poll/select/epoll and sigtimedwait are not
+ * here: Linux does not restart them with SA_RESTART either.
+ */
+static bool restartable(long nr)
+{
+	switch (nr) {
+	case __NR_read: case __NR_write: case __NR_readv: case __NR_writev:
+	case __NR_pread64: case __NR_pwrite64: case __NR_preadv: case __NR_pwritev:
+	case __NR_preadv2: case __NR_pwritev2:
+	case __NR_open: case __NR_openat: case __NR_creat:
+	case __NR_wait4: case __NR_waitid:
+	case __NR_accept: case __NR_accept4: case __NR_connect:
+	case __NR_recvfrom: case __NR_recvmsg: case __NR_sendto: case __NR_sendmsg:
+	case __NR_flock: case __NR_fcntl: case __NR_ioctl:
+	case __NR_splice: case __NR_tee: case __NR_sendfile:
+	case __NR_futex:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A system call interrupted by sig: back to its syscall instruction, or -EINTR as it is. */
+static void restart_syscall(struct trapframe *tf, bool handler, const struct k_sigaction *sa)
+{
+	long nr = current->syscall_nr;
+
+	if (nr < 0 || (int64_t)tf->rax != -EINTR)
+		return;
+	current->syscall_nr = -1;
+	if (!restartable(nr) || (handler && !(sa->flags & SA_RESTART)))
+		return;
+	tf->rax = nr;
+	tf->rip -= 2;      /* the syscall instruction */
+}
+
 void signal_deliver(struct trapframe *tf)
 {
 	uint64_t d = deliverable();
@@ -267,6 +403,12 @@ void signal_deliver(struct trapframe *tf)
 		return;
 	sig = __builtin_ctzll(d) + 1;
 	sa = &current_proc()->sigactions[sig - 1];
+	if (sig != SIGKILL && sa->handler == (uint64_t)SIG_DFL && (SIG_STOPPING & SIGBIT(sig))) {
+		signal_dequeue(SIGBIT(sig), NULL);
+		restart_syscall(tf, false, sa);
+		stop_self(sig);
+		return;
+	}
 	if (sig == SIGKILL || sa->handler == (uint64_t)SIG_DFL)
 		die_by_signal(sig);
 	signal_dequeue(SIGBIT(sig), &info);
@@ -274,6 +416,7 @@ void signal_deliver(struct trapframe *tf)
 		printk_err("husk: %s handler without SA_RESTORER cannot return\n", signame(sig));
 		die_by_signal(sig);
 	}
+	restart_syscall(tf, true, sa);
 	if (setup_frame(tf, sig, sa, &info) < 0) {
 		printk_err("husk: cannot write the %s frame on the user stack\n", signame(sig));
 		die_by_signal(SIGSEGV);

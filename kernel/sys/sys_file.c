@@ -394,6 +394,37 @@ long sys_close(int fd)
 	return fd_close(fdt(), fd);
 }
 
+/* CLOSE_RANGE_* from <linux/close_range.h>. */
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+
+long sys_close_range(unsigned first, unsigned last, unsigned flags)
+{
+	struct proc *p = current_proc();
+
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	/* A table shared with CLONE_FILES becomes this process's own first. */
+	if ((flags & CLOSE_RANGE_UNSHARE) && p->fdt->refs > 1) {
+		struct fdtable *own = fdtable_dup(p->fdt);
+		if (!own)
+			return -ENOMEM;
+		fdtable_unref(p->fdt);
+		p->fdt = own;
+	}
+	for (unsigned fd = first; fd <= last && fd < FD_MAX; fd++) {
+		if (!fd_peek(p->fdt, fd))
+			continue;
+		if (flags & CLOSE_RANGE_CLOEXEC)
+			fd_set_cloexec(p->fdt, fd, true);
+		else
+			fd_close(p->fdt, fd);
+	}
+	return 0;
+}
+
 static long file_lseek(struct file *f, off_t off, int whence)
 {
 	off_t base, size;
@@ -483,22 +514,6 @@ long sys_dup2(int oldfd, int newfd)
 	return sys_dup3(oldfd, newfd, 0);
 }
 
-/* Record locks: with one process no other owner can hold a conflicting lock. */
-static long do_lock(int cmd, unsigned long arg)
-{
-	struct flock *fl = (struct flock *)arg;
-
-	if (!user_ok(fl, sizeof(*fl), cmd == F_GETLK || cmd == F_OFD_GETLK))
-		return -EFAULT;
-	if (fl->l_type != F_RDLCK && fl->l_type != F_WRLCK && fl->l_type != F_UNLCK)
-		return -EINVAL;
-	if (fl->l_whence != SEEK_SET && fl->l_whence != SEEK_CUR && fl->l_whence != SEEK_END)
-		return -EINVAL;
-	if (cmd == F_GETLK || cmd == F_OFD_GETLK)
-		fl->l_type = F_UNLCK;
-	return 0;
-}
-
 static long file_fcntl(struct file *f, int fd, int cmd, unsigned long arg)
 {
 	const unsigned settable = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | FASYNC;
@@ -531,9 +546,7 @@ static long file_fcntl(struct file *f, int fd, int cmd, unsigned long arg)
 	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
-		if (f->flags & O_PATH)
-			return -EBADF;
-		return do_lock(cmd, arg);
+		return reclock_fcntl(f, cmd, arg);
 	case F_GETOWN:
 		return 0;
 	case F_SETOWN:

@@ -56,7 +56,7 @@ long sys_brk(uint64_t addr)
 long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	struct vm *vm = current_proc()->vm;
-	struct inode *ino = NULL;
+	struct inode *ino = NULL, *anon = NULL;
 	unsigned mapflags = 0, vmflags = 0;
 	int type = flags & MAP_TYPE;
 
@@ -79,7 +79,7 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 		/* Mapping /dev/zero (char 1:5) is anonymous memory, shared or private, as on Linux. */
 		if (S_ISCHR(f->inode->mode) && f->inode->rdev == ((1 << 8) | 5)) {
 			if (type != MAP_PRIVATE)
-				vmflags |= VM_SHARED;
+				goto shared_anon;
 			goto map;
 		}
 		if (!S_ISREG(f->inode->mode))
@@ -99,7 +99,18 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 		}
 		ino = f->inode;
 	} else if (type != MAP_PRIVATE) {
-		/* One process: shared anonymous memory behaves like private memory. */
+shared_anon:
+		/* Shared anonymous memory is an unnamed file, as Linux's shmem: fork shares its pages. */
+		anon = ramfs_create_unlinked(S_IFREG | 0600);
+		if (!anon)
+			return -ENOMEM;
+		int err = vfs_truncate(anon, ALIGN_UP(len, PAGE_SIZE));
+		if (err) {
+			inode_unref(anon);
+			return err;
+		}
+		ino = anon;
+		off = 0;
 		vmflags |= VM_SHARED;
 	}
 map:
@@ -109,6 +120,8 @@ map:
 	if (flags & MAP_GROWSDOWN)
 		vmflags |= VM_GROWSDOWN;
 	long r = vm_map(vm, ALIGN_DOWN(addr, PAGE_SIZE), len, prot_to_vm(prot), vmflags, mapflags, ino, off);
+	if (anon)
+		inode_unref(anon);    /* the mapping holds its own reference */
 	/* MAP_POPULATE, MAP_LOCKED and mlockall(MCL_FUTURE): fault the range in now, as far as memory goes. */
 	if (r >= 0 && ((flags & (MAP_POPULATE | MAP_LOCKED)) || vm->lock_future))
 		populate(r, len);

@@ -4,6 +4,7 @@
 #include "ktime.h"
 #include "mm.h"
 #include "sched.h"
+#include "signal.h"
 #include "syscall.h"
 #include "vfs.h"
 #include <linux/resource.h>
@@ -12,6 +13,7 @@
 #include <linux/random.h>
 #include <linux/prctl.h>
 #include <linux/capability.h>
+#include <linux/sched.h>
 
 long sys_exit(int status)
 {
@@ -25,25 +27,73 @@ long sys_exit_group(int status)
 
 long sys_getpid(void) { return current_proc()->pid; }
 long sys_gettid(void) { return current->tid; }
-long sys_getppid(void) { return 0; }
-long sys_getpgrp(void) { return current_proc()->pid; }
+/* pid 1's parent is outside the VM: 0, as for Linux's init. */
+long sys_getppid(void) { return current_proc()->parent ? current_proc()->parent->pid : 0; }
+long sys_getpgrp(void) { return current_proc()->pgid; }
+
+static struct proc *proc_or_self(int pid)
+{
+	struct proc *p = pid == 0 ? current_proc() : proc_find(pid);
+	return p && !p->zombie ? p : NULL;
+}
 
 long sys_getpgid(int pid)
 {
-	if (pid != 0 && pid != current_proc()->pid)
-		return -ESRCH;
-	return current_proc()->pid;
+	struct proc *p = proc_or_self(pid);
+	return p ? p->pgid : -ESRCH;
 }
 
 long sys_getsid(int pid)
 {
-	return sys_getpgid(pid);
+	struct proc *p = proc_or_self(pid);
+	return p ? p->sid : -ESRCH;
+}
+
+static int group_leader_exists(struct proc *p, void *arg)
+{
+	return p->pgid == *(int *)arg;
 }
 
 long sys_setsid(void)
 {
-	/* The program already leads its session and process group. */
-	return -EPERM;
+	struct proc *p = current_proc();
+	int pid = p->pid;
+
+	/* A group leader, or anyone whose pid names a group, cannot start a session. */
+	if (p->pgid == pid || proc_for_each(group_leader_exists, &pid))
+		return -EPERM;
+	p->sid = p->pgid = pid;
+	return pid;
+}
+
+static int group_in_session(struct proc *p, void *arg)
+{
+	int *ps = arg;
+	return p->pgid == ps[0] && p->sid == ps[1] && !p->zombie;
+}
+
+long sys_setpgid(int pid, int pgid)
+{
+	struct proc *self = current_proc(), *p;
+	int ps[2];
+
+	if (pgid < 0)
+		return -EINVAL;
+	p = pid == 0 ? self : proc_find(pid);
+	if (!p || p->zombie || (p != self && p->parent != self))
+		return -ESRCH;
+	if (p->sid != self->sid)
+		return -EPERM;
+	if (p->sid == p->pid)
+		return -EPERM;      /* a session leader stays in its group */
+	if (pgid == 0)
+		pgid = p->pid;
+	ps[0] = pgid;
+	ps[1] = self->sid;
+	if (pgid != p->pid && !proc_for_each(group_in_session, ps))
+		return -EPERM;
+	p->pgid = pgid;
+	return 0;
 }
 
 long sys_uname(void *ubuf)
@@ -191,9 +241,8 @@ static struct {
 	int no_new_privs;
 	int pdeathsig;
 	int keepcaps;
-	int subreaper;
 	uint64_t timerslack;
-} pr = { "main", 1, 0, 0, 0, 0, 50000 };
+} pr = { "main", 1, 0, 0, 0, 50000 };
 
 long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
 {
@@ -237,10 +286,10 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4,
 	case PR_GET_KEEPCAPS:
 		return pr.keepcaps;
 	case PR_SET_CHILD_SUBREAPER:
-		pr.subreaper = !!a2;
+		current_proc()->subreaper = !!a2;
 		return 0;
 	case PR_GET_CHILD_SUBREAPER:
-		v = pr.subreaper;
+		v = current_proc()->subreaper;
 		return copy_to_user((void *)a2, &v, sizeof(v));
 	case PR_SET_TIMERSLACK:
 		pr.timerslack = a2 ? a2 : 50000;
@@ -259,27 +308,12 @@ long sys_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4,
 
 long sys_fork(void)
 {
-	printk_err("husk: fork: one program per VM, no new processes (not supported yet)\n");
-	return -ENOSYS;
+	return proc_fork(SIGCHLD, 0, NULL, NULL, 0, NULL);
 }
 
 long sys_vfork(void)
 {
-	printk_err("husk: vfork: one program per VM, no new processes (not supported yet)\n");
-	return -ENOSYS;
-}
-
-long sys_execve(const char *path, char *const *argv, char *const *envp)
-{
-	(void)path, (void)argv, (void)envp;
-	printk_err("husk: execve: replacing the program is not supported yet\n");
-	return -ENOSYS;
-}
-
-long sys_wait4(int pid, int *status, int options, void *rusage)
-{
-	(void)pid, (void)status, (void)options, (void)rusage;
-	return -ECHILD;
+	return proc_fork(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0, NULL);
 }
 
 /* syslog(2), a.k.a. klogctl: the kernel's message log (lib/printk.c). */

@@ -85,17 +85,53 @@ long sys_sigaltstack(const void *uss, void *uoss)
 	return 0;
 }
 
+/* kill(-1, sig): every process but pid 1 and the caller. */
+struct kill_all {
+	int sig, sent;
+	const struct ksiginfo *info;
+};
+
+static int kill_one(struct proc *p, void *arg)
+{
+	struct kill_all *k = arg;
+
+	if (p->pid != 1 && p != current_proc() && !p->zombie) {
+		if (k->sig)
+			signal_send_proc(p, k->sig, k->info);
+		k->sent++;
+	}
+	return 0;
+}
+
 long sys_kill(int pid, int sig)
 {
+	struct ksiginfo info = { .code = SI_USER, .pid = current_proc()->pid, .uid = current_proc()->cred.uid };
+	struct proc *p;
+
 	if (sig < 0 || sig > KNSIG)
 		return -EINVAL;
-	/* Only the program itself exists: pid 0, -1 and its own pid reach it. */
-	if (pid != 0 && pid != -1 && pid != current_proc()->pid && pid != -current_proc()->pid)
+	if (pid == (int)0x80000000)
 		return -ESRCH;
-	if (sig) {
-		struct ksiginfo info = { .code = SI_USER, .pid = current_proc()->pid };
-		signal_send_proc(sig, &info);
+	if (pid == -1) {
+		struct kill_all k = { sig, 0, &info };
+		proc_for_each(kill_one, &k);
+		return k.sent ? 0 : -ESRCH;
 	}
+	if (pid <= 0) {
+		int pgid = pid == 0 ? current_proc()->pgid : -pid;
+		return sig ? signal_send_pgrp(pgid, sig, &info) :
+			     (proc_pgrp_in_session(pgid, -1) ? 0 : -ESRCH);
+	}
+	/* A thread id names its process too, as on Linux. */
+	p = proc_find(pid);
+	if (!p) {
+		struct thread *t = thread_find_any(pid);
+		p = t ? t->proc : NULL;
+	}
+	if (!p)
+		return -ESRCH;
+	if (sig)
+		signal_send_proc(p, sig, &info);
 	return 0;
 }
 
@@ -103,12 +139,10 @@ long sys_tgkill(int tgid, int tid, int sig)
 {
 	struct thread *t;
 
-	if (sig < 0 || sig > KNSIG || tid <= 0)
+	if (sig < 0 || sig > KNSIG || tid <= 0 || tgid <= 0)
 		return -EINVAL;
-	if (tgid != current_proc()->pid)
-		return -ESRCH;
-	t = thread_find(tid);
-	if (!t)
+	t = thread_find_any(tid);
+	if (!t || t->proc->pid != tgid)
 		return -ESRCH;
 	if (sig) {
 		struct ksiginfo info = { .code = SI_TKILL, .pid = current_proc()->pid };
@@ -119,7 +153,14 @@ long sys_tgkill(int tgid, int tid, int sig)
 
 long sys_tkill(int tid, int sig)
 {
-	return sys_tgkill(current_proc()->pid, tid, sig);
+	struct thread *t;
+
+	if (sig < 0 || sig > KNSIG || tid <= 0)
+		return -EINVAL;
+	t = thread_find_any(tid);
+	if (!t)
+		return -ESRCH;
+	return sys_tgkill(t->proc->pid, tid, sig);
 }
 
 static struct waitq sigwait_q = WAITQ_INIT(sigwait_q);
@@ -204,7 +245,7 @@ long sys_rt_sigtimedwait(const void *uset, void *uinfo, const void *uts, size_t 
 	return ret;
 }
 
-static long queue_info(struct thread *t, int sig, const void *uinfo)
+static long queue_info(struct proc *p, struct thread *t, int sig, const void *uinfo)
 {
 	siginfo_t si;
 	struct ksiginfo info;
@@ -221,25 +262,24 @@ static long queue_info(struct thread *t, int sig, const void *uinfo)
 	if (t)
 		signal_send_thread(t, sig, &info);
 	else
-		signal_send_proc(sig, &info);
+		signal_send_proc(p, sig, &info);
 	return 0;
 }
 
 long sys_rt_sigqueueinfo(int tgid, int sig, const void *uinfo)
 {
-	if (tgid != current_proc()->pid)
+	struct proc *p = proc_find(tgid);
+
+	if (!p || p->zombie)
 		return -ESRCH;
-	return queue_info(NULL, sig, uinfo);
+	return queue_info(p, NULL, sig, uinfo);
 }
 
 long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *uinfo)
 {
-	struct thread *t;
+	struct thread *t = thread_find_any(tid);
 
-	if (tgid != current_proc()->pid)
+	if (!t || t->proc->pid != tgid)
 		return -ESRCH;
-	t = thread_find(tid);
-	if (!t)
-		return -ESRCH;
-	return queue_info(t, sig, uinfo);
+	return queue_info(t->proc, t, sig, uinfo);
 }

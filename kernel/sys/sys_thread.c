@@ -13,15 +13,25 @@
 #define KNOWN_FLAGS (THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
 		     CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_DETACHED)
 
-static long do_clone(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls)
+/* Flags a process-creating clone may carry. */
+#define PROC_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_PARENT | \
+		    CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
+		    CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_PIDFD)
+
+static long do_clone(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls, int *pidfd)
 {
 	struct trapframe tf = *current->tf;
 	struct thread *t;
 
-	if ((flags & THREAD_FLAGS) != THREAD_FLAGS) {
-		printk_err("husk: clone without CLONE_VM|CLONE_THREAD (a new process) is not supported yet\n");
-		return -ENOSYS;
+	if (!(flags & CLONE_THREAD)) {
+		if (flags & ~(PROC_FLAGS | 0xff)) {
+			printk_err("husk: clone flags %lx not supported\n", flags & ~(PROC_FLAGS | 0xff));
+			return -EINVAL;
+		}
+		return proc_fork(flags, stack, ptid, ctid, tls, pidfd);
 	}
+	if ((flags & THREAD_FLAGS) != THREAD_FLAGS)
+		return -EINVAL;
 	if (flags & ~(KNOWN_FLAGS | 0xff)) {
 		printk_err("husk: clone flags %lx not supported\n", flags & ~(KNOWN_FLAGS | 0xff));
 		return -EINVAL;
@@ -51,7 +61,10 @@ static long do_clone(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint6
 
 long sys_clone(unsigned long flags, uint64_t stack, int *ptid, int *ctid, uint64_t tls)
 {
-	return do_clone(flags, stack, ptid, ctid, tls);
+	/* With CLONE_PIDFD, clone(2) returns the pidfd through the parent_tid pointer. */
+	if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID))
+		return -EINVAL;
+	return do_clone(flags, stack, ptid, ctid, tls, ptid);
 }
 
 long sys_clone3(void *uargs, size_t size)
@@ -63,11 +76,12 @@ long sys_clone3(void *uargs, size_t size)
 	memset(&a, 0, sizeof(a));
 	if (copy_from_user(&a, uargs, MIN(size, sizeof(a))))
 		return -EFAULT;
-	/* pidfd is only read with CLONE_PIDFD, which do_clone refuses; glibc fills it anyway. */
-	if (a.exit_signal || a.set_tid || a.set_tid_size || a.cgroup)
+	if ((a.flags & 0xff) || a.exit_signal > KNSIG || a.set_tid || a.set_tid_size || a.cgroup)
 		return -EINVAL;
-	return do_clone(a.flags, a.stack ? a.stack + a.stack_size : 0, (int *)a.parent_tid,
-			(int *)a.child_tid, a.tls);
+	if ((a.flags & CLONE_THREAD) && a.exit_signal)
+		return -EINVAL;
+	return do_clone(a.flags | a.exit_signal, a.stack ? a.stack + a.stack_size : 0, (int *)a.parent_tid,
+			(int *)a.child_tid, a.tls, (int *)a.pidfd);
 }
 
 long sys_arch_prctl(int code, uint64_t addr)

@@ -27,6 +27,7 @@ void syscall_dispatch(struct trapframe *tf)
 {
 	uint64_t nr = tf->rax;
 
+	current->syscall_nr = nr;
 	if (nr < NR_SYSCALLS && syscall_table[nr].fn)
 		tf->rax = syscall_table[nr].fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 	else

@@ -35,12 +35,43 @@ struct sigtimer {
 	struct proc *proc;     /*   the process it counts, */
 	int cpu_tid;           /*   the thread whose time it counts, or 0 for the process's, */
 	uint64_t cpu_deadline; /*   and the CPU time at which it expires (0: disarmed) */
+	struct proc *owner;    /* the process the signal goes to */
 };
 
-/* Index 0 is the ITIMER_REAL/alarm timer; POSIX timers use 1..MAX_TIMERS-1 (ids start at 0 for the program). */
-static struct sigtimer timers[MAX_TIMERS];
-/* ITIMER_VIRTUAL and ITIMER_PROF: both count the process's user and system time (not told apart). */
-static struct sigtimer itimers_cpu[2];
+/*
+ * Each process has its own timers (proc->timers, made on first use; a child
+ * of fork starts without any).  Index 0 of t is the ITIMER_REAL/alarm
+ * timer; POSIX timers use 1..MAX_TIMERS-1 (ids start at 0 for the
+ * program).  cpu holds ITIMER_VIRTUAL and ITIMER_PROF: both count the
+ * process's user and system time (not told apart).
+ */
+struct proc_timers {
+	struct sigtimer t[MAX_TIMERS];
+	struct sigtimer cpu[2];
+};
+
+static struct proc_timers *proc_timers(void)
+{
+	struct proc *p = current_proc();
+
+	if (!p->timers)
+		p->timers = kzalloc(sizeof(struct proc_timers));
+	return p->timers;
+}
+
+void timers_proc_exit(struct proc *p)
+{
+	struct proc_timers *pt = p->timers;
+
+	if (!pt)
+		return;
+	for (int i = 0; i < MAX_TIMERS; i++)
+		ktimer_cancel(&pt->t[i].kt);
+	for (int i = 0; i < 2; i++)
+		ktimer_cancel(&pt->cpu[i].kt);
+	kfree(pt);
+	p->timers = NULL;
+}
 
 /* The CPU time the timer's clock reads now, or -1 when its thread is gone. */
 static int64_t cpu_now(const struct sigtimer *st)
@@ -87,12 +118,12 @@ static void timer_fire(struct ktimer *kt)
 	if (st->notify == SIGEV_NONE)
 		return;
 	if (st->notify == SIGEV_THREAD_ID) {
-		struct thread *t = thread_find(st->tid);
-		if (t)
+		struct thread *t = thread_find_any(st->tid);
+		if (t && t->proc == st->owner)
 			signal_send_thread(t, st->signo, &info);
 		return;
 	}
-	signal_send_proc(st->signo, &info);
+	signal_send_proc(st->owner, st->signo, &info);
 }
 
 static uint64_t remaining(const struct sigtimer *st)
@@ -141,7 +172,13 @@ static int set_cpu_clock(struct sigtimer *st, int clk)
 
 static struct sigtimer *itimer_real(void)
 {
-	struct sigtimer *st = &timers[0];
+	struct proc_timers *pt = proc_timers();
+	struct sigtimer *st;
+
+	if (!pt)
+		return NULL;
+	st = &pt->t[0];
+	st->owner = current_proc();
 	st->used = true;
 	st->id = -1;
 	st->notify = SIGEV_SIGNAL;
@@ -152,7 +189,11 @@ static struct sigtimer *itimer_real(void)
 long sys_alarm(unsigned seconds)
 {
 	struct sigtimer *st = itimer_real();
-	uint64_t left = remaining(st);
+	uint64_t left;
+
+	if (!st)
+		return -ENOMEM;
+	left = remaining(st);
 
 	arm(st, seconds * NSEC_PER_SEC, 0);
 	/* Round up, as Linux does, so that a pending alarm never reads as 0. */
@@ -175,9 +216,14 @@ struct old_itimerval {
 
 static struct sigtimer *itimer_cpu(int which)
 {
-	struct sigtimer *st = &itimers_cpu[which - ITIMER_VIRTUAL];
+	struct proc_timers *pt = proc_timers();
+	struct sigtimer *st;
 
+	if (!pt)
+		return NULL;
+	st = &pt->cpu[which - ITIMER_VIRTUAL];
 	if (!st->used) {
+		st->owner = current_proc();
 		st->used = true;
 		st->id = -1;
 		st->notify = SIGEV_SIGNAL;
@@ -240,7 +286,10 @@ struct ksigevent {
 
 static struct sigtimer *posix_timer(int id)
 {
-	if (id < 0 || id + 1 >= MAX_TIMERS || !timers[id + 1].used)
+	struct proc_timers *pt = proc_timers();
+	struct sigtimer *timers = pt ? pt->t : NULL;
+
+	if (!timers || id < 0 || id + 1 >= MAX_TIMERS || !timers[id + 1].used)
 		return NULL;
 	return &timers[id + 1];
 }
@@ -248,10 +297,13 @@ static struct sigtimer *posix_timer(int id)
 long sys_timer_create(int clk, void *usev, int *utimerid)
 {
 	struct ksigevent sev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
-	struct sigtimer *st = NULL;
+	struct proc_timers *pt = proc_timers();
+	struct sigtimer *st = NULL, *timers = pt ? pt->t : NULL;
 	int id, cpu_tid;
 	bool cpu = cpu_clock_decode(clk, &cpu_tid) == 0;
 
+	if (!timers)
+		return -ENOMEM;
 	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME && !cpu)
 		return -EINVAL;
 	if (usev && copy_from_user(&sev, usev, sizeof(sev)))
@@ -272,6 +324,7 @@ long sys_timer_create(int clk, void *usev, int *utimerid)
 		return -EAGAIN;
 	memset(st, 0, sizeof(*st));
 	st->used = true;
+	st->owner = current_proc();
 	st->id = id;
 	st->clock = clk;
 	st->notify = sev.notify;

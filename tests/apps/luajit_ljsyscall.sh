@@ -22,7 +22,7 @@ source "$(dirname "$0")/apps.bash"
 # test_sendcred failed once in many runs inside the suite's own Lua code
 # ("invalid index msg_control"), not reproducibly.  Raise it as the kernel
 # grows; never lower it to make a run pass.
-PASS_MIN=248
+PASS_MIN=263
 
 VERBOSE=0
 WHERE=husk
@@ -46,6 +46,15 @@ files=$APPS_WORK/files
 mkdir -p "$files/ljs"
 cp -a "$src/syscall.lua" "$src/syscall" "$src/test" "$src/include" "$files/ljs/"
 stage_libs "$files" "$LUAJIT"
+# test_execve runs a "#!/bin/sh" script: without a shell its forked child
+# would return into the suite and run the rest of it a second time.
+# (scripts/linux-guest-run packs busybox as /bin/sh itself.)
+if [ "$WHERE" = husk ]; then
+	need_file /bin/busybox "install busybox-static (scripts/setup)"
+	mkdir -p "$files/bin"
+	cp /bin/busybox "$files/bin/busybox"
+	ln -s busybox "$files/bin/sh"
+fi
 
 # chdir_chunk DIR: a luajit -e chunk that makes DIR the working directory.
 chdir_chunk() {

@@ -255,6 +255,11 @@ void vm_file_truncated(struct inode *ino, uint64_t size) { (void)ino; (void)size
 /* ... and no page tables (procfs counts resident pages). */
 uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc) { (void)pml4; (void)va; (void)alloc; return NULL; }
 
+/* One process: the shim's. */
+struct proc *proc_find(int pid) { return pid == shim_proc.pid ? &shim_proc : NULL; }
+struct proc *proc_nth(size_t n) { return n == 0 ? &shim_proc : NULL; }
+bool proc_pgrp_in_session(int pgid, int sid) { return pgid == shim_proc.pid && (sid < 0 || sid == shim_proc.pid); }
+
 uint64_t clock_monotonic_ns(void) { return shim_mono_ns; }
 int64_t clock_realtime_ns(void) { return 1700000000LL * 1000000000LL + (int64_t)shim_mono_ns; }
 uint64_t clock_tsc_hz(void) { return 2000000000ULL; }

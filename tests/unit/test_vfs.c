@@ -15,6 +15,7 @@
 #include "../../kernel/fs/pipe.c"
 #include "../../kernel/fs/memfd.c"
 #include "../../kernel/fs/flock.c"
+#include "../../kernel/fs/reclock.c"
 #include "../../kernel/fs/procfs.c"
 #include "../../kernel/fs/procfs_gen.c"
 #include "../../kernel/net/netdev.c"

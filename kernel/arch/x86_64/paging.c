@@ -174,6 +174,11 @@ void pt_activate(uint64_t *pml4)
 	write_cr3(virt_to_phys(pml4));
 }
 
+void pt_activate_kernel(void)
+{
+	write_cr3(virt_to_phys(kernel_pml4));
+}
+
 void tlb_flush_page(uint64_t va)
 {
 	invlpg(va);

@@ -121,7 +121,7 @@ static void page_fault(struct trapframe *tf)
 		/* As Linux's OOM killer would: the program dies by SIGKILL, and says why. */
 		printk_err("husk: out of memory: the VM's %lu MiB are used up (husk run -m gives it more)\n",
 			   page_vm_mib());
-		proc_exit(HUSK_STATUS_SIGNAL_BASE + SIGKILL);
+		proc_kill_self(SIGKILL);
 	}
 	if (user && err == -ENXIO) {
 		/* A shared file mapping beyond the end of the file. */
@@ -140,7 +140,7 @@ static void page_fault(struct trapframe *tf)
 	/* The kernel touched a user address that is not mapped (user_ok raced with munmap). */
 	if (addr < USER_TOP && current) {
 		printk_err("husk: bad user address %016lx during a system call\n", addr);
-		proc_exit(HUSK_STATUS_SIGNAL_BASE + SIGSEGV);
+		proc_kill_self(SIGSEGV);
 	}
 	printk_err("husk: page fault at %016lx (%s)\n", addr, write ? "write" : "read");
 	kernel_fault(tf);
@@ -243,6 +243,7 @@ void trap(struct trapframe *tf)
 		current->tf = tf;
 		syscall_dispatch(tf);
 		return_to_user(tf, false);
+		current->syscall_nr = -1;   /* only signals met on this return may restart it */
 		return;
 	}
 	if (v >= 32) {
