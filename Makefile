@@ -12,6 +12,7 @@ include kernel/kernel.mk
 include vmm/vmm.mk
 include cli/cli.mk
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
 
 test: all
 	@tests/run.sh

@@ -185,10 +185,13 @@ static size_t align4(size_t x)
 static int member_at(const char *base, size_t len, size_t off, uint32_t *mode, const char **ename,
 		     size_t *data_off, uint32_t *filesize)
 {
-	const char *hdr = base + off;
+	const char *hdr;
 	uint32_t namesize;
 
-	if (off > len || len - off < CPIO_HDR_LEN || memcmp(hdr, CPIO_NEWC_MAGIC, 6) != 0)
+	if (off > len || len - off < CPIO_HDR_LEN)
+		return -EINVAL;
+	hdr = base + off;
+	if (memcmp(hdr, CPIO_NEWC_MAGIC, 6) != 0)
 		return -EINVAL;
 	if (hex8(hdr + 14, mode) || hex8(hdr + 54, filesize) || hex8(hdr + 94, &namesize))
 		return -EINVAL;
@@ -238,7 +241,8 @@ int cpio_check(const void *buf, size_t len, size_t *bad_off)
 		const char *ename;
 		size_t data_off;
 
-		*bad_off = off;
+		/* A member missing after an unaligned end is missing at the end, not past it. */
+		*bad_off = off < len ? off : len;
 		if (member_at(buf, len, off, &mode, &ename, &data_off, &filesize))
 			return -EINVAL;
 		if (strcmp(ename, CPIO_TRAILER) == 0)

@@ -542,6 +542,11 @@ print(s.getsockname()[1], flush=True); sys.stdin.read()'; }
 	[ "$(id -u)" = 0 ] && monitor_wrap=(setpriv --bounding-set -net_admin --inh-caps -net_admin)
 	monitor_case vmm-tap-denied 125 "tap husk-notap0: cannot open: Operation not permitted (it needs CAP_NET_ADMIN" -- \
 		--net tap:husk-notap0 "$fx/pvh-tiny.elf"
+	# The seccomp filter: a forbidden call (execve, made on purpose through a
+	# test-only variable) after setup is reported and kills the monitor by SIGSYS.
+	monitor_wrap=(env HUSK_VMM_SECCOMP_SELFTEST=1)
+	monitor_case vmm-seccomp-kill 159 "forbidden system call 59 (execve) after the seccomp filter" -- \
+		"$fx/pvh-tiny.elf"
 	monitor_wrap=()
 	# The console: input by polling and by interrupt (IRQ 4), from a pipe
 	# and from a file, which epoll cannot watch.

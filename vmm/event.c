@@ -178,6 +178,8 @@ int vmm_event_start(void)
 		return ret;
 	/* Signals go to the vCPU thread, which owns the process's exit. */
 	sigfillset(&all);
+	/* But SIGSYS: the seccomp filter's report of a forbidden call (seccomp.c). */
+	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = -pthread_create(&t, NULL, io_thread, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -339,6 +339,13 @@ int main(int argc, char **argv)
 		  (unsigned long long)rip, entry == VMM_ENTRY_64 ? "64-bit" : "PVH 32-bit",
 		  VMM_START_INFO_GPA);
 
+	ret = vmm_seccomp_install();
+	if (ret)
+		vmm_die("installing the seccomp filter: %s", strerror(-ret));
+	/* For the test that a forbidden call kills the monitor (tests/run.sh, vmm-seccomp-kill). */
+	if (getenv("HUSK_VMM_SECCOMP_SELFTEST"))
+		execl("/bin/true", "true", (char *)NULL);
+
 	vmm_kvm_run(kvm);
 	return HUSK_STATUS_HOST;
 }

@@ -192,6 +192,16 @@ void vmm_event_wake(void);
 /* Start the I/O thread (once every device is set up).  Returns 0 or -errno. */
 int vmm_event_start(void);
 
+/* ------------------------------------------------------------ seccomp.c */
+
+/*
+ * Confine the monitor (every thread) to what the running VM needs; called
+ * once everything is set up, just before the vCPU loop.  A forbidden call
+ * afterwards prints what it was and kills the monitor with SIGSYS.
+ * Returns 0 or -errno.
+ */
+int vmm_seccomp_install(void);
+
 /* ------------------------------------------------------------ kvm_x86_64.c */
 
 /* Set IOAPIC input gsi to level (1 asserted, 0 not).  Safe from any thread. */

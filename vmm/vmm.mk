@@ -8,7 +8,7 @@ all: $(BUILD)/bin/husk-vmm
 
 $(BUILD)/bin/husk-vmm: $(VMM_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $^ -lslirp -lpthread
+	$(CC) $(HOST_CFLAGS) -o $@ $^ -lslirp -lseccomp -lpthread
 
 $(BUILD)/vmm/%.o: vmm/%.c vmm/vmm.h vmm/virtio.h include/husk/abi.h
 	@mkdir -p $(@D)
