@@ -26,7 +26,8 @@ test-xen: all
 clean:
 	rm -rf $(BUILD)
 
-# The demo: one program, one VM.
+# The demo: Debian's nginx in a husk VM, its address by DHCP, serving an ext4
+# image of demo/site/ (demo/run.sh).
 .PHONY: demo
 demo: all
-	$(BUILD)/bin/husk run $(BUILD)/tests/guest/hello
+	BUILD=$(BUILD) demo/run.sh

@@ -40,6 +40,8 @@
 #   after="CMD"    a host command run after the VM (bash -c), with the disk
 #                  copies in $DISK_vda, $DISK_vdb, ...; it must exit 0
 #   timeout=SECS   default 120
+#   vif=1          Xen only (tests/xen/run.py): a network interface on the
+#                  xen-lab's bridge, with DHCP from dom0
 # A case passes when the exit status matches and every expected string is in
 # the output (husk's stdout and stderr, kept in build/tests/log/ID.log).
 
@@ -300,6 +302,7 @@ parse_case() {
 		after) c_after=$val ;;
 		killon) c_killon=$val ;;
 		stdin) c_stdin=$val ;;
+		vif) ;;   # Xen only: tests/xen/run.py
 		*) c_error="unknown key \"$key\""; return 1 ;;
 		esac
 	done

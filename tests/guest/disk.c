@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* disk.c: ext4 volumes on virtio-blk (host files, husk run -v): what the guest writes the host reads back with debugfs, e2fsck stays clean; fsync alone makes data durable; read-only volumes and devices; bad volumes stop the VM. */
 // husk-test: name=write args="write" vol=vol.ext4:/mnt opts="--verbose" mem=256M expect="SUCCESS" kexpect="vda: virtio-mmio" after="tests/fixtures/diskcheck.sh write $DISK_vda"
+// husk-test: name=xen args="write" vol=vol.ext4:/mnt backends=xen opts="--verbose" mem=256M expect="SUCCESS" kexpect="xvda: Xen blkfront" after="tests/fixtures/diskcheck.sh write $DISK_vda"
 // husk-test: name=fsync args="fsync" vol=vol.ext4:/mnt mem=256M killon="fsync returned" status=143 expect="fsync returned" after="tests/fixtures/diskcheck.sh fsync $DISK_vda"
 // husk-test: name=enospc args="enospc" vol=vol.ext4:/mnt mem=256M expect="SUCCESS" after="tests/fixtures/diskcheck.sh clean $DISK_vda"
 // husk-test: name=ro args="ro" disk=vol.ext4:ro opts="--verbose" mem=256M expect="SUCCESS" kexpect="read-only" after="tests/fixtures/diskcheck.sh unchanged $DISK_vda build/tests/ext2vol/vol.ext4"

@@ -257,11 +257,12 @@ static int sanitize(struct worker *w, long nr, uint64_t *a)
 	case SYS_dup2:
 	case SYS_dup3:
 	case SYS_close_range:
-		if (a[0] <= 2)
+		/* The kernel takes descriptors as 32-bit ints: compare what it sees. */
+		if ((uint32_t)a[0] <= 2)
 			a[0] = any_fd(w);
-		if ((nr == SYS_dup2 || nr == SYS_dup3) && a[1] <= 2)
+		if ((nr == SYS_dup2 || nr == SYS_dup3) && (uint32_t)a[1] <= 2)
 			a[1] = any_fd(w);
-		if (nr == SYS_close_range && a[1] < 3)
+		if (nr == SYS_close_range && (uint32_t)a[1] < 3)
 			a[1] = 3;
 		if (nr == SYS_fcntl && a[1] == F_SETSIG)
 			a[2] = SIGUSR2;
@@ -454,6 +455,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
+	/*
+	 * Descriptor 0 is the only low one the calls can reach (1 and 2 are never
+	 * drawn): make it /dev/null, so no call can reconfigure the console
+	 * (through a dup of it: TIOCSPGRP, TCSETS with TOSTOP) and lose the marker.
+	 */
+	i = open("/dev/null", O_RDWR);
+	if (i > 0) {
+		dup2(i, 0);
+		close(i);
+	}
 	trace = getenv("SYSFUZZ_TRACE") != NULL;
 
 	/*

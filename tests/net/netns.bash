@@ -69,3 +69,30 @@ netns_up() {
 	cat "$NETNS_DIR/dnsmasq.log" >&2 2>/dev/null
 	return 1
 }
+
+# netns_spawn PIDFILE CMD...: netns_exec CMD with CMD's own pid written to
+# PIDFILE.  ip netns exec forks and waits, so killing the pid of
+# "netns_exec CMD &" would leave CMD running: stop CMD by PIDFILE's pid.
+netns_spawn() {
+	local pidfile=$1
+	shift
+	netns_exec sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@"
+}
+
+# netns_guest_ll6 IPV4: prints the guest's IPv6 link-local address, the one
+# lwIP forms from its MAC (EUI-64), that MAC taken from the namespace's ARP
+# entry for the guest's IPV4 (so: after some IPv4 traffic with it).  Waits
+# (at most 10 s) for the tap's own link-local address to leave DAD first.
+netns_guest_ll6() {
+	local mac i a b c d e f
+	for i in $(seq 1 100); do
+		netns_exec ip -6 addr show dev "$NETNS_TAP" scope link | grep -q inet6 &&
+			! netns_exec ip -6 addr show dev "$NETNS_TAP" | grep -q tentative && break
+		sleep 0.1
+	done
+	mac=$(netns_exec ip neigh show "$1" dev "$NETNS_TAP" | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')
+	[ -n "$mac" ] || return 1
+	IFS=: read -r a b c d e f <<<"$mac"
+	printf 'fe80::%x:%x:%x:%x\n' $(((0x$a ^ 2) << 8 | 0x$b)) $((0x$c << 8 | 0xff)) \
+		$((0xfe << 8 | 0x$d)) $((0x$e << 8 | 0x$f))
+}

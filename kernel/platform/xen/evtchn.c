@@ -88,3 +88,34 @@ void xen_evtchn_notify(uint32_t port)
 
 	xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, (uint64_t)&send, 0);
 }
+
+int xen_evtchn_alloc_unbound(uint16_t remote)
+{
+	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = remote };
+	long ret = xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, (uint64_t)&a, 0);
+
+	return ret ? (int)ret : (int)a.port;
+}
+
+void xen_evtchn_mask(uint32_t port)
+{
+	__atomic_fetch_or(&xen_shared->evtchn_mask[port / 64], 1ULL << (port % 64), __ATOMIC_SEQ_CST);
+}
+
+void xen_evtchn_unmask(uint32_t port)
+{
+	struct evtchn_port_arg unmask = { .port = port };
+
+	/* Xen clears the mask bit and raises the upcall when the port is pending. */
+	xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_unmask, (uint64_t)&unmask, 0);
+}
+
+void xen_evtchn_unbind(uint32_t port)
+{
+	struct evtchn_port_arg close = { .port = port };
+
+	xen_evtchn_mask(port);
+	if (port < MAX_PORTS)
+		port_handler[port] = NULL;
+	xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_close, (uint64_t)&close, 0);
+}

@@ -90,6 +90,15 @@ static void xen_irq_init(void)
 	xen_console_init();
 }
 
+/* The split drivers' common parts, then the devices xenstore lists. */
+static void xen_devices_probe(void)
+{
+	if (xen_gnttab_init() || xen_xs_init())
+		return;
+	xen_blkfront_probe();
+	xen_netfront_probe();
+}
+
 static void xen_irq_eoi(int vector)
 {
 	/* The upcall vector bypasses the local APIC: nothing to acknowledge. */
@@ -124,4 +133,5 @@ const struct platform xen_platform = {
 	.timer_arm = xen_timer_arm,
 	.irq_init = xen_irq_init,
 	.irq_eoi = xen_irq_eoi,
+	.devices_probe = xen_devices_probe,
 };

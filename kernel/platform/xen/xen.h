@@ -13,6 +13,7 @@
 
 /* xen.h: hypercall numbers. */
 #define __HYPERVISOR_memory_op        12
+#define __HYPERVISOR_grant_table_op   20
 #define __HYPERVISOR_vcpu_op          24
 #define __HYPERVISOR_sched_op         29
 #define __HYPERVISOR_event_channel_op 32
@@ -24,6 +25,7 @@
 /* memory.h */
 #define XENMEM_add_to_physmap   7
 #define XENMAPSPACE_shared_info 0
+#define XENMAPSPACE_grant_table 1
 struct xen_add_to_physmap {
 	uint16_t domid;
 	uint16_t size;
@@ -51,9 +53,15 @@ struct vcpu_set_singleshot_timer {
 };
 
 /* event_channel.h */
-#define EVTCHNOP_bind_virq 1
-#define EVTCHNOP_send      4
-#define EVTCHNOP_unmask    9
+#define EVTCHNOP_bind_virq      1
+#define EVTCHNOP_close          3
+#define EVTCHNOP_send           4
+#define EVTCHNOP_alloc_unbound  6
+#define EVTCHNOP_unmask         9
+struct evtchn_alloc_unbound {
+	uint16_t dom, remote_dom;
+	uint32_t port;   /* out */
+};
 struct evtchn_bind_virq {
 	uint32_t virq;
 	uint32_t vcpu;
@@ -105,6 +113,56 @@ struct xencons_interface {
 	uint32_t out_cons, out_prod;
 };
 
+/* grant_table.h: v1 entries. */
+#define GNTTABOP_setup_table 2
+#define GNTTABOP_query_size  6
+#define GTF_permit_access 1
+#define GTF_readonly      4
+#define GTF_reading       8
+#define GTF_writing       16
+#define GNTTAB_NR_RESERVED_ENTRIES 8
+struct grant_entry_v1 {
+	uint16_t flags;
+	uint16_t domid;
+	uint32_t frame;
+};
+struct gnttab_query_size {
+	uint16_t dom;
+	uint32_t nr_frames;       /* out */
+	uint32_t max_nr_frames;   /* out */
+	int16_t status;           /* out */
+};
+typedef uint32_t grant_ref_t;
+
+/* io/ring.h: the header of a shared ring page; the entries start at offset 64. */
+struct xen_sring_hdr {
+	uint32_t req_prod, req_event;
+	uint32_t rsp_prod, rsp_event;
+	uint8_t pad[48];
+};
+
+/* io/xs_wire.h: the xenstore ring and its messages. */
+enum { XS_DIRECTORY = 1, XS_READ = 2, XS_WATCH = 4, XS_UNWATCH = 5, XS_WRITE = 11,
+       XS_WATCH_EVENT = 15, XS_ERROR = 16 };
+struct xsd_sockmsg {
+	uint32_t type, req_id, tx_id, len;
+};
+#define XENSTORE_RING_SIZE 1024
+#define XENSTORE_PAYLOAD_MAX 4096
+struct xenstore_domain_interface {
+	char req[XENSTORE_RING_SIZE];
+	char rsp[XENSTORE_RING_SIZE];
+	uint32_t req_cons, req_prod;
+	uint32_t rsp_cons, rsp_prod;
+};
+
+/* io/xenbus.h */
+enum xenbus_state {
+	XenbusStateUnknown = 0, XenbusStateInitialising = 1, XenbusStateInitWait = 2,
+	XenbusStateInitialised = 3, XenbusStateConnected = 4, XenbusStateClosing = 5,
+	XenbusStateClosed = 6,
+};
+
 /* hypercall.S: the page Xen fills with one 32-byte stub per hypercall. */
 extern char xen_hypercall_page[];
 
@@ -134,6 +192,39 @@ int xen_evtchn_bind(uint32_t port, void (*handler)(uint32_t port));
 /* Binds a virtual IRQ of vCPU 0; returns its port or -errno. */
 int xen_evtchn_bind_virq(uint32_t virq);
 void xen_evtchn_notify(uint32_t port);
+/* A fresh port that domain remote may bind to (EVTCHNOP_alloc_unbound); the port or -errno. */
+int xen_evtchn_alloc_unbound(uint16_t remote);
+/* Forgets port's handler, masks it and closes it (EVTCHNOP_close). */
+void xen_evtchn_unbind(uint32_t port);
+/* Masking: a masked port stays pending until unmasked (and is then delivered). */
+void xen_evtchn_mask(uint32_t port);
+void xen_evtchn_unmask(uint32_t port);
+
+/* gnttab.c: the grant table (v1), its frames mapped with XENMEM_add_to_physmap. */
+int xen_gnttab_init(void);
+/* Lets domain dom access the page at physical address pa (read-only or not); a grant reference or -errno. */
+int xen_gnttab_grant(uint16_t dom, uint64_t pa, bool readonly);
+/* Takes the grant back; -EBUSY while the other domain still maps it. */
+int xen_gnttab_end(grant_ref_t ref);
+
+/* xenbus.c: a xenstore client, one request at a time, polling the ring. */
+int xen_xs_init(void);
+/* Reads path into buf (NUL-terminated, truncated to size); length or -errno (-ENOENT, ...). */
+int xen_xs_read(const char *path, char *buf, size_t size);
+/* Reads path as an unsigned decimal number; 0 or -errno. */
+int xen_xs_read_u64(const char *path, uint64_t *val);
+int xen_xs_write(const char *path, const char *value);
+/* The entries under path as consecutive NUL-terminated names; total length or -errno. */
+int xen_xs_directory(const char *path, char *buf, size_t size);
+/* Registers a watch on path with token; its events are dropped: callers poll (xen_xs_wait_state). */
+int xen_xs_watch(const char *path, const char *token);
+/* Waits until the number at path is at least state, at most timeout_ms; the value read or -errno. */
+int xen_xs_wait_state(const char *path, int state, unsigned timeout_ms);
+
+/* blkfront.c: the vbd devices under device/vbd as block devices xvda, xvdb, ... */
+void xen_blkfront_probe(void);
+/* netfront.c: the vifs under device/vif as network devices eth0, ... */
+void xen_netfront_probe(void);
 
 /* console.c: the PV console ring; port 0xe9 until it is set up. */
 void xen_console_init(void);

@@ -1,0 +1,23 @@
+#!/bin/sh
+# demo-fetch.sh: runs in the xen-lab's dom0 for the nginx demo of tests/xen/run.py:
+# waits for the guest's web server on the bridge, fetches its page with
+# busybox wget, prints it between markers, then destroys the guest (nginx
+# never exits by itself).  Usage: demo-fetch.sh GUEST ADDRESS
+g=$1 addr=$2
+i=0
+while [ $i -lt 600 ]; do
+    if xl domid "$g" > /dev/null 2>&1 &&
+       wget -q -T 5 -O /run/husk-demo.page "http://$addr/" 2> /dev/null; then
+        echo "husk-demo: fetched http://$addr/: $(cat /run/husk-demo.page)"
+        sleep 2     # the guest's access log line reaches the console
+        xl destroy "$g"
+        exit 0
+    fi
+    if [ $((i % 20)) = 10 ]; then   # progress, for the serial log
+        echo "husk-demo: waiting: xl domid $(xl domid "$g" 2>&1 | head -n 1);" \
+            "wget: $(wget -q -T 5 -O /dev/null "http://$addr/" 2>&1 | head -n 1)"
+    fi
+    sleep 0.5
+    i=$((i + 1))
+done
+echo "husk-demo: no page from http://$addr/"
