@@ -36,7 +36,7 @@ struct uart {
 	uint8_t in_buf[256];
 	unsigned in_pos, in_len;
 	int in_eof;
-	/* stdout side: flushed at newline, when full, and at exit. */
+	/* stdout side: flushed at newline, when full, at exit, and by the I/O thread (out_hook_dispatch). */
 	uint8_t out_buf[4096];
 	unsigned out_len;
 	int out_dead;
@@ -85,6 +85,33 @@ static void uart_put(struct uart *u, uint8_t c)
 {
 	u->out_buf[u->out_len++] = c;
 	if (c == '\n' || u->out_len == sizeof(u->out_buf))
+		vmm_serial_flush();
+	else if (u->out_len == 1 && u->stdin_watched)
+		vmm_event_wake();   /* the I/O thread flushes a line left open (out_hook_fill) */
+}
+
+/*
+ * Output that does not end a line (a prompt, a terminal's echo) must not
+ * wait for the next newline: while some is buffered the I/O thread wakes
+ * within OUT_LINGER_MS and writes it.
+ */
+#define OUT_LINGER_MS 5
+
+static void out_hook_fill(void *opaque, struct pollfd *fds, unsigned *n, unsigned max, int *timeout_ms)
+{
+	struct uart *u = opaque;
+
+	(void)fds; (void)n; (void)max;
+	if (u->out_len && (*timeout_ms < 0 || *timeout_ms > OUT_LINGER_MS))
+		*timeout_ms = OUT_LINGER_MS;
+}
+
+static void out_hook_dispatch(void *opaque, struct pollfd *fds, unsigned n, int error)
+{
+	struct uart *u = opaque;
+
+	(void)fds; (void)n; (void)error;
+	if (u->out_len)
 		vmm_serial_flush();
 }
 
@@ -282,8 +309,15 @@ int vmm_serial_init(void)
 		return ret;
 	/* A terminal or a pipe: the I/O thread waits for input.  A file cannot be waited for. */
 	if (vmm_event_add(STDIN_FILENO, 0, stdin_readable, &com1) == 0) {
+		static const struct vmm_poll_hook out_hook = {
+			.fill = out_hook_fill, .dispatch = out_hook_dispatch, .opaque = &com1,
+		};
+
 		com1.stdin_watched = 1;
 		arm_stdin(&com1);
+		ret = vmm_event_add_hook(&out_hook);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }

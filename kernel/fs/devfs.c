@@ -7,6 +7,7 @@
 #include "sched.h"
 #include "blkdev.h"
 #include "vfs.h"
+#include "console.h"
 #include <asm-generic/ioctls.h>
 #include <asm-generic/poll.h>
 #include <asm-generic/termbits.h>
@@ -130,12 +131,16 @@ long tty_settings_ioctl(struct termios *t, struct winsize *ws, unsigned long cmd
 static uint8_t con_in[4096];
 static size_t con_head, con_len;
 /*
- * With "husk.mux" the host's relay marks the end of its stdin as DLE 'e'
- * and a DLE byte of data as DLE DLE: con_dle holds a DLE whose second byte
- * has not arrived, con_eof that the end was seen (reads then return 0).
+ * With "husk.mux" the host's relay frames its input (console.h): con_dle
+ * holds a DLE whose second byte has not arrived, con_eof says the end was
+ * seen (reads then return 0), con_ws collects a window size message.
  */
 static bool con_dle, con_eof;
+static char con_ws[16];
+static int con_ws_len = -1;     /* -1: not in a window size message */
 bool console_notty;
+/* husk's stdin is a terminal: the console is one too, through console_tty.c. */
+static bool console_tty;
 static struct termios con_termios;
 static struct winsize con_winsize = { .ws_row = 24, .ws_col = 80 };
 static struct inode *console_inode;
@@ -143,25 +148,84 @@ static struct inode *console_inode;
 static bool con_polled;
 #define CONSOLE_POLL_NS 10000000ULL
 
+/* "ROWSxCOLS": both from 1 to 65535; 0 when malformed. */
+static int parse_winsize(const char *s, unsigned long v[2])
+{
+	v[0] = v[1] = 0;
+	for (int i = 0; i < 2; i++, s++) {
+		for (; *s >= '0' && *s <= '9' && v[i] <= 0xffff; s++)
+			v[i] = v[i] * 10 + (unsigned long)(*s - '0');
+		if (v[i] == 0 || v[i] > 0xffff || *s != (i ? '\0' : 'x'))
+			return 0;
+	}
+	return 1;
+}
+
+/* One byte of a DLE 'w' message: at its ';' the new size is handed on. */
+static void winsize_byte(int c)
+{
+	unsigned long v[2];
+
+	if (c != ';') {
+		if (con_ws_len < (int)sizeof(con_ws) - 1)
+			con_ws[con_ws_len++] = (char)c;
+		return;
+	}
+	con_ws[con_ws_len] = 0;
+	con_ws_len = -1;
+	if (!parse_winsize(con_ws, v))
+		return;
+	con_winsize.ws_row = (unsigned short)v[0];
+	con_winsize.ws_col = (unsigned short)v[1];
+	if (console_tty)
+		console_tty_resize((unsigned)v[0], (unsigned)v[1]);
+}
+
+int console_in_getc(void)
+{
+	int c;
+
+	while ((c = plat_console_getc()) >= 0) {
+		if (!console_mux)
+			return c;
+		if (con_ws_len >= 0) {
+			winsize_byte(c);
+			continue;
+		}
+		if (con_dle) {
+			con_dle = false;
+			if (c == 'e')
+				con_eof = true;
+			else if (c == 'w')
+				con_ws_len = 0;
+			else if (c == CONSOLE_DLE)
+				return c;
+			continue;       /* no other code is sent: dropped */
+		}
+		if (c == CONSOLE_DLE) {
+			con_dle = true;
+			continue;
+		}
+		return c;
+	}
+	return -1;
+}
+
+bool console_in_ended(void)
+{
+	return con_eof;
+}
+
+void console_initial_winsize(struct winsize *ws)
+{
+	*ws = con_winsize;
+}
+
 static void console_drain(void)
 {
 	int c;
 
-	while (con_len < sizeof(con_in) && (c = plat_console_getc()) >= 0) {
-		if (console_mux) {
-			if (con_dle) {
-				con_dle = false;
-				if (c == 'e') {
-					con_eof = true;
-					continue;
-				}
-				if (c != CONSOLE_DLE)
-					continue;   /* no other code is sent: dropped */
-			} else if (c == CONSOLE_DLE) {
-				con_dle = true;
-				continue;
-			}
-		}
+	while (con_len < sizeof(con_in) && (c = console_in_getc()) >= 0) {
 		con_in[(con_head + con_len) % sizeof(con_in)] = (uint8_t)c;
 		con_len++;
 	}
@@ -192,6 +256,10 @@ static void console_input(void)
 	size_t before = con_len;
 	bool eof = con_eof;
 
+	if (console_tty) {
+		console_tty_input();
+		return;
+	}
 	console_drain();
 	if (con_len != before || con_eof != eof) {
 		waitq_wake_all(&console_waitq);
@@ -214,6 +282,8 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 	size_t done = 0;
 
 	(void)off;
+	if (console_tty)
+		return console_tty_read(f, buf, n);
 	if (n == 0)
 		return 0;
 	for (;;) {
@@ -248,15 +318,21 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 
 static ssize_t console_fwrite(struct file *f, const void *buf, size_t n, off_t *off)
 {
+	enum console_stream s = f->priv ? (enum console_stream)(uintptr_t)f->priv : CON_STDOUT;
+
 	(void)off;
 	/* Descriptor 2 of the first process writes to stderr; /dev/console, /dev/tty and fd 0/1 to stdout. */
-	console_write_stream(f->priv ? (enum console_stream)(uintptr_t)f->priv : CON_STDOUT, buf, n);
+	if (console_tty)
+		return console_tty_write(s, buf, n);
+	console_write_stream(s, buf, n);
 	return n;
 }
 
 static unsigned console_poll(struct file *f)
 {
 	(void)f;
+	if (console_tty)
+		return console_tty_poll();
 	console_drain();
 	return POLLOUT | POLLWRNORM | (console_readable() ? POLLIN | POLLRDNORM : 0);
 }
@@ -270,6 +346,8 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	int v;
 
 	(void)f;
+	if (console_tty)
+		return console_tty_ioctl(cmd, arg);
 	if (console_notty && cmd != FIONREAD)
 		return -ENOTTY;
 	switch (cmd) {
@@ -315,14 +393,10 @@ static struct file_ops console_fops = {
 
 void console_winsize_option(const char *s)
 {
-	unsigned long v[2] = { 0, 0 };
+	unsigned long v[2];
 
-	for (int i = 0; i < 2; i++, s++) {
-		for (; *s >= '0' && *s <= '9'; s++)
-			v[i] = v[i] * 10 + (unsigned long)(*s - '0');
-		if (v[i] == 0 || v[i] > 0xffff || *s != (i ? '\0' : 'x'))
-			return;   /* malformed: the default 24x80 stays */
-	}
+	if (!parse_winsize(s, v))
+		return;   /* malformed: the default 24x80 stays */
 	con_winsize.ws_row = (unsigned short)v[0];
 	con_winsize.ws_col = (unsigned short)v[1];
 }
@@ -418,6 +492,11 @@ int devfs_init(void)
 		console_fops.poll_recheck_ns = CONSOLE_POLL_NS;
 		err = 0;
 	}
+	/*
+	 * Behind the relay, with a terminal as husk's stdin, the console is a
+	 * terminal with a line discipline (its readers wait for the interrupt).
+	 */
+	console_tty = console_mux && !console_notty && !con_polled && console_tty_init() == 0;
 out:
 	inode_unref(dir);
 	return err;
