@@ -99,6 +99,7 @@ struct demux {
 	int dle;                /* a DLE was the last byte of the previous read */
 	int kernel;             /* the current stream is the kernel's messages */
 	int crlf;               /* ...which get CR before LF (a raw terminal on fd 2) */
+	int ready;              /* the guest sent DLE 'r': its console takes input */
 	int broken[3];
 };
 
@@ -129,6 +130,12 @@ static void demux_bytes(struct demux *d, const unsigned char *buf, size_t n)
 			d->dle = 0;
 			if (buf[i] == DLE) {
 				start = i;          /* a literal DLE: starts the next run */
+				continue;
+			}
+			if (buf[i] == 'r') {
+				/* The guest's console is set up: input may go. */
+				d->ready = 1;
+				start = i + 1;
 				continue;
 			}
 			/* '1': the program's stdout; '2': its stderr; 'k': the kernel's messages. */
@@ -178,7 +185,7 @@ void stdio_relay(int to_vm, int from_vm)
 			ip = np;
 			p[np++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		}
-		if (in_len > in_off || (!in_open && !eof_sent)) {
+		if (d.ready && (in_len > in_off || (!in_open && !eof_sent))) {
 			tp = np;
 			p[np++] = (struct pollfd){ .fd = to_vm, .events = POLLOUT };
 		}

@@ -163,6 +163,7 @@ void kmain(uint64_t start_info_paddr)
 
 	plat_init(start_info_paddr);
 	parse_cmdline();
+	console_mux_ready();
 	cpu_init();
 	page_init();
 	plat_irq_init();

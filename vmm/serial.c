@@ -28,10 +28,13 @@
 #define IIR_NO_INT 0x01
 #define IIR_THRI   0x02
 #define IIR_RDI    0x04
+#define IIR_FIFO   0xc0	/* the FIFOs are on */
+#define FCR_FE     0x01
 #define COM1_GSI   4
 
 struct uart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	int fifo;		/* FCR enabled the FIFOs: IIR says so, the guest writes bursts */
 	/* stdin side: a small buffer, refilled without blocking. */
 	uint8_t in_buf[256];
 	unsigned in_pos, in_len;
@@ -187,7 +190,7 @@ static int uart_input_ready(struct uart *u)
 
 static uint32_t uart_in_locked(struct uart *u, uint16_t off)
 {
-	uint8_t c;
+	uint8_t c, v;
 
 	switch (off) {
 	case UART_RBR_THR:
@@ -207,15 +210,16 @@ static uint32_t uart_in_locked(struct uart *u, uint16_t off)
 	case UART_IER:
 		return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
 	case UART_IIR_FCR:
+		v = u->fifo ? IIR_FIFO : 0;
 		if ((u->ier & IER_RDI) && uart_input_ready(u))
-			return IIR_RDI;
+			return v | IIR_RDI;
 		if ((u->ier & IER_THRI) && u->thre_pending) {
 			/* Reading IIR while it reports THRE clears it. */
 			u->thre_pending = 0;
 			update_irq(u);
-			return IIR_THRI;
+			return v | IIR_THRI;
 		}
-		return IIR_NO_INT;
+		return v | IIR_NO_INT;
 	case UART_LCR:
 		return u->lcr;
 	case UART_MCR:
@@ -275,8 +279,12 @@ static void uart_out_locked(struct uart *u, uint16_t off, uint32_t val)
 	case UART_SCR:
 		u->scr = val;
 		break;
+	case UART_IIR_FCR:
+		/* Only whether the FIFOs are on matters: output never waits, input is a buffer. */
+		u->fifo = val & FCR_FE;
+		break;
 	default:
-		/* FCR, LSR, MSR: nothing to do: output never waits, input is a buffer. */
+		/* LSR, MSR: read-only. */
 		break;
 	}
 }

@@ -96,6 +96,12 @@ enum console_stream { CON_STDOUT = '1', CON_STDERR = '2', CON_KERNEL = 'k' };
 extern bool console_mux;
 /* Raw bytes to the console on one stream. */
 void console_write_stream(enum console_stream s, const char *buf, size_t n);
+/*
+ * With husk.mux: DLE 'r' tells the relay that input may come (the platform
+ * has set up the console; QEMU's 16550 drops what it holds when the FIFOs
+ * are switched on).  The relay sends nothing before it.
+ */
+void console_mux_ready(void);
 /* Raw bytes to the console as kernel messages. */
 void console_write(const char *buf, size_t n);
 extern bool kernel_quiet;

@@ -158,6 +158,14 @@ void console_write_stream(enum console_stream stream, const char *buf, size_t n)
 		plat_console_write(out, len);
 }
 
+void console_mux_ready(void)
+{
+	static const char ready[2] = { CONSOLE_DLE, 'r' };
+
+	if (console_mux)
+		plat_console_write(ready, sizeof(ready));
+}
+
 void console_write(const char *buf, size_t n)
 {
 	console_write_stream(CON_KERNEL, buf, n);
