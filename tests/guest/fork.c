@@ -288,7 +288,9 @@ static void test_groups_and_stop(void)
 		CHECK(tcsetpgrp(0, 99999) == -1 && errno == EPERM, "tcsetpgrp to no group: errno %d", errno);
 		CHECK(tcsetpgrp(0, getpgrp()) == 0 && tcgetpgrp(0) == getpgrp(), "tcsetpgrp back");
 	} else {
-		CHECK(check_native(), "the console is not a terminal in the foreground: tcgetpgrp %d", tcgetpgrp(0));
+		/* husk's stdin is no terminal in the tests (husk.notty), nor in a native chroot: nothing to move. */
+		CHECK(check_native() || !isatty(0), "the console is not a terminal in the foreground: tcgetpgrp %d",
+		      tcgetpgrp(0));
 	}
 
 	/* Stop and continue, seen by waitpid. */
