@@ -101,13 +101,17 @@ static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 	list_add_tail(&s->rxq, &r->link);
 	s->rx_bytes += p->tot_len;
 	/*
-	 * The ACK lwIP delays (it acknowledges every second full segment at
-	 * once) goes out with the program's reply when there is one, or when
-	 * the CPU next idles (net_idle), not after lwIP's delayed-ACK timer
-	 * (up to 250 ms): the sender's Nagle algorithm holds its next small
-	 * write until this ACK.  Acknowledging short segments at once instead
-	 * cost a frame per request/reply exchange.
+	 * A short segment is acknowledged at once rather than after lwIP's
+	 * delayed-ACK timer (up to 250 ms): the sender's Nagle algorithm holds
+	 * its next small write until this ACK, which would stall exchanges of
+	 * small writes.  Except when this socket answered the last data it got
+	 * (request/reply, Linux's "pingpong" mode): then the ACK waits to ride
+	 * on the reply, or leaves when the CPU next idles (net_idle), and a
+	 * keep-alive request costs one frame instead of two.
 	 */
+	if (p->tot_len < tcp_mss(pcb) && !s->replied)
+		tcp_ack_now(pcb);
+	s->replied = false;
 	acks_owed = true;
 	isock_changed(s);
 	return ERR_OK;
@@ -457,6 +461,7 @@ static ssize_t tcp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 			return sent ? (ssize_t)sent : lwip_errno(lerr);
 		m->cur_off += chunk;
 		sent += chunk;
+		s->replied = true;
 	}
 	if (tpcb(s) && !s->cork && !(flags & MSG_MORE))
 		tcp_output(tpcb(s));
