@@ -106,6 +106,56 @@ static uint64_t extable_fixup(uint64_t rip)
 	return 0;
 }
 
+#define RFLAGS_AC (1UL << 18)
+
+/*
+ * The "smap" debug option: kernel code touched user memory outside the
+ * user-copy helpers (a fault there would kill the program instead of
+ * returning EFAULT).  Says where, once per instruction, and lets the access
+ * through by returning with AC set (the rest of this system call is not
+ * checked).
+ */
+static void smap_report(struct trapframe *tf, uint64_t addr)
+{
+	static uint64_t seen[64];
+	static unsigned nseen;
+
+	for (unsigned i = 0; i < nseen; i++)
+		if (seen[i] == tf->rip)
+			goto out;
+	if (nseen < 64)
+		seen[nseen++] = tf->rip;
+	{
+		char line[256], name[96];
+		size_t len;
+		uint64_t rbp = tf->rbp;
+
+		ksyms_lookup(tf->rip, name, sizeof(name));
+		snprintk(line, sizeof(line), "%s", name);
+		/* A leaf (memcpy) has no frame of its own: its caller is at the top of the stack. */
+		if (*(uint64_t *)tf->rsp >= KERNEL_VMA) {
+			ksyms_lookup(*(uint64_t *)tf->rsp, name, sizeof(name));
+			len = strlen(line);
+			snprintk(line + len, sizeof(line) - len, " [%s]", name);
+		}
+		/* The callers on the same line: quiet mode shows only "husk:" lines. */
+		for (int i = 0; i < 4 && rbp >= KERNEL_VMA && (rbp & 7) == 0; i++) {
+			uint64_t *frame = (uint64_t *)rbp;
+
+			if (frame[1] < KERNEL_VMA)
+				break;
+			ksyms_lookup(frame[1], name, sizeof(name));
+			len = strlen(line);
+			snprintk(line + len, sizeof(line) - len, " < %s", name);
+			rbp = frame[0];
+		}
+		printk_err("husk: smap: kernel access to user address %016lx outside the user copies: %s\n",
+			   addr, line);
+	}
+out:
+	tf->rflags |= RFLAGS_AC;
+}
+
 static void page_fault(struct trapframe *tf)
 {
 	uint64_t addr = read_cr2();
@@ -113,7 +163,13 @@ static void page_fault(struct trapframe *tf)
 	bool write = tf->error & 2;
 	bool exec = tf->error & 16;
 
-	int err = addr < USER_TOP ? vm_fault(current_proc()->vm, addr, write, exec) : -EFAULT;
+	int err;
+
+	if (!user && addr < USER_TOP && smap_enabled && !(tf->rflags & RFLAGS_AC)) {
+		smap_report(tf, addr);
+		return;
+	}
+	err = addr < USER_TOP ? vm_fault(current_proc()->vm, addr, write, exec) : -EFAULT;
 
 	if (err == 0)
 		return;
