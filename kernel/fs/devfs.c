@@ -36,8 +36,7 @@ static ssize_t sink_write(struct file *f, const void *buf, size_t n, off_t *off)
 static ssize_t zero_read(struct file *f, void *buf, size_t n, off_t *off)
 {
 	(void)f; (void)off;
-	memset(buf, 0, n);
-	return n;
+	return memzero_user(buf, n) ? -EFAULT : (ssize_t)n;
 }
 
 static ssize_t full_write(struct file *f, const void *buf, size_t n, off_t *off)
@@ -49,8 +48,7 @@ static ssize_t full_write(struct file *f, const void *buf, size_t n, off_t *off)
 static ssize_t random_read(struct file *f, void *buf, size_t n, off_t *off)
 {
 	(void)f; (void)off;
-	random_bytes(buf, n);
-	return n;
+	return random_bytes_user(buf, n) ? -EFAULT : (ssize_t)n;
 }
 
 static unsigned always_ready(struct file *f)
@@ -186,7 +184,7 @@ static int console_pop(void)
 
 static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 {
-	uint8_t *dst = buf;
+	uint8_t dst[sizeof(con_in)];   /* buf is user memory: copied out at the end */
 	size_t done = 0;
 
 	(void)off;
@@ -202,6 +200,7 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 		if (waitq_wait(&console_waitq, con_polled ? clock_monotonic_ns() + CONSOLE_POLL_NS : 0) == -EINTR)
 			return -EINTR;
 	}
+	n = MIN(n, sizeof(dst));
 	while (done < n && con_len > 0) {
 		int c = console_pop();
 
@@ -213,13 +212,21 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 		if ((con_termios.c_lflag & ICANON) && c == '\n')
 			break;
 	}
-	return done;
+	return memcpy_user(buf, dst, done) ? -EFAULT : (ssize_t)done;
 }
 
 static ssize_t console_fwrite(struct file *f, const void *buf, size_t n, off_t *off)
 {
+	char k[256];   /* buf is user memory: through the user copies, a piece at a time */
+
 	(void)f; (void)off;
-	console_write(buf, n);
+	for (size_t done = 0; done < n; done += sizeof(k)) {
+		size_t chunk = MIN(n - done, sizeof(k));
+
+		if (memcpy_user(k, (const char *)buf + done, chunk))
+			return done ? (ssize_t)done : -EFAULT;
+		console_write(k, chunk);
+	}
 	return n;
 }
 

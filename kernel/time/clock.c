@@ -278,3 +278,17 @@ void random_bytes(void *buf, size_t n)
 		n -= k;
 	}
 }
+
+int random_bytes_user(void *ubuf, size_t n)
+{
+	uint64_t k[8];
+
+	for (size_t done = 0; done < n; done += sizeof(k)) {
+		size_t chunk = MIN(n - done, sizeof(k));
+
+		random_bytes(k, chunk);
+		if (memcpy_user((char *)ubuf + done, k, chunk))
+			return -EFAULT;
+	}
+	return 0;
+}
