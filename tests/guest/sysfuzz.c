@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +66,11 @@ struct worker {
 static struct worker workers[MAX_THREADS];
 static int nthreads = 4;
 static volatile int all_done;
+/* Set once every buffer and thread exists: a worker that ran earlier could
+ * unmap part of its arena, and a later mapping (another worker's scratch, a
+ * thread stack) could take that hole, which the worker's next munmap or
+ * MAP_FIXED in its arena would then destroy. */
+static volatile int all_started;
 static int trace; /* SYSFUZZ_TRACE set: print each call before making it */
 
 /* The calls never made: see the comment at the top. */
@@ -371,6 +377,8 @@ static void *work(void *arg)
 	long nr, ret;
 	int j;
 
+	while (!all_started)
+		sched_yield();
 	reset_fds(w);
 	for (i = 0; i < n; i++) {
 		if (i % 64 == 0)
@@ -515,6 +523,7 @@ int main(int argc, char **argv)
 		printf("sysfuzz: pthread_create (ticker) failed\n");
 		return 1;
 	}
+	all_started = 1;
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(workers[i].thread, NULL);
 		total += workers[i].made;
