@@ -251,16 +251,11 @@ static ssize_t raw_read(struct pty *p, struct file *f, uint8_t *dst, size_t n)
 	return done;
 }
 
-static ssize_t pts_read(struct file *f, void *buf, size_t n, off_t *off)
+ssize_t pty_slave_read(struct pty *p, struct file *f, void *buf, size_t n)
 {
-	int err;
-	struct pty *p = slave_pty(f, &err);
 	uint8_t *k;
 	ssize_t r;
 
-	(void)off;
-	if (!p)
-		return err == -EIO && f->priv ? 0 : err;    /* hung up: end of file */
 	if (n == 0)
 		return 0;
 	/* Read into the kernel, then copied out: buf is user memory.  The queue holds at most IN_SIZE. */
@@ -276,6 +271,17 @@ static ssize_t pts_read(struct file *f, void *buf, size_t n, off_t *off)
 	}
 	kfree(k);
 	return r;
+}
+
+static ssize_t pts_read(struct file *f, void *buf, size_t n, off_t *off)
+{
+	int err;
+	struct pty *p = slave_pty(f, &err);
+
+	(void)off;
+	if (!p)
+		return err == -EIO && f->priv ? 0 : err;    /* hung up: end of file */
+	return pty_slave_read(p, f, buf, n);
 }
 
 /*
@@ -442,6 +448,11 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 	if (cmd == TIOCSWINSZ && p->ctty && memcmp(&ws, &p->winsize, sizeof(ws)))
 		signal_send_pgrp(p->pgrp, SIGWINCH, NULL);
 	return 0;
+}
+
+long pty_slave_ioctl(struct pty *p, unsigned long cmd, unsigned long arg)
+{
+	return pty_ioctl(p, false, cmd, arg);
 }
 
 static long pts_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
