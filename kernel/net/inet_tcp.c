@@ -373,7 +373,7 @@ static bool writable(struct isock *s)
 	return pcb && tcp_sndbuf(pcb) > 0 && tcp_sndqueuelen(pcb) < TCP_SND_QUEUELEN - 1;
 }
 
-/* bounce: a kernel buffer of min(total, 64 KiB), which lwIP copies from. */
+/* bounce: a page, which lwIP copies user data from (kernel buffers it takes directly). */
 static ssize_t send_bounced(struct isock *s, struct kmsg *m, int flags, char *bounce)
 {
 	size_t total = kmsg_remaining(m), sent = 0;
@@ -398,6 +398,7 @@ static ssize_t send_bounced(struct isock *s, struct kmsg *m, int flags, char *bo
 		return -ENOTCONN;
 	while (sent < total) {
 		const struct iovec *v = &m->iov[m->cur_iov];
+		const char *src;
 		size_t chunk;
 		u8_t wflags = TCP_WRITE_FLAG_COPY;
 
@@ -422,18 +423,23 @@ static ssize_t send_bounced(struct isock *s, struct kmsg *m, int flags, char *bo
 				return epipe(flags);
 			continue;
 		}
+		src = (const char *)v->iov_base + m->cur_off;
+		if ((uint64_t)src < USER_TOP) {
+			/* lwIP copies with a plain memcpy, which must not meet a user address. */
+			chunk = MIN(chunk, (size_t)PAGE_SIZE);
+			if (memcpy_user(bounce, src, chunk)) {
+				if (sent)
+					break;
+				return -EFAULT;
+			}
+			src = bounce;
+			/* The copy may have slept on a page: look again. */
+			if (!tpcb(s) || chunk > (size_t)tcp_sndbuf(tpcb(s)) || !writable(s))
+				continue;
+		}
 		if (sent + chunk < total || s->cork || (flags & MSG_MORE))
 			wflags |= TCP_WRITE_FLAG_MORE;
-		/* lwIP copies with a plain memcpy, which must not meet a user address. */
-		if (memcpy_user(bounce, (const char *)v->iov_base + m->cur_off, chunk)) {
-			if (sent)
-				break;
-			return -EFAULT;
-		}
-		/* The copy may have slept on a page: look again. */
-		if (!tpcb(s) || chunk > (size_t)tcp_sndbuf(tpcb(s)) || !writable(s))
-			continue;
-		lerr = tcp_write(tpcb(s), bounce, (u16_t)chunk, wflags);
+		lerr = tcp_write(tpcb(s), src, (u16_t)chunk, wflags);
 		if (lerr == ERR_MEM) {
 			/* The segment queue is full: send, then wait like a full buffer. */
 			tcp_output(tpcb(s));
@@ -462,7 +468,7 @@ static ssize_t send_bounced(struct isock *s, struct kmsg *m, int flags, char *bo
 
 static ssize_t tcp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 {
-	char *bounce = kmalloc(MAX(MIN(kmsg_remaining(m), (size_t)0xffff), (size_t)1));
+	char *bounce = kmalloc(PAGE_SIZE);
 	ssize_t r;
 
 	if (!bounce)
