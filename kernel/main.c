@@ -168,8 +168,9 @@ void kmain(uint64_t start_info_paddr)
 	parse_cmdline();
 	console_mux_ready();
 	cpu_init();
-	if (check_user_access && !user_access_checks_enable())
-		printk_err("husk: smap: this CPU has no SMAP; user accesses are not checked\n");
+	if (check_user_access)
+		printk_err(user_access_checks_enable() ? "husk: smap on: kernel accesses to user memory are checked\n"
+			   : "husk: smap: this CPU has no SMAP; user accesses are not checked\n");
 	page_init();
 	plat_irq_init();
 	clock_init();

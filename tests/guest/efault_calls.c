@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* efault_calls.c: every class of system call given bad user memory returns EFAULT (as Linux does) and the program lives on. */
 // husk-test: status=0 expect="SUCCESS" expect="efault_calls: 5 kinds of bad pointer" backends=qemu,vmm timeout=240
+// husk-test: name=smap status=0 expect="SUCCESS" kexpect="husk: smap on" never="outside the user copies" kopts=smap backends=qemu timeout=240
 /*
  * The bad pointers: a MAP_SHARED page past the end of its file (it passes
  * every check against the address space, then faults when touched, which is

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sysfuzz.c: a random-syscall fuzzer: threads make random calls with semi-valid arguments while a ticker thread interrupts blocking ones. */
 // husk-test: args="20000 1" status=0 expect="sysfuzz: SUCCESS" expect="calls made" backends=qemu,vmm timeout=300
+// husk-test: name=smap args="20000 2" status=0 expect="sysfuzz: SUCCESS" kexpect="husk: smap on" never="outside the user copies" kopts=smap backends=qemu timeout=300
 /*
  * Usage: sysfuzz CALLS SEED [THREADS]   (SYSFUZZ_TRACE=1 prints each call first)
  *
