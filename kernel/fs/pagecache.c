@@ -93,7 +93,7 @@ static void shrink(struct pcache *pc)
 	}
 }
 
-#define READAHEAD 32          /* pages read together on a miss: 128 KiB */
+#define READAHEAD 128         /* pages read together on a miss: 512 KiB */
 
 /* Adds a new page holding data (a page_alloc page) at idx. */
 static struct pcache_page *insert(struct pcache *pc, uint64_t idx, uint8_t *data)
@@ -263,30 +263,69 @@ void *pcache_get_page(struct pcache *pc, struct inode *ino, uint64_t idx)
 	return p->data;
 }
 
+#define WB_BATCH 256         /* dirty pages written back as one run: 1 MiB */
+
+/* Writes pages [i, i + n) (dirty, consecutive, below the end of the file) back; 0 or -errno. */
+static int write_run(struct pcache *pc, struct inode *ino, size_t i, unsigned n)
+{
+	uint64_t start = (uint64_t)i * PAGE_SIZE;
+	size_t len = MIN((uint64_t)n * PAGE_SIZE, ino->size - start);
+	void *pages[WB_BATCH];
+	int err = -EOPNOTSUPP;
+
+	for (unsigned k = 0; k < n; k++)
+		pages[k] = pc->slots[i + k]->data;
+	if (pc->ops->writepages && n > 1)
+		err = pc->ops->writepages(ino, i, n, pages, len);
+	if (err == -EOPNOTSUPP) {
+		err = 0;
+		for (unsigned k = 0; k < n; k++) {
+			int e = pc->ops->writepage(ino, i + k, pages[k], MIN(PAGE_SIZE, len - (size_t)k * PAGE_SIZE));
+
+			if (e && !err)
+				err = e;
+			/* A page not written stays dirty; the others are clean. */
+			if (!e && !pc->slots[i + k]->mapped)
+				set_dirty(pc, pc->slots[i + k], false);
+		}
+		return err;
+	}
+	if (err)
+		return err;
+	/* A mapped page may change again behind our back: it stays dirty. */
+	for (unsigned k = 0; k < n; k++)
+		if (!pc->slots[i + k]->mapped)
+			set_dirty(pc, pc->slots[i + k], false);
+	return 0;
+}
+
 int pcache_writeback(struct pcache *pc, struct inode *ino)
 {
 	int err = 0;
 
-	for (size_t i = 0; i < pc->nslots && pc->dirty; i++) {
+	for (size_t i = 0; i < pc->nslots && pc->dirty;) {
 		struct pcache_page *p = pc->slots[i];
 		uint64_t start = (uint64_t)i * PAGE_SIZE;
+		unsigned n = 1;
 		int e;
 
-		if (!p || !p->dirty)
+		if (!p || !p->dirty) {
+			i++;
 			continue;
+		}
 		if (start >= ino->size) {
 			set_dirty(pc, p, p->mapped);
+			i++;
 			continue;
 		}
-		e = pc->ops->writepage(ino, i, p->data, MIN(PAGE_SIZE, ino->size - start));
-		if (e) {
-			if (!err)
-				err = e;
-			continue;
-		}
-		/* A mapped page may change again behind our back: it stays dirty. */
-		if (!p->mapped)
-			set_dirty(pc, p, false);
+		/* The run of dirty pages from i that lie below the end of the file. */
+		while (n < WB_BATCH && i + n < pc->nslots && pc->slots[i + n] && pc->slots[i + n]->dirty &&
+		       (uint64_t)(i + n) * PAGE_SIZE < ino->size)
+			n++;
+		e = write_run(pc, ino, i, n);
+		if (e && !err)
+			err = e;
+		i += n;
 	}
 	return err;
 }

@@ -16,6 +16,10 @@ struct pcache_ops {
 	/* Optional read-ahead: fills pages[0..n) with file pages idx..idx+n-1 (as
 	 * readpage would), in as few device requests as it can. */
 	int (*readpages)(struct inode *ino, uint64_t idx, unsigned n, void **pages);
+	/* Optional write-back of a run: writes the first len bytes of pages[0..n)
+	 * (consecutive file pages from idx; only the last may be partial) in as
+	 * few device requests as it can.  -EOPNOTSUPP: use writepage per page. */
+	int (*writepages)(struct inode *ino, uint64_t idx, unsigned n, void **pages, size_t len);
 };
 
 struct pcache_page;

@@ -97,10 +97,82 @@ static int ext2_readpages(struct inode *ino, uint64_t idx, unsigned n, void **pa
 	return err;
 }
 
+/*
+ * Write-back of a run of pages: the blocks the run lacks are allocated in
+ * one ext2fs_fallocate (contiguous extents where the disk has room, instead
+ * of one allocation and inode write per block), the run is copied into one
+ * buffer and each stretch of consecutive disk blocks goes down as one
+ * request.  A run touching an unwritten (fallocated) extent, inline data, or
+ * an allocation that fails (a full disk) is left to writepage, page by page,
+ * which knows those cases.
+ */
+static int ext2_writepages(struct inode *ino, uint64_t idx, unsigned n, void **pages, size_t len)
+{
+	ext2_filsys fs = ifs(ino);
+	struct ext2_inode_large di;
+	unsigned bs = fs->blocksize, per = PAGE_SIZE / bs;
+	unsigned nblocks = (unsigned)ALIGN_UP(len, bs) / bs;
+	uint64_t first = idx * per;
+	blk64_t *map;
+	uint8_t *buf;
+	errcode_t e;
+	int err = ext2_read_disk(ino, &di);
+
+	if (err)
+		return err;
+	if (di.i_flags & EXT4_INLINE_DATA_FL || bs > PAGE_SIZE)
+		return -EOPNOTSUPP;
+	e = ext2fs_fallocate(fs, EXT2_FALLOCATE_FORCE_INIT | EXT2_FALLOCATE_INIT_BEYOND_EOF, ino->ino,
+			     EXT2_INODE(&di), ~0ULL, first, nblocks);
+	/* What it did allocate is in di (i_blocks) even when it failed part way. */
+	err = ext2_errno(ext2fs_write_inode_full(fs, ino->ino, EXT2_INODE(&di), sizeof(di)));
+	if (err)
+		return err;
+	if (e)
+		return -EOPNOTSUPP;
+	map = kmalloc(nblocks * sizeof(*map));
+	buf = kmalloc((size_t)nblocks * bs);
+	if (!map || !buf) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	for (unsigned i = 0; i < nblocks; i++) {
+		int flags = 0;
+
+		map[i] = 0;
+		if (ext2fs_bmap2(fs, ino->ino, EXT2_INODE(&di), NULL, 0, first + i, &flags, &map[i]) ||
+		    !map[i] || (flags & BMAP_RET_UNINIT)) {
+			err = -EOPNOTSUPP;
+			goto out;
+		}
+	}
+	for (unsigned k = 0; k < n; k++)
+		memcpy(buf + (size_t)k * PAGE_SIZE, pages[k], MIN(PAGE_SIZE, len - (size_t)k * PAGE_SIZE));
+	/* The tail of the last block, past the end of the file, reads as zeros. */
+	memset(buf + len, 0, (size_t)nblocks * bs - len);
+	for (unsigned i = 0; i < nblocks;) {
+		unsigned run = 1;
+
+		while (i + run < nblocks && map[i + run] == map[i] + run)
+			run++;
+		e = io_channel_write_blk64(fs->io, map[i], run, buf + (size_t)i * bs);
+		if (e) {
+			err = ext2_errno(e);
+			break;
+		}
+		i += run;
+	}
+out:
+	kfree(map);
+	kfree(buf);
+	return err;
+}
+
 const struct pcache_ops ext2_pcops = {
 	.readpage = ext2_readpage,
 	.writepage = ext2_writepage,
 	.readpages = ext2_readpages,
+	.writepages = ext2_writepages,
 };
 
 ssize_t ext2_read(struct inode *ino, void *buf, size_t n, off_t off)
