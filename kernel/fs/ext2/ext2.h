@@ -7,6 +7,7 @@
 #include <ext2fs/ext2_fs.h>
 #include <ext2fs/ext2fs.h>
 #include "blkdev.h"
+#include "ext2_journal.h"
 #include "pagecache.h"
 #include "vfs.h"
 

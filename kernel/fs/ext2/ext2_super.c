@@ -4,14 +4,20 @@
 #include <asm/statfs.h>
 
 /*
- * A volume is opened with ext2fs_open2 on the block device.  Before it is
- * used we refuse what we cannot use safely, with a message on the console:
- * a journal that needs recovery (run e2fsck: we do not replay journals), a
- * file system not cleanly unmounted or with errors recorded (read-write;
- * read-only mounts are allowed), unknown features (libext2fs refuses
- * those itself).  A read-write mount clears EXT2_VALID_FS on the disk and
- * a clean umount sets it again, as Linux does, so a crash shows up in fsck.
- * We write no journal: metadata goes to its home location directly.
+ * A volume is opened with ext2fs_open2 on the block device.  A journal that
+ * needs recovery is replayed first (ext2_journal.c, e2fsprogs' jbd2
+ * recovery), for read-only mounts too, as Linux does; one that cannot be
+ * replayed refuses the mount.  Before it is used we refuse what we cannot
+ * use safely, with a message on the console: a file system not cleanly
+ * unmounted or with errors recorded (read-write; read-only mounts are
+ * allowed), unknown features (libext2fs refuses those itself).
+ *
+ * We write no journal (libext2fs has no transactions): metadata goes to its
+ * home location directly, and needs_recovery is never set by us.  Instead a
+ * read-write mount clears EXT2_VALID_FS on the disk and a clean umount sets
+ * it again (as Linux does without a journal), so after a crash the image is
+ * marked not clean and e2fsck -fy checks it in full; the journal itself stays
+ * empty, so the image is still a valid ext3/ext4 for Linux and e2fsck.
  */
 
 static const struct super_ops ext2_sops;
@@ -143,6 +149,7 @@ int ext2_mount(const char *source, unsigned flags, const char *data, struct supe
 	ext2_filsys fs;
 	errcode_t e;
 	int err, oflags = EXT2_FLAG_64BITS;
+	bool replayed = false;
 
 	err = blkdev_lookup(source, &bd);
 	if (err)
@@ -151,6 +158,7 @@ int ext2_mount(const char *source, unsigned flags, const char *data, struct supe
 		flags |= SB_RDONLY;
 	if (!(flags & SB_RDONLY))
 		oflags |= EXT2_FLAG_RW;
+reopen:
 	e = ext2fs_open2(bd->name, NULL, oflags, 0, 0, husk_io_manager, &fs);
 	if (e) {
 		printk_err("husk: cannot mount %s: %s\n", source, error_message(e));
@@ -161,8 +169,20 @@ int ext2_mount(const char *source, unsigned flags, const char *data, struct supe
 		goto fail_close;
 	}
 	if (ext2fs_has_feature_journal_needs_recovery(fs->super)) {
-		err = refuse(source, "the journal needs recovery (run e2fsck on the image)", -EUCLEAN);
-		goto fail_close;
+		/* As Linux does, also for a read-only mount: the device must take the writes. */
+		if (bd->ro || replayed) {
+			err = refuse(source, bd->ro ? "the journal needs recovery and the device is read-only "
+					 "(run e2fsck on the image)" : "the journal still needs recovery after its replay",
+				     bd->ro ? -EROFS : -EUCLEAN);
+			goto fail_close;
+		}
+		/* Nothing was written through this fs: drop it, replay, and open it again. */
+		ext2fs_free(fs);
+		err = ext2_journal_replay(bd->name, source);
+		if (err)
+			return err;
+		replayed = true;
+		goto reopen;
 	}
 	if (!(flags & SB_RDONLY) && (!(fs->super->s_state & EXT2_VALID_FS) ||
 				      (fs->super->s_state & EXT2_ERROR_FS))) {
