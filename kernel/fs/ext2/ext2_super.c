@@ -141,6 +141,67 @@ static int refuse(const char *source, const char *why, int err)
 	return err;
 }
 
+/*
+ * The orphan list (s_last_orphan, chained through i_dtime): inodes Linux
+ * was deleting or truncating when it stopped, which its next mount (or
+ * e2fsck) finishes.  A read-write mount does it here, as e2fsck's
+ * release_orphan_inodes does: an inode without links loses its blocks,
+ * extended attributes and itself; one with links is cut to its size.
+ * 0, or -EUCLEAN when the list is broken (left for e2fsck).
+ */
+static int release_orphans(ext2_filsys fs, const char *source)
+{
+	ext2_ino_t ino = fs->super->s_last_orphan;
+	unsigned done = 0;
+
+	if (ext2fs_has_feature_orphan_present(fs->super))
+		return refuse(source, "its orphan file lists inodes to release (run e2fsck on the image)", -EUCLEAN);
+	while (ino) {
+		struct ext2_inode_large di;
+		errcode_t e;
+
+		if (ino < EXT2_FIRST_INODE(fs->super) || ino > fs->super->s_inodes_count ||
+		    done++ > fs->super->s_inodes_count)
+			return refuse(source, "its orphan list is corrupt (run e2fsck on the image)", -EUCLEAN);
+		memset(&di, 0, sizeof(di));
+		e = ext2fs_read_inode_full(fs, ino, EXT2_INODE(&di), sizeof(di));
+		if (!e && di.i_links_count == 0) {
+			ext2_ino_t next = di.i_dtime;
+
+			e = ext2fs_free_ext_attr(fs, ino, &di);
+			if (!e && ext2fs_inode_has_valid_blocks2(fs, EXT2_INODE(&di)))
+				e = ext2fs_punch(fs, ino, EXT2_INODE(&di), NULL, 0, ~0ULL);
+			di.i_dtime = fs->now ? fs->now : time(NULL);
+			if (!e)
+				e = ext2fs_write_inode_full(fs, ino, EXT2_INODE(&di), sizeof(di));
+			if (!e)
+				ext2fs_inode_alloc_stats2(fs, ino, -1, LINUX_S_ISDIR(di.i_mode));
+			ino = next;
+		} else if (!e) {
+			ext2_ino_t next = di.i_dtime;
+			uint64_t keep = (EXT2_I_SIZE(&di) + fs->blocksize - 1) / fs->blocksize;
+
+			if (LINUX_S_ISREG(di.i_mode) && ext2fs_inode_has_valid_blocks2(fs, EXT2_INODE(&di)))
+				e = ext2fs_punch(fs, ino, EXT2_INODE(&di), NULL, keep, ~0ULL);
+			di.i_dtime = 0;
+			if (!e)
+				e = ext2fs_write_inode_full(fs, ino, EXT2_INODE(&di), sizeof(di));
+			ino = next;
+		}
+		if (e) {
+			printk_err("husk: cannot mount %s: releasing orphan inode %u: %s (run e2fsck on the image)\n",
+				   source, ino, error_message(e));
+			return -EUCLEAN;
+		}
+	}
+	if (done) {
+		fs->super->s_last_orphan = 0;
+		ext2fs_mark_super_dirty(fs);
+		printk("husk: %s: %u orphan inode(s) released\n", source, done);
+	}
+	return 0;
+}
+
 int ext2_mount(const char *source, unsigned flags, const char *data, struct super_block **out)
 {
 	struct blkdev *bd;
@@ -196,6 +257,9 @@ reopen:
 			err = -EINVAL;
 			goto fail_close;
 		}
+		err = release_orphans(fs, source);
+		if (err)
+			goto fail_close;
 	}
 	v = kzalloc(sizeof(*v));
 	sb = sb_alloc(&ext2_sops, ext2fs_has_feature_extents(fs->super) ? "ext4" :
