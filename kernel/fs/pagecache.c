@@ -8,11 +8,15 @@
 /*
  * Limits: dirty pages of all files together stay under an eighth of memory
  * (a write past it writes its own file back first, so a writer pays for
- * what it dirties and memory never fills with unwritten data), and clean
- * pages beyond a quarter of memory are dropped from the file being read
- * or written (mapped pages are never dropped).
+ * what it dirties and memory never fills with unwritten data), and when the
+ * pages of all files reach a quarter of memory, clean ones are dropped
+ * (first the file being read or written, then the others, oldest cache
+ * first) until an eighth of that limit is free again; mapped pages are
+ * never dropped.
  */
 size_t pcache_total_cached, pcache_total_dirty;
+/* Every cache holding pages, so that one file's reads can evict another's clean pages. */
+static struct list caches = LIST_INIT(caches);
 
 struct pcache_page {
 	uint8_t *data;
@@ -34,6 +38,15 @@ void pcache_init(struct pcache *pc, const struct pcache_ops *ops)
 {
 	memset(pc, 0, sizeof(*pc));
 	pc->ops = ops;
+	list_init(&pc->all);
+}
+
+/* Counts a page in; the first one puts the cache on the list. */
+static void count_page(struct pcache *pc)
+{
+	if (pc->cached++ == 0)
+		list_add_tail(&caches, &pc->all);
+	pcache_total_cached++;
 }
 
 static int grow(struct pcache *pc, uint64_t idx)
@@ -78,18 +91,35 @@ static void drop(struct pcache *pc, uint64_t idx)
 	page_free(p->data);
 	kfree(p);
 	pc->slots[idx] = NULL;
-	pc->cached--;
 	pcache_total_cached--;
+	if (--pc->cached == 0) {
+		list_del(&pc->all);
+		list_init(&pc->all);
+	}
 }
 
-/* Over the limit: drops clean, unmapped pages of this file. */
-static void shrink(struct pcache *pc)
+/* Drops clean, unmapped pages of pc until the total is down to target. */
+static void shrink_one(struct pcache *pc, size_t target)
 {
-	for (size_t i = 0; i < pc->nslots && pcache_total_cached > cached_limit(); i++) {
+	for (size_t i = 0; i < pc->nslots && pc->cached && pcache_total_cached > target; i++) {
 		struct pcache_page *p = pc->slots[i];
 
 		if (p && !p->dirty && !p->mapped)
 			drop(pc, i);
+	}
+}
+
+/* At the limit: clean pages go, this file's first, then other files'. */
+static void shrink(struct pcache *pc)
+{
+	size_t target = cached_limit() - cached_limit() / 8;
+	struct list *it, *next;
+
+	shrink_one(pc, target);
+	for (it = caches.next; it != &caches && pcache_total_cached > target; it = next) {
+		next = it->next;     /* shrink_one may take it off the list */
+		if (it != &pc->all)
+			shrink_one(list_entry(it, struct pcache, all), target);
 	}
 }
 
@@ -104,8 +134,7 @@ static struct pcache_page *insert(struct pcache *pc, uint64_t idx, uint8_t *data
 		return NULL;
 	p->data = data;
 	pc->slots[idx] = p;
-	pc->cached++;
-	pcache_total_cached++;
+	count_page(pc);
 	return p;
 }
 
@@ -154,7 +183,8 @@ static struct pcache_page *get(struct pcache *pc, struct inode *ino, uint64_t id
 		return NULL;
 	if (pc->slots[idx])
 		return pc->slots[idx];
-	if (pcache_total_cached >= cached_limit())
+	/* (With room for a read-ahead, which is skipped when there is none.) */
+	if (pcache_total_cached + READAHEAD >= cached_limit())
 		shrink(pc);
 	if (fill && (uint64_t)idx * PAGE_SIZE < ino->size) {
 		p = read_ahead(pc, ino, idx);
@@ -180,8 +210,7 @@ static struct pcache_page *get(struct pcache *pc, struct inode *ino, uint64_t id
 		memset(p->data, 0, PAGE_SIZE);
 	}
 	pc->slots[idx] = p;
-	pc->cached++;
-	pcache_total_cached++;
+	count_page(pc);
 	return p;
 }
 
@@ -275,7 +304,7 @@ static int write_run(struct pcache *pc, struct inode *ino, size_t i, unsigned n)
 
 	for (unsigned k = 0; k < n; k++)
 		pages[k] = pc->slots[i + k]->data;
-	if (pc->ops->writepages && n > 1)
+	if (pc->ops->writepages)
 		err = pc->ops->writepages(ino, i, n, pages, len);
 	if (err == -EOPNOTSUPP) {
 		err = 0;
@@ -326,6 +355,13 @@ int pcache_writeback(struct pcache *pc, struct inode *ino)
 		if (e && !err)
 			err = e;
 		i += n;
+	}
+	/* Nothing is left in flight: callers read, flush or free after this. */
+	if (pc->ops->writepages_wait) {
+		int e = pc->ops->writepages_wait(ino);
+
+		if (e && !err)
+			err = e;
 	}
 	return err;
 }

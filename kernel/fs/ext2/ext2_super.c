@@ -274,6 +274,7 @@ reopen:
 	v->fs = fs;
 	v->bd = bd;
 	v->was_clean = fs->super->s_state & EXT2_VALID_FS;
+	list_init(&v->wb_pending);
 	sb->priv = v;
 	err = ext2_iget(sb, EXT2_ROOT_INO, &sb->root);
 	if (!err && !S_ISDIR(sb->root->mode)) {

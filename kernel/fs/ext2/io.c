@@ -74,6 +74,11 @@ static void cache_drop(struct husk_chan *hc, uint64_t first, uint64_t n)
 	}
 }
 
+void husk_io_forget(io_channel ch, uint64_t block, uint64_t n)
+{
+	cache_drop(ch->private_data, block, n);
+}
+
 static struct struct_io_manager husk_io_manager_s;
 io_manager husk_io_manager = &husk_io_manager_s;
 
