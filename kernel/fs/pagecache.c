@@ -123,7 +123,7 @@ static void shrink(struct pcache *pc)
 	}
 }
 
-#define READAHEAD 128         /* pages read together on a miss: 512 KiB */
+#define READAHEAD 256         /* pages read together on a miss: 1 MiB */
 
 /* Adds a new page holding data (a page_alloc page) at idx. */
 static struct pcache_page *insert(struct pcache *pc, uint64_t idx, uint8_t *data)
@@ -153,7 +153,7 @@ static struct pcache_page *read_ahead(struct pcache *pc, struct inode *ino, uint
 	if (!pc->ops->readpages || idx != pc->ra_next || pcache_total_cached + READAHEAD >= cached_limit())
 		return NULL;
 	while (n < READAHEAD && idx + n <= last && !grow(pc, idx + n) && !pc->slots[idx + n]) {
-		pages[n] = page_alloc();
+		pages[n] = page_alloc_n_dirty(1);   /* readpages fills it whole */
 		if (!pages[n])
 			break;
 		n++;
