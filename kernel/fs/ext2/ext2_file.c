@@ -168,6 +168,7 @@ static int ext2_readpages(struct inode *ino, uint64_t idx, unsigned n, void **pa
 struct wb_req {
 	struct blk_request rq;
 	struct list link;             /* in the volume's wb_pending */
+	struct thread *owner;         /* who submitted it: only it waits for it and frees it */
 	uint8_t data[];
 };
 
@@ -176,21 +177,35 @@ static struct ext2_vol *vol(struct inode *ino)
 	return ino->sb->priv;
 }
 
+/*
+ * Waits for the calling thread's writes.  Another thread may write back on
+ * the same volume while this one sleeps: it never touches this thread's
+ * requests, and the list is searched afresh after every sleep.
+ */
 static int wb_wait(struct ext2_vol *v)
 {
 	int err = 0;
 
-	while (!list_empty(&v->wb_pending)) {
-		struct wb_req *w = list_entry(v->wb_pending.next, struct wb_req, link);
-		int e = blk_wait_all(v->bd, &w->rq, 1);
+	for (;;) {
+		struct wb_req *w = NULL;
+		struct list *it;
+		int e;
 
+		list_for_each(it, &v->wb_pending) {
+			if (list_entry(it, struct wb_req, link)->owner == current) {
+				w = list_entry(it, struct wb_req, link);
+				break;
+			}
+		}
+		if (!w)
+			return err;
+		e = blk_wait_all(v->bd, &w->rq, 1);
 		if (e && !err)
 			err = e;
 		list_del(&w->link);
 		v->wb_bytes -= (size_t)w->rq.nsectors * BLK_SECTOR;
 		kfree(w);
 	}
-	return err;
 }
 
 static int ext2_writepages_wait(struct inode *ino)
@@ -258,6 +273,7 @@ static int wb_submit(struct inode *ino, blk64_t pblk, unsigned nblocks, void **p
 		.nsectors = (uint32_t)(bytes / BLK_SECTOR),
 		.buf = w->data,
 	};
+	w->owner = current;
 	list_add_tail(&v->wb_pending, &w->link);
 	v->wb_bytes += bytes;
 	blk_submit(v->bd, &w->rq);
