@@ -28,6 +28,8 @@ done
 [ -x "$HUSK" ] && [ -x "$PROG" ] || { echo "crash-trial: run make first" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/husk-crash.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# Stopped from outside (timeout, ^C): the VM of the trial in progress goes too.
+trap 'kill -9 ${qemu:-} ${husk:-} 2>/dev/null; exit 143' TERM INT
 
 # verify IMG OUT: every record number printed in OUT is in the file, intact, in order.
 verify() {
@@ -65,7 +67,7 @@ for t in $(seq 1 "$N"); do
 	out=$work/out
 	# husk directly (no timeout wrapper): QEMU must be husk's own child.
 	"$HUSK" run --backend "$BACKEND" -v "$img:/data" "$PROG" /data/records 200000 >"$out" 2>&1 &
-	husk=$!
+	husk=$! qemu=
 	# Wait for the first record, then a random delay.
 	for _ in $(seq 1 600); do
 		grep -q '^rec ' "$out" 2>/dev/null && break
