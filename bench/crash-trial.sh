@@ -10,7 +10,8 @@
 #   -n TRIALS   trials to run (default 20)
 #   -t MAXSECS  the kill comes 0.5..MAXSECS seconds after the first record (default 8)
 # Each trial is bounded: a monitor that has printed no record after 120 s is
-# killed and the trial counts as failed.
+# killed and the trial counts as failed.  KEEP=DIR keeps what a failed trial
+# left (the image before e2fsck, e2fsck's output, the VM's output) in DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -60,6 +61,14 @@ print("%d records printed, %d on disk, all printed ones intact" % (last + 1, hav
 PY
 }
 
+# keep TRIAL: with KEEP=DIR set, the failed trial's image (before e2fsck), e2fsck's output and the VM's go there.
+keep() {
+	[ -n "${KEEP:-}" ] || return 0
+	mkdir -p "$KEEP"
+	cp "$work/vol.ext4.orig" "$KEEP/trial$1.ext4" && cp "$work/fsck" "$KEEP/trial$1.fsck" && cp "$work/out" "$KEEP/trial$1.out"
+	echo "    kept in $KEEP/trial$1.*"
+}
+
 ok=0
 for t in $(seq 1 "$N"); do
 	img=$work/vol.ext4
@@ -95,10 +104,12 @@ for t in $(seq 1 "$N"); do
 		tail -n 5 "$out" | sed 's/^/    /'
 		continue
 	fi
+	[ -z "${KEEP:-}" ] || cp "$img" "$work/vol.ext4.orig"
 	fsck=0
 	e2fsck -fy "$img" >"$work/fsck" 2>&1 || fsck=$?
 	if [ "$fsck" -ge 4 ]; then
 		echo "trial $t: kill after ${delay}s: e2fsck -fy could not repair (status $fsck)"
+		keep "$t"
 		continue
 	fi
 	if res=$(verify "$img" "$out"); then
@@ -106,6 +117,7 @@ for t in $(seq 1 "$N"); do
 		echo "trial $t: kill after ${delay}s: e2fsck status $fsck; $res"
 	else
 		echo "trial $t: kill after ${delay}s: FAILED: $res"
+		keep "$t"
 	fi
 done
 case $BACKEND in qemu) what="QEMU TCG" ;; *) what="husk-vmm" ;; esac

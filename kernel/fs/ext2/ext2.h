@@ -15,6 +15,11 @@
 extern io_manager husk_io_manager;
 /* Forgets what the channel caches of blocks [block, block + n): they are being written around it. */
 void husk_io_forget(io_channel ch, uint64_t block, uint64_t n);
+/* Holds single-block writes until husk_io_release (0 or -errno), which writes
+ * each held block once, in the order of their last writes (see io.c): around
+ * a libext2fs call whose intermediate states must not reach the disk. */
+void husk_io_hold(io_channel ch);
+int husk_io_release(io_channel ch);
 
 /* One mounted volume (super_block.priv). */
 struct ext2_vol {

@@ -30,10 +30,14 @@ static int ext2_writepage(struct inode *ino, uint64_t idx, const void *page, siz
 
 	if (e)
 		return ext2_errno(e);
+	/* The allocation's metadata writes go down together (io.c: held writes). */
+	husk_io_hold(ifs(ino)->io);
 	e = ext2fs_file_llseek(f, idx * PAGE_SIZE, EXT2_SEEK_SET, NULL);
 	if (!e)
 		e = ext2fs_file_write(f, page, len, &wrote);
 	e2 = ext2fs_file_close(f);
+	if (husk_io_release(ifs(ino)->io) && !e2)
+		e2 = EXT2_ET_SHORT_WRITE;
 	if (!e && wrote != len)
 		e = EXT2_ET_SHORT_WRITE;
 	return ext2_errno(e ? e : e2);
@@ -306,14 +310,17 @@ static int ext2_writepages(struct inode *ino, uint64_t idx, unsigned n, void **p
 	if (di.i_flags & EXT4_INLINE_DATA_FL || bs > PAGE_SIZE)
 		return -EOPNOTSUPP;
 	before = di;
+	/* Its extent-tree updates reach the disk as a whole (io.c: held writes). */
+	husk_io_hold(fs->io);
 	e = ext2fs_fallocate(fs, EXT2_FALLOCATE_FORCE_INIT | EXT2_FALLOCATE_INIT_BEYOND_EOF, ino->ino,
 			     EXT2_INODE(&di), ~0ULL, first, nblocks);
 	/* What it did allocate is in di (i_blocks, extents) even when it failed part way. */
-	if (memcmp(&before, &di, sizeof(di))) {
+	if (memcmp(&before, &di, sizeof(di)))
 		err = ext2_errno(ext2fs_write_inode_full(fs, ino->ino, EXT2_INODE(&di), sizeof(di)));
-		if (err)
-			return err;
-	}
+	if (husk_io_release(fs->io) && !err)
+		err = -EIO;
+	if (err)
+		return err;
 	if (e)
 		return -EOPNOTSUPP;
 	runs = kmalloc(nblocks * sizeof(*runs));
@@ -396,8 +403,11 @@ static int set_size(struct inode *ino, uint64_t size)
 	e = ext2fs_file_open2(ifs(ino), ino->ino, NULL, EXT2_FILE_WRITE, &f);
 	if (e)
 		return ext2_errno(e);
+	husk_io_hold(ifs(ino)->io);
 	e = ext2fs_file_set_size2(f, size);
 	e2 = ext2fs_file_close(f);
+	if (husk_io_release(ifs(ino)->io) && !e2)
+		e2 = EXT2_ET_SHORT_WRITE;
 	if (e || e2)
 		return ext2_errno(e ? e : e2);
 	ino->size = size;
@@ -470,19 +480,25 @@ int ext2_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len)
 		err = ext2_read_disk(ino, &di);
 		if (err)
 			return err;
+		husk_io_hold(fs->io);
 		e = ext2fs_punch(fs, ino->ino, EXT2_INODE(&di), NULL, first, last - 1);
 		if (!e)
 			e = ext2fs_write_inode_full(fs, ino->ino, EXT2_INODE(&di), sizeof(di));
+		if (husk_io_release(fs->io) && !e)
+			e = EXT2_ET_SHORT_WRITE;
 		inode_touch(ino, true, true);
 		return ext2_errno(e);
 	}
 	err = ext2_read_disk(ino, &di);
 	if (err)
 		return err;
+	husk_io_hold(fs->io);
 	e = ext2fs_fallocate(fs, EXT2_FALLOCATE_INIT_BEYOND_EOF, ino->ino, EXT2_INODE(&di), ~0ULL,
 			     off / bs, ALIGN_UP(end, bs) / bs - off / bs);
 	if (!e)
 		e = ext2fs_write_inode_full(fs, ino->ino, EXT2_INODE(&di), sizeof(di));
+	if (husk_io_release(fs->io) && !e)
+		e = EXT2_ET_SHORT_WRITE;
 	if (e)
 		return ext2_errno(e);
 	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > ino->size) {
