@@ -78,11 +78,14 @@ for t in $(seq 1 "$N"); do
 	"$HUSK" run --backend "$BACKEND" -v "$img:/data" "$PROG" /data/records 200000 >"$out" 2>&1 &
 	husk=$! qemu=
 	# Wait for the first record, then a random delay.
+	started=$SECONDS
 	for _ in $(seq 1 600); do
 		grep -q '^rec ' "$out" 2>/dev/null && break
 		kill -0 "$husk" 2>/dev/null || break
 		sleep 0.2
 	done
+	waited=$((SECONDS - started))
+	kill -0 "$husk" 2>/dev/null && alive="still running" || alive="gone"
 	delay=$(python3 -c "import random; print(round(random.uniform(0.5, $MAXT), 2))")
 	sleep "$delay"
 	# The monitor is husk's child; kill -9 it by its process id, then husk
@@ -100,7 +103,7 @@ for t in $(seq 1 "$N"); do
 	while kill -0 $qemu 2>/dev/null; do sleep 0.1; done
 	# A trial in which the program never got a record out tests nothing: it fails.
 	if ! grep -q '^rec ' "$out"; then
-		echo "trial $t: FAILED: no record printed before the kill; the VM said:"
+		echo "trial $t: FAILED: no record printed in ${waited}s (the VM was $alive then); the VM said:"
 		tail -n 5 "$out" | sed 's/^/    /'
 		continue
 	fi
