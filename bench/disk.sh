@@ -8,9 +8,6 @@
 #                its "cold" reads are not cold; the row is a reference only)
 #   husk         husk run --backend qemu (microvm, TCG), the files on an ext4
 #                image attached as virtio-blk (husk run -v IMAGE:/mnt)
-#   husk-vmm     the same on husk-vmm (this host's KVM is kvm_pvm, which
-#                emulates the guest kernel: see docs/benchmarks.md); Linux
-#                cannot boot there, so this column has no Linux counterpart
 #   Linux guest  Debian's kernel on the same QEMU machine and image: diskio as
 #                /init loads virtio and ext4 modules, mounts /dev/vda
 # Both VM rows are emulated (TCG); the image is a raw file, QEMU's default cache.
@@ -52,12 +49,6 @@ out=$(timeout 900 "$HUSK" run --backend qemu -m 256M -v "$TMP/husk.ext4:/mnt" "$
 collect husk "$out"
 [ -n "${val[husk:seq-read]:-}" ] || { echo "husk row failed:"; printf '%s\n' "$out" | tail -5; }
 
-# husk on husk-vmm
-image "$TMP/vmm.ext4"
-out=$(timeout 900 "$HUSK" run --backend vmm -m 256M -v "$TMP/vmm.ext4:/mnt" "$PROG" /mnt 2>&1) || true
-collect vmm "$out"
-[ -n "${val[vmm:seq-read]:-}" ] || { echo "husk-vmm row failed:"; printf '%s\n' "$out" | tail -5; }
-
 # Linux guest
 if [ -n "$VMLINUZ" ] && [ -d "$MODDIR" ]; then
 	mkdir -p "$TMP/lroot/modules"
@@ -81,12 +72,12 @@ fi
 ratio() {	# ratio A B: A/B
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'
 }
-echo "disk benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPUs; husk and Linux guest on QEMU TCG (emulated), husk-vmm on kvm_pvm"
-printf '%-14s %12s %12s %14s %14s %12s   %s\n' test native husk "Linux guest" "husk/Linux" husk-vmm unit
+echo "disk benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPUs; VM rows on QEMU TCG (emulated)"
+printf '%-14s %12s %12s %14s %14s   %s\n' test native husk "Linux guest" "husk/Linux" unit
 for t in seq-read seq-write rand-read-4k rand-write-4k fsync-4k; do
 	case $t in seq-*) unit="MB/s (higher is better)" ;; fsync-4k) unit="us per write+fsync (lower is better)" ;; *) unit="ops/s (higher is better)" ;; esac
 	h=${val[husk:$t]:--} l=${val[linux:$t]:--}
 	if [ "$t" = fsync-4k ]; then r=$(ratio "$l" "$h"); else r=$(ratio "$h" "$l"); fi
-	printf '%-14s %12s %12s %14s %14s %12s   %s\n' "$t" "${val[native:$t]:--}" "$h" "$l" "$r" "${val[vmm:$t]:--}" "$unit"
+	printf '%-14s %12s %12s %14s %14s   %s\n' "$t" "${val[native:$t]:--}" "$h" "$l" "$r" "$unit"
 done
 echo "(husk/Linux: above 1 means husk did better; for fsync it is Linux's latency over husk's)"
