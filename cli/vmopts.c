@@ -140,8 +140,9 @@ int vmopt_volume(struct vm_devices *d, const char *arg)
 		goto err;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		husk_err("-v %s: %s is a directory; sharing host directories is not supported yet "
-			 "(make an image with: husk build --disk, or mke2fs -d)", arg, spec);
+		husk_err("-v %s: %s is a directory; sharing host directories (9p) is not supported yet, "
+			 "and nothing is copied: make an image of it with 'husk disk -o IMAGE %s' and use "
+			 "-v IMAGE:MOUNTPOINT", arg, spec, spec);
 		goto err;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
