@@ -335,5 +335,6 @@ out:
 
 const struct backend backend_qemu = {
 	.name = "qemu",
+	.disk_prefix = "vd",
 	.run = qemu_run,
 };

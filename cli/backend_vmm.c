@@ -81,5 +81,6 @@ out:
 
 const struct backend backend_vmm = {
 	.name = "vmm",
+	.disk_prefix = "vd",
 	.run = vmm_run,
 };

@@ -328,7 +328,10 @@ int cmd_run(int argc, char **argv)
 	if (check_memory(kernel, cfg.initrd, o.mem_mib))
 		goto out;
 	args.quiet = !o.verbose;
-	err = vmopt_kernel_args(&o.dev, &args.options);
+	be = pick_backend(o.backend);
+	if (vmopt_backend(&o.dev, be->name))
+		goto out;
+	err = vmopt_kernel_args(&o.dev, be->disk_prefix, &args.options);
 	if (err)
 		goto err_report;
 	err = cmdline_format(&args, &cmdline);
@@ -341,7 +344,6 @@ int cmd_run(int argc, char **argv)
 	}
 	if (err)
 		goto err_report;
-	be = pick_backend(o.backend);
 	cfg.kernel = kernel;
 	cfg.cmdline = cmdline;
 	cfg.mem_mib = o.mem_mib;
