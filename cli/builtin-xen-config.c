@@ -23,13 +23,14 @@ static const struct option xen_config_longopts[] = {
 	{ "ip", required_argument, NULL, 'I' },
 	{ "gw", required_argument, NULL, 'G' },
 	{ "dns", required_argument, NULL, 'S' },
+	{ "verbose", no_argument, NULL, 'B' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: husk xen-config [-m MEM] [-k KERNEL] [-o FILE] [--name NAME]\n"
+	fputs("usage: husk xen-config [-m MEM] [-k KERNEL] [-o FILE] [--name NAME] [--verbose]\n"
 	      "                        [-v IMAGE:/MNT[:ro]]... [--net bridge:NAME]\n"
 	      "                        [--ip ADDR/PREFIX [--gw ADDR] [--dns ADDR]]\n"
 	      "                        [--vif SPEC]... [--disk SPEC]... IMAGE\n"
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 	      "--gw and --dns are husk run's: each volume becomes a vbd (xvda, xvdb, ...)\n"
 	      "mounted at MNT, --net bridge:NAME a vif on that dom0 bridge (DHCP unless\n"
 	      "--ip).  --vif and --disk add raw xl specs (\"bridge=xenbr0\",\n"
-	      "\"phy:/dev/vg/x,xvda,w\") that the kernel is not told about.\n"
+	      "\"phy:/dev/vg/x,xvda,w\") that the kernel is not told about.  --verbose:\n"
+	      "the kernel's messages on the console too (no \"quiet\").\n"
 	      "Then: xl create -c FILE\n", f);
 }
 
@@ -50,7 +52,7 @@ int cmd_xen_config(int argc, char **argv)
 	const char *kernel_opt = NULL, *out = NULL;
 	char *kernel = NULL, *cmdline = NULL, *name = NULL;
 	char kernel_abs[PATH_MAX], image_abs[PATH_MAX];
-	int c, err, status = HUSK_STATUS_HOST;
+	int c, err, verbose = 0, status = HUSK_STATUS_HOST;
 	FILE *f = stdout;
 
 	optind = 1;
@@ -69,6 +71,9 @@ int cmd_xen_config(int argc, char **argv)
 		case 'D':
 			if (strvec_push(c == 'V' ? &d.vifs : &d.disks, optarg))
 				goto out;
+			break;
+		case 'B':
+			verbose = 1;
 			break;
 		case 'v':
 			if (vmopt_volume(&dev, optarg))
@@ -114,7 +119,7 @@ int cmd_xen_config(int argc, char **argv)
 	}
 	if (image_load_args(argv[optind], &args))
 		goto out;
-	args.quiet = 1;
+	args.quiet = !verbose;
 	err = vmopt_kernel_args(&dev, backend_xen.disk_prefix, &args.options);
 	err = err ?: xl_domain_add_devices(&d, &dev);
 	if (err) {

@@ -111,7 +111,7 @@ static void usage(FILE *f)
 		"  husk build -o IMAGE [-e VAR=VAL]... [--files DIR] [--no-libs] [--verbose]\n"
 		"           PROGRAM [ARGS...]\n"
 		"  husk disk -o IMAGE [-s SIZE] [-t ext2|ext3|ext4] DIR\n"
-		"  husk xen-config [-m MEM] [-k KERNEL] [-o FILE] [--name NAME]\n"
+		"  husk xen-config [-m MEM] [-k KERNEL] [-o FILE] [--name NAME] [--verbose]\n"
 		"           [--net bridge:NAME] [--ip ADDR/PREFIX [--gw ADDR] [--dns ADDR]]\n"
 		"           [-v IMAGE:/MOUNTPOINT[:ro]]... [--vif SPEC]... [--disk SPEC]... IMAGE\n"
 		"\n"
