@@ -299,10 +299,10 @@ def lab_child(spec_path):
         g = by_name[name]
         disks, vif = [], []
         if g.get('xl'):
-            for spec in xl_value(g['xl'], 'disk') if '\ndisk = ' in g['xl'] else []:
-                host = spec.split('target=', 1)[1]
+            for vbd in xl_value(g['xl'], 'disk') if '\ndisk = ' in g['xl'] else []:
+                head, host = vbd.split('target=', 1)
                 d = [os.path.realpath(p) for p in spec_disks].index(os.path.realpath(host))
-                disks.append(f'{spec.split("target=", 1)[0]}target=/dev/vd{chr(97 + d)}')
+                disks.append(f'{head}target=/dev/vd{chr(97 + d)}')
             vif = [f'{v},mac={lab.guest_mac(index)}'
                    for v in (xl_value(g['xl'], 'vif') if '\nvif = ' in g['xl'] else [])]
         out = []
