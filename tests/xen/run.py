@@ -44,7 +44,11 @@ BUILD = os.path.join(ROOT, os.environ.get('BUILD', 'build'))
 LAB_SRC = os.environ.get('XEN_LAB') or os.path.join(os.path.dirname(ROOT), 'shared', 'xen-lab')
 LAB_CACHE = os.environ.get('XENLAB_DIR') or os.path.join(
     os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache'), 'xen-lab')
-TIMEOUT = 150            # seconds the guests may run, all together
+# Seconds the guests may run, all together, after the lab has created them.
+# A passing run ends as soon as the last guest does; on a host loaded 15-20
+# deep, disk-xen (latency-bound: one blkfront request in flight per
+# libext2fs call, each a trip through dom0's blkback) took 95-160 s of it.
+TIMEOUT = 300
 CASE_RE = re.compile(r'^\s*([a-z]+)=("([^"]*)"|([^\s"]*))(.*)$')
 
 
