@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* exec.c: maps an ELF program (and its interpreter) and builds the initial user stack. */
 #include "kernel.h"
+#include "ipc.h"
 #include "elf.h"
 #include "exec.h"
 #include "husk/abi.h"
@@ -282,6 +283,7 @@ int exec_load(struct proc *proc, const char *path, char *const argv[], char *con
 		proc->vm = vm;
 		vm_activate(vm);
 		vm_destroy(old);
+		shm_sweep();     /* its System V attachments are gone */
 	}
 	proc->vm = vm;
 	if (proc->exe)

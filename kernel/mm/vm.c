@@ -131,6 +131,22 @@ void vm_file_truncated(struct inode *ino, uint64_t size)
 }
 
 /* Splits the VMA at addr so that a VMA boundary falls there. */
+unsigned vm_file_attach_count(struct inode *ino)
+{
+	struct list *it, *v;
+	unsigned n = 0;
+
+	list_for_each(it, &all_vms) {
+		struct vm *vm = list_entry(it, struct vm, all_link);
+		list_for_each(v, &vm->vmas) {
+			struct vma *a = list_entry(v, struct vma, link);
+			if (a->file == ino && a->file_off == 0)
+				n++;
+		}
+	}
+	return n;
+}
+
 static int vma_split(struct vma *v, uint64_t addr)
 {
 	struct vma *n;

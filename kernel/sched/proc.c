@@ -2,6 +2,7 @@
 /* proc.c: the process tree: fork, exit, zombies, re-parenting of orphans, vfork, and stop/continue reports. */
 #include "kernel.h"
 #include "husk/abi.h"
+#include "ipc.h"
 #include "mm.h"
 #include "sched.h"
 #include "signal.h"
@@ -344,6 +345,8 @@ void proc_last_thread_gone(struct proc *p, int status)
 	proc_vfork_release(p);
 	timers_proc_exit(p);
 	release_resources(p);
+	shm_sweep();
+	sem_proc_exit(p);
 	reclock_close(p, NULL);
 	if (p->sid == p->pid)
 		pty_session_ended(p->sid);
