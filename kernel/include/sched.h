@@ -61,6 +61,7 @@ struct proc {
 	struct vm *vm;
 	struct fdtable *fdt;
 	struct inode *cwd;
+	struct list fs_peers;           /* CLONE_FS: the other processes sharing cwd and umask (proc_set_cwd) */
 	char *exe_path;                 /* absolute path of the executable, for /proc/self/exe */
 	struct inode *exe;              /* the executable itself */
 	uint64_t exe_bias;              /* load bias of a position-independent executable */
@@ -186,6 +187,10 @@ long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tl
  * the pid a pidfd names, or -EBADF. */
 long pidfd_create(int pid, unsigned flags);
 int pidfd_to_pid(int fd);
+/* chdir/fchdir and umask of p: also for the processes that share them with CLONE_FS.
+ * proc_set_cwd takes over the caller's reference to dir. */
+void proc_set_cwd(struct proc *p, struct inode *dir);
+void proc_set_umask(struct proc *p, unsigned mask);
 /* The parent suspended by CLONE_VFORK may go on (exec or exit of p). */
 void proc_vfork_release(struct proc *p);
 /* Stop/continue bookkeeping for job control (signal.c): notifies the parent. */

@@ -21,6 +21,7 @@ void proc_init_first(struct proc *p)
 	p->exit_signal = SIGCHLD;
 	list_init(&p->children);
 	list_init(&p->sibling);
+	list_init(&p->fs_peers);
 	waitq_init(&p->child_wait);
 	waitq_init(&p->stop_wait);
 	list_add_tail(&all_procs, &p->all_link);
@@ -145,6 +146,8 @@ static void release_resources(struct proc *p)
 		inode_unref(p->cwd);
 		p->cwd = NULL;
 	}
+	list_del(&p->fs_peers);
+	list_init(&p->fs_peers);
 	if (p->exe) {
 		inode_unref(p->exe);
 		p->exe = NULL;
@@ -171,6 +174,7 @@ long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tl
 		return -ENOMEM;
 	list_init(&p->threads);
 	list_init(&p->children);
+	list_init(&p->fs_peers);
 	waitq_init(&p->child_wait);
 	waitq_init(&p->stop_wait);
 	p->exit_signal = flags & 0xff;
@@ -182,6 +186,8 @@ long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tl
 	} else if (!(p->vm = vm_fork(parent->vm))) {
 		goto err_free;
 	}
+	if (flags & CLONE_FS)
+		list_add_tail(&parent->fs_peers, &p->fs_peers);
 	if (flags & CLONE_FILES) {
 		p->fdt = parent->fdt;
 		p->fdt->refs++;
@@ -269,6 +275,33 @@ void proc_vfork_release(struct proc *p)
 	p->vfork_waiter = NULL;
 	w->vfork_pending = false;
 	waitq_wake_all(&w->proc->child_wait);
+}
+
+static void set_cwd_one(struct proc *p, struct inode *dir)
+{
+	inode_ref(dir);
+	if (p->cwd)
+		inode_unref(p->cwd);
+	p->cwd = dir;
+}
+
+void proc_set_cwd(struct proc *p, struct inode *dir)
+{
+	struct list *it;
+
+	set_cwd_one(p, dir);
+	list_for_each(it, &p->fs_peers)
+		set_cwd_one(list_entry(it, struct proc, fs_peers), dir);
+	inode_unref(dir);
+}
+
+void proc_set_umask(struct proc *p, unsigned mask)
+{
+	struct list *it;
+
+	p->umask = mask;
+	list_for_each(it, &p->fs_peers)
+		list_entry(it, struct proc, fs_peers)->umask = mask;
 }
 
 /* ---- exit ---- */
