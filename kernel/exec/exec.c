@@ -277,6 +277,9 @@ int exec_load(struct proc *proc, const char *path, char *const argv[], char *con
 		goto err_vm;
 
 	vm->brk_start = vm->brk = prog.info.max_vaddr + prog.bias;
+	/* The point of no return: the other threads end before the old image goes. */
+	if (proc->vm && (err = proc_de_thread(proc)))
+		goto err_vm;
 	if (proc->vm) {
 		/* execve: the CPU leaves the old tables before they go. */
 		struct vm *old = proc->vm;

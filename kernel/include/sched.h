@@ -78,6 +78,7 @@ struct proc {
 	int nice;                       /* -20..19, for getpriority/setpriority */
 	void *timers;                   /* alarm and POSIX timers (time/timers.c), NULL until first used */
 	bool exiting;                   /* exit_group or a fatal signal: every thread is ending */
+	struct thread *exec_thread;     /* a thread in execve waiting for the others to end (proc_de_thread) */
 	int exit_status;                /* the VM's status when pid 1 ends this way */
 };
 
@@ -191,6 +192,13 @@ int pidfd_to_pid(int fd);
  * proc_set_cwd takes over the caller's reference to dir. */
 void proc_set_cwd(struct proc *p, struct inode *dir);
 void proc_set_umask(struct proc *p, unsigned mask);
+/*
+ * execve in a process with several threads (Linux's de_thread): every other
+ * thread is killed quietly and waited for; the caller then takes the
+ * process's pid as its tid.  0, or -EAGAIN/-EINTR when the process is
+ * exiting meanwhile (the caller then dies with it).
+ */
+int proc_de_thread(struct proc *p);
 /* The parent suspended by CLONE_VFORK may go on (exec or exit of p). */
 void proc_vfork_release(struct proc *p);
 /* Stop/continue bookkeeping for job control (signal.c): notifies the parent. */

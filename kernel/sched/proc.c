@@ -358,10 +358,39 @@ void proc_kill_self(int sig)
 {
 	struct proc *p = current_proc();
 
+	/* Killed by another thread's execve: this thread alone ends, the process goes on. */
+	if (p->exec_thread && p->exec_thread != current && !p->exiting)
+		thread_exit(0);
+
 	if (p == init_proc)
 		machine_exit(HUSK_STATUS_SIGNAL_BASE + sig);
 	do_exit(p, sig & 0x7f);
 	thread_exit(0);
+}
+
+int proc_de_thread(struct proc *p)
+{
+	struct list *it;
+
+	if (p->nr_threads == 1)
+		return 0;
+	if (p->exiting || p->exec_thread)
+		return -EAGAIN;     /* exit_group or another thread's execve got there first */
+	p->exec_thread = current;
+	list_for_each(it, &p->threads) {
+		struct thread *t = list_entry(it, struct thread, proc_link);
+		if (t != current)
+			signal_send_thread(t, SIGKILL, NULL);
+	}
+	/* They end on their way back to user mode, sleepers woken by the SIGKILL. */
+	while (p->nr_threads > 1 && !p->exiting)
+		sched_yield_now();
+	p->exec_thread = NULL;
+	if (p->exiting)
+		return -EINTR;
+	/* The survivor becomes the leader: its tid is the pid (the leader's tid is free now). */
+	current->tid = p->pid;
+	return 0;
 }
 
 void proc_last_thread_gone(struct proc *p, int status)
