@@ -164,6 +164,8 @@ void proc_init_first(struct proc *p);
 struct proc *proc_find(int pid);
 /* Whether process group pgid exists in session sid (any session when sid < 0; tcsetpgrp's check). */
 bool proc_pgrp_in_session(int pgid, int sid);
+/* Whether process group pgid is orphaned: no member has a parent in another group of the same session. */
+bool proc_pgrp_orphaned(int pgid);
 /* The n-th process in pid order of creation (for listing /proc), or NULL. */
 struct proc *proc_nth(size_t n);
 /* The thread with this id in any process, or NULL. */

@@ -97,6 +97,19 @@ bool proc_pgrp_in_session(int pgid, int sid)
 	return proc_for_each(in_session, &f) != 0;
 }
 
+static int keeps_pgrp(struct proc *p, void *arg)
+{
+	int pgid = *(int *)arg;
+	struct proc *q = p->parent;
+
+	return p->pgid == pgid && !p->zombie && q && q->pgid != pgid && q->sid == p->sid;
+}
+
+bool proc_pgrp_orphaned(int pgid)
+{
+	return proc_for_each(keeps_pgrp, &pgid) == 0;
+}
+
 /* ---- fork ---- */
 
 static int copy_identity(struct proc *p, const struct proc *parent)

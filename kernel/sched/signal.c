@@ -172,6 +172,12 @@ static bool ignored(struct proc *p, int sig)
 				  (h == (uint64_t)SIG_DFL && (SIG_DEFAULT_IGNORE & SIGBIT(sig))));
 }
 
+bool signal_ignored_or_blocked(int sig)
+{
+	return (current->sigmask & SIGBIT(sig)) ||
+	       current_proc()->sigactions[sig - 1].handler == (uint64_t)SIG_IGN;
+}
+
 void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info)
 {
 	/* As on Linux, an ignored signal that is not blocked is dropped at once: it wakes nobody. */
