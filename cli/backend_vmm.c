@@ -63,7 +63,8 @@ static int vmm_run(const struct vm_config *cfg)
 	}
 	if (cfg->verbose)
 		proc_print_argv(av.v);
-	err = proc_run(av.v, &wstatus, &signo);
+	err = cfg->stdio_mux ? proc_run_stdio(av.v, &wstatus, &signo)
+			       : proc_run(av.v, &wstatus, &signo);
 	if (err) {
 		husk_err("cannot run %s: %s", av.v[0], strerror(-err));
 		goto out;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "image.h"
@@ -328,7 +329,25 @@ int cmd_run(int argc, char **argv)
 	if (check_memory(kernel, cfg.initrd, o.mem_mib))
 		goto out;
 	args.quiet = !o.verbose;
-	err = vmopt_kernel_args(&o.dev, &args.options);
+	be = pick_backend(o.backend);
+	/*
+	 * On the UART backends the console carries the program's stdout, its
+	 * stderr and the kernel's messages multiplexed, and stdin with its end
+	 * (cli/stdio.c).  Xen keeps its PV console as it was.
+	 */
+	cfg.stdio_mux = be != &backend_xen;
+	err = cfg.stdio_mux ? strvec_push(&args.options, "husk.mux") : 0;
+	/* As `docker run` without -t: no terminal inside unless husk's stdin is one. */
+	if (!err && cfg.stdio_mux && !isatty(STDIN_FILENO)) {
+		err = strvec_push(&args.options, "husk.notty");
+	} else if (!err && cfg.stdio_mux) {
+		struct winsize ws;
+
+		/* The host terminal's size, for TIOCGWINSZ (changes later are not passed on). */
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+			err = strvec_pushf(&args.options, "husk.winsize=%ux%u", ws.ws_row, ws.ws_col);
+	}
+	err = err ?: vmopt_kernel_args(&o.dev, &args.options);
 	if (err)
 		goto err_report;
 	err = cmdline_format(&args, &cmdline);
@@ -341,7 +360,6 @@ int cmd_run(int argc, char **argv)
 	}
 	if (err)
 		goto err_report;
-	be = pick_backend(o.backend);
 	cfg.kernel = kernel;
 	cfg.cmdline = cmdline;
 	cfg.mem_mib = o.mem_mib;

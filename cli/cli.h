@@ -188,6 +188,19 @@ void proc_cleanup(void);
  * signal husk received (0 if none).
  */
 int proc_run(char *const argv[], int *wstatus, int *signo);
+/*
+ * proc_run() for a VM booted with "husk.mux": the monitor's stdin and
+ * stdout are pipes relayed by stdio_relay(), so the program's stdout,
+ * stderr and the kernel's messages land on husk's fd 1, 2 and 2.
+ */
+int proc_run_stdio(char *const argv[], int *wstatus, int *signo);
+/*
+ * stdio.c: relays husk's stdin to to_vm (DLE escaped, DLE 'e' at its end)
+ * and demultiplexes from_vm (DLE '1'/'2'/'k' switch stream) onto husk's fd
+ * 1 and 2, until from_vm ends.  The kernel side is kernel/fs/devfs.c and
+ * console_write_stream() in kernel/lib/printk.c.
+ */
+void stdio_relay(int to_vm, int from_vm);
 /* Prints argv to stderr as a shell command line ("husk: qemu-system-x86_64 ..."). */
 void proc_print_argv(char *const argv[]);
 
@@ -259,6 +272,7 @@ struct vm_config {
 	const char *cmdline;
 	unsigned long mem_mib;
 	int verbose;
+	int stdio_mux;          /* the command line has "husk.mux": use proc_run_stdio() */
 	const struct vm_devices *dev;   /* NICs and disks (never NULL) */
 };
 

@@ -101,7 +101,11 @@ void proc_cleanup(void)
 	unlink_temps();
 }
 
-int proc_run(char *const argv[], int *wstatus, int *signo)
+/*
+ * Starts argv with stdin/stdout from in_fd/out_fd (-1: husk's own) and
+ * returns its pid in *pid once exec() succeeded.  Returns 0 or -errno.
+ */
+static int spawn(char *const argv[], int in_fd, int out_fd, pid_t *pid_out)
 {
 	int pipefd[2], child_errno = 0;
 	sigset_t all, old;
@@ -123,8 +127,15 @@ int proc_run(char *const argv[], int *wstatus, int *signo)
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGPIPE, &sa, NULL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(pipefd[0]);
+		if ((in_fd >= 0 && dup2(in_fd, STDIN_FILENO) < 0) ||
+		    (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0)) {
+			child_errno = errno;
+			(void)!write(pipefd[1], &child_errno, sizeof(child_errno));
+			_exit(HUSK_STATUS_HOST);
+		}
 		execvp(argv[0], argv);
 		child_errno = errno;
 		(void)!write(pipefd[1], &child_errno, sizeof(child_errno));
@@ -142,6 +153,17 @@ int proc_run(char *const argv[], int *wstatus, int *signo)
 		n = read(pipefd[0], &child_errno, sizeof(child_errno));
 	} while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
+	*pid_out = pid;
+	if (n == (ssize_t)sizeof(child_errno)) {
+		waitpid(pid, NULL, 0);
+		child_pid = 0;
+		return -child_errno;
+	}
+	return 0;
+}
+
+static int wait_child(pid_t pid, int *wstatus, int *signo)
+{
 	while (waitpid(pid, wstatus, 0) < 0) {
 		if (errno != EINTR) {
 			child_pid = 0;
@@ -150,9 +172,46 @@ int proc_run(char *const argv[], int *wstatus, int *signo)
 	}
 	child_pid = 0;
 	*signo = got_signal;
-	if (n == (ssize_t)sizeof(child_errno))
-		return -child_errno;
 	return 0;
+}
+
+int proc_run(char *const argv[], int *wstatus, int *signo)
+{
+	pid_t pid;
+	int err = spawn(argv, -1, -1, &pid);
+
+	return err ?: wait_child(pid, wstatus, signo);
+}
+
+int proc_run_stdio(char *const argv[], int *wstatus, int *signo)
+{
+	int to_vm[2], from_vm[2], err;
+	pid_t pid;
+
+	if (pipe2(to_vm, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(from_vm, O_CLOEXEC) < 0) {
+		err = -errno;
+		goto close_to;
+	}
+	err = spawn(argv, to_vm[0], from_vm[1], &pid);
+	close(to_vm[0]);
+	close(from_vm[1]);
+	to_vm[0] = from_vm[1] = -1;
+	if (err)
+		goto close_from;
+	/* The relay ends when the monitor's stdout closes: it has exited. */
+	stdio_relay(to_vm[1], from_vm[0]);
+	err = wait_child(pid, wstatus, signo);
+close_from:
+	close(from_vm[0]);
+	if (from_vm[1] >= 0)
+		close(from_vm[1]);
+close_to:
+	close(to_vm[1]);
+	if (to_vm[0] >= 0)
+		close(to_vm[0]);
+	return err;
 }
 
 void proc_print_argv(char *const argv[])

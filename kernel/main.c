@@ -74,6 +74,12 @@ static void parse_cmdline(void)
 			in_argv = true;
 		} else if (!strcmp(w, "quiet")) {
 			kernel_quiet = true;
+		} else if (!strcmp(w, "husk.mux")) {
+			console_mux = true;
+		} else if (!strcmp(w, "husk.notty")) {
+			console_notty = true;
+		} else if (!strncmp(w, "husk.winsize=", 13)) {
+			console_winsize_option(w + 13);
 		} else if (!strncmp(w, "env=", 4)) {
 			if (envc < MAX_ENV)
 				envp[envc++] = w + 4;
@@ -116,6 +122,7 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintk(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	printk_unlimited = true;
 	printk_err("husk: kernel panic: %s\n", buf);
 	__asm__ volatile("mov %%rbp, %0" : "=r"(rbp));
 	backtrace_kernel(rbp, (uint64_t)__builtin_return_address(0));
@@ -141,7 +148,7 @@ static struct proc *proc_create_init(void)
 	if (err)
 		panic("no root directory (%d)", err);
 	for (int fd = 0; fd < 3; fd++) {
-		con = console_file_open();
+		con = console_file_open(fd == 2 ? CON_STDERR : CON_STDOUT);
 		if (!con || fd_install(p->fdt, con, fd, false) != fd)
 			panic("cannot open the console as descriptor %d", fd);
 	}
@@ -156,6 +163,7 @@ void kmain(uint64_t start_info_paddr)
 
 	plat_init(start_info_paddr);
 	parse_cmdline();
+	console_mux_ready();
 	cpu_init();
 	page_init();
 	plat_irq_init();

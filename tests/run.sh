@@ -598,7 +598,7 @@ device_cli_tests() {
 	timeout 120 "$HUSK" run --backend "$backend" --verbose --net user \
 		-v "$LOGDIR/$id.img:/data:ro" "$GUESTBIN/hello" </dev/null >"$log" 2>&1
 	status=$?
-	local want="command line: virtio_mmio.device=512@0xfeb00000:$gsi0 virtio_mmio.device=512@0xfeb00200:$gsi1 net.ip=dhcp vol=vda:/data:ro -- /bin/hello"
+	local want="command line: virtio_mmio.device=512@0xfeb00000:$gsi0 virtio_mmio.device=512@0xfeb00200:$gsi1 husk.mux husk.notty net.ip=dhcp vol=vda:/data:ro -- /bin/hello"
 	local -a missing=()
 	grep -qF -- "$want" "$log" || missing+=("$want")
 	grep -qF -- "Hello" "$log" || missing+=("Hello")

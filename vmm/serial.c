@@ -28,15 +28,18 @@
 #define IIR_NO_INT 0x01
 #define IIR_THRI   0x02
 #define IIR_RDI    0x04
+#define IIR_FIFO   0xc0	/* the FIFOs are on */
+#define FCR_FE     0x01
 #define COM1_GSI   4
 
 struct uart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	int fifo;		/* FCR enabled the FIFOs: IIR says so, the guest writes bursts */
 	/* stdin side: a small buffer, refilled without blocking. */
 	uint8_t in_buf[256];
 	unsigned in_pos, in_len;
 	int in_eof;
-	/* stdout side: flushed at newline, when full, and at exit. */
+	/* stdout side: flushed at newline, when full, at exit, and by the I/O thread (out_hook_dispatch). */
 	uint8_t out_buf[4096];
 	unsigned out_len;
 	int out_dead;
@@ -85,6 +88,33 @@ static void uart_put(struct uart *u, uint8_t c)
 {
 	u->out_buf[u->out_len++] = c;
 	if (c == '\n' || u->out_len == sizeof(u->out_buf))
+		vmm_serial_flush();
+	else if (u->out_len == 1 && u->stdin_watched)
+		vmm_event_wake();   /* the I/O thread flushes a line left open (out_hook_fill) */
+}
+
+/*
+ * Output that does not end a line (a prompt, a terminal's echo) must not
+ * wait for the next newline: while some is buffered the I/O thread wakes
+ * within OUT_LINGER_MS and writes it.
+ */
+#define OUT_LINGER_MS 5
+
+static void out_hook_fill(void *opaque, struct pollfd *fds, unsigned *n, unsigned max, int *timeout_ms)
+{
+	struct uart *u = opaque;
+
+	(void)fds; (void)n; (void)max;
+	if (u->out_len && (*timeout_ms < 0 || *timeout_ms > OUT_LINGER_MS))
+		*timeout_ms = OUT_LINGER_MS;
+}
+
+static void out_hook_dispatch(void *opaque, struct pollfd *fds, unsigned n, int error)
+{
+	struct uart *u = opaque;
+
+	(void)fds; (void)n; (void)error;
+	if (u->out_len)
 		vmm_serial_flush();
 }
 
@@ -160,7 +190,7 @@ static int uart_input_ready(struct uart *u)
 
 static uint32_t uart_in_locked(struct uart *u, uint16_t off)
 {
-	uint8_t c;
+	uint8_t c, v;
 
 	switch (off) {
 	case UART_RBR_THR:
@@ -180,15 +210,16 @@ static uint32_t uart_in_locked(struct uart *u, uint16_t off)
 	case UART_IER:
 		return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
 	case UART_IIR_FCR:
+		v = u->fifo ? IIR_FIFO : 0;
 		if ((u->ier & IER_RDI) && uart_input_ready(u))
-			return IIR_RDI;
+			return v | IIR_RDI;
 		if ((u->ier & IER_THRI) && u->thre_pending) {
 			/* Reading IIR while it reports THRE clears it. */
 			u->thre_pending = 0;
 			update_irq(u);
-			return IIR_THRI;
+			return v | IIR_THRI;
 		}
-		return IIR_NO_INT;
+		return v | IIR_NO_INT;
 	case UART_LCR:
 		return u->lcr;
 	case UART_MCR:
@@ -248,8 +279,12 @@ static void uart_out_locked(struct uart *u, uint16_t off, uint32_t val)
 	case UART_SCR:
 		u->scr = val;
 		break;
+	case UART_IIR_FCR:
+		/* Only whether the FIFOs are on matters: output never waits, input is a buffer. */
+		u->fifo = val & FCR_FE;
+		break;
 	default:
-		/* FCR, LSR, MSR: nothing to do: output never waits, input is a buffer. */
+		/* LSR, MSR: read-only. */
 		break;
 	}
 }
@@ -282,8 +317,15 @@ int vmm_serial_init(void)
 		return ret;
 	/* A terminal or a pipe: the I/O thread waits for input.  A file cannot be waited for. */
 	if (vmm_event_add(STDIN_FILENO, 0, stdin_readable, &com1) == 0) {
+		static const struct vmm_poll_hook out_hook = {
+			.fill = out_hook_fill, .dispatch = out_hook_dispatch, .opaque = &com1,
+		};
+
 		com1.stdin_watched = 1;
 		arm_stdin(&com1);
+		ret = vmm_event_add_hook(&out_hook);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "sched.h"
 #include "blkdev.h"
 #include "vfs.h"
+#include "console.h"
 #include <asm-generic/ioctls.h>
 #include <asm-generic/poll.h>
 #include <asm-generic/termbits.h>
@@ -127,8 +128,19 @@ long tty_settings_ioctl(struct termios *t, struct winsize *ws, unsigned long cmd
 /* ---- the console ---- */
 
 /* Bytes received but not yet read: poll must look at input without losing it. */
-static uint8_t con_in[256];
+static uint8_t con_in[4096];
 static size_t con_head, con_len;
+/*
+ * With "husk.mux" the host's relay frames its input (console.h): con_dle
+ * holds a DLE whose second byte has not arrived, con_eof says the end was
+ * seen (reads then return 0), con_ws collects a window size message.
+ */
+static bool con_dle, con_eof;
+static char con_ws[16];
+static int con_ws_len = -1;     /* -1: not in a window size message */
+bool console_notty;
+/* husk's stdin is a terminal: the console is one too, through console_tty.c. */
+static bool console_tty;
 static struct termios con_termios;
 static struct winsize con_winsize = { .ws_row = 24, .ws_col = 80 };
 static struct inode *console_inode;
@@ -136,11 +148,84 @@ static struct inode *console_inode;
 static bool con_polled;
 #define CONSOLE_POLL_NS 10000000ULL
 
+/* "ROWSxCOLS": both from 1 to 65535; 0 when malformed. */
+static int parse_winsize(const char *s, unsigned long v[2])
+{
+	v[0] = v[1] = 0;
+	for (int i = 0; i < 2; i++, s++) {
+		for (; *s >= '0' && *s <= '9' && v[i] <= 0xffff; s++)
+			v[i] = v[i] * 10 + (unsigned long)(*s - '0');
+		if (v[i] == 0 || v[i] > 0xffff || *s != (i ? '\0' : 'x'))
+			return 0;
+	}
+	return 1;
+}
+
+/* One byte of a DLE 'w' message: at its ';' the new size is handed on. */
+static void winsize_byte(int c)
+{
+	unsigned long v[2];
+
+	if (c != ';') {
+		if (con_ws_len < (int)sizeof(con_ws) - 1)
+			con_ws[con_ws_len++] = (char)c;
+		return;
+	}
+	con_ws[con_ws_len] = 0;
+	con_ws_len = -1;
+	if (!parse_winsize(con_ws, v))
+		return;
+	con_winsize.ws_row = (unsigned short)v[0];
+	con_winsize.ws_col = (unsigned short)v[1];
+	if (console_tty)
+		console_tty_resize((unsigned)v[0], (unsigned)v[1]);
+}
+
+int console_in_getc(void)
+{
+	int c;
+
+	while ((c = plat_console_getc()) >= 0) {
+		if (!console_mux)
+			return c;
+		if (con_ws_len >= 0) {
+			winsize_byte(c);
+			continue;
+		}
+		if (con_dle) {
+			con_dle = false;
+			if (c == 'e')
+				con_eof = true;
+			else if (c == 'w')
+				con_ws_len = 0;
+			else if (c == CONSOLE_DLE)
+				return c;
+			continue;       /* no other code is sent: dropped */
+		}
+		if (c == CONSOLE_DLE) {
+			con_dle = true;
+			continue;
+		}
+		return c;
+	}
+	return -1;
+}
+
+bool console_in_ended(void)
+{
+	return con_eof;
+}
+
+void console_initial_winsize(struct winsize *ws)
+{
+	*ws = con_winsize;
+}
+
 static void console_drain(void)
 {
 	int c;
 
-	while (con_len < sizeof(con_in) && (c = plat_console_getc()) >= 0) {
+	while (con_len < sizeof(con_in) && (c = console_in_getc()) >= 0) {
 		con_in[(con_head + con_len) % sizeof(con_in)] = (uint8_t)c;
 		con_len++;
 	}
@@ -152,7 +237,9 @@ static void console_drain(void)
  */
 static bool console_readable(void)
 {
-	if (!(con_termios.c_lflag & ICANON) || con_len == sizeof(con_in))
+	if (con_eof)
+		return true;
+	if (console_notty || !(con_termios.c_lflag & ICANON) || con_len == sizeof(con_in))
 		return con_len > 0;
 	for (size_t i = 0; i < con_len; i++) {
 		uint8_t c = con_in[(con_head + i) % sizeof(con_in)];
@@ -167,9 +254,14 @@ static bool console_readable(void)
 static void console_input(void)
 {
 	size_t before = con_len;
+	bool eof = con_eof;
 
+	if (console_tty) {
+		console_tty_input();
+		return;
+	}
 	console_drain();
-	if (con_len != before) {
+	if (con_len != before || con_eof != eof) {
 		waitq_wake_all(&console_waitq);
 		poll_notify();
 	}
@@ -190,6 +282,8 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 	size_t done = 0;
 
 	(void)off;
+	if (console_tty)
+		return console_tty_read(f, buf, n);
 	if (n == 0)
 		return 0;
 	for (;;) {
@@ -201,6 +295,12 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 		/* The receive interrupt wakes us (console_input), or we look again. */
 		if (waitq_wait(&console_waitq, con_polled ? clock_monotonic_ns() + CONSOLE_POLL_NS : 0) == -EINTR)
 			return -EINTR;
+	}
+	if (console_notty) {
+		/* A pipe or a file on the host: the bytes as they came, no line discipline. */
+		while (done < n && con_len > 0)
+			dst[done++] = (uint8_t)console_pop();
+		return done;
 	}
 	while (done < n && con_len > 0) {
 		int c = console_pop();
@@ -218,14 +318,21 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 
 static ssize_t console_fwrite(struct file *f, const void *buf, size_t n, off_t *off)
 {
-	(void)f; (void)off;
-	console_write(buf, n);
+	enum console_stream s = f->priv ? (enum console_stream)(uintptr_t)f->priv : CON_STDOUT;
+
+	(void)off;
+	/* Descriptor 2 of the first process writes to stderr; /dev/console, /dev/tty and fd 0/1 to stdout. */
+	if (console_tty)
+		return console_tty_write(s, buf, n);
+	console_write_stream(s, buf, n);
 	return n;
 }
 
 static unsigned console_poll(struct file *f)
 {
 	(void)f;
+	if (console_tty)
+		return console_tty_poll();
 	console_drain();
 	return POLLOUT | POLLWRNORM | (console_readable() ? POLLIN | POLLRDNORM : 0);
 }
@@ -239,6 +346,10 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	int v;
 
 	(void)f;
+	if (console_tty)
+		return console_tty_ioctl(cmd, arg);
+	if (console_notty && cmd != FIONREAD)
+		return -ENOTTY;
 	switch (cmd) {
 	case TIOCGPGRP:
 		/* The console is pid 1's controlling terminal; its foreground group starts as pid 1's. */
@@ -280,15 +391,30 @@ static struct file_ops console_fops = {
 	.ioctl = console_ioctl,
 };
 
-struct file *console_file_open(void)
+void console_winsize_option(const char *s)
 {
+	unsigned long v[2];
+
+	if (!parse_winsize(s, v))
+		return;   /* malformed: the default 24x80 stays */
+	con_winsize.ws_row = (unsigned short)v[0];
+	con_winsize.ws_col = (unsigned short)v[1];
+}
+
+struct file *console_file_open(enum console_stream stream)
+{
+	struct file *f;
+
 	if (!console_inode) {
 		console_inode = inode_alloc(S_IFCHR | 0620, NULL, &console_fops);
 		if (!console_inode)
 			return NULL;
 		console_inode->nlink = 1;  /* never freed */
 	}
-	return file_alloc(console_inode, &console_fops, O_RDWR);
+	f = file_alloc(console_inode, &console_fops, O_RDWR);
+	if (f)
+		f->priv = (void *)(uintptr_t)stream;
+	return f;
 }
 
 /* ---- /dev ---- */
@@ -366,6 +492,11 @@ int devfs_init(void)
 		console_fops.poll_recheck_ns = CONSOLE_POLL_NS;
 		err = 0;
 	}
+	/*
+	 * Behind the relay, with a terminal as husk's stdin, the console is a
+	 * terminal with a line discipline (its readers wait for the interrupt).
+	 */
+	console_tty = console_mux && !console_notty && !con_polled && console_tty_init() == 0;
 out:
 	inode_unref(dir);
 	return err;

@@ -251,21 +251,27 @@ static ssize_t raw_read(struct pty *p, struct file *f, uint8_t *dst, size_t n)
 	return done;
 }
 
-static ssize_t pts_read(struct file *f, void *buf, size_t n, off_t *off)
+ssize_t pty_slave_read(struct pty *p, struct file *f, void *buf, size_t n)
 {
-	int err;
-	struct pty *p = slave_pty(f, &err);
 	ssize_t r;
 
-	(void)off;
-	if (!p)
-		return err == -EIO && f->priv ? 0 : err;    /* hung up: end of file */
 	if (n == 0)
 		return 0;
 	r = pty_canonical(p) ? canon_read(p, f, buf, n) : raw_read(p, f, buf, n);
 	if (r > 0)
 		pty_changed(p);
 	return r;
+}
+
+static ssize_t pts_read(struct file *f, void *buf, size_t n, off_t *off)
+{
+	int err;
+	struct pty *p = slave_pty(f, &err);
+
+	(void)off;
+	if (!p)
+		return err == -EIO && f->priv ? 0 : err;    /* hung up: end of file */
+	return pty_slave_read(p, f, buf, n);
 }
 
 /*
@@ -425,6 +431,11 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 	if (cmd == TIOCSWINSZ && p->ctty && memcmp(&ws, &p->winsize, sizeof(ws)))
 		signal_send_pgrp(p->pgrp, SIGWINCH, NULL);
 	return 0;
+}
+
+long pty_slave_ioctl(struct pty *p, unsigned long cmd, unsigned long arg)
+{
+	return pty_ioctl(p, false, cmd, arg);
 }
 
 static long pts_ioctl(struct file *f, unsigned long cmd, unsigned long arg)

@@ -82,6 +82,9 @@ void pty_in_flush(struct pty *p);
 bool pty_out_char(struct pty *p, uint8_t c);
 /* One byte written by the master through input processing into in[]; false when in[] is full. */
 bool pty_ldisc_receive(struct pty *p, uint8_t c);
+/* pty.c: a slave's read (canonical, or by VMIN/VTIME) and ioctls, for the console's terminal too (console_tty.c). */
+ssize_t pty_slave_read(struct pty *p, struct file *f, void *buf, size_t n);
+long pty_slave_ioctl(struct pty *p, unsigned long cmd, unsigned long arg);
 /* After TCSETS*: switching ICANON makes what was typed so far readable; flush drops input (TCSETSF). */
 void pty_termios_changed(struct pty *p, tcflag_t old_lflag, bool flush);
 

@@ -75,16 +75,38 @@ int vsnprintk(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintk(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 /* Kernel messages; suppressed by the "quiet" option. */
 void printk(const char *fmt, ...) __printf(1, 2);
-/* Errors: always shown. */
+/* Errors: shown even with "quiet", within the console's rate limit (lib/printk.c). */
 void printk_err(const char *fmt, ...) __printf(1, 2);
+/* Errors already said once each (the ENOSYS lines): never rate-limited. */
+void printk_err_unlimited(const char *fmt, ...) __printf(1, 2);
 /* The kernel log (lib/printk.c) for syslog(2). */
 #define KLOG_BUF_SIZE 16384
 size_t klog_read_bytes(int what, char *dst, size_t n);
 void klog_clear_all(void);
 size_t klog_size_unread(void);
-/* Raw bytes to the console, as the program's stdout/stderr. */
+/*
+ * The console's output streams.  With the "husk.mux" option (the CLI's
+ * relay) every switch of stream is sent as DLE + '1', '2' or 'k' and a DLE
+ * byte of data as DLE DLE, so the host can put the program's stdout on its
+ * fd 1, stderr on its fd 2 and kernel messages on fd 2 apart from both.
+ * Without it (Xen, a bare QEMU) the streams share the console unmarked.
+ */
+#define CONSOLE_DLE 0x10
+enum console_stream { CON_STDOUT = '1', CON_STDERR = '2', CON_KERNEL = 'k' };
+extern bool console_mux;
+/* Raw bytes to the console on one stream. */
+void console_write_stream(enum console_stream s, const char *buf, size_t n);
+/*
+ * With husk.mux: DLE 'r' tells the relay that input may come (the platform
+ * has set up the console; QEMU's 16550 drops what it holds when the FIFOs
+ * are switched on).  The relay sends nothing before it.
+ */
+void console_mux_ready(void);
+/* Raw bytes to the console as kernel messages. */
 void console_write(const char *buf, size_t n);
 extern bool kernel_quiet;
+/* Set by panic(): the rate limit no longer applies. */
+extern bool printk_unlimited;
 
 /* Stops the machine with HUSK_STATUS_CRASH after printing msg, registers and a backtrace. */
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;

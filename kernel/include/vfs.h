@@ -441,8 +441,12 @@ int ext2_mount(const char *source, unsigned flags, const char *data, struct supe
 
 /* fs/devfs.c: device nodes in /dev */
 int devfs_init(void);
-/* The console as a file, for descriptors 0, 1 and 2. */
-struct file *console_file_open(void);
+/* The console as a file, for descriptors 0, 1 and 2; writes go to stream s (kernel.h). */
+struct file *console_file_open(enum console_stream s);
+/* "husk.notty": the host's stdin is no terminal, so the console is none either (no termios, ENOTTY). */
+extern bool console_notty;
+/* "husk.winsize=ROWSxCOLS": the host terminal's size, for TIOCGWINSZ on the console. */
+void console_winsize_option(const char *rows_x_cols);
 /* Linux's encoding of a device number (new_encode_dev), for st_rdev. */
 static inline uint64_t vfs_mkdev(unsigned major, unsigned minor)
 {

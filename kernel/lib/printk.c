@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* printk.c: formatted output for kernel messages (a small vsnprintf). */
 #include "kernel.h"
+#include "ktime.h"
 #include "platform.h"
 
 bool kernel_quiet;
@@ -127,9 +128,47 @@ int snprintk(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
+bool console_mux;
+static enum console_stream con_cur = CON_KERNEL;
+
+void console_write_stream(enum console_stream stream, const char *buf, size_t n)
+{
+	char out[258];
+	size_t len = 0;
+
+	if (!console_mux) {
+		plat_console_write(buf, n);
+		return;
+	}
+	if (stream != con_cur) {
+		out[len++] = CONSOLE_DLE;
+		out[len++] = (char)stream;
+		con_cur = stream;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (len + 2 > sizeof(out)) {
+			plat_console_write(out, len);
+			len = 0;
+		}
+		if (buf[i] == CONSOLE_DLE)
+			out[len++] = CONSOLE_DLE;
+		out[len++] = buf[i];
+	}
+	if (len)
+		plat_console_write(out, len);
+}
+
+void console_mux_ready(void)
+{
+	static const char ready[2] = { CONSOLE_DLE, 'r' };
+
+	if (console_mux)
+		plat_console_write(ready, sizeof(ready));
+}
+
 void console_write(const char *buf, size_t n)
 {
-	plat_console_write(buf, n);
+	console_write_stream(CON_KERNEL, buf, n);
 }
 
 /* The kernel log, as syslog(2) reads it: the most recent KLOG_SIZE bytes of messages. */
@@ -187,6 +226,54 @@ size_t klog_size_unread(void)
 	return klog_end - from;
 }
 
+/*
+ * The rate limit on the console (the log keeps everything): a burst of
+ * PRINTK_BURST messages, then PRINTK_PER_SEC a second; what is dropped is
+ * counted and said once messages flow again.  panic() lifts it.
+ */
+#define PRINTK_BURST 100
+#define PRINTK_PER_SEC 10
+bool printk_unlimited;
+static uint64_t printk_tokens = PRINTK_BURST, printk_last_ns;
+static unsigned long printk_dropped;
+
+static void printk_say_dropped(void)
+{
+	char msg[80];
+	int n;
+
+	if (!printk_dropped)
+		return;
+	n = snprintk(msg, sizeof(msg), "husk: %lu kernel messages suppressed (rate limit)\n",
+		     printk_dropped);
+	printk_dropped = 0;
+	console_write(msg, MIN((size_t)n, sizeof(msg) - 1));
+}
+
+static bool printk_allowed(void)
+{
+	uint64_t now = clock_monotonic_ns(), add;
+
+	if (printk_unlimited) {
+		printk_say_dropped();
+		return true;
+	}
+	if (now > printk_last_ns) {
+		add = (now - printk_last_ns) / (1000000000ULL / PRINTK_PER_SEC);
+		if (add) {
+			printk_tokens = MIN(printk_tokens + add, (uint64_t)PRINTK_BURST);
+			printk_last_ns = now;
+		}
+	}
+	if (!printk_tokens) {
+		printk_dropped++;
+		return false;
+	}
+	printk_tokens--;
+	printk_say_dropped();
+	return true;
+}
+
 static void vprintk(const char *fmt, va_list ap, bool show)
 {
 	char buf[512];
@@ -194,7 +281,7 @@ static void vprintk(const char *fmt, va_list ap, bool show)
 	size_t len = MIN((size_t)n, sizeof(buf) - 1);
 
 	klog_append(buf, len);
-	if (show)
+	if (show && printk_allowed())
 		console_write(buf, len);
 }
 
@@ -212,4 +299,16 @@ void printk_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintk(fmt, ap, true);
 	va_end(ap);
+}
+
+void printk_err_unlimited(const char *fmt, ...)
+{
+	va_list ap;
+	bool was = printk_unlimited;
+
+	printk_unlimited = true;
+	va_start(ap, fmt);
+	vprintk(fmt, ap, true);
+	va_end(ap);
+	printk_unlimited = was;
 }

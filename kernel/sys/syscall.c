@@ -11,13 +11,13 @@ long syscall_unimplemented(long nr)
 	if (nr >= 0 && nr < NR_SYSCALLS) {
 		if (!(reported[nr / 64] & (1ULL << (nr % 64)))) {
 			reported[nr / 64] |= 1ULL << (nr % 64);
-			printk_err("husk: syscall %s (%ld) not implemented, returning ENOSYS\n",
+			printk_err_unlimited("husk: syscall %s (%ld) not implemented, returning ENOSYS\n",
 				   syscall_names[nr] ? syscall_names[nr] : "?", nr);
 		}
 	} else {
 		static bool once;
 		if (!once)
-			printk_err("husk: syscall number %ld out of range, returning ENOSYS\n", nr);
+			printk_err_unlimited("husk: syscall number %ld out of range, returning ENOSYS\n", nr);
 		once = true;
 	}
 	return -ENOSYS;

@@ -146,6 +146,14 @@ void console_write(const char *buf, size_t n)
 	shim_console_len += n;
 }
 
+bool console_mux;
+
+void console_write_stream(enum console_stream s, const char *buf, size_t n)
+{
+	(void)s;
+	console_write(buf, n);
+}
+
 /* The host tests feed input before reading: no interrupt is needed. */
 int plat_console_irq_init(void (*input)(void))
 {
@@ -283,6 +291,15 @@ void fsnotify_drop_event(struct inode *ino) { (void)ino; }
 
 /* No pseudo-terminals in the host tests (fs/pty.c): /dev/ptmx opens but does nothing. */
 const struct file_ops ptmx_fops;
+
+/* Nor the console's terminal (fs/console_tty.c): console_mux is off, so these are never called. */
+int console_tty_init(void) { return -ENOSYS; }
+void console_tty_input(void) {}
+ssize_t console_tty_read(struct file *f, void *buf, size_t n) { (void)f; (void)buf; (void)n; return -EIO; }
+ssize_t console_tty_write(enum console_stream s, const void *buf, size_t n) { (void)s; (void)buf; return n; }
+unsigned console_tty_poll(void) { return 0; }
+long console_tty_ioctl(unsigned long cmd, unsigned long arg) { (void)cmd; (void)arg; return -ENOTTY; }
+void console_tty_resize(unsigned rows, unsigned cols) { (void)rows; (void)cols; }
 
 /* libext2fs is not linked into unit tests: mounting ext2/3/4 fails as with no such driver. */
 int ext2_mount(const char *source, unsigned flags, const char *data, struct super_block **out)

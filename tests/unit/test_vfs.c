@@ -42,7 +42,7 @@ static void setup(void)
 	cpio_trailer(&initrd);
 	CHECK_EQ(initrd_unpack(initrd.buf, initrd.len), 0);
 	for (int i = 0; i < 3; i++)
-		CHECK_EQ(fd_install(current_proc()->fdt, console_file_open(), 0, false), i);
+		CHECK_EQ(fd_install(current_proc()->fdt, console_file_open(CON_STDOUT), 0, false), i);
 }
 
 static long slurp(const char *path, char *buf, size_t n)
