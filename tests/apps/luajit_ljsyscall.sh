@@ -18,7 +18,7 @@
 # through the FFI before the script loads.  The program is unmodified.
 #
 # The suite runs with LuaJIT's JIT compiler off (-joff), everywhere: with it
-# on, about 1 run in 5-40 (husk and natively alike) failed a test with
+# on, 1 run in 4-21 in husk and 1 in 49 natively here failed a test with
 # "./syscall/helpers.lua:98: invalid index l_len" (or msg_control, msg_iov).
 # That is a bug of this LuaJIT's trace compiler, not of husk: with a fixed
 # LuaJIT seed the failure repeats on every run with the JIT and never with
