@@ -515,12 +515,20 @@ int main(int argc, char **argv)
 		printf("sysfuzz: pthread_create (ticker) failed\n");
 		return 1;
 	}
+	/* The ticker signals workers until all are done; a worker is joined (its
+	 * stack unmapped) only after the ticker stopped, else pthread_kill could
+	 * touch a freed thread between its done check and the kill. */
+	for (i = 0; i < nthreads; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		while (!workers[i].done)
+			nanosleep(&ts, NULL);
+	}
+	all_done = 1;
+	pthread_join(ticker, NULL);
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(workers[i].thread, NULL);
 		total += workers[i].made;
 	}
-	all_done = 1;
-	pthread_join(ticker, NULL);
 	printf("sysfuzz: %ld calls made\n", total);
 	printf("sysfuzz: SUCCESS\n");
 	return 0;
