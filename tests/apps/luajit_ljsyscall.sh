@@ -24,9 +24,11 @@
 # LuaJIT seed the failure repeats on every run with the JIT and never with
 # -joff, natively (docs/reliability.md, scripts/luajit-jit-repro).  The
 # seed matters because it orders table traversal: which key of h.newfn's
-# pairs loop a trace is recorded with.  The traces that store into an
-# ljsyscall struct through such a key dispatch to the type's __newindex
-# function without a guard on the key (lj_crecord.c, crec_index_meta).
+# pairs loop a trace is recorded with.  A trace that stores into a struct
+# through such a key, recorded for a key that is no C field, calls the
+# type's __newindex function without a guard on the key (lj_crecord.c,
+# crec_index_meta); when that function has a root trace of its own, the
+# trace links to it, and later real fields (l_len) reach __newindex too.
 # So that husk's support for JIT-compiled code (executable mmap, mprotect,
 # running generated code) stays tested, a separate small program runs hot
 # FFI loops with the JIT on first and must compile traces and compute the
