@@ -348,6 +348,15 @@ int cmd_run(int argc, char **argv)
 			err = strvec_pushf(&args.options, "husk.winsize=%ux%u", ws.ws_row, ws.ws_col);
 	}
 	err = err ?: vmopt_kernel_args(&o.dev, &args.options);
+	/* For tests and debugging: HUSK_KERNEL_OPTS adds kernel options (e.g. "smap"), split at spaces. */
+	if (!err && getenv("HUSK_KERNEL_OPTS")) {
+		char *copy = strdup(getenv("HUSK_KERNEL_OPTS")), *save = NULL;
+
+		err = copy ? 0 : -ENOMEM;
+		for (char *w = copy ? strtok_r(copy, " ", &save) : NULL; !err && w; w = strtok_r(NULL, " ", &save))
+			err = strvec_push(&args.options, w);
+		free(copy);
+	}
 	if (err)
 		goto err_report;
 	err = cmdline_format(&args, &cmdline);

@@ -18,6 +18,7 @@
 static char *argv[MAX_ARGS + 1];
 static char *envp[MAX_ENV + 4];
 static int argc, envc;
+static bool check_user_access;   /* the "smap" debug option */
 static char cmdline_buf[sizeof(boot_info.cmdline)];
 
 /*
@@ -74,6 +75,8 @@ static void parse_cmdline(void)
 			in_argv = true;
 		} else if (!strcmp(w, "quiet")) {
 			kernel_quiet = true;
+		} else if (!strcmp(w, "smap")) {
+			check_user_access = true;
 		} else if (!strcmp(w, "husk.mux")) {
 			console_mux = true;
 		} else if (!strcmp(w, "husk.notty")) {
@@ -165,6 +168,9 @@ void kmain(uint64_t start_info_paddr)
 	parse_cmdline();
 	console_mux_ready();
 	cpu_init();
+	if (check_user_access)
+		printk_err(user_access_checks_enable() ? "husk: smap on: kernel accesses to user memory are checked\n"
+			   : "husk: smap: this CPU has no SMAP; user accesses are not checked\n");
 	page_init();
 	plat_irq_init();
 	clock_init();

@@ -24,6 +24,8 @@
 #   expect="..."   a string the output must contain (repeatable)
 #   kexpect="..."  the same, but printed by the kernel, so not checked --native
 #   once="..."     a kernel string that must appear exactly once (not --native)
+#   never="..."    a kernel string that must not appear (not --native)
+#   kopts="..."    extra kernel options (HUSK_KERNEL_OPTS), e.g. smap
 #   backends=LIST  qemu,vmm: where the case runs (default qemu)
 #   qemu="..."     extra QEMU options (HUSK_QEMU_ARGS), e.g. a NIC
 #   machine=NAME   QEMU machine instead of microvm (HUSK_QEMU_MACHINE), e.g. q35
@@ -233,7 +235,7 @@ guest_case() {
 		echo >>"$log"
 		# feed_stdin only watches the log for the moment to send the input.
 		# shellcheck disable=SC2094
-		HUSK_QEMU_ARGS="$c_qemu$c_diskargs" HUSK_QEMU_MACHINE=$c_machine \
+		HUSK_QEMU_ARGS="$c_qemu$c_diskargs" HUSK_QEMU_MACHINE=$c_machine HUSK_KERNEL_OPTS=$c_kopts \
 			timeout "$c_timeout" "${cmd[@]}" < <(feed_stdin "$log" "$c_timeout") >>"$log" 2>&1 &
 		pid=$!
 		if [ -n "$c_killon" ]; then
@@ -262,6 +264,9 @@ guest_case() {
 			n=$(grep -oF -- "$s" "$log" | wc -l)
 			[ "$n" = 1 ] || missing+=("$s (exactly once; seen $n times)")
 		done
+		for s in "${c_never[@]}"; do
+			! grep -qF -- "$s" "$log" || missing+=("$s (must not appear)")
+		done
 	fi
 	report "$id" "$status" "$c_status" "$log" "${missing[@]}"
 }
@@ -272,7 +277,7 @@ parse_case() {
 	local rest=$1 key val
 	c_name="" c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=0
 	c_backends=qemu c_timeout=120 c_error="" c_qemu="" c_machine="" c_stdin="" c_after=""
-	c_killon="" c_expect=() c_kexpect=() c_once=() c_disks=() c_vols=()
+	c_killon="" c_expect=() c_kexpect=() c_once=() c_never=() c_kopts="" c_disks=() c_vols=()
 	local re='^[[:space:]]*([a-z]+)=("([^"]*)"|([^[:space:]"]*))(.*)$'
 	while [[ $rest =~ [^[:space:]] ]]; do
 		if ! [[ $rest =~ $re ]]; then
@@ -293,6 +298,8 @@ parse_case() {
 		expect) c_expect+=("$val") ;;
 		kexpect) c_kexpect+=("$val") ;;
 		once) c_once+=("$val") ;;
+		never) c_never+=("$val") ;;
+		kopts) c_kopts=$val ;;
 		backends) c_backends=$val ;;
 		timeout) c_timeout=$val ;;
 		qemu) c_qemu=$val ;;
@@ -369,7 +376,7 @@ bad_elf_tests() {
 		selected "$id" || continue
 		[ "$LIST" = 1 ] && { echo "$id"; continue; }
 		c_args="" c_env="" c_files="" c_mem="" c_opts="" c_status=126 c_timeout=120 c_qemu="" c_machine="" c_stdin=""
-		c_after="" c_killon="" c_expect=() c_kexpect=(ELF) c_once=() c_disks=() c_vols=()
+		c_after="" c_killon="" c_expect=() c_kexpect=(ELF) c_once=() c_never=() c_kopts="" c_disks=() c_vols=()
 		pool_run "$id" guest_case "$id" "$GUESTBIN/$bad" "$backend"
 	done
 	pool_drain

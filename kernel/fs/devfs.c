@@ -37,8 +37,7 @@ static ssize_t sink_write(struct file *f, const void *buf, size_t n, off_t *off)
 static ssize_t zero_read(struct file *f, void *buf, size_t n, off_t *off)
 {
 	(void)f; (void)off;
-	memset(buf, 0, n);
-	return n;
+	return memzero_user(buf, n) ? -EFAULT : (ssize_t)n;
 }
 
 static ssize_t full_write(struct file *f, const void *buf, size_t n, off_t *off)
@@ -50,8 +49,7 @@ static ssize_t full_write(struct file *f, const void *buf, size_t n, off_t *off)
 static ssize_t random_read(struct file *f, void *buf, size_t n, off_t *off)
 {
 	(void)f; (void)off;
-	random_bytes(buf, n);
-	return n;
+	return random_bytes_user(buf, n) ? -EFAULT : (ssize_t)n;
 }
 
 static unsigned always_ready(struct file *f)
@@ -278,7 +276,7 @@ static int console_pop(void)
 
 static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 {
-	uint8_t *dst = buf;
+	uint8_t dst[sizeof(con_in)];   /* buf is user memory: copied out at the end */
 	size_t done = 0;
 
 	(void)off;
@@ -296,11 +294,12 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 		if (waitq_wait(&console_waitq, con_polled ? clock_monotonic_ns() + CONSOLE_POLL_NS : 0) == -EINTR)
 			return -EINTR;
 	}
+	n = MIN(n, sizeof(dst));
 	if (console_notty) {
 		/* A pipe or a file on the host: the bytes as they came, no line discipline. */
 		while (done < n && con_len > 0)
 			dst[done++] = (uint8_t)console_pop();
-		return done;
+		return memcpy_user(buf, dst, done) ? -EFAULT : (ssize_t)done;
 	}
 	while (done < n && con_len > 0) {
 		int c = console_pop();
@@ -313,18 +312,26 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 		if ((con_termios.c_lflag & ICANON) && c == '\n')
 			break;
 	}
-	return done;
+	return memcpy_user(buf, dst, done) ? -EFAULT : (ssize_t)done;
 }
 
 static ssize_t console_fwrite(struct file *f, const void *buf, size_t n, off_t *off)
 {
 	enum console_stream s = f->priv ? (enum console_stream)(uintptr_t)f->priv : CON_STDOUT;
+	char k[256];   /* buf is user memory: through the user copies, a piece at a time */
 
 	(void)off;
-	/* Descriptor 2 of the first process writes to stderr; /dev/console, /dev/tty and fd 0/1 to stdout. */
-	if (console_tty)
-		return console_tty_write(s, buf, n);
-	console_write_stream(s, buf, n);
+	for (size_t done = 0; done < n; done += sizeof(k)) {
+		size_t chunk = MIN(n - done, sizeof(k));
+
+		if (memcpy_user(k, (const char *)buf + done, chunk))
+			return done ? (ssize_t)done : -EFAULT;
+		/* Descriptor 2 of the first process writes to stderr; /dev/console, /dev/tty and fd 0/1 to stdout. */
+		if (console_tty)
+			console_tty_write(s, k, chunk);
+		else
+			console_write_stream(s, k, chunk);
+	}
 	return n;
 }
 

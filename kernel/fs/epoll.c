@@ -33,6 +33,7 @@
 /* Bits of epoll_event.events that are flags, not events. */
 #define EP_FLAGS (EPOLLET | EPOLLONESHOT | EPOLLWAKEUP | EPOLLEXCLUSIVE)
 #define EP_MAX_EVENTS (INT32_MAX / (int)sizeof(struct epoll_event))
+#define EP_BATCH 1024
 
 struct epoll {
 	struct list items;         /* struct epitem, in report order (reported ones move to the tail) */
@@ -303,6 +304,7 @@ long sys_epoll_ctl(int epfd, int op, int fd, const void *uevent)
 static long ep_wait(int epfd, void *uevents, int maxevents, uint64_t deadline)
 {
 	struct file *f = fd_get(current_proc()->fdt, epfd);
+	struct epoll_event *kev = NULL;
 	long n;
 
 	if (!f)
@@ -313,12 +315,22 @@ static long ep_wait(int epfd, void *uevents, int maxevents, uint64_t deadline)
 	n = -EFAULT;
 	if (!user_ok(uevents, (size_t)maxevents * sizeof(struct epoll_event), true))
 		goto out;
+	/*
+	 * Scanned into the kernel: a fault on user memory may sleep, which the
+	 * item list must not see.  At most EP_BATCH events a call (fewer than
+	 * maxevents is allowed; the rest come at the next call).
+	 */
+	maxevents = MIN(maxevents, EP_BATCH);
+	n = -ENOMEM;
+	kev = kmalloc((size_t)maxevents * sizeof(*kev));
+	if (!kev)
+		goto out;
 	/* fd_get's reference keeps the instance if another thread closes epfd. */
 	for (;;) {
 		uint64_t recheck;
 		int r;
 
-		n = ep_scan(f->priv, uevents, maxevents, &recheck);
+		n = ep_scan(f->priv, kev, maxevents, &recheck);
 		if (n || deadline == 1)
 			break;
 		r = poll_wait_change(deadline, recheck);
@@ -327,11 +339,14 @@ static long ep_wait(int epfd, void *uevents, int maxevents, uint64_t deadline)
 			break;
 		}
 		if (r == -ETIMEDOUT) {
-			n = ep_scan(f->priv, uevents, maxevents, &recheck);
+			n = ep_scan(f->priv, kev, maxevents, &recheck);
 			break;
 		}
 	}
+	if (n > 0 && copy_to_user(uevents, kev, (size_t)n * sizeof(*kev)))
+		n = -EFAULT;
 out:
+	kfree(kev);
 	fput(f);
 	return n;
 }

@@ -43,8 +43,9 @@ static ssize_t eventfd_read(struct file *f, void *buf, size_t n, off_t *off)
 			return -EINTR;
 	}
 	v = e->semaphore ? 1 : e->count;
+	if (memcpy_user(buf, &v, sizeof(v)))
+		return -EFAULT;
 	e->count -= v;
-	memcpy(buf, &v, sizeof(v));
 	eventfd_changed(e);
 	return sizeof(v);
 }
@@ -58,7 +59,8 @@ static ssize_t eventfd_write(struct file *f, const void *buf, size_t n, off_t *o
 	(void)off;
 	if (n < sizeof(v))
 		return -EINVAL;
-	memcpy(&v, buf, sizeof(v));
+	if (memcpy_user(&v, buf, sizeof(v)))
+		return -EFAULT;
 	if (v == UINT64_MAX)
 		return -EINVAL;
 	while (EVENTFD_MAX - e->count < v) {

@@ -294,9 +294,11 @@ static ssize_t inotify_read(struct file *f, void *buf, size_t n, off_t *off)
 
 		if (size > n - done)
 			break;
-		memcpy(out + done, &hdr, sizeof(hdr));
-		memcpy(out + done + sizeof(hdr), ev->name, ev->len);
-		memset(out + done + sizeof(hdr) + ev->len, 0, hdr.len - ev->len);
+		/* An event that cannot be copied stays queued. */
+		if (memcpy_user(out + done, &hdr, sizeof(hdr)) ||
+		    memcpy_user(out + done + sizeof(hdr), ev->name, ev->len) ||
+		    memzero_user(out + done + sizeof(hdr) + ev->len, hdr.len - ev->len))
+			return done ? (ssize_t)done : -EFAULT;
 		done += size;
 		list_del(&ev->link);
 		in->nevents--;

@@ -270,9 +270,9 @@ static ssize_t proc_read(struct inode *ino, void *buf, size_t n, off_t off)
 		n = 0;
 	else
 		n = MIN(n, b.len - off);
-	memcpy(buf, b.buf + off, n);
+	err = memcpy_user(buf, b.buf + off, n);
 	kfree(b.buf);
-	return n;
+	return err ? err : (ssize_t)n;
 }
 
 static int proc_readdir(struct inode *dir, uint64_t *pos, filldir_fn fill, void *ctx)

@@ -253,13 +253,23 @@ static ssize_t raw_read(struct pty *p, struct file *f, uint8_t *dst, size_t n)
 
 ssize_t pty_slave_read(struct pty *p, struct file *f, void *buf, size_t n)
 {
+	uint8_t *k;
 	ssize_t r;
 
 	if (n == 0)
 		return 0;
-	r = pty_canonical(p) ? canon_read(p, f, buf, n) : raw_read(p, f, buf, n);
-	if (r > 0)
+	/* Read into the kernel, then copied out: buf is user memory.  The queue holds at most IN_SIZE. */
+	n = MIN(n, (size_t)IN_SIZE);
+	k = kmalloc(n);
+	if (!k)
+		return -ENOMEM;
+	r = pty_canonical(p) ? canon_read(p, f, k, n) : raw_read(p, f, k, n);
+	if (r > 0) {
 		pty_changed(p);
+		if (memcpy_user(buf, k, r))
+			r = -EFAULT;
+	}
+	kfree(k);
 	return r;
 }
 
@@ -282,12 +292,19 @@ static ssize_t pts_read(struct file *f, void *buf, size_t n, off_t *off)
 static ssize_t pty_write(struct pty *p, struct file *f, const uint8_t *src, size_t n,
 			 bool (*put)(struct pty *p, uint8_t c), bool hangup_eio)
 {
-	size_t done = 0;
+	uint8_t k[64];           /* src is user memory: taken a piece at a time */
+	size_t done = 0, base = 0, have = 0;
 
 	while (done < n) {
 		if (hangup_eio && !p->master_open)
 			return done ? (ssize_t)done : -EIO;
-		if (put(p, src[done])) {
+		if (done == base + have) {
+			base = done;
+			have = MIN(n - done, sizeof(k));
+			if (memcpy_user(k, src + done, have))
+				return done ? (ssize_t)done : -EFAULT;
+		}
+		if (put(p, k[done - base])) {
 			done++;
 			continue;
 		}
@@ -474,7 +491,7 @@ static ssize_t ptmx_read(struct file *f, void *buf, size_t n, off_t *off)
 {
 	int err;
 	struct pty *p = master_pty(f, &err);
-	uint8_t *dst = buf;
+	uint8_t k[256];          /* buf is user memory: copied out a piece at a time */
 	size_t done = 0;
 
 	(void)off;
@@ -491,12 +508,18 @@ static ssize_t ptmx_read(struct file *f, void *buf, size_t n, off_t *off)
 			return -EINTR;
 	}
 	while (done < n && p->out_len > 0) {
-		dst[done++] = p->out[p->out_head];
-		p->out_head = (p->out_head + 1) % OUT_SIZE;
-		p->out_len--;
+		size_t c;
+
+		for (c = 0; c < sizeof(k) && done + c < n && c < p->out_len; c++)
+			k[c] = p->out[(p->out_head + c) % OUT_SIZE];
+		if (memcpy_user((uint8_t *)buf + done, k, c))
+			break;   /* the bytes stay queued */
+		p->out_head = (p->out_head + c) % OUT_SIZE;
+		p->out_len -= c;
+		done += c;
 	}
 	pty_changed(p);
-	return done;
+	return done ? (ssize_t)done : -EFAULT;
 }
 
 static ssize_t ptmx_write(struct file *f, const void *buf, size_t n, off_t *off)

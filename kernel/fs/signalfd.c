@@ -68,7 +68,9 @@ static ssize_t signalfd_read(struct file *f, void *buf, size_t n, off_t *off)
 			continue;
 		}
 		fill_record(&r, sig, &info);
-		memcpy((char *)buf + done, &r, sizeof(r));
+		/* As on Linux, a signal that cannot be copied out is dequeued all the same. */
+		if (memcpy_user((char *)buf + done, &r, sizeof(r)))
+			return done ? (ssize_t)done : -EFAULT;
 		done += sizeof(r);
 	}
 	return done;

@@ -67,8 +67,9 @@ static ssize_t timerfd_read(struct file *f, void *buf, size_t n, off_t *off)
 			return -EINTR;
 	}
 	v = t->ticks;
+	if (memcpy_user(buf, &v, sizeof(v)))
+		return -EFAULT;
 	t->ticks = 0;
-	memcpy(buf, &v, sizeof(v));
 	poll_notify();
 	return sizeof(v);
 }

@@ -32,5 +32,7 @@ int64_t cpu_clock_ns(struct proc *p, int tid);
 
 /* Fills buf with random bytes (RDRAND where available, else a generator seeded from the TSC). */
 void random_bytes(void *buf, size_t n);
+/* The same into user memory (checked with user_ok): 0 or -EFAULT. */
+int random_bytes_user(void *ubuf, size_t n);
 
 #endif

@@ -162,5 +162,12 @@ long strncpy_user_raw(char *dst, const char *src, size_t max);
 size_t userzero_raw(void *dst, size_t n);
 /* Copies a NUL-terminated string of at most max-1 bytes; returns its length, -EFAULT or -ENAMETOOLONG. */
 long strncpy_from_user(char *dst, const char *usrc, size_t max);
+/*
+ * Debugging (kernel option "smap"): from now on every kernel access to user
+ * memory outside the copies above faults (SMAP) and is reported on the
+ * console, once per instruction, with a backtrace; the access then goes
+ * through.  false when the CPU has no SMAP (QEMU's "max" CPU has it).
+ */
+bool user_access_checks_enable(void);
 
 #endif

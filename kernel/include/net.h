@@ -95,7 +95,11 @@ struct kmsg {
 
 /* Bytes left between the cursor and the end of the message's buffers. */
 size_t kmsg_remaining(const struct kmsg *m);
-/* Copy between the buffers at the cursor and dst/src; return the bytes moved. */
+/*
+ * Copy between the buffers at the cursor and dst/src through the user-copy
+ * helpers; return the bytes moved, fewer than n (up to the cursor's end) only
+ * when a user buffer faulted: then the cursor stops there.
+ */
 size_t kmsg_copy_in(struct kmsg *m, void *dst, size_t n);
 size_t kmsg_copy_out(struct kmsg *m, const void *src, size_t n);
 

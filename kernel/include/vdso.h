@@ -21,10 +21,10 @@ struct vdso_pvclock {
 	uint8_t pad[2];
 } __attribute__((packed));
 
-/* How the vDSO reads CLOCK_MONOTONIC. */
+/* How the vDSO reads its clocks. */
 #define VDSO_MODE_SYSCALL 0   /* it cannot: every call is a system call */
-#define VDSO_MODE_TSC     1   /* ns = ((rdtsc - tsc_base) * mult) >> 32 */
-#define VDSO_MODE_PVCLOCK 2   /* ns = pvclock(pvti) - pv_base_ns */
+#define VDSO_MODE_TSC     1   /* clock n = vdso_tsc_time(rdtsc - tsc_origin[n], scale) */
+#define VDSO_MODE_PVCLOCK 2   /* ns = pvclock(pvti) - pv_base_ns + clock_offset[n] */
 
 /* Clocks the vDSO serves (bit n for clock id n, all below VDSO_NR_CLOCKS); the others are system calls. */
 #define VDSO_NR_CLOCKS 12
@@ -33,25 +33,54 @@ struct vdso_pvclock {
 
 /*
  * The first page of the vDSO mapping (the vDSO's code links it at its own
- * address minus one page).  Each clock the vDSO serves is CLOCK_MONOTONIC
- * plus clock_offset[id] (CLOCK_REALTIME's offset for the real-time clocks,
- * 0 for the others).  No sequence counter is needed: mode, tsc_base, mult,
- * pv_base_ns and tsc_clock are written once at boot, before any user code
- * runs, and what changes later (clock_offset, by settimeofday and
- * clock_settime) is one aligned 64-bit word per clock, which a reader sees
- * whole, old or new.  pvti is written by the hypervisor (kvmclock) when mode
- * is VDSO_MODE_PVCLOCK, with its own version counter.
+ * address minus one page).
+ *
+ * VDSO_MODE_TSC: clock n reads vdso_tsc_time(rdtsc() - tsc_origin[n]),
+ * tsc_origin[n] being the TSC value (mod 2^64) at which the clock read 0:
+ * the TSC at boot for the monotonic clocks, earlier by the real time at
+ * boot in TSC ticks for the real-time ones.  scale is 2^64 / TSC Hz, so
+ * ticks * scale is the time in seconds as a 64.64 fixed-point number: the
+ * upper half is tv_sec, the lower half times 10^9 (upper half again) is
+ * tv_nsec.  No division, no carry, and no overflow: the 128-bit product
+ * holds any 64-bit tick count (a TSC wraps after a century or more).  The
+ * kernel's own clocks use the same arithmetic (time/clock.c), so both
+ * agree to the nanosecond.  fast_clocks has bit n set when clock n reads
+ * this way; a clock without it (a real time too far out for 64 bits of
+ * ticks, a clock the vDSO does not serve) is a system call.
+ *
+ * VDSO_MODE_PVCLOCK (kvmclock): clock n is pvclock(pvti) - pv_base_ns +
+ * clock_offset[n]; pvti is written by the hypervisor with its own version
+ * counter.
+ *
+ * No sequence counter is needed: mode, scale and pv_base_ns are written
+ * once at boot, before any user code runs; what changes later (settimeofday
+ * and clock_settime) is tsc_origin[n] or clock_offset[n], one aligned
+ * 64-bit word per clock, which a reader sees whole, old or new, and
+ * fast_clocks, cleared before and set after an origin changes meaning.
  */
 struct vdso_data {
 	struct vdso_pvclock pvti;
 	uint32_t mode;
-	uint64_t tsc_base;
-	uint64_t mult;
+	uint32_t fast_clocks;
+	uint64_t scale;
+	uint64_t tsc_origin[VDSO_NR_CLOCKS];
 	uint64_t pv_base_ns;
 	int64_t clock_offset[VDSO_NR_CLOCKS];
-	/* 1 for the clocks of VDSO_CLOCK_MASK in VDSO_MODE_TSC: one test for clock_gettime's fast path. */
-	uint8_t tsc_clock[VDSO_NR_CLOCKS];
 };
+/* Offsets the vDSO's assembly fast path uses (checked in vdso/vdso.c). */
+#define VDSO_DATA_FAST_CLOCKS 36
+#define VDSO_DATA_SCALE 40
+#define VDSO_DATA_TSC_ORIGIN 48
+
+/* Seconds and nanoseconds after `ticks` TSC ticks at `scale` (2^64 / TSC Hz). */
+static inline __attribute__((always_inline)) void vdso_tsc_time(uint64_t ticks, uint64_t scale,
+								 uint64_t *sec, uint64_t *nsec)
+{
+	unsigned __int128 t = (unsigned __int128)ticks * scale;
+
+	*sec = (uint64_t)(t >> 64);
+	*nsec = (uint64_t)(((unsigned __int128)(uint64_t)t * 1000000000u) >> 64);
+}
 
 #ifdef VDSO_KERNEL_SIDE
 /*
@@ -63,7 +92,10 @@ struct vdso_data {
  */
 struct pvclock_vcpu_time_info;
 struct pvclock_vcpu_time_info *vdso_pvclock(void);
-void vdso_publish_tsc(uint64_t tsc_base, uint64_t mult, int64_t realtime_offset);
+/* TSC mode: the monotonic clocks' origin and the scale, once at boot. */
+void vdso_publish_tsc(uint64_t tsc_base, uint64_t scale);
+/* TSC mode: the real-time clocks' origin, or (served false) that they are system calls. */
+void vdso_publish_tsc_realtime(uint64_t rt_origin, bool served);
 void vdso_publish_pvclock(uint64_t base_ns, int64_t realtime_offset);
 void vdso_publish_realtime(int64_t realtime_offset);
 /* The user address of the vDSO's ELF header, for AT_SYSINFO_EHDR; the data page is the page below. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* inet_tcp.c: TCP sockets (SOCK_STREAM of AF_INET/AF_INET6) over lwIP's raw TCP API. */
 #include "inet.h"
+#include "mm.h"
 #include "signal.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
@@ -372,9 +373,9 @@ static bool writable(struct isock *s)
 	return pcb && tcp_sndbuf(pcb) > 0 && tcp_sndqueuelen(pcb) < TCP_SND_QUEUELEN - 1;
 }
 
-static ssize_t tcp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
+/* bounce: a page, which lwIP copies user data from (kernel buffers it takes directly). */
+static ssize_t send_bounced(struct isock *s, struct kmsg *m, int flags, char *bounce)
 {
-	struct isock *s = isock_of(f);
 	size_t total = kmsg_remaining(m), sent = 0;
 	uint64_t deadline = 0;
 	err_t lerr;
@@ -397,6 +398,7 @@ static ssize_t tcp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 		return -ENOTCONN;
 	while (sent < total) {
 		const struct iovec *v = &m->iov[m->cur_iov];
+		const char *src;
 		size_t chunk;
 		u8_t wflags = TCP_WRITE_FLAG_COPY;
 
@@ -421,9 +423,23 @@ static ssize_t tcp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 				return epipe(flags);
 			continue;
 		}
+		src = (const char *)v->iov_base + m->cur_off;
+		if ((uint64_t)src < USER_TOP) {
+			/* lwIP copies with a plain memcpy, which must not meet a user address. */
+			chunk = MIN(chunk, (size_t)PAGE_SIZE);
+			if (memcpy_user(bounce, src, chunk)) {
+				if (sent)
+					break;
+				return -EFAULT;
+			}
+			src = bounce;
+			/* The copy may have slept on a page: look again. */
+			if (!tpcb(s) || chunk > (size_t)tcp_sndbuf(tpcb(s)) || !writable(s))
+				continue;
+		}
 		if (sent + chunk < total || s->cork || (flags & MSG_MORE))
 			wflags |= TCP_WRITE_FLAG_MORE;
-		lerr = tcp_write(tpcb(s), (const char *)v->iov_base + m->cur_off, (u16_t)chunk, wflags);
+		lerr = tcp_write(tpcb(s), src, (u16_t)chunk, wflags);
 		if (lerr == ERR_MEM) {
 			/* The segment queue is full: send, then wait like a full buffer. */
 			tcp_output(tpcb(s));
@@ -450,8 +466,21 @@ static ssize_t tcp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 	return -EAGAIN;
 }
 
-/* Copies up to n bytes from the receive queue, from byte skip on; returns what it copied. */
-static size_t rx_copy(struct isock *s, struct kmsg *m, size_t skip, size_t n)
+static ssize_t tcp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
+{
+	char *bounce = kmalloc(PAGE_SIZE);
+	ssize_t r;
+
+	if (!bounce)
+		return -ENOBUFS;
+	r = send_bounced(isock_of(f), m, flags, bounce);
+	kfree(bounce);
+	return r;
+}
+
+/* Copies up to n bytes from the receive queue, from byte skip on; returns what
+ * it copied (up to a user buffer that faulted), or -EFAULT when that was the first byte. */
+static long rx_copy(struct isock *s, struct kmsg *m, size_t skip, size_t n)
 {
 	struct list *it;
 	size_t done = 0;
@@ -463,7 +492,7 @@ static size_t rx_copy(struct isock *s, struct kmsg *m, size_t skip, size_t n)
 		if (done == n)
 			break;
 		for (struct pbuf *q = r->p; q && done < n; q = q->next) {
-			size_t c;
+			size_t c, got;
 
 			if (off >= q->len) {
 				off -= q->len;
@@ -475,8 +504,10 @@ static size_t rx_copy(struct isock *s, struct kmsg *m, size_t skip, size_t n)
 				continue;
 			}
 			c = MIN(n - done, q->len - off - skip);
-			c = kmsg_copy_out(m, (const char *)q->payload + off + skip, c);
-			done += c;
+			got = kmsg_copy_out(m, (const char *)q->payload + off + skip, c);
+			done += got;
+			if (got != c)
+				return done ? (long)done : -EFAULT;
 			off = skip = 0;
 		}
 	}
@@ -525,8 +556,10 @@ static ssize_t tcp_sock_recvmsg(struct file *f, struct kmsg *m, int flags)
 		return -ENOTCONN;
 	while (got < want) {
 		if (s->rx_bytes) {
-			size_t c = rx_copy(s, m, (flags & MSG_PEEK) ? got : 0, want - got);
+			long c = rx_copy(s, m, (flags & MSG_PEEK) ? got : 0, want - got);
 
+			if (c < 0)
+				return got ? (ssize_t)got : c;
 			if (!(flags & MSG_PEEK))
 				rx_consume(s, c);
 			got += c;

@@ -150,7 +150,10 @@ static ssize_t udp_sock_sendmsg(struct file *f, struct kmsg *m, int flags)
 	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
 	if (!p)
 		return -ENOBUFS;
-	kmsg_copy_in(m, p->payload, len);
+	if (kmsg_copy_in(m, p->payload, len) != len) {
+		pbuf_free(p);
+		return -EFAULT;
+	}
 	upcb(s)->tos = (u8_t)s->tos;
 	if (m->addrlen)
 		err = lwip_errno(udp_sendto(upcb(s), p, &ip, port));
@@ -193,7 +196,8 @@ static ssize_t udp_sock_recvmsg(struct file *f, struct kmsg *m, int flags)
 	for (struct pbuf *q = r->p; q && n; q = q->next) {
 		size_t c = MIN(n, (size_t)q->len);
 
-		kmsg_copy_out(m, q->payload, c);
+		if (kmsg_copy_out(m, q->payload, c) != c)
+			return -EFAULT;   /* the datagram stays queued */
 		n -= c;
 	}
 	n = r->p->tot_len;

@@ -417,7 +417,11 @@ static ssize_t nl_sendmsg(struct file *f, struct kmsg *m, int flags)
 		kfree(b);
 		return -ENOBUFS;
 	}
-	kmsg_copy_in(m, buf, len);
+	if (kmsg_copy_in(m, buf, len) != len) {
+		kfree(buf);
+		kfree(b);
+		return -EFAULT;
+	}
 	autobind(s);
 	left = len;
 	for (h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
@@ -463,7 +467,8 @@ static ssize_t nl_recvmsg(struct file *f, struct kmsg *m, int flags)
 			return err;
 	}
 	q = list_entry(s->rxq.next, struct nlmsgq, link);
-	kmsg_copy_out(m, q->data, MIN(want, q->len));
+	if (kmsg_copy_out(m, q->data, MIN(want, q->len)) != MIN(want, q->len))
+		return -EFAULT;       /* the message stays queued */
 	if (q->len > want)
 		m->out_flags |= MSG_TRUNC;
 	nl_addr(&m->addr, &m->addrlen, 0, 0);

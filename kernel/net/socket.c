@@ -46,15 +46,17 @@ static size_t kmsg_copy(struct kmsg *m, void *kbuf, size_t n, bool in)
 
 	while (done < n && m->cur_iov < m->iovcnt) {
 		const struct iovec *v = &m->iov[m->cur_iov];
-		size_t chunk = MIN(n - done, v->iov_len - m->cur_off);
+		size_t chunk = MIN(n - done, v->iov_len - m->cur_off), left;
 		char *u = (char *)v->iov_base + m->cur_off;
 
 		if (in)
-			memcpy((char *)kbuf + done, u, chunk);
+			left = usercopy_raw((char *)kbuf + done, u, chunk);
 		else
-			memcpy(u, (const char *)kbuf + done, chunk);
-		done += chunk;
-		m->cur_off += chunk;
+			left = usercopy_raw(u, (const char *)kbuf + done, chunk);
+		done += chunk - left;
+		m->cur_off += chunk - left;
+		if (left)
+			break;
 		if (m->cur_off == v->iov_len) {
 			m->cur_iov++;
 			m->cur_off = 0;

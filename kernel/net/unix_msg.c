@@ -169,7 +169,10 @@ static ssize_t send_record(struct usock *u, struct usock *to, struct kmsg *m, in
 	s = skb_alloc(len);
 	if (!s)
 		return -ENOMEM;
-	kmsg_copy_in(m, s->data, len);
+	if (kmsg_copy_in(m, s->data, len) != len) {
+		kfree(s);
+		return -EFAULT;
+	}
 	s->fds = fds;
 	s->nfds = nfds;
 	memcpy(&s->from, &u->addr, sizeof(s->from));
@@ -211,7 +214,11 @@ static ssize_t stream_send(struct usock *u, struct kmsg *m, int flags, struct fi
 			err = -ENOMEM;
 			goto partial;
 		}
-		kmsg_copy_in(m, s->data, chunk);
+		if (kmsg_copy_in(m, s->data, chunk) != chunk) {
+			kfree(s);
+			err = -EFAULT;
+			goto partial;
+		}
 		if (nfds) {      /* the descriptors go with the first piece */
 			s->fds = fds;
 			s->nfds = nfds;
@@ -379,7 +386,10 @@ static ssize_t record_recv(struct usock *u, struct kmsg *m, int flags)
 	s = list_entry(u->rxq.next, struct skb, link);
 	len = s->len;
 	n = MIN(want, len);
-	kmsg_copy_out(m, s->data, n);
+	if (kmsg_copy_out(m, s->data, n) != n) {
+		m->controllen = 0;
+		return -EFAULT;       /* the message stays queued */
+	}
 	if (n < s->len)
 		m->out_flags |= MSG_TRUNC;
 	if (s->fromlen) {
@@ -423,7 +433,11 @@ static ssize_t stream_recv(struct usock *u, struct kmsg *m, int flags)
 				break;
 			}
 			n = MIN(s->len - s->off, want - done);
-			kmsg_copy_out(m, s->data + s->off, n);
+			if (kmsg_copy_out(m, s->data + s->off, n) != n) {
+				err = -EFAULT;   /* the data stays queued; what came before is returned */
+				stop = true;
+				break;
+			}
 			done += n;
 			if (s->nfds) {
 				receive_control(u, m, &used, s, flags);

@@ -218,12 +218,15 @@ long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tl
 		/* Into the child's memory: after a copy-on-write fork that is not the parent's. */
 		vm_write(p->vm, (uint64_t)ctid, &tid, sizeof(tid));
 	}
+	/* The child exists now: as on Linux, a tid that cannot be stored is not an error. */
 	if (flags & CLONE_PARENT_SETTID)
-		*ptid = t->tid;
+		(void)copy_to_user(ptid, &t->tid, sizeof(int));
 	if (flags & CLONE_PIDFD) {
 		/* The child exists now; a descriptor that cannot be made leaves it running, as Linux cannot fail here either. */
 		long fd = pidfd_create(p->pid, 0);
-		*pidfd = fd >= 0 ? (int)fd : -1;
+		int ufd = fd >= 0 ? (int)fd : -1;
+
+		(void)copy_to_user(pidfd, &ufd, sizeof(ufd));
 	}
 
 	p->parent = (flags & CLONE_PARENT) ? parent->parent : parent;

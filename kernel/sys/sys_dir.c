@@ -202,6 +202,7 @@ struct getdents_ctx {
 	uint8_t *buf;
 	size_t size, used;
 	bool too_small;           /* an entry did not fit in an empty buffer */
+	bool fault;               /* buf faulted */
 };
 
 static int getdents_fill(void *ctx, const char *name, size_t len, uint64_t ino, unsigned dtype,
@@ -219,9 +220,13 @@ static int getdents_fill(void *ctx, const char *name, size_t len, uint64_t ino, 
 	h.d_off = (int64_t)next;
 	h.d_reclen = (uint16_t)reclen;
 	h.d_type = (uint8_t)dtype;
-	memcpy(c->buf + c->used, &h, sizeof(h));
-	memcpy(c->buf + c->used + sizeof(h), name, len);
-	memset(c->buf + c->used + sizeof(h) + len, 0, reclen - sizeof(h) - len);
+	/* buf is user memory: a fault stops the listing before this entry. */
+	if (memcpy_user(c->buf + c->used, &h, sizeof(h)) ||
+	    memcpy_user(c->buf + c->used + sizeof(h), name, len) ||
+	    memzero_user(c->buf + c->used + sizeof(h) + len, reclen - sizeof(h) - len)) {
+		c->fault = true;
+		return 1;
+	}
 	c->used += reclen;
 	return 0;
 }
@@ -248,6 +253,8 @@ static long getdents(struct file *f, void *dirp, size_t n)
 		return err;
 	f->pos = (off_t)pos;
 	fsnotify_file(f, IN_ACCESS);
+	if (c.fault && !c.used)
+		return -EFAULT;
 	if (c.too_small)
 		return -EINVAL;
 	return c.used;
@@ -449,8 +456,8 @@ long sys_readlinkat(int dirfd, const char *upath, char *ubuf, size_t size)
 	}
 	n = vfs_readlink_inode(ino, tmp, MIN(size, (size_t)PATH_MAX));
 	inode_unref(ino);
-	if (n > 0)
-		memcpy(ubuf, tmp, n);
+	if (n > 0 && memcpy_user(ubuf, tmp, n))
+		n = -EFAULT;
 	kfree(tmp);
 	return n;
 }

@@ -182,17 +182,27 @@ long sys_pwrite64(int fd, const void *buf, size_t n, off_t off)
 /* readv/writev: one call of the file operation per buffer, stopping at the first short one. */
 static long iov_rw(struct file *f, const void *uiov, int iovcnt, bool write, off_t *pos)
 {
-	const struct iovec *iov = uiov;
+	struct iovec fast[8], *iov = fast;
 	long total = 0;
 	size_t sum = 0;
 
 	if (iovcnt < 0 || iovcnt > UIO_MAXIOV)
 		return -EINVAL;
-	if (!user_ok(iov, (size_t)iovcnt * sizeof(*iov), false))
-		return -EFAULT;
+	/* A kernel copy: the user's array may change or vanish while a buffer blocks. */
+	if (iovcnt > (int)ARRAY_SIZE(fast)) {
+		iov = kmalloc((size_t)iovcnt * sizeof(*iov));
+		if (!iov)
+			return -ENOMEM;
+	}
+	if (copy_from_user(iov, uiov, (size_t)iovcnt * sizeof(*iov))) {
+		total = -EFAULT;
+		goto out;
+	}
 	for (int i = 0; i < iovcnt; i++) {
-		if (iov[i].iov_len > (size_t)MAX_RW_COUNT || sum + iov[i].iov_len > (size_t)INT64_MAX)
-			return -EINVAL;
+		if (iov[i].iov_len > (size_t)MAX_RW_COUNT || sum + iov[i].iov_len > (size_t)INT64_MAX) {
+			total = -EINVAL;
+			goto out;
+		}
 		sum += iov[i].iov_len;
 	}
 	for (int i = 0; i < iovcnt; i++) {
@@ -205,12 +215,17 @@ static long iov_rw(struct file *f, const void *uiov, int iovcnt, bool write, off
 			len = MAX_RW_COUNT - total;
 		r = write ? do_write(f, iov[i].iov_base, len, pos)
 			  : do_read(f, iov[i].iov_base, len, pos);
-		if (r < 0)
-			return total ? total : r;
+		if (r < 0) {
+			total = total ? total : r;
+			break;
+		}
 		total += r;
 		if ((size_t)r < len || total >= MAX_RW_COUNT)
 			break;
 	}
+out:
+	if (iov != fast)
+		kfree(iov);
 	return total;
 }
 
@@ -601,8 +616,11 @@ long sys_pipe2(int *fds, int flags)
 		file_unref(wr);
 		return err;
 	}
-	fds[0] = k[0];
-	fds[1] = k[1];
+	if (copy_to_user(fds, k, sizeof(k))) {
+		fd_close(fdt(), k[0]);
+		fd_close(fdt(), k[1]);
+		return -EFAULT;
+	}
 	return 0;
 err_both:
 	file_unref(rd);

@@ -376,9 +376,17 @@ long sys_mincore(uint64_t addr, size_t len, unsigned char *vec)
 		return err;
 	if (!user_ok(vec, pages, true))
 		return -EFAULT;
-	for (size_t i = 0; i < pages; i++) {
-		uint64_t *pte = pt_walk(vm->pml4, addr + i * PAGE_SIZE, false);
-		vec[i] = pte && (*pte & PTE_P) ? 1 : 0;
+	for (size_t i = 0; i < pages;) {
+		unsigned char k[64];
+		size_t n = MIN(pages - i, sizeof(k));
+
+		for (size_t j = 0; j < n; j++) {
+			uint64_t *pte = pt_walk(vm->pml4, addr + (i + j) * PAGE_SIZE, false);
+			k[j] = pte && (*pte & PTE_P) ? 1 : 0;
+		}
+		if (memcpy_user(vec + i, k, n))
+			return -EFAULT;
+		i += n;
 	}
 	return 0;
 }

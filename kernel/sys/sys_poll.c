@@ -120,21 +120,48 @@ static int poll_scan(struct pollfd *fds, unsigned nfds, uint64_t *recheck)
 	return ready;
 }
 
-/* Polls until something is ready or the monotonic deadline (0 = never, 1 = don't wait) passes. */
+/*
+ * Polls until something is ready or the monotonic deadline (0 = never, 1 =
+ * don't wait) passes.  The scans work on a kernel copy of the array; only
+ * the revents fields are written back, as on Linux.
+ */
 static long do_poll(struct pollfd *ufds, unsigned nfds, uint64_t deadline)
 {
+	struct pollfd *fds = kmalloc(MAX(nfds, 1u) * sizeof(*fds));
+	long ready;
+
+	if (!fds)
+		return -ENOMEM;
+	if (copy_from_user(fds, ufds, nfds * sizeof(*fds))) {
+		ready = -EFAULT;
+		goto out;
+	}
 	for (;;) {
 		uint64_t recheck;
-		int ready = poll_scan(ufds, nfds, &recheck), r;
+		int r;
 
+		ready = poll_scan(fds, nfds, &recheck);
 		if (ready || deadline == 1)
-			return ready;
+			break;
 		r = poll_wait_change(deadline, recheck);
-		if (r == -EINTR)
-			return -EINTR;
-		if (r == -ETIMEDOUT)
-			return poll_scan(ufds, nfds, &recheck);
+		if (r == -EINTR) {
+			ready = -EINTR;
+			goto out;
+		}
+		if (r == -ETIMEDOUT) {
+			ready = poll_scan(fds, nfds, &recheck);
+			break;
+		}
 	}
+	for (unsigned i = 0; i < nfds; i++) {
+		if (copy_to_user(&ufds[i].revents, &fds[i].revents, sizeof(fds[i].revents))) {
+			ready = -EFAULT;
+			break;
+		}
+	}
+out:
+	kfree(fds);
+	return ready;
 }
 
 static long check_fds(void *fds, unsigned nfds)

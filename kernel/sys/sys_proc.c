@@ -209,7 +209,8 @@ long sys_getrandom(void *ubuf, size_t n, unsigned flags)
 		n = 33554431;
 	if (!user_ok(ubuf, n, true))
 		return -EFAULT;
-	random_bytes(ubuf, n);
+	if (random_bytes_user(ubuf, n))
+		return -EFAULT;
 	return n;
 }
 
@@ -229,8 +230,8 @@ long sys_sched_getaffinity(int pid, size_t size, void *umask)
 		return -EINVAL;
 	if (!user_ok(umask, size, true))
 		return -EFAULT;
-	memset(umask, 0, size);
-	memcpy(umask, &mask, sizeof(mask));
+	if (memzero_user(umask, size) || memcpy_user(umask, &mask, sizeof(mask)))
+		return -EFAULT;
 	return sizeof(mask);
 }
 
@@ -320,7 +321,7 @@ long sys_vfork(void)
 long sys_syslog(int type, char *ubuf, int len)
 {
 	char *tmp;
-	size_t got;
+	long got;
 
 	switch (type) {
 	case 0:   /* CLOSE */
@@ -339,7 +340,8 @@ long sys_syslog(int type, char *ubuf, int len)
 		if (!tmp)
 			return -ENOMEM;
 		got = klog_read_bytes(type == 2 ? 2 : 3, tmp, MIN((size_t)len, KLOG_BUF_SIZE));
-		memcpy(ubuf, tmp, got);
+		if (memcpy_user(ubuf, tmp, got))
+			got = -EFAULT;
 		kfree(tmp);
 		if (type == 4)
 			klog_clear_all();

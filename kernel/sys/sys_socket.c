@@ -443,14 +443,20 @@ static long recvmsg_file(struct file *f, void *umsg, int flags)
 			r = -EFAULT;
 			goto out;
 		}
-		uh->msg_namelen = m.addrlen;
+		h.msg_namelen = m.addrlen;
 	} else {
-		uh->msg_namelen = 0;
+		h.msg_namelen = 0;
 	}
-	if (m.control)
-		memcpy(h.msg_control, m.control, m.controllen);
-	uh->msg_controllen = m.control ? m.controllen : 0;
-	uh->msg_flags = m.out_flags;
+	if (m.control && copy_to_user(h.msg_control, m.control, m.controllen)) {
+		r = -EFAULT;
+		goto out;
+	}
+	h.msg_controllen = m.control ? m.controllen : 0;
+	h.msg_flags = m.out_flags;
+	if (copy_to_user(&uh->msg_namelen, &h.msg_namelen, sizeof(h.msg_namelen)) ||
+	    copy_to_user(&uh->msg_controllen, &h.msg_controllen, sizeof(h.msg_controllen)) ||
+	    copy_to_user(&uh->msg_flags, &h.msg_flags, sizeof(h.msg_flags)))
+		r = -EFAULT;
 out:
 	kfree(m.control);
 	kfree(iov);
@@ -488,7 +494,7 @@ static long mmsg(int fd, struct user_mmsghdr *vec, unsigned vlen, int flags, boo
 {
 	long err, r = 0;
 	struct file *f = sock_get(fd, &err);
-	unsigned i;
+	unsigned i, len;
 
 	if (!f)
 		return err;
@@ -502,7 +508,11 @@ static long mmsg(int fd, struct user_mmsghdr *vec, unsigned vlen, int flags, boo
 			recvmsg_file(f, &vec[i].msg_hdr, flags & ~MSG_WAITFORONE);
 		if (r < 0)
 			break;
-		vec[i].msg_len = (unsigned)r;
+		len = (unsigned)r;
+		if (copy_to_user(&vec[i].msg_len, &len, sizeof(len))) {
+			r = -EFAULT;
+			break;
+		}
 		if (!send && (flags & MSG_WAITFORONE))
 			flags |= MSG_DONTWAIT;
 	}

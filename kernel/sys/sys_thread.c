@@ -52,10 +52,11 @@ static long do_clone(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint6
 	t->sigmask = current->sigmask;
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = (uint64_t)ctid;
+	/* The thread exists now: as on Linux, a tid that cannot be stored is not an error. */
 	if (flags & CLONE_PARENT_SETTID)
-		*ptid = t->tid;
+		(void)copy_to_user(ptid, &t->tid, sizeof(int));
 	if (flags & CLONE_CHILD_SETTID)
-		*ctid = t->tid;
+		(void)copy_to_user(ctid, &t->tid, sizeof(int));
 	return t->tid;
 }
 

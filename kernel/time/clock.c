@@ -27,9 +27,11 @@ static const volatile struct pvclock_vcpu_time_info *pvclock;  /* kvmclock or a 
 static int64_t pvclock_wall_ns;    /* real time at pvclock system time 0 */
 static uint64_t tsc_hz;
 static uint64_t tsc_base;          /* TSC at clock_init */
-static uint64_t mult_ns;           /* ns = (tsc delta * mult_ns) >> 32 */
+static uint64_t scale;             /* 2^64 / tsc_hz: vdso_tsc_time (vdso.h) */
 static uint64_t mult_tsc;          /* tsc delta = (ns * mult_tsc) >> 32 */
-static int64_t realtime_offset;    /* realtime = monotonic + offset */
+static int64_t realtime_offset;    /* realtime = monotonic + offset, unless rt_by_origin */
+static bool rt_by_origin;          /* TSC: realtime = tsc_ns(rdtsc() - rt_origin), as the vDSO reads it */
+static uint64_t rt_origin;
 static uint64_t pv_base_ns;        /* pvclock system time at clock_init */
 
 static uint64_t mul_shift32(uint64_t a, uint64_t b)
@@ -176,29 +178,82 @@ void clock_init(void)
 		tsc_hz = apic_calibrate_tsc();
 	if (!tsc_hz)
 		panic("clock: cannot determine the TSC frequency");
-	mult_ns = (NSEC_PER_SEC << 32) / tsc_hz;
+	/* floor(2^64 / tsc_hz) without 128-bit division. */
+	scale = UINT64_MAX / tsc_hz + (UINT64_MAX % tsc_hz == tsc_hz - 1);
 	/* 2^32 * tsc_hz / 1e9 without 128-bit division; good to a part per million. */
 	mult_tsc = ((tsc_hz << 22) / NSEC_PER_SEC) << 10;
-	realtime_offset = cmos_time() * (int64_t)NSEC_PER_SEC;
-	vdso_publish_tsc(tsc_base, mult_ns, realtime_offset);
+	vdso_publish_tsc(tsc_base, scale);
+	clock_set_realtime_ns(cmos_time() * (int64_t)NSEC_PER_SEC + (int64_t)clock_monotonic_ns());
+}
+
+/* ns after `ticks` TSC ticks, exactly as the vDSO computes its timespec. */
+static uint64_t tsc_ns(uint64_t ticks)
+{
+	uint64_t sec, nsec;
+
+	vdso_tsc_time(ticks, scale, &sec, &nsec);
+	return sec * NSEC_PER_SEC + nsec;
 }
 
 uint64_t clock_monotonic_ns(void)
 {
 	if (pvclock)
 		return pvclock_read(pvclock) - pv_base_ns;
-	return mul_shift32(rdtsc() - tsc_base, mult_ns);
+	return tsc_ns(rdtsc() - tsc_base);
 }
 
 int64_t clock_realtime_ns(void)
 {
+	if (rt_by_origin)
+		return (int64_t)tsc_ns(rdtsc() - rt_origin);
 	return (int64_t)clock_monotonic_ns() + realtime_offset;
+}
+
+/* (hi:lo) / d by the CPU's 128-by-64 division; the caller makes sure hi < d. */
+static uint64_t div128(uint64_t hi, uint64_t lo, uint64_t d)
+{
+	uint64_t q, r;
+
+	__asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
+	return q;
+}
+
+/*
+ * The TSC ticks t for which tsc_ns(t) is ns (ns >= 0) to within a tick, or 0
+ * when they pass 2^62 (the origin needs room to run).  t comes from
+ * dividing by scale, not multiplying by tsc_hz: t * scale must be right for
+ * a real time of 1.7e9 s, where scale's rounding, times tsc_hz * 1.7e9,
+ * would be tens of milliseconds.
+ */
+static uint64_t ns_to_ticks(uint64_t ns)
+{
+	uint64_t sec = ns / NSEC_PER_SEC, frac, ticks;
+
+	if (sec >= scale)
+		return 0;
+	frac = div128(ns % NSEC_PER_SEC, 0, NSEC_PER_SEC);   /* the fraction of a second, in 2^-64 s */
+	ticks = div128(sec, frac, scale);
+	return ticks < (1ULL << 62) ? ticks : 0;
 }
 
 void clock_set_realtime_ns(int64_t ns)
 {
+	uint64_t ticks;
+
 	realtime_offset = ns - (int64_t)clock_monotonic_ns();
-	vdso_publish_realtime(realtime_offset);
+	if (pvclock) {
+		vdso_publish_realtime(realtime_offset);
+		return;
+	}
+	/*
+	 * With the TSC, real time counts from its own origin, the TSC value
+	 * at which it read 0, so the vDSO reads it in one step; a time too far
+	 * out for that (past 2^62 ticks) is mono + offset, and a system call.
+	 */
+	ticks = ns > 0 ? ns_to_ticks((uint64_t)ns) : 0;
+	rt_by_origin = ticks != 0;
+	rt_origin = rdtsc() - ticks;
+	vdso_publish_tsc_realtime(rt_origin, rt_by_origin);
 }
 
 uint64_t clock_tsc_hz(void)
@@ -277,4 +332,18 @@ void random_bytes(void *buf, size_t n)
 		p += k;
 		n -= k;
 	}
+}
+
+int random_bytes_user(void *ubuf, size_t n)
+{
+	uint64_t k[8];
+
+	for (size_t done = 0; done < n; done += sizeof(k)) {
+		size_t chunk = MIN(n - done, sizeof(k));
+
+		random_bytes(k, chunk);
+		if (memcpy_user((char *)ubuf + done, k, chunk))
+			return -EFAULT;
+	}
+	return 0;
 }

@@ -31,16 +31,35 @@ static void set_realtime(struct vdso_data *d, int64_t realtime_offset)
 	__atomic_store_n(&d->clock_offset[CLOCK_TAI], realtime_offset, __ATOMIC_RELAXED);
 }
 
-void vdso_publish_tsc(uint64_t tsc_base, uint64_t mult, int64_t realtime_offset)
+#define REALTIME_CLOCKS ((1u << CLOCK_REALTIME) | (1u << CLOCK_REALTIME_COARSE) | (1u << CLOCK_TAI))
+
+void vdso_publish_tsc(uint64_t tsc_base, uint64_t scale)
 {
 	struct vdso_data *d = data();
 
-	d->tsc_base = tsc_base;
-	d->mult = mult;
-	set_realtime(d, realtime_offset);
-	d->mode = VDSO_MODE_TSC;
+	d->scale = scale;
 	for (int clk = 0; clk < VDSO_NR_CLOCKS; clk++)
-		d->tsc_clock[clk] = (VDSO_CLOCK_MASK >> clk) & 1;
+		d->tsc_origin[clk] = tsc_base;
+	d->mode = VDSO_MODE_TSC;
+	d->fast_clocks = VDSO_CLOCK_MASK & ~REALTIME_CLOCKS;
+}
+
+/*
+ * One CPU: a reader is a user thread this code interrupted, so it sees each
+ * word old or new, and the real-time bits clear while their origin changes
+ * meaning.
+ */
+void vdso_publish_tsc_realtime(uint64_t rt_origin, bool served)
+{
+	struct vdso_data *d = data();
+
+	__atomic_store_n(&d->fast_clocks, VDSO_CLOCK_MASK & ~REALTIME_CLOCKS, __ATOMIC_RELEASE);
+	if (!served)
+		return;
+	__atomic_store_n(&d->tsc_origin[CLOCK_REALTIME], rt_origin, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->tsc_origin[CLOCK_REALTIME_COARSE], rt_origin, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->tsc_origin[CLOCK_TAI], rt_origin, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->fast_clocks, VDSO_CLOCK_MASK, __ATOMIC_RELEASE);
 }
 
 void vdso_publish_pvclock(uint64_t base_ns, int64_t realtime_offset)

@@ -6,6 +6,7 @@
  * found by libcs through AT_SYSINFO_EHDR.  Clocks it cannot serve, and every
  * clock when the kernel has no TSC parameters, go to the system call.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/time.h>
 #include <linux/time_types.h>
@@ -57,20 +58,24 @@ static inline __attribute__((always_inline)) uint64_t pvclock_ns(const volatile 
 }
 
 /*
- * CLOCK_MONOTONIC plus clock_offset[clk] (clk below VDSO_NR_CLOCKS) in ns;
- * false when only the system call can tell.  vdso.h says why no sequence
- * counter is needed.
+ * Clock clk (below VDSO_NR_CLOCKS) as seconds and nanoseconds; false when
+ * only the system call can tell.  vdso.h says why no sequence counter is
+ * needed.
  */
-static int read_clock(unsigned clk, uint64_t *ns)
+static int read_clock(unsigned clk, uint64_t *sec, uint64_t *nsec)
 {
 	const volatile struct vdso_data *d = &vdso_vvar;
+	uint64_t ns;
 
-	if (d->mode == VDSO_MODE_TSC)
-		*ns = mul_shift32(rdtsc() - d->tsc_base, d->mult) + d->clock_offset[clk];
-	else if (d->mode == VDSO_MODE_PVCLOCK)
-		*ns = pvclock_ns(&d->pvti) - d->pv_base_ns + d->clock_offset[clk];
-	else
+	if ((d->fast_clocks >> clk) & 1) {
+		vdso_tsc_time(rdtsc() - d->tsc_origin[clk], d->scale, sec, nsec);
+		return 1;
+	}
+	if (d->mode != VDSO_MODE_PVCLOCK)
 		return 0;
+	ns = pvclock_ns(&d->pvti) - d->pv_base_ns + d->clock_offset[clk];
+	*sec = ns / NSEC_PER_SEC;
+	*nsec = ns % NSEC_PER_SEC;
 	return 1;
 }
 
@@ -79,44 +84,70 @@ static inline int served(int clk)
 	return (unsigned)clk < VDSO_NR_CLOCKS && ((VDSO_CLOCK_MASK >> clk) & 1);
 }
 
-static __attribute__((noinline)) int clock_gettime_slow(int clk, struct __kernel_timespec *ts)
+/* Called (jumped to) from __vdso_clock_gettime's assembly. */
+int clock_gettime_slow(int clk, struct __kernel_timespec *ts) __attribute__((used, visibility("hidden")));
+int clock_gettime_slow(int clk, struct __kernel_timespec *ts)
 {
-	uint64_t ns;
+	uint64_t sec, nsec;
 
-	if (!served(clk) || !read_clock(clk, &ns))
+	if (!served(clk) || !read_clock(clk, &sec, &nsec))
 		return syscall2(__NR_clock_gettime, clk, (long)ts);
-	ts->tv_sec = ns / NSEC_PER_SEC;
-	ts->tv_nsec = ns % NSEC_PER_SEC;
+	ts->tv_sec = sec;
+	ts->tv_nsec = nsec;
 	return 0;
 }
+
+_Static_assert(offsetof(struct vdso_data, fast_clocks) == VDSO_DATA_FAST_CLOCKS, "vdso_data layout");
+_Static_assert(offsetof(struct vdso_data, scale) == VDSO_DATA_SCALE, "vdso_data layout");
+_Static_assert(offsetof(struct vdso_data, tsc_origin) == VDSO_DATA_TSC_ORIGIN, "vdso_data layout");
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /*
+ * int __vdso_clock_gettime(int clk, struct __kernel_timespec *ts)
+ *
  * This is the whole cost of a clock_gettime, so the common case (a clock
- * served from the TSC) is written out straight-line here, and everything
- * else (kvmclock, fallbacks) goes to clock_gettime_slow.
+ * whose fast_clocks bit is set) is 16 instructions of assembly: the
+ * compiler's version of the same C took 23.  It is vdso_tsc_time (vdso.h)
+ * on rdtsc() - tsc_origin[clk].  Everything else (kvmclock, other clocks,
+ * a real time read by system call) goes to clock_gettime_slow.  The clock
+ * id is compared as the whole register: an int whose upper half is not zero
+ * (the ABI leaves it undefined) just takes the slow path, which reads it as
+ * an int.
  */
-int __vdso_clock_gettime(int clk, struct __kernel_timespec *ts)
-{
-	const volatile struct vdso_data *d = &vdso_vvar;
-	uint64_t ns;
-
-	if ((unsigned)clk >= VDSO_NR_CLOCKS || !d->tsc_clock[clk])
-		return clock_gettime_slow(clk, ts);
-	ns = mul_shift32(rdtsc() - d->tsc_base, d->mult) + d->clock_offset[clk];
-	ts->tv_sec = ns / NSEC_PER_SEC;
-	ts->tv_nsec = ns % NSEC_PER_SEC;
-	return 0;
-}
+__asm__(
+	"	.text\n"
+	"	.globl __vdso_clock_gettime\n"
+	"	.type __vdso_clock_gettime, @function\n"
+	"	.balign 16\n"
+	"__vdso_clock_gettime:\n"
+	"	cmp $" STR(VDSO_NR_CLOCKS) " - 1, %rdi\n"
+	"	ja clock_gettime_slow\n"
+	"	bt %edi, vdso_vvar + " STR(VDSO_DATA_FAST_CLOCKS) "(%rip)\n"
+	"	jnc clock_gettime_slow\n"
+	"	lea vdso_vvar(%rip), %rcx\n"
+	"	rdtsc\n"
+	"	shl $32, %rdx\n"
+	"	or %rdx, %rax\n"
+	"	sub " STR(VDSO_DATA_TSC_ORIGIN) "(%rcx, %rdi, 8), %rax\n"
+	"	mulq vdso_vvar + " STR(VDSO_DATA_SCALE) "(%rip)\n"   /* rdx:rax = seconds in 64.64 */
+	"	mov %rdx, (%rsi)\n"
+	"	mov $1000000000, %edx\n"
+	"	mul %rdx\n"                                          /* rdx = the fraction in ns */
+	"	mov %rdx, 8(%rsi)\n"
+	"	xor %eax, %eax\n"
+	"	ret\n"
+	"	.size __vdso_clock_gettime, . - __vdso_clock_gettime\n");
 
 int __vdso_gettimeofday(struct __kernel_old_timeval *tv, struct timezone *tz)
 {
-	uint64_t ns;
+	uint64_t sec, nsec;
 
-	if (!read_clock(CLOCK_REALTIME, &ns))
+	if (!read_clock(CLOCK_REALTIME, &sec, &nsec))
 		return syscall2(__NR_gettimeofday, (long)tv, (long)tz);
 	if (tv) {
-		tv->tv_sec = ns / NSEC_PER_SEC;
-		tv->tv_usec = ns % NSEC_PER_SEC / 1000;
+		tv->tv_sec = sec;
+		tv->tv_usec = nsec / 1000;
 	}
 	if (tz) {
 		tz->tz_minuteswest = 0;
@@ -127,12 +158,12 @@ int __vdso_gettimeofday(struct __kernel_old_timeval *tv, struct timezone *tz)
 
 long __vdso_time(long *t)
 {
-	uint64_t ns;
+	uint64_t sec, nsec;
 	long s;
 
-	if (!read_clock(CLOCK_REALTIME, &ns))
+	if (!read_clock(CLOCK_REALTIME, &sec, &nsec))
 		return syscall2(__NR_time, (long)t, 0);
-	s = ns / NSEC_PER_SEC;
+	s = sec;
 	if (t)
 		*t = s;
 	return s;
@@ -159,7 +190,7 @@ int __vdso_clock_getres(int clk, struct __kernel_timespec *res)
 	return 0;
 }
 
-int clock_gettime(int, struct __kernel_timespec *) __attribute__((weak, alias("__vdso_clock_gettime")));
+__asm__(".weak clock_gettime\n.set clock_gettime, __vdso_clock_gettime");
 int gettimeofday(struct __kernel_old_timeval *, struct timezone *) __attribute__((weak, alias("__vdso_gettimeofday")));
 long time(long *) __attribute__((weak, alias("__vdso_time")));
 long getcpu(unsigned *, unsigned *, void *) __attribute__((weak, alias("__vdso_getcpu")));

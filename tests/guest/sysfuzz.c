@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sysfuzz.c: a random-syscall fuzzer: threads make random calls with semi-valid arguments while a ticker thread interrupts blocking ones. */
 // husk-test: args="20000 1" status=0 expect="sysfuzz: SUCCESS" expect="calls made" backends=qemu,vmm timeout=300
+// husk-test: name=smap args="20000 2" status=0 expect="sysfuzz: SUCCESS" kexpect="husk: smap on" never="outside the user copies" kopts=smap backends=qemu timeout=300
 /*
  * Usage: sysfuzz CALLS SEED [THREADS]   (SYSFUZZ_TRACE=1 prints each call first)
  *
@@ -27,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +67,11 @@ struct worker {
 static struct worker workers[MAX_THREADS];
 static int nthreads = 4;
 static volatile int all_done;
+/* Set once every buffer and thread exists: a worker that ran earlier could
+ * unmap part of its arena, and a later mapping (another worker's scratch, a
+ * thread stack) could take that hole, which the worker's next munmap or
+ * MAP_FIXED in its arena would then destroy. */
+static volatile int all_started;
 static int trace; /* SYSFUZZ_TRACE set: print each call before making it */
 
 /* The calls never made: see the comment at the top. */
@@ -371,6 +378,8 @@ static void *work(void *arg)
 	long nr, ret;
 	int j;
 
+	while (!all_started)
+		sched_yield();
 	reset_fds(w);
 	for (i = 0; i < n; i++) {
 		if (i % 64 == 0)
@@ -515,6 +524,7 @@ int main(int argc, char **argv)
 		printf("sysfuzz: pthread_create (ticker) failed\n");
 		return 1;
 	}
+	all_started = 1;
 	/* The ticker signals workers until all are done; a worker is joined (its
 	 * stack unmapped) only after the ticker stopped, else pthread_kill could
 	 * touch a freed thread between its done check and the kill. */

@@ -270,6 +270,12 @@ void random_bytes(void *buf, size_t n)
 		((uint8_t *)buf)[i] = (uint8_t)(i * 131 + 7);
 }
 
+int random_bytes_user(void *buf, size_t n)
+{
+	random_bytes(buf, n);
+	return 0;
+}
+
 void signal_send_self(int sig)
 {
 	shim_last_signal = sig;

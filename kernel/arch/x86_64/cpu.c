@@ -114,3 +114,26 @@ void cpu_init(void)
 	cpu_has_tsc_deadline = c & (1u << 24);
 	cpu_has_rdrand = c & (1u << 30);
 }
+
+bool smap_enabled;
+
+bool user_access_checks_enable(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(0, 0, &a, &b, &c, &d);
+	if (a < 7)
+		return false;
+	cpuid(7, 0, &a, &b, &c, &d);
+	if (!(b & (1u << 20)))
+		return false;
+	write_cr4(read_cr4() | (1UL << 21));
+	/*
+	 * syscall_entry reads a word of its user-visible page before it knows
+	 * it runs in ring 0: with SMAP that faults on the user's stack.  A CPU
+	 * that runs this option enters SYSCALL in ring 0 (QEMU TCG; not kvm_pvm).
+	 */
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry_ring0);
+	smap_enabled = true;
+	return true;
+}

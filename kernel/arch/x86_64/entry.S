@@ -49,6 +49,7 @@ kernel_ds_selector:
 	.word KERNEL_DS
 
 	.text
+	.globl syscall_entry_ring0
 syscall_entry_ring0:
 	/* Interrupts are off (FMASK); one CPU, so a global scratch is safe. */
 	mov %rsp, syscall_user_rsp(%rip)

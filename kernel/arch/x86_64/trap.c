@@ -106,6 +106,58 @@ static uint64_t extable_fixup(uint64_t rip)
 	return 0;
 }
 
+#define RFLAGS_AC (1UL << 18)
+
+/* The function at rip, then its callers by frame pointers, as "fn [caller] < caller < ...". */
+static void describe_kernel_site(const struct trapframe *tf, char *line, size_t size)
+{
+	char name[96];
+	uint64_t rbp = tf->rbp, top = *(uint64_t *)tf->rsp;
+	size_t len;
+
+	ksyms_lookup(tf->rip, name, sizeof(name));
+	snprintk(line, size, "%s", name);
+	/* A leaf (memcpy) has no frame of its own: its caller is at the top of the stack. */
+	if (top >= KERNEL_VMA) {
+		ksyms_lookup(top, name, sizeof(name));
+		len = strlen(line);
+		snprintk(line + len, size - len, " [%s]", name);
+	}
+	for (int i = 0; i < 4 && rbp >= KERNEL_VMA && (rbp & 7) == 0; i++) {
+		uint64_t *frame = (uint64_t *)rbp;
+
+		if (frame[1] < KERNEL_VMA)
+			break;
+		ksyms_lookup(frame[1], name, sizeof(name));
+		len = strlen(line);
+		snprintk(line + len, size - len, " < %s", name);
+		rbp = frame[0];
+	}
+}
+
+/*
+ * The "smap" debug option: kernel code touched user memory outside the
+ * user-copy helpers (a fault there would kill the program instead of
+ * returning EFAULT).  Says where, once per instruction, on one line (quiet
+ * mode shows only "husk:" lines), and lets the access through by returning
+ * with AC set (the rest of this system call is not checked).
+ */
+static void smap_report(struct trapframe *tf, uint64_t addr)
+{
+	static uint64_t seen[64];
+	static unsigned nseen;
+	char line[256];
+
+	tf->rflags |= RFLAGS_AC;
+	for (unsigned i = 0; i < nseen; i++)
+		if (seen[i] == tf->rip)
+			return;
+	if (nseen < ARRAY_SIZE(seen))
+		seen[nseen++] = tf->rip;
+	describe_kernel_site(tf, line, sizeof(line));
+	printk_err("husk: smap: kernel access to user address %016lx outside the user copies: %s\n", addr, line);
+}
+
 static void page_fault(struct trapframe *tf)
 {
 	uint64_t addr = read_cr2();
@@ -113,7 +165,13 @@ static void page_fault(struct trapframe *tf)
 	bool write = tf->error & 2;
 	bool exec = tf->error & 16;
 
-	int err = addr < USER_TOP ? vm_fault(current_proc()->vm, addr, write, exec) : -EFAULT;
+	int err;
+
+	if (!user && addr < USER_TOP && smap_enabled && !(tf->rflags & RFLAGS_AC)) {
+		smap_report(tf, addr);
+		return;
+	}
+	err = addr < USER_TOP ? vm_fault(current_proc()->vm, addr, write, exec) : -EFAULT;
 
 	if (err == 0)
 		return;

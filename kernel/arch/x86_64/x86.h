@@ -101,11 +101,14 @@ void cpu_init(void);
 void cpu_set_kernel_stack(uint64_t top);
 extern bool cpu_has_tsc_deadline;
 extern bool cpu_has_rdrand;
+/* Set once the "smap" debug option turned SMAP on (usercopy.S tests it). */
+extern bool smap_enabled;
 /* MXCSR bits FXRSTOR accepts on this CPU (a user-supplied MXCSR is masked with it). */
 extern uint32_t cpu_mxcsr_mask;
 
 /* arch/x86_64/entry.S */
 void syscall_entry(void);
+void syscall_entry_ring0(void);
 extern char syscall_reentry_ud2[];
 void trap_return(void);
 extern char trap_return_iret[];   /* the iretq of trap_return */
