@@ -16,12 +16,29 @@
 # because test_mounts_root builds paths as cwd .. "/" .. name, which a cwd of
 # "/" breaks; husk starts programs in "/", so a -e chunk chdirs to /ljs
 # through the FFI before the script loads.  The program is unmodified.
+#
+# The suite runs with LuaJIT's JIT compiler off (-joff), everywhere: with it
+# on, 1 run in 4-21 in husk and 1 in 49 natively here failed a test with
+# "./syscall/helpers.lua:98: invalid index l_len" (or msg_control, msg_iov).
+# That is a bug of this LuaJIT's trace compiler, not of husk: with a fixed
+# LuaJIT seed the failure repeats on every run with the JIT and never with
+# -joff, natively (docs/reliability.md, scripts/luajit-jit-repro).  The
+# seed matters because it orders table traversal: which key of h.newfn's
+# pairs loop a trace is recorded with.  A trace that stores into a struct
+# through such a key, recorded for a key that is no C field, calls the
+# type's __newindex function without a guard on the key (lj_crecord.c,
+# crec_index_meta); when that function has a root trace of its own, the
+# trace links to it, and later real fields (l_len) reach __newindex too.
+# So that husk's support for JIT-compiled code (executable mmap, mprotect,
+# running generated code) stays tested, a separate small program runs hot
+# FFI loops with the JIT on first and must compile traces and compute the
+# same sum as the interpreter.
 source "$(dirname "$0")/apps.bash"
 
-# Passed tests in husk when last measured (see docs/apps.md), less one:
-# test_sendcred failed once in many runs inside the suite's own Lua code
-# ("invalid index msg_control"), not reproducibly.  Raise it as the kernel
-# grows; never lower it to make a run pass.
+# Passed tests in husk when last measured (see docs/apps.md): 264 less one
+# spare, then 263 with no spare since test_ioctl_winsize skips (stdin is
+# /dev/null here, so fd 0 is no terminal in the VM, as natively).  Raise it
+# as the kernel grows; never lower it to make a run pass.
 PASS_MIN=263
 
 VERBOSE=0
@@ -65,16 +82,16 @@ out=$APPS_WORK/out
 rc=0
 case $WHERE in
 husk)
-	echo "\$ $HUSK run -m 256M --files STAGED $LUAJIT -e '$(chdir_chunk /ljs)' test/test.lua"
-	husk_run "$out" 600 -m 256M --files "$files" "$LUAJIT" -e "$(chdir_chunk /ljs)" test/test.lua || rc=$?
+	echo "\$ $HUSK run -m 256M --files STAGED $LUAJIT -joff -e '$(chdir_chunk /ljs)' test/test.lua"
+	husk_run "$out" 600 -m 256M --files "$files" "$LUAJIT" -joff -e "$(chdir_chunk /ljs)" test/test.lua || rc=$?
 	;;
 native)
-	echo "\$ $LUAJIT -e '$(chdir_chunk "$files/ljs")' test/test.lua"
-	(cd / && timeout 600 "$LUAJIT" -e "$(chdir_chunk "$files/ljs")" test/test.lua) </dev/null >"$out" 2>&1 || rc=$?
+	echo "\$ $LUAJIT -joff -e '$(chdir_chunk "$files/ljs")' test/test.lua"
+	(cd / && timeout 600 "$LUAJIT" -joff -e "$(chdir_chunk "$files/ljs")" test/test.lua) </dev/null >"$out" 2>&1 || rc=$?
 	;;
 linux)
-	echo "\$ scripts/linux-guest-run --files STAGED -- $LUAJIT -e '$(chdir_chunk /ljs)' test/test.lua"
-	scripts/linux-guest-run --files "$files" -- "$LUAJIT" -e "$(chdir_chunk /ljs)" test/test.lua \
+	echo "\$ scripts/linux-guest-run --files STAGED -- $LUAJIT -joff -e '$(chdir_chunk /ljs)' test/test.lua"
+	scripts/linux-guest-run --files "$files" -- "$LUAJIT" -joff -e "$(chdir_chunk /ljs)" test/test.lua \
 		</dev/null >"$out" 2>&1 || rc=$?
 	;;
 *) echo "unknown --where $WHERE" >&2; exit 2 ;;
@@ -115,6 +132,44 @@ grep -P '^  \[[^]]+\] \t(Ok|Failed|Skipped)$' "$out" | grep -v -F root |
 if [ "$WHERE" != husk ]; then
 	exit 0
 fi
+
+# The JIT check: hot FFI loops compiled to machine code in the VM.
+jitdir=$APPS_WORK/jitfiles
+mkdir -p "$jitdir"
+cat >"$jitdir/jitcheck.lua" <<'LUA'
+local ffi = require "ffi"
+local jutil = require "jit.util"
+local function work(n)
+  local arr = ffi.new("int32_t[?]", n)
+  local s = 0
+  for r = 1, 300 do
+    for i = 0, n - 1 do arr[i] = (arr[i] + i * r) % 1009; s = s + arr[i] end
+  end
+  return s
+end
+local status = jit.status()
+local jit_sum = work(1000)
+local traces = 0
+while jutil.traceinfo(traces + 1) do traces = traces + 1 end
+jit.off()
+jit.flush()
+local interp_sum = work(1000)
+local ok = status and traces > 0 and jit_sum == interp_sum
+print(("luajit jit check: %s (jit %s, %d traces, sum %d with the JIT, %d without)"):format(
+  ok and "OK" or "FAILED", status and "on" or "off", traces, jit_sum, interp_sum))
+os.exit(ok and 0 or 1)
+LUA
+jout=$APPS_WORK/jitout
+jrc=0
+husk_run "$jout" 300 -m 64M --files "$jitdir" "$LUAJIT" /jitcheck.lua || jrc=$?
+jline=$(grep -E '^luajit jit check: ' "$jout" | tail -n 1 || true)
+echo "${jline:-luajit jit check: no result line} (exit status $jrc)"
+if [ "$jrc" != 0 ] || [ "${jline#luajit jit check: OK }" = "$jline" ]; then
+	echo "FAIL: the JIT check did not pass; the end of its console:"
+	tail -n 15 "$jout" | sed 's/^/  | /'
+	exit 1
+fi
+
 if [ "$passed" -ge "$PASS_MIN" ]; then
 	echo "PASS: $passed >= $PASS_MIN"
 	exit 0
