@@ -192,6 +192,12 @@ void socket_init(struct socket *s, const struct sock_ops *ops, int family, int t
 long net_ifioctl(unsigned long cmd, unsigned long arg);
 /* net/netif.c: at boot; starts the network stack when a network device exists (else the first socket that needs it does). */
 void net_init(void);
+/*
+ * net/inet_tcp.c: the CPU is about to idle (schedule() found nothing to
+ * run): acknowledgements TCP held back, hoping to carry them on a reply,
+ * are sent now.  Called with interrupts off, outside the stack.
+ */
+void net_idle(void);
 
 /* The families. */
 extern const struct net_family unix_family, inet_family, inet6_family, netlink_family;

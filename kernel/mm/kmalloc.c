@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* kmalloc.c: the kernel heap: power-of-two size classes, carved from pages up to 4 KiB, whole page runs up to 64 KiB, bare pages beyond. */
+/* kmalloc.c: the kernel heap: power-of-two size classes, carved from pages up to 4 KiB, whole page runs up to 64 KiB, bare page runs beyond (freed ones kept for the next block of their size). */
 #include "kernel.h"
 #include "mm.h"
 
@@ -25,6 +25,36 @@ struct free_block {
 };
 static struct free_block *free_lists[NR_CLASSES];
 
+/*
+ * Freed big blocks: up to BIG_KEEP page runs wait here for a block of the
+ * same page count.  The page allocator takes freed pages back one by one
+ * and makes new runs only from memory never used before, so without this a
+ * block allocated and freed again and again (a read-ahead buffer, a bounce
+ * buffer) used up fresh memory every time.
+ */
+#define BIG_KEEP 32
+struct big_run {
+	struct big_run *next;
+	uint32_t pages;
+};
+static struct big_run *big_runs;
+static unsigned nr_big_runs;
+
+/* A kept run of exactly pages pages, taken off the list, or NULL. */
+static void *big_run_take(size_t pages)
+{
+	for (struct big_run **pp = &big_runs; *pp; pp = &(*pp)->next) {
+		struct big_run *r = *pp;
+
+		if (r->pages == pages) {
+			*pp = r->next;
+			nr_big_runs--;
+			return r;
+		}
+	}
+	return NULL;
+}
+
 static int size_class(size_t total)
 {
 	for (int c = 0; c < NR_CLASSES; c++)
@@ -44,7 +74,9 @@ void *kmalloc(size_t n)
 	c = size_class(total);
 	if (c < 0) {
 		size_t pages = ALIGN_UP(total, PAGE_SIZE) / PAGE_SIZE;
-		h = page_alloc_n_dirty(pages);
+		h = big_run_take(pages);
+		if (!h)
+			h = page_alloc_n_dirty(pages);
 		if (!h)
 			return NULL;
 		h->class = BIG;
@@ -101,6 +133,15 @@ void kfree(void *p)
 	if (h->class == BIG) {
 		char *base = (char *)h;
 		uint32_t pages = h->pages;   /* freeing the first page overwrites the header */
+		if (nr_big_runs < BIG_KEEP) {
+			struct big_run *r = (struct big_run *)base;
+
+			r->pages = pages;
+			r->next = big_runs;
+			big_runs = r;
+			nr_big_runs++;
+			return;
+		}
 		for (uint32_t i = 0; i < pages; i++)
 			page_free(base + (size_t)i * PAGE_SIZE);
 		return;

@@ -146,6 +146,48 @@ void *page_alloc(void)
 	return p;
 }
 
+#define FREE_MARK 0xffffffffu
+
+/*
+ * n physically consecutive pages taken from the free list, for a run the
+ * bump pointer no longer has room for; their physical address, or 0.  The
+ * free pages are found by marking their reference-count slots (a free page
+ * has none in use), then runs are looked for range by range.  It costs a
+ * walk over the free list and the frames, paid only by multi-page
+ * allocations once never-used memory is gone: without it, every run freed
+ * (kfree of a block over 64 KiB, a grown array) was lost to runs for good.
+ */
+static uint64_t free_list_run(size_t n)
+{
+	struct free_page **pp;
+	uint64_t found = 0;
+
+	for (struct free_page *fp = free_list; fp; fp = fp->next)
+		*ref_slot(fp) = FREE_MARK;
+	for (int i = 0; i < nr_ranges && !found; i++) {
+		uint64_t pfn = ranges[i].base / PAGE_SIZE, end = (ranges[i].base + ranges[i].size) / PAGE_SIZE;
+
+		for (size_t run = 0; pfn < end; pfn++) {
+			run = extra_refs[pfn] == FREE_MARK ? run + 1 : 0;
+			if (run == n) {
+				found = (pfn + 1 - n) * PAGE_SIZE;
+				break;
+			}
+		}
+	}
+	/* Unmark every free page; unlink those of the run. */
+	for (pp = &free_list; *pp;) {
+		uint64_t pa = virt_to_phys(*pp);
+
+		extra_refs[pa / PAGE_SIZE] = 0;
+		if (found && pa >= found && pa < found + n * PAGE_SIZE)
+			*pp = (*pp)->next;
+		else
+			pp = &(*pp)->next;
+	}
+	return found;
+}
+
 void *page_alloc_n_dirty(size_t n)
 {
 	uint64_t pa;
@@ -158,6 +200,8 @@ void *page_alloc_n_dirty(size_t n)
 		return p;
 	}
 	pa = bump_alloc(n);
+	if (!pa && n > 1)
+		pa = free_list_run(n);
 	if (!pa)
 		return NULL;
 	used_pages += n;

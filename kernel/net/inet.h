@@ -65,6 +65,7 @@ struct isock {
 	struct list accept_link;
 	struct isock *listener;         /* while in a listener's acceptq */
 	bool connect_pending;           /* TCP: a connect() returned EINPROGRESS or EINTR */
+	bool replied;                   /* TCP: data sent since data last arrived (a request/reply exchange) */
 };
 
 #define ISHUT_RD 1

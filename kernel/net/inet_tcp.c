@@ -12,6 +12,9 @@
 
 #define LISTEN_BACKLOG_MAX 255          /* lwIP counts the backlog in a byte */
 
+/* Data arrived since the last net_idle(): some PCB may hold a delayed ACK. */
+static bool acks_owed;
+
 static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
 static err_t tcp_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len);
 static void tcp_err_cb(void *arg, err_t err);
@@ -102,12 +105,31 @@ static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 	 * A short segment is acknowledged at once rather than after lwIP's
 	 * delayed-ACK timer (up to 250 ms): the sender's Nagle algorithm holds
 	 * its next small write until this ACK, which would stall exchanges of
-	 * small writes (Linux avoids it with its quick-ACK mode).
+	 * small writes.  Except when this socket answered the last data it got
+	 * (request/reply, Linux's "pingpong" mode): then the ACK waits to ride
+	 * on the reply, or leaves when the CPU next idles (net_idle), and a
+	 * keep-alive request costs one frame instead of two.
 	 */
-	if (p->tot_len < tcp_mss(pcb))
+	if (p->tot_len < tcp_mss(pcb) && !s->replied)
 		tcp_ack_now(pcb);
+	s->replied = false;
+	acks_owed = true;
 	isock_changed(s);
 	return ERR_OK;
+}
+
+void net_idle(void)
+{
+	if (!acks_owed)
+		return;
+	acks_owed = false;
+	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
+		if (pcb->flags & TF_ACK_DELAY) {
+			tcp_ack_now(pcb);
+			tcp_output(pcb);
+		}
+	}
+	net_kick();
 }
 
 static err_t tcp_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
@@ -455,6 +477,7 @@ static ssize_t send_bounced(struct isock *s, struct kmsg *m, int flags, char *bo
 			return sent ? (ssize_t)sent : lwip_errno(lerr);
 		m->cur_off += chunk;
 		sent += chunk;
+		s->replied = true;
 	}
 	if (tpcb(s) && !s->cork && !(flags & MSG_MORE))
 		tcp_output(tpcb(s));

@@ -3,6 +3,7 @@
 #include "kernel.h"
 #include "ktime.h"
 #include "mm.h"
+#include "net.h"
 #include "platform.h"
 #include "sched.h"
 #include "signal.h"
@@ -195,6 +196,8 @@ void schedule(void)
 	}
 	if (prev && prev->state == THREAD_RUNNABLE && list_empty(&prev->runq_link))
 		list_add_tail(&runq, &prev->runq_link);
+	if (list_empty(&runq))
+		net_idle();
 	idle = true;
 	while (list_empty(&runq)) {
 		arm_timer();

@@ -9,7 +9,14 @@
 #include <linux/fs.h>
 
 #define MAX_RW_COUNT 0x7ffff000L   /* Linux caps one transfer at this */
-#define BOUNCE_SIZE (64 * 1024)
+/*
+ * 64 KiB less kmalloc's header: the buffer then comes from kmalloc's 64 KiB
+ * class, whose page runs are reused.  A 64 KiB buffer was a bare 17-page
+ * run, and the page allocator gets runs only from memory never used before
+ * (freed pages go back one by one): every sendfile call used up 68 KiB of
+ * it until nginx's sendfile of a large file failed with ENOMEM.
+ */
+#define BOUNCE_SIZE (64 * 1024 - 16)
 
 #define SPLICE_F_MOVE     1
 #define SPLICE_F_NONBLOCK 2

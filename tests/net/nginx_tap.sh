@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# nginx_tap.sh: Debian's nginx in a husk VM on the test namespace's tap (DHCP), serving an ext4 volume mounted read-only: every page of demo/site/ byte-identical over IPv4 and over IPv6 (the guest's link-local address), on each backend; on QEMU also 500 connections open at once and a 100 MiB file arriving SHA-256-identical.
+# nginx_tap.sh: Debian's nginx in a husk VM on the test namespace's tap (DHCP), serving an ext4 volume mounted read-only: every page of demo/site/ byte-identical over IPv4 and over IPv6 (the guest's link-local address), on each backend; then many connections open at once and a large file arriving SHA-256-identical (QEMU: 500 and 100 MiB; husk-vmm: 16 and 1 MiB, see below).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 BUILD=${BUILD:-build}
@@ -25,16 +25,17 @@ site=$NETNS_DIR/site
 files=$NETNS_DIR/files
 cp -r demo/site "$site" || exit 1
 head -c $((100 << 20)) /dev/urandom >"$site/big.bin" || exit 1
+head -c $((1 << 20)) /dev/urandom >"$site/mid.bin" || exit 1
 mkdir -p "$files/etc/nginx" "$files/run" "$files/var/lib/nginx" || exit 1
 cp demo/nginx.conf "$files/etc/nginx/nginx.conf" || exit 1
 "$HUSK" disk -o "$NETNS_DIR/site.ext4" "$site" >/dev/null || { echo "FAIL: husk disk"; exit 1; }
 big_sha=$(sha256sum <"$site/big.bin" | cut -d' ' -f1)
+mid_sha=$(sha256sum <"$site/mid.bin" | cut -d' ' -f1)
 
 
 backends=(qemu)
 [ -x "$BUILD/bin/husk-vmm" ] && [ -w /dev/kvm ] && backends+=(vmm)
 fail=0
-continue_load=
 bad() { echo "FAIL: $be: $*"; fail=1; }
 for be in "${backends[@]}"; do
 	out=$NETNS_DIR/out-$be
@@ -73,18 +74,25 @@ for be in "${backends[@]}"; do
 		done
 		code=$(netns_exec curl -s -o /dev/null -w '%{http_code}' -m 30 "http://$ip/missing.html")
 		[ "$code" = 404 ] || bad "a missing page gave $code, not 404"
-		# On husk-vmm here (kvm_pvm, guest kernel emulated) the load parts
-		# did not finish within their bounds (500 connections: 240 s): an
-		# open question, so they run on QEMU only for now.
-		continue_load=
-		[ "$be" = qemu ] && continue_load=1
 	fi
-	if [ -n "$up" ] && [ -n "$continue_load" ]; then
-		netns_exec "$PY" tests/net/httpload.py conc "$ip" 80 500 /logo.png "$site/logo.png" ||
-			bad "500 concurrent connections"
-		got=$(netns_exec timeout 300 "$PY" tests/net/httpload.py sha "$ip" 80 /big.bin)
-		echo "big.bin: $got"
-		[ "$got" = "HTTP/1.1 200 OK $((100 << 20)) $big_sha" ] || bad "the 100 MiB file differs"
+	if [ -n "$up" ]; then
+		# The load parts.  husk-vmm here runs the guest kernel emulated by
+		# kvm_pvm: measured on the shared 2-core machine, 20 connections took
+		# 39 s and a file moved at 12-18 KB/s, so 500 connections and 100 MiB
+		# would take far beyond any bound.  It gets 16 connections and a
+		# 1 MiB file (the same code paths: accept queue, many PCBs, sendfile
+		# of a file larger than the send buffer); on a host with VT-x, where
+		# husk-vmm is the fast path, raise them to QEMU's.
+		if [ "$be" = qemu ]; then
+			nconn=500 file=big.bin size=$((100 << 20)) sha=$big_sha
+		else
+			nconn=16 file=mid.bin size=$((1 << 20)) sha=$mid_sha
+		fi
+		netns_exec "$PY" tests/net/httpload.py conc "$ip" 80 "$nconn" /logo.png "$site/logo.png" ||
+			bad "$nconn concurrent connections"
+		got=$(netns_exec timeout 300 "$PY" tests/net/httpload.py sha "$ip" 80 "/$file")
+		echo "$file: $got"
+		[ "$got" = "HTTP/1.1 200 OK $size $sha" ] || bad "the $size-byte $file differs"
 	fi
 	kill -TERM "$(cat "$NETNS_DIR/vm.pid")" 2>/dev/null
 	wait "$vm" 2>/dev/null

@@ -91,6 +91,17 @@ int main(void)
 	CHECK(r && memcmp(r, "0123456789", 10) == 0);
 	kfree(r);
 	CHECK(kmalloc(SIZE_MAX) == NULL);
+	/* A big block freed and allocated again reuses its run: no new pages. */
+	void *b = kmalloc(128 * 1024);
+	long out = pages_out;
+	kfree(b);
+	for (int i = 0; i < 100; i++) {
+		void *c = kmalloc(128 * 1024);
+		CHECK(c == b);
+		memset(c, 0x5a, 128 * 1024);
+		kfree(c);
+	}
+	CHECK(pages_out == out);
 	kfree(NULL);
 	for (int i = 0; i < N; i++)
 		kfree(ptrs[i]);
