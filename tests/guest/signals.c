@@ -141,11 +141,14 @@ int main(int argc, char **argv)
 				.sigev_value.sival_int = 77 };
 	timer_t tid;
 	CHECK(timer_create(CLOCK_MONOTONIC, &sev, &tid) == 0, "timer_create: %s", strerror(errno));
-	struct itimerspec its = { { 0, 0 }, { 0, 30000000 } };
+	/* Armed for 10 s first, so a loaded host cannot let it expire before timer_gettime reads it. */
+	struct itimerspec its = { { 0, 0 }, { 10, 0 } };
 	CHECK(timer_settime(tid, 0, &its, NULL) == 0, "timer_settime: %s", strerror(errno));
 	struct itimerspec cur;
 	timer_gettime(tid, &cur);
 	CHECK(cur.it_value.tv_nsec > 0 || cur.it_value.tv_sec > 0, "timer_gettime shows no time left");
+	its.it_value = (struct timespec){ 0, 30000000 };
+	CHECK(timer_settime(tid, 0, &its, NULL) == 0, "timer_settime (30 ms): %s", strerror(errno));
 	while (!got_rt)
 		pause();
 	CHECK(got_rt == 1, "timer signal count %d", got_rt);
