@@ -30,13 +30,19 @@ def run(script, steps, timeout=120, stderr=None):
     """Runs busybox sh -c SCRIPT; each step (marker, action) fires once the
     output holds marker: action is bytes to type or a function of the master.
     stderr: a file for husk's fd 2 instead of the terminal."""
+    # The settings a new pty starts with, read from one made for that: read
+    # on pty.fork's master they could already be husk's raw mode, since the
+    # child may run first on a loaded host.
+    m, sl = os.openpty()
+    before = termios.tcgetattr(sl)
+    os.close(m)
+    os.close(sl)
     pid, fd = pty.fork()
     if pid == 0:
         if stderr:
             os.dup2(os.open(stderr, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
         os.execvp(HUSK, [HUSK, "run", "--backend", BACKEND, BUSYBOX, "sh", "-c", script])
     set_size(fd, 30, 90)
-    before = termios.tcgetattr(fd)
     out, steps, seen = b"", list(steps), 0
     deadline = time.time() + timeout
     while time.time() < deadline:
