@@ -289,9 +289,12 @@ int exec_load(struct proc *proc, const char *path, char *const argv[], char *con
 		shm_sweep();     /* its System V attachments are gone */
 	}
 	proc->vm = vm;
-	if (proc->exe)
+	if (proc->exe) {
+		proc->exe->deny_write--;
 		inode_unref(proc->exe);
+	}
 	proc->exe = prog.ino;
+	prog.ino->deny_write++;
 	proc->exe_bias = prog.bias;
 	kfree(proc->exe_path);
 	proc->exe_path = kstrdup(path);

@@ -170,6 +170,9 @@ int vfs_open_inode(struct inode *ino, int flags, struct file **out)
 			return -EACCES;
 		if ((acc != O_RDONLY || (flags & O_TRUNC)) && S_ISREG(ino->mode) && vfs_may_write(ino))
 			return -EROFS;
+		/* A running program's file maps its pages: Linux refuses writers (deny_write_access). */
+		if ((acc != O_RDONLY || (flags & O_TRUNC)) && S_ISREG(ino->mode) && ino->deny_write > 0)
+			return -ETXTBSY;
 	}
 	if (S_ISFIFO(ino->mode) && !(flags & O_PATH))
 		return fifo_open(ino, flags & FILE_STATUS_FLAGS, out);

@@ -190,6 +190,7 @@ struct inode {
 	struct inode *mounted;        /* root of the file system mounted here, or NULL */
 	struct inode *covered;        /* for a mounted root: the directory it covers */
 	struct pipe *fifo;            /* a FIFO's pipe while some file has it open (fs/pipe.c) */
+	int deny_write;               /* processes running this file (exe): writers get ETXTBSY */
 	unsigned seals;               /* F_SEAL_* of a memfd (fs/memfd.c); F_SEAL_SEAL for other files */
 	struct inotify_watch *watches; /* inotify watches on this inode (fs/inotify.c), or NULL */
 };

@@ -127,8 +127,10 @@ static int copy_identity(struct proc *p, const struct proc *parent)
 	if (p->cwd)
 		inode_ref(p->cwd);
 	p->exe = parent->exe;
-	if (p->exe)
+	if (p->exe) {
 		inode_ref(p->exe);
+		p->exe->deny_write++;
+	}
 	if (parent->exe_path && !(p->exe_path = kstrdup(parent->exe_path)))
 		return -ENOMEM;
 	if (parent->cmdline) {
@@ -162,6 +164,7 @@ static void release_resources(struct proc *p)
 	list_del(&p->fs_peers);
 	list_init(&p->fs_peers);
 	if (p->exe) {
+		p->exe->deny_write--;
 		inode_unref(p->exe);
 		p->exe = NULL;
 	}

@@ -697,7 +697,7 @@ long sys_truncate(const char *upath, off_t len)
 	err = vfs_lookup(NULL, path, false, &ino);
 	if (err)
 		goto out;
-	err = seals_check_resize(ino, len);
+	err = ino->deny_write > 0 ? -ETXTBSY : seals_check_resize(ino, len);
 	if (!err)
 		err = truncate_inode(ino, len);
 	if (!err)
