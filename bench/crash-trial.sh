@@ -2,28 +2,35 @@
 # SPDX-License-Identifier: MIT
 # bench/crash-trial.sh: kills the VM's monitor (kill -9) at a random moment while a program appends fsync'ed records to an ext4 volume; after e2fsck -fy every record it reported must be on the disk, intact.
 #
-# Usage: bench/crash-trial.sh [-n TRIALS] [-t MAXSECS]
+# Usage: bench/crash-trial.sh [-b qemu|vmm] [-n TRIALS] [-t MAXSECS]
+#   -b BACKEND  qemu (default): QEMU (TCG here) with virtio-blk over a raw image
+#               file (cache=writeback, QEMU's default: a guest flush becomes
+#               fdatasync of the file); vmm: husk-vmm, whose virtio-blk writes
+#               the file with pwrite and turns a flush into fdatasync
 #   -n TRIALS   trials to run (default 20)
 #   -t MAXSECS  the kill comes 0.5..MAXSECS seconds after the first record (default 8)
-# Backend: QEMU (TCG here) with virtio-blk over a raw image file (cache=writeback,
-# QEMU's default: a guest flush becomes fdatasync of the file).  husk-vmm has no
-# block device yet.
+# Each trial is bounded: a monitor that has printed no record after 120 s is
+# killed and the trial counts as failed.  KEEP=DIR keeps what a failed trial
+# left (the image before e2fsck, e2fsck's output, the VM's output) in DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 HUSK=$BUILD/bin/husk
 PROG=$BUILD/bench/progs/records
-N=20 MAXT=8
-while getopts "n:t:" o; do
+N=20 MAXT=8 BACKEND=qemu
+while getopts "b:n:t:" o; do
 	case $o in
+	b) BACKEND=$OPTARG ;;
 	n) N=$OPTARG ;;
 	t) MAXT=$OPTARG ;;
-	*) sed -n 4,10p "$0"; exit 2 ;;
+	*) sed -n 4,13p "$0"; exit 2 ;;
 	esac
 done
 [ -x "$HUSK" ] && [ -x "$PROG" ] || { echo "crash-trial: run make first" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/husk-crash.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# Stopped from outside (timeout, ^C): the VM of the trial in progress goes too.
+trap 'kill -9 ${qemu:-} ${husk:-} 2>/dev/null; exit 143' TERM INT
 
 # verify IMG OUT: every record number printed in OUT is in the file, intact, in order.
 verify() {
@@ -54,20 +61,31 @@ print("%d records printed, %d on disk, all printed ones intact" % (last + 1, hav
 PY
 }
 
+# keep TRIAL: with KEEP=DIR set, the failed trial's image (before e2fsck), e2fsck's output and the VM's go there.
+keep() {
+	[ -n "${KEEP:-}" ] || return 0
+	mkdir -p "$KEEP"
+	cp "$work/vol.ext4.orig" "$KEEP/trial$1.ext4" && cp "$work/fsck" "$KEEP/trial$1.fsck" && cp "$work/out" "$KEEP/trial$1.out"
+	echo "    kept in $KEEP/trial$1.*"
+}
+
 ok=0
 for t in $(seq 1 "$N"); do
 	img=$work/vol.ext4
 	mke2fs -q -F -t ext4 "$img" 64M >/dev/null
 	out=$work/out
 	# husk directly (no timeout wrapper): QEMU must be husk's own child.
-	"$HUSK" run --backend qemu -v "$img:/data" "$PROG" /data/records 200000 >"$out" 2>&1 &
-	husk=$!
+	"$HUSK" run --backend "$BACKEND" -v "$img:/data" "$PROG" /data/records 200000 >"$out" 2>&1 &
+	husk=$! qemu=
 	# Wait for the first record, then a random delay.
+	started=$SECONDS
 	for _ in $(seq 1 600); do
 		grep -q '^rec ' "$out" 2>/dev/null && break
 		kill -0 "$husk" 2>/dev/null || break
 		sleep 0.2
 	done
+	waited=$((SECONDS - started))
+	kill -0 "$husk" 2>/dev/null && alive="still running" || alive="gone"
 	delay=$(python3 -c "import random; print(round(random.uniform(0.5, $MAXT), 2))")
 	sleep "$delay"
 	# The monitor is husk's child; kill -9 it by its process id, then husk
@@ -83,10 +101,18 @@ for t in $(seq 1 "$N"); do
 	wait "$husk" 2>/dev/null || true
 	# Nothing may touch the image any more.
 	while kill -0 $qemu 2>/dev/null; do sleep 0.1; done
+	# A trial in which the program never got a record out tests nothing: it fails.
+	if ! grep -q '^rec ' "$out"; then
+		echo "trial $t: FAILED: no record printed in ${waited}s (the VM was $alive then); the VM said:"
+		tail -n 5 "$out" | sed 's/^/    /'
+		continue
+	fi
+	[ -z "${KEEP:-}" ] || cp "$img" "$work/vol.ext4.orig"
 	fsck=0
 	e2fsck -fy "$img" >"$work/fsck" 2>&1 || fsck=$?
 	if [ "$fsck" -ge 4 ]; then
 		echo "trial $t: kill after ${delay}s: e2fsck -fy could not repair (status $fsck)"
+		keep "$t"
 		continue
 	fi
 	if res=$(verify "$img" "$out"); then
@@ -94,7 +120,9 @@ for t in $(seq 1 "$N"); do
 		echo "trial $t: kill after ${delay}s: e2fsck status $fsck; $res"
 	else
 		echo "trial $t: kill after ${delay}s: FAILED: $res"
+		keep "$t"
 	fi
 done
-echo "crash-trial (QEMU TCG, virtio-blk, ext4): $ok/$N trials kept every reported record"
+case $BACKEND in qemu) what="QEMU TCG" ;; *) what="husk-vmm" ;; esac
+echo "crash-trial ($what, virtio-blk, ext4): $ok/$N trials kept every reported record"
 [ "$ok" = "$N" ]

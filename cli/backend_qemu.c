@@ -336,5 +336,6 @@ out:
 
 const struct backend backend_qemu = {
 	.name = "qemu",
+	.disk_prefix = "vd",
 	.run = qemu_run,
 };

@@ -82,5 +82,6 @@ out:
 
 const struct backend backend_vmm = {
 	.name = "vmm",
+	.disk_prefix = "vd",
 	.run = vmm_run,
 };

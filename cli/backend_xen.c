@@ -106,7 +106,7 @@ static int xen_run(const struct vm_config *cfg)
 	struct xl_domain d = { 0 };
 	char name[64], *config = NULL, *line;
 	char kernel[PATH_MAX], initrd[PATH_MAX];
-	int fd, status = HUSK_STATUS_HOST;
+	int fd, err, status = HUSK_STATUS_HOST;
 	long domid;
 	FILE *f;
 
@@ -124,6 +124,11 @@ static int xen_run(const struct vm_config *cfg)
 	d.ramdisk = initrd;
 	d.cmdline = cfg->cmdline;
 	d.mem_mib = cfg->mem_mib;
+	err = xl_domain_add_devices(&d, cfg->dev);
+	if (err) {
+		husk_err("the domain's devices: %s", strerror(-err));
+		goto out;
+	}
 	fd = proc_mktemp("xl", &config);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		husk_err("cannot write the xl config: %s", strerror(fd < 0 ? -fd : errno));
@@ -158,10 +163,13 @@ static int xen_run(const struct vm_config *cfg)
 	}
 out:
 	free(config);
+	strvec_free(&d.vifs);
+	strvec_free(&d.disks);
 	return status;
 }
 
 const struct backend backend_xen = {
 	.name = "xen",
+	.disk_prefix = "xvd",
 	.run = xen_run,
 };

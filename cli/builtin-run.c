@@ -330,6 +330,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	args.quiet = !o.verbose;
 	be = pick_backend(o.backend);
+	if (vmopt_backend(&o.dev, be->name))
+		goto out;
 	/*
 	 * On the UART backends the console carries the program's stdout, its
 	 * stderr and the kernel's messages multiplexed, and stdin with its end
@@ -347,7 +349,7 @@ int cmd_run(int argc, char **argv)
 		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
 			err = strvec_pushf(&args.options, "husk.winsize=%ux%u", ws.ws_row, ws.ws_col);
 	}
-	err = err ?: vmopt_kernel_args(&o.dev, &args.options);
+	err = err ?: vmopt_kernel_args(&o.dev, be->disk_prefix, &args.options);
 	/* For tests and debugging: HUSK_KERNEL_OPTS adds kernel options (e.g. "smap"), split at spaces. */
 	if (!err && getenv("HUSK_KERNEL_OPTS")) {
 		char *copy = strdup(getenv("HUSK_KERNEL_OPTS")), *save = NULL;

@@ -210,6 +210,7 @@ enum vm_net_mode {
 	VM_NET_NONE,            /* loopback only (the default without -p) */
 	VM_NET_TAP,             /* a host tap device */
 	VM_NET_USER,            /* user-mode networking: libslirp / QEMU's -netdev user */
+	VM_NET_BRIDGE,          /* a vif on a bridge of the Xen dom0 (the xen backend) */
 };
 
 #define VM_FWD_MAX 32
@@ -230,6 +231,7 @@ struct vm_devices {
 	enum vm_net_mode net;
 	int net_given;          /* --net was given */
 	const char *tap;        /* VM_NET_TAP: the interface */
+	const char *bridge;     /* VM_NET_BRIDGE: the dom0 bridge */
 	struct vm_fwd fwd[VM_FWD_MAX];
 	size_t nfwd;
 	struct vm_volume vol[VM_VOL_MAX];   /* vda, vdb, ... in this order */
@@ -241,7 +243,7 @@ struct vm_devices {
 /*
  * One function per option; each checks its argument, prints a "husk: "
  * message naming the option when it is wrong, and returns 0 or -EINVAL.
- *   --net tap:NAME | user | none    -p HOST:GUEST[/udp]    -v IMAGE:/MNT[:ro]
+ *   --net tap:NAME | bridge:NAME | user | none    -p HOST:GUEST[/udp]    -v IMAGE:/MNT[:ro]
  *   --ip ADDR/PREFIX   --gw ADDR   --dns ADDR
  */
 int vmopt_net(struct vm_devices *d, const char *arg);
@@ -252,6 +254,12 @@ int vmopt_gw(struct vm_devices *d, const char *arg);
 int vmopt_dns(struct vm_devices *d, const char *arg);
 /* After all options: -p implies user networking; rejects combinations that cannot work. */
 int vmopt_finish(struct vm_devices *d);
+/*
+ * Refuses, with a message, devices the backend named ("vmm", "qemu", "xen")
+ * cannot give: a Xen vif joins a dom0 bridge (--net bridge:NAME), the
+ * others use a tap or user networking.  Returns 0 or -EINVAL.
+ */
+int vmopt_backend(const struct vm_devices *d, const char *backend);
 /* The address part of --ip into buf, or -ENOENT without --ip. */
 int vmopt_guest_ip(const struct vm_devices *d, char *buf, size_t size);
 /*
@@ -260,8 +268,12 @@ int vmopt_guest_ip(const struct vm_devices *d, char *buf, size_t size);
  * why not, naming the permission, and returns -errno; 0 if it can.
  */
 int vmopt_check_tap(const char *name);
-/* Appends the kernel options (net.ip=, net.gw=, net.dns=, vol=; abi.h) to options. */
-int vmopt_kernel_args(const struct vm_devices *d, struct strvec *options);
+/*
+ * Appends the kernel options (net.ip=, net.gw=, net.dns=, vol=; abi.h) to
+ * options; the volumes are disk_prefix + a, b, ... ("vd" for virtio, "xvd"
+ * for Xen's vbds).
+ */
+int vmopt_kernel_args(const struct vm_devices *d, const char *disk_prefix, struct strvec *options);
 void vm_devices_free(struct vm_devices *d);
 
 /* ---- backends (backend_*.c) ---- */
@@ -278,6 +290,7 @@ struct vm_config {
 
 struct backend {
 	const char *name;
+	const char *disk_prefix;        /* the guest's name of the first volume, less its "a" */
 	/* Boots the VM and waits for it.  Returns husk's exit status. */
 	int (*run)(const struct vm_config *cfg);
 };
@@ -299,5 +312,12 @@ struct xl_domain {
 };
 /* Writes d as an xl config file to f.  Returns 0 or -EIO. */
 int xl_config_write(FILE *f, const struct xl_domain *d);
+/*
+ * Adds dev's NIC (--net bridge:NAME: "bridge=NAME") and volumes
+ * ("format=raw,vdev=xvdX,access=rw|ro,target=ABSOLUTE_PATH", in the order
+ * of -v, as the kernel's vol=xvdX options name them) to d's vif and disk
+ * lists.  Returns 0 or -errno (-ENOENT: a volume's path does not resolve).
+ */
+int xl_domain_add_devices(struct xl_domain *d, const struct vm_devices *dev);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* vmopts.c: the VM's devices from husk run's options (--net, -p, -v, --ip/--gw/--dns) and the kernel options they become. */
+/* vmopts.c: the VM's devices from husk run's options (--net, -p, -v, --ip/--gw/--dns), what each backend accepts, and the kernel options they become. */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +19,7 @@ int vmopt_net(struct vm_devices *d, const char *arg)
 {
 	if (!strcmp(arg, "none")) {
 		d->net = VM_NET_NONE;
-		d->tap = NULL;
+		d->tap = d->bridge = NULL;
 	} else if (!strncmp(arg, "tap:", 4) && arg[4]) {
 		if (strlen(arg + 4) > 15) {
 			husk_err("--net %s: a tap name has at most 15 characters", arg);
@@ -27,11 +27,21 @@ int vmopt_net(struct vm_devices *d, const char *arg)
 		}
 		d->net = VM_NET_TAP;
 		d->tap = arg + 4;
+		d->bridge = NULL;
+	} else if (!strncmp(arg, "bridge:", 7) && arg[7]) {
+		if (strlen(arg + 7) > 15 || strpbrk(arg + 7, ",= \t\"'")) {
+			husk_err("--net %s: a bridge name has at most 15 characters, none of them ',', '=', "
+				 "quotes or spaces", arg);
+			return -EINVAL;
+		}
+		d->net = VM_NET_BRIDGE;
+		d->bridge = arg + 7;
+		d->tap = NULL;
 	} else if (!strcmp(arg, "user")) {
 		d->net = VM_NET_USER;
-		d->tap = NULL;
+		d->tap = d->bridge = NULL;
 	} else {
-		husk_err("--net %s: expected tap:NAME, user or none", arg);
+		husk_err("--net %s: expected tap:NAME, bridge:NAME, user or none", arg);
 		return -EINVAL;
 	}
 	d->net_given = 1;
@@ -140,8 +150,9 @@ int vmopt_volume(struct vm_devices *d, const char *arg)
 		goto err;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		husk_err("-v %s: %s is a directory; sharing host directories is not supported yet "
-			 "(make an image with: husk build --disk, or mke2fs -d)", arg, spec);
+		husk_err("-v %s: %s is a directory; sharing host directories (9p) is not supported yet, "
+			 "and nothing is copied: make an image of it with 'husk disk -o IMAGE %s' and use "
+			 "-v IMAGE:MOUNTPOINT", arg, spec, spec);
 		goto err;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
@@ -222,19 +233,36 @@ int vmopt_finish(struct vm_devices *d)
 	if (d->nfwd) {
 		if (d->net_given && d->net != VM_NET_USER) {
 			husk_err("-p forwards host ports with user networking; it does not go with --net %s",
-				 d->net == VM_NET_TAP ? "tap:" : "none");
+				 d->net == VM_NET_TAP ? "tap:" : d->net == VM_NET_BRIDGE ? "bridge:" : "none");
 			return -EINVAL;
 		}
 		d->net = VM_NET_USER;
 	}
 	if (d->net == VM_NET_NONE && (d->ip || d->gw || d->dns)) {
-		husk_err("%s needs a network: add --net tap:NAME or -p",
+		husk_err("%s needs a network: add --net tap:NAME, --net bridge:NAME (Xen) or -p",
 			 d->ip ? "--ip" : d->gw ? "--gw" : "--dns");
 		return -EINVAL;
 	}
 	if ((d->gw || d->dns) && !d->ip) {
 		husk_err("%s needs --ip (without it the VM asks DHCP for everything)",
 			 d->gw ? "--gw" : "--dns");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vmopt_backend(const struct vm_devices *d, const char *backend)
+{
+	int xen = !strcmp(backend, "xen");
+
+	if (xen && (d->net == VM_NET_TAP || d->net == VM_NET_USER)) {
+		husk_err("--backend xen: the vif joins a bridge in dom0: use --net bridge:NAME%s",
+			 d->nfwd ? " (and no -p: Xen has no user networking)" : "");
+		return -EINVAL;
+	}
+	if (!xen && d->net == VM_NET_BRIDGE) {
+		husk_err("--net bridge:%s is for --backend xen (a vif in a Xen dom0); here use --net tap:NAME "
+			 "on that bridge", d->bridge);
 		return -EINVAL;
 	}
 	return 0;
@@ -254,7 +282,7 @@ int vmopt_guest_ip(const struct vm_devices *d, char *buf, size_t size)
 	return 0;
 }
 
-int vmopt_kernel_args(const struct vm_devices *d, struct strvec *options)
+int vmopt_kernel_args(const struct vm_devices *d, const char *disk_prefix, struct strvec *options)
 {
 	int err = 0;
 
@@ -269,7 +297,7 @@ int vmopt_kernel_args(const struct vm_devices *d, struct strvec *options)
 			err = strvec_pushf(options, "net.dns=%s", d->dns);
 	}
 	for (size_t i = 0; !err && i < d->nvol; i++)
-		err = strvec_pushf(options, "vol=vd%c:%s%s", (char)('a' + i), d->vol[i].mountpoint,
+		err = strvec_pushf(options, "vol=%s%c:%s%s", disk_prefix, (char)('a' + i), d->vol[i].mountpoint,
 				   d->vol[i].ro ? ":ro" : "");
 	return err;
 }

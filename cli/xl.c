@@ -2,7 +2,9 @@
 /* xl.c: writes the xl domain configuration of a husk VM (Xen PVH domU), for husk xen-config and the xen backend. */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -30,6 +32,23 @@ static void put_list(FILE *f, const char *key, const struct strvec *items)
 		put_string(f, items->v[i]);
 	}
 	fputs(" ]\n", f);
+}
+
+int xl_domain_add_devices(struct xl_domain *d, const struct vm_devices *dev)
+{
+	char path[PATH_MAX];
+	int err = 0;
+
+	if (dev->net == VM_NET_BRIDGE)
+		err = strvec_pushf(&d->vifs, "bridge=%s", dev->bridge);
+	for (size_t i = 0; !err && i < dev->nvol; i++) {
+		if (!realpath(dev->vol[i].image, path))
+			return -errno;
+		/* target= goes last: xl takes the rest of the spec, commas included, as the path. */
+		err = strvec_pushf(&d->disks, "format=raw,vdev=xvd%c,access=%s,target=%s", (char)('a' + i),
+				   dev->vol[i].ro ? "ro" : "rw", path);
+	}
+	return err;
 }
 
 int xl_config_write(FILE *f, const struct xl_domain *d)

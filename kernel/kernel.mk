@@ -18,7 +18,7 @@ KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-
 
 # Subsystems by folder; architecture and platform chosen by path, not #ifdef.
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/sched/*.c kernel/time/*.c \
-	kernel/exec/*.c kernel/fs/*.c kernel/fs/ext2/*.c kernel/block/*.c kernel/sys/*.c kernel/net/*.c kernel/drivers/*.c) \
+	kernel/exec/*.c kernel/ipc/*.c kernel/fs/*.c kernel/fs/ext2/*.c kernel/block/*.c kernel/sys/*.c kernel/net/*.c kernel/drivers/*.c) \
 	$(wildcard kernel/arch/$(KERNEL_ARCH)/*.c kernel/arch/$(KERNEL_ARCH)/*.S) \
 	$(wildcard kernel/platform/*.c $(KERNEL_PLATFORMS:%=kernel/platform/%/*.c) $(KERNEL_PLATFORMS:%=kernel/platform/%/*.S))
 KERNEL_OBJS := $(patsubst kernel/%,$(KERNEL_OUT)/obj/%.o,$(KERNEL_SRCS))

@@ -422,6 +422,17 @@ xen_cli_tests() {
 		"$HUSK" xen-config -m 32M --vif bridge=xenbr0 --disk phy:/dev/vg/x,xvda,w "$img"
 	xen_cli_case xen-config-not-an-image 125 "not an image made by husk build" -- \
 		"$HUSK" xen-config "$GUESTBIN/hello"
+	# husk run's device options: vbds named as the kernel is told, a vif on a dom0 bridge.
+	xen_cli_case xen-config-devices 0 \
+		'cmdline = "quiet net.ip=192.168.100.20/24 net.gw=192.168.100.1 net.dns=192.168.100.1 vol=xvda:/data vol=xvdb:/www:ro -- /bin/hello"' \
+		'vif = [ "bridge=xenbr0" ]' \
+		"disk = [ \"format=raw,vdev=xvda,access=rw,target=$(realpath "$img")\", \"format=raw,vdev=xvdb,access=ro,target=$(realpath "$LOGDIR/xen-build.log")\" ]" -- \
+		"$HUSK" xen-config --net bridge:xenbr0 --ip 192.168.100.20/24 --gw 192.168.100.1 \
+		--dns 192.168.100.1 -v "$img:/data" -v "$LOGDIR/xen-build.log:/www:ro" "$img"
+	xen_cli_case xen-config-tap 125 "use --net bridge:NAME" -- \
+		"$HUSK" xen-config --net tap:tap0 "$img"
+	xen_cli_case run-bridge-not-xen 125 "is for --backend xen" -- \
+		"$HUSK" run --backend qemu --net bridge:xenbr0 "$GUESTBIN/hello"
 	if ! PATH=$PATH:/usr/sbin:/sbin command -v xl >/dev/null; then
 		xen_cli_case xen-run-no-toolstack 125 "needs the Xen toolstack" -- \
 			"$HUSK" run --backend xen "$GUESTBIN/hello"

@@ -26,7 +26,7 @@ BENCH_BINS := $(patsubst bench/progs/%.c,$(BUILD)/bench/progs/%,$(BENCH_SRCS))
 all: tests-build
 tests-build: $(UNIT_BINS) $(GUEST_BINS) $(BENCH_BINS) $(BUILD)/tests/ext2vol/vol.ext4
 
-# The ext4 image the ext2 guest test mounts (files=build/tests/ext2vol).
+# The images the ext2 and disk guest tests mount (files=build/tests/ext2vol, vol=).
 $(BUILD)/tests/ext2vol/vol.ext4: tests/fixtures/mkvol.sh
 	bash $< $(@D)
 

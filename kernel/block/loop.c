@@ -134,6 +134,8 @@ static long loop_ioctl(struct blkdev *bd, unsigned long cmd, unsigned long arg)
 		file_unref(lo->backing);
 		lo->backing = NULL;
 		bd->nsectors = 0;
+		/* Unbound, the device takes a read-write file again. */
+		bd->ro = false;
 		return 0;
 	case LOOP_GET_STATUS64:
 		if (!lo->backing)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* exec.c: maps an ELF program (and its interpreter) and builds the initial user stack. */
 #include "kernel.h"
+#include "ipc.h"
 #include "elf.h"
 #include "exec.h"
 #include "husk/abi.h"
@@ -276,12 +277,16 @@ int exec_load(struct proc *proc, const char *path, char *const argv[], char *con
 		goto err_vm;
 
 	vm->brk_start = vm->brk = prog.info.max_vaddr + prog.bias;
+	/* The point of no return: the other threads end before the old image goes. */
+	if (proc->vm && (err = proc_de_thread(proc)))
+		goto err_vm;
 	if (proc->vm) {
 		/* execve: the CPU leaves the old tables before they go. */
 		struct vm *old = proc->vm;
 		proc->vm = vm;
 		vm_activate(vm);
 		vm_destroy(old);
+		shm_sweep();     /* its System V attachments are gone */
 	}
 	proc->vm = vm;
 	if (proc->exe)

@@ -8,11 +8,15 @@
 /*
  * Limits: dirty pages of all files together stay under an eighth of memory
  * (a write past it writes its own file back first, so a writer pays for
- * what it dirties and memory never fills with unwritten data), and clean
- * pages beyond a quarter of memory are dropped from the file being read
- * or written (mapped pages are never dropped).
+ * what it dirties and memory never fills with unwritten data), and when the
+ * pages of all files reach a quarter of memory, clean ones are dropped
+ * (first the file being read or written, then the others, oldest cache
+ * first) until an eighth of that limit is free again; mapped pages are
+ * never dropped.
  */
 size_t pcache_total_cached, pcache_total_dirty;
+/* Every cache holding pages, so that one file's reads can evict another's clean pages. */
+static struct list caches = LIST_INIT(caches);
 
 struct pcache_page {
 	uint8_t *data;
@@ -34,6 +38,15 @@ void pcache_init(struct pcache *pc, const struct pcache_ops *ops)
 {
 	memset(pc, 0, sizeof(*pc));
 	pc->ops = ops;
+	list_init(&pc->all);
+}
+
+/* Counts a page in; the first one puts the cache on the list. */
+static void count_page(struct pcache *pc)
+{
+	if (pc->cached++ == 0)
+		list_add_tail(&caches, &pc->all);
+	pcache_total_cached++;
 }
 
 static int grow(struct pcache *pc, uint64_t idx)
@@ -78,14 +91,17 @@ static void drop(struct pcache *pc, uint64_t idx)
 	page_free(p->data);
 	kfree(p);
 	pc->slots[idx] = NULL;
-	pc->cached--;
 	pcache_total_cached--;
+	if (--pc->cached == 0) {
+		list_del(&pc->all);
+		list_init(&pc->all);
+	}
 }
 
-/* Over the limit: drops clean, unmapped pages of this file. */
-static void shrink(struct pcache *pc)
+/* Drops clean, unmapped pages of pc until the total is down to target. */
+static void shrink_one(struct pcache *pc, size_t target)
 {
-	for (size_t i = 0; i < pc->nslots && pcache_total_cached > cached_limit(); i++) {
+	for (size_t i = 0; i < pc->nslots && pc->cached && pcache_total_cached > target; i++) {
 		struct pcache_page *p = pc->slots[i];
 
 		if (p && !p->dirty && !p->mapped)
@@ -93,7 +109,21 @@ static void shrink(struct pcache *pc)
 	}
 }
 
-#define READAHEAD 32          /* pages read together on a miss: 128 KiB */
+/* At the limit: clean pages go, this file's first, then other files'. */
+static void shrink(struct pcache *pc)
+{
+	size_t target = cached_limit() - cached_limit() / 8;
+	struct list *it, *next;
+
+	shrink_one(pc, target);
+	for (it = caches.next; it != &caches && pcache_total_cached > target; it = next) {
+		next = it->next;     /* shrink_one may take it off the list */
+		if (it != &pc->all)
+			shrink_one(list_entry(it, struct pcache, all), target);
+	}
+}
+
+#define READAHEAD 256         /* pages read together on a miss: 1 MiB */
 
 /* Adds a new page holding data (a page_alloc page) at idx. */
 static struct pcache_page *insert(struct pcache *pc, uint64_t idx, uint8_t *data)
@@ -104,8 +134,7 @@ static struct pcache_page *insert(struct pcache *pc, uint64_t idx, uint8_t *data
 		return NULL;
 	p->data = data;
 	pc->slots[idx] = p;
-	pc->cached++;
-	pcache_total_cached++;
+	count_page(pc);
 	return p;
 }
 
@@ -124,7 +153,7 @@ static struct pcache_page *read_ahead(struct pcache *pc, struct inode *ino, uint
 	if (!pc->ops->readpages || idx != pc->ra_next || pcache_total_cached + READAHEAD >= cached_limit())
 		return NULL;
 	while (n < READAHEAD && idx + n <= last && !grow(pc, idx + n) && !pc->slots[idx + n]) {
-		pages[n] = page_alloc();
+		pages[n] = page_alloc_n_dirty(1);   /* readpages fills it whole */
 		if (!pages[n])
 			break;
 		n++;
@@ -154,7 +183,8 @@ static struct pcache_page *get(struct pcache *pc, struct inode *ino, uint64_t id
 		return NULL;
 	if (pc->slots[idx])
 		return pc->slots[idx];
-	if (pcache_total_cached >= cached_limit())
+	/* (With room for a read-ahead, which is skipped when there is none.) */
+	if (pcache_total_cached + READAHEAD >= cached_limit())
 		shrink(pc);
 	if (fill && (uint64_t)idx * PAGE_SIZE < ino->size) {
 		p = read_ahead(pc, ino, idx);
@@ -180,8 +210,7 @@ static struct pcache_page *get(struct pcache *pc, struct inode *ino, uint64_t id
 		memset(p->data, 0, PAGE_SIZE);
 	}
 	pc->slots[idx] = p;
-	pc->cached++;
-	pcache_total_cached++;
+	count_page(pc);
 	return p;
 }
 
@@ -263,30 +292,76 @@ void *pcache_get_page(struct pcache *pc, struct inode *ino, uint64_t idx)
 	return p->data;
 }
 
+#define WB_BATCH 256         /* dirty pages written back as one run: 1 MiB */
+
+/* Writes pages [i, i + n) (dirty, consecutive, below the end of the file) back; 0 or -errno. */
+static int write_run(struct pcache *pc, struct inode *ino, size_t i, unsigned n)
+{
+	uint64_t start = (uint64_t)i * PAGE_SIZE;
+	size_t len = MIN((uint64_t)n * PAGE_SIZE, ino->size - start);
+	void *pages[WB_BATCH];
+	int err = -EOPNOTSUPP;
+
+	for (unsigned k = 0; k < n; k++)
+		pages[k] = pc->slots[i + k]->data;
+	if (pc->ops->writepages)
+		err = pc->ops->writepages(ino, i, n, pages, len);
+	if (err == -EOPNOTSUPP) {
+		err = 0;
+		for (unsigned k = 0; k < n; k++) {
+			int e = pc->ops->writepage(ino, i + k, pages[k], MIN(PAGE_SIZE, len - (size_t)k * PAGE_SIZE));
+
+			if (e && !err)
+				err = e;
+			/* A page not written stays dirty; the others are clean. */
+			if (!e && !pc->slots[i + k]->mapped)
+				set_dirty(pc, pc->slots[i + k], false);
+		}
+		return err;
+	}
+	if (err)
+		return err;
+	/* A mapped page may change again behind our back: it stays dirty. */
+	for (unsigned k = 0; k < n; k++)
+		if (!pc->slots[i + k]->mapped)
+			set_dirty(pc, pc->slots[i + k], false);
+	return 0;
+}
+
 int pcache_writeback(struct pcache *pc, struct inode *ino)
 {
 	int err = 0;
 
-	for (size_t i = 0; i < pc->nslots && pc->dirty; i++) {
+	for (size_t i = 0; i < pc->nslots && pc->dirty;) {
 		struct pcache_page *p = pc->slots[i];
 		uint64_t start = (uint64_t)i * PAGE_SIZE;
+		unsigned n = 1;
 		int e;
 
-		if (!p || !p->dirty)
+		if (!p || !p->dirty) {
+			i++;
 			continue;
+		}
 		if (start >= ino->size) {
 			set_dirty(pc, p, p->mapped);
+			i++;
 			continue;
 		}
-		e = pc->ops->writepage(ino, i, p->data, MIN(PAGE_SIZE, ino->size - start));
-		if (e) {
-			if (!err)
-				err = e;
-			continue;
-		}
-		/* A mapped page may change again behind our back: it stays dirty. */
-		if (!p->mapped)
-			set_dirty(pc, p, false);
+		/* The run of dirty pages from i that lie below the end of the file. */
+		while (n < WB_BATCH && i + n < pc->nslots && pc->slots[i + n] && pc->slots[i + n]->dirty &&
+		       (uint64_t)(i + n) * PAGE_SIZE < ino->size)
+			n++;
+		e = write_run(pc, ino, i, n);
+		if (e && !err)
+			err = e;
+		i += n;
+	}
+	/* Nothing is left in flight: callers read, flush or free after this. */
+	if (pc->ops->writepages_wait) {
+		int e = pc->ops->writepages_wait(ino);
+
+		if (e && !err)
+			err = e;
 	}
 	return err;
 }

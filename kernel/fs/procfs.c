@@ -65,6 +65,7 @@ enum pkind { P_DIR = 1, P_FDLINK, P_ENTRY };
 struct pnode {
 	enum pkind kind;
 	int arg;                          /* pid (in a pid's tree) or fd */
+	int pid;                          /* P_FDLINK: whose descriptor */
 	const struct proc_entry *ent;     /* the file or directory, for P_DIR and P_ENTRY */
 };
 
@@ -138,6 +139,20 @@ static struct pnode *pnode(struct inode *ino)
 	return ino->priv;
 }
 
+/* The descriptor table a <pid>/fd directory lists: that process's (NULL once it exited). */
+static struct fdtable *fd_dir_table(int pid)
+{
+	struct proc *p = pid > 0 ? proc_find(pid) : current_proc();
+
+	return p && !p->zombie ? p->fdt : NULL;
+}
+
+/* An fd link's inode number: the pid in place of an entry, so each process's links differ. */
+static uint64_t fdlink_ino(int pid, int fd)
+{
+	return (1ULL << 60) | ((uint64_t)P_FDLINK << 56) | ((uint64_t)(unsigned)fd << 32) | (unsigned)pid;
+}
+
 /* Parses a decimal number with no sign or leading zeros; -1 if name is not one. */
 static int parse_num(const char *name, size_t len)
 {
@@ -205,9 +220,15 @@ static int proc_lookup(struct inode *dir, const char *name, size_t len, struct i
 	} else if ((d->flags & PE_PIDS) && proc_find(num)) {
 		*out = entry_inode(&procfs_pid_dir, num);
 	} else if (d->flags & PE_FDS) {
-		if (num < 0 || !fd_peek(current_proc()->fdt, num))
+		struct fdtable *fdt = fd_dir_table(pn->arg);
+
+		if (num < 0 || !fdt || !fd_peek(fdt, num))
 			return -ENOENT;
 		*out = proc_inode(P_FDLINK, num, NULL, S_IFLNK | 0700);
+		if (*out) {
+			pnode(*out)->pid = pn->arg;
+			(*out)->ino = fdlink_ino(pn->arg, num);
+		}
 	} else {
 		e = find_entry(d, name, len);
 		if (!e)
@@ -228,7 +249,15 @@ static int generate(struct inode *ino, struct pbuf *b)
 
 	memset(b, 0, sizeof(*b));
 	if (pn->kind == P_FDLINK) {
+		procfs_target = NULL;
+		if (pn->pid > 0 && !(procfs_target = proc_find(pn->pid)))
+			return -ESRCH;
+		if (procfs_target && procfs_target->zombie) {
+			procfs_target = NULL;
+			return -ENOENT;
+		}
 		procfs_fd_link(b, pn->arg);
+		procfs_target = NULL;
 	} else if (pn->kind == P_ENTRY) {
 		/* Files below <pid>/ carry the pid; the process may have gone since. */
 		procfs_target = NULL;
@@ -294,14 +323,15 @@ static int proc_readdir(struct inode *dir, uint64_t *pos, filldir_fn fill, void 
 			if (fill(ctx, "..", 2, dir->ino, DT_DIR, 2))
 				return 0;
 		} else if (d->flags & PE_FDS) {
+			struct fdtable *fdt = fd_dir_table(pn->arg);
 			int fd = (int)(p - 2);
 
-			while (fd < FD_MAX && !fd_peek(current_proc()->fdt, fd))
+			while (fdt && fd < FD_MAX && !fd_peek(fdt, fd))
 				fd++;
-			if (fd >= FD_MAX)
+			if (!fdt || fd >= FD_MAX)
 				return 0;
 			len = snprintk(name, sizeof(name), "%d", fd);
-			if (fill(ctx, name, len, proc_ino(P_FDLINK, fd, NULL), DT_LNK, fd + 3))
+			if (fill(ctx, name, len, fdlink_ino(pn->arg, fd), DT_LNK, fd + 3))
 				return 0;
 			p = fd + 2;
 		} else if (p - 2 < d->nchildren) {

@@ -71,7 +71,7 @@ static void gen_exe(struct pbuf *b)
 {
 	const char *p = target()->exe_path;
 
-	if (!p) {
+	if (!p || target()->zombie) {
 		b->err = -ENOENT;
 		return;
 	}
@@ -86,9 +86,14 @@ static void gen_root(struct pbuf *b)
 
 static void gen_cwd(struct pbuf *b)
 {
-	char *tmp = kmalloc(PATH_MAX);
+	char *tmp;
 	ssize_t n;
 
+	if (target()->zombie) {
+		b->err = -ENOENT;     /* as Linux: a zombie has no cwd */
+		return;
+	}
+	tmp = kmalloc(PATH_MAX);
 	if (!tmp) {
 		b->err = -ENOMEM;
 		return;
@@ -105,7 +110,8 @@ static void gen_cmdline(struct pbuf *b)
 {
 	struct proc *p = target();
 
-	if (p->cmdline)
+	/* A zombie's memory is gone: Linux shows an empty command line. */
+	if (p->cmdline && !p->zombie)
 		pbuf_write(b, p->cmdline, p->cmdline_len);
 }
 

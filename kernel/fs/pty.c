@@ -251,11 +251,36 @@ static ssize_t raw_read(struct pty *p, struct file *f, uint8_t *dst, size_t n)
 	return done;
 }
 
+/*
+ * Job control on the controlling terminal (Linux's __tty_check_change): a
+ * process outside the foreground group gets sig (SIGTTIN to read, SIGTTOU
+ * to write with TOSTOP or change the terminal) sent to its whole group, and
+ * the call restarts once the group continues (-EINTR here; signal.c
+ * restarts it unless a handler without SA_RESTART ran).  When the signal
+ * is ignored or blocked, a read fails with EIO and the rest go on; an
+ * orphaned group, which nobody could continue, gets EIO.
+ */
+static int job_control(struct pty *p, int sig)
+{
+	struct proc *me = current_proc();
+
+	if (!p->ctty || p->sid != me->sid || me->pgid == p->pgrp)
+		return 0;
+	if (signal_ignored_or_blocked(sig))
+		return sig == SIGTTIN ? -EIO : 0;
+	if (proc_pgrp_orphaned(me->pgid))
+		return -EIO;
+	signal_send_pgrp(me->pgid, sig, NULL);
+	return -EINTR;
+}
+
 ssize_t pty_slave_read(struct pty *p, struct file *f, void *buf, size_t n)
 {
 	uint8_t *k;
 	ssize_t r;
 
+	if ((r = job_control(p, SIGTTIN)))
+		return r;
 	if (n == 0)
 		return 0;
 	/* Read into the kernel, then copied out: buf is user memory.  The queue holds at most IN_SIZE. */
@@ -326,6 +351,8 @@ static ssize_t pts_write(struct file *f, const void *buf, size_t n, off_t *off)
 	(void)off;
 	if (!p)
 		return err;
+	if ((p->termios.c_lflag & TOSTOP) && (err = job_control(p, SIGTTOU)))
+		return err;
 	return pty_write(p, f, buf, n, pty_out_char, true);
 }
 
@@ -373,6 +400,10 @@ static long pty_ioctl(struct pty *p, bool master, unsigned long cmd, unsigned lo
 
 	/* The request is an int in Linux's ioctl(2): musl passes _IOR values sign-extended. */
 	cmd = (unsigned)cmd;
+	/* Changing the terminal from a background group is job control's business (SIGTTOU). */
+	if (!master && (cmd == TIOCSPGRP || cmd == TCSETS || cmd == TCSETSW || cmd == TCSETSF ||
+			cmd == TCFLSH) && (err = job_control(p, SIGTTOU)))
+		return err;
 	switch (cmd) {
 	case TIOCGPTN:
 		return master ? put_int(arg, p->index) : -ENOTTY;

@@ -32,12 +32,15 @@
  * slave file makes master reads fail with EIO once out[] is empty, until a
  * slave is opened again.
  *
- * One session: TIOCSCTTY makes the slave the controlling terminal (never an
- * open without O_NOCTTY), the foreground process group is the process.  With
- * ISIG, ^C and ^\ flush the queues and signal the process when the slave is
- * its controlling terminal; ^Z sends SIGTSTP only to a handler (a stop
- * would end the VM, and Linux discards it for an orphaned group).  Not
- * done: IXON flow control (^S/^Q are consumed, output never stops), VREPRINT,
+ * The controlling terminal: TIOCSCTTY makes the slave the controlling
+ * terminal of the caller's session (never an open without O_NOCTTY), with
+ * the caller's group in the foreground (TIOCSPGRP changes it).  With ISIG,
+ * ^C, ^\ and ^Z flush the queues and signal the foreground group.  Job
+ * control (pty.c's job_control): a background group that reads, writes with
+ * TOSTOP, or changes the terminal (TIOCSPGRP, TCSETS*, TCFLSH) gets SIGTTIN
+ * or SIGTTOU and the call restarts once it continues; EIO for a read when
+ * SIGTTIN is ignored or blocked, or when the group is orphaned.  Not done:
+ * IXON flow control (^S/^Q are consumed, output never stops), VREPRINT,
  * tab expansion and column tracking (ONOCR, ONLRET), TIOCPKT, TIOCSTI.
  */
 

@@ -125,6 +125,8 @@ int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len);
 int vm_discard(struct vm *vm, uint64_t addr, uint64_t len);
 /* Unmaps shared-mapping pages of ino at or beyond size (the file is shrinking). */
 void vm_file_truncated(struct inode *ino, uint64_t size);
+/* How many mappings of ino start at its offset 0, over every address space (a System V segment's attach count). */
+unsigned vm_file_attach_count(struct inode *ino);
 int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot);
 struct vma *vm_find(struct vm *vm, uint64_t addr);
 /* Whether every page of [addr, end) belongs to some VMA. */

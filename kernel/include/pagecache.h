@@ -16,6 +16,14 @@ struct pcache_ops {
 	/* Optional read-ahead: fills pages[0..n) with file pages idx..idx+n-1 (as
 	 * readpage would), in as few device requests as it can. */
 	int (*readpages)(struct inode *ino, uint64_t idx, unsigned n, void **pages);
+	/* Optional write-back of a run: writes the first len bytes of pages[0..n)
+	 * (consecutive file pages from idx; only the last may be partial) in as
+	 * few device requests as it can, which may still be in flight when it
+	 * returns.  -EOPNOTSUPP (before writing anything): use writepage per page. */
+	int (*writepages)(struct inode *ino, uint64_t idx, unsigned n, void **pages, size_t len);
+	/* Optional: waits for what writepages left in flight (the page data was
+	 * copied); called before pcache_writeback returns.  0 or the first error. */
+	int (*writepages_wait)(struct inode *ino);
 };
 
 struct pcache_page;
@@ -31,6 +39,7 @@ struct pcache {
 	size_t nslots;
 	size_t cached, dirty;
 	uint64_t ra_next;             /* the page a sequential reader reads next: misses there read ahead */
+	struct list all;              /* in the page cache's list of caches holding pages */
 	const struct pcache_ops *ops;
 };
 

@@ -61,6 +61,7 @@ struct proc {
 	struct vm *vm;
 	struct fdtable *fdt;
 	struct inode *cwd;
+	struct list fs_peers;           /* CLONE_FS: the other processes sharing cwd and umask (proc_set_cwd) */
 	char *exe_path;                 /* absolute path of the executable, for /proc/self/exe */
 	struct inode *exe;              /* the executable itself */
 	uint64_t exe_bias;              /* load bias of a position-independent executable */
@@ -77,6 +78,7 @@ struct proc {
 	int nice;                       /* -20..19, for getpriority/setpriority */
 	void *timers;                   /* alarm and POSIX timers (time/timers.c), NULL until first used */
 	bool exiting;                   /* exit_group or a fatal signal: every thread is ending */
+	struct thread *exec_thread;     /* a thread in execve waiting for the others to end (proc_de_thread) */
 	int exit_status;                /* the VM's status when pid 1 ends this way */
 };
 
@@ -162,6 +164,8 @@ void proc_init_first(struct proc *p);
 struct proc *proc_find(int pid);
 /* Whether process group pgid exists in session sid (any session when sid < 0; tcsetpgrp's check). */
 bool proc_pgrp_in_session(int pgid, int sid);
+/* Whether process group pgid is orphaned: no member has a parent in another group of the same session. */
+bool proc_pgrp_orphaned(int pgid);
 /* The n-th process in pid order of creation (for listing /proc), or NULL. */
 struct proc *proc_nth(size_t n);
 /* The thread with this id in any process, or NULL. */
@@ -186,6 +190,17 @@ long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tl
  * the pid a pidfd names, or -EBADF. */
 long pidfd_create(int pid, unsigned flags);
 int pidfd_to_pid(int fd);
+/* chdir/fchdir and umask of p: also for the processes that share them with CLONE_FS.
+ * proc_set_cwd takes over the caller's reference to dir. */
+void proc_set_cwd(struct proc *p, struct inode *dir);
+void proc_set_umask(struct proc *p, unsigned mask);
+/*
+ * execve in a process with several threads (Linux's de_thread): every other
+ * thread is killed quietly and waited for; the caller then takes the
+ * process's pid as its tid.  0, or -EAGAIN/-EINTR when the process is
+ * exiting meanwhile (the caller then dies with it).
+ */
+int proc_de_thread(struct proc *p);
 /* The parent suspended by CLONE_VFORK may go on (exec or exit of p). */
 void proc_vfork_release(struct proc *p);
 /* Stop/continue bookkeeping for job control (signal.c): notifies the parent. */

@@ -40,6 +40,8 @@ bool signal_is_default(struct proc *p, int sig);
 uint64_t signal_pending_set(void);
 /* execve: caught signals go back to their default action; ignored ones stay ignored. */
 void signal_exec_reset(struct proc *p);
+/* Whether the current thread blocks sig or its process ignores it (job control's is_ignored). */
+bool signal_ignored_or_blocked(int sig);
 /* Sends sig to one thread. */
 void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info);
 /* Sends sig to the current thread (EPIPE's SIGPIPE). */

@@ -111,11 +111,12 @@ static void truncated_in(struct vm *vm, struct inode *ino, uint64_t size)
 
 	list_for_each(it, &vm->vmas) {
 		struct vma *v = list_entry(it, struct vma, link);
-		if (v->file != ino || !(v->flags & VM_SHARED))
+		if (v->file != ino)
 			continue;
 		/* First page of the VMA that lies wholly or partly beyond the new end. */
 		uint64_t keep = ALIGN_UP(size, PAGE_SIZE);
 		uint64_t from = keep > v->file_off ? v->start + (keep - v->file_off) : v->start;
+		/* Private copies go too, as Linux's truncate does (and the file's pages a private mapping reads must). */
 		if (from < v->end)
 			unmap_pages(vm, from, v->end);
 	}
@@ -125,9 +126,25 @@ void vm_file_truncated(struct inode *ino, uint64_t size)
 {
 	struct list *it;
 
-	/* Every process that maps the file shared loses the pages past its end. */
+	/* Every process that maps the file loses the file's pages past its end. */
 	list_for_each(it, &all_vms)
 		truncated_in(list_entry(it, struct vm, all_link), ino, size);
+}
+
+unsigned vm_file_attach_count(struct inode *ino)
+{
+	struct list *it, *v;
+	unsigned n = 0;
+
+	list_for_each(it, &all_vms) {
+		struct vm *vm = list_entry(it, struct vm, all_link);
+		list_for_each(v, &vm->vmas) {
+			struct vma *a = list_entry(v, struct vma, link);
+			if (a->file == ino && a->file_off == 0)
+				n++;
+		}
+	}
+	return n;
 }
 
 /* Splits the VMA at addr so that a VMA boundary falls there. */
@@ -324,11 +341,30 @@ static int fill_page(struct vma *v, uint64_t va, void *page)
 }
 
 /*
- * Puts the page for va of VMA v into the empty PTE: the file's own page for
- * a shared file mapping (-ENXIO past the end of the file: SIGBUS), else a
- * new page holding the file's bytes or zeros.
+ * A private mapping of a ramfs file may read the file's own page until it
+ * writes (then cow_break copies it), as Linux maps its page cache: exec and
+ * shared libraries then copy nothing.  Only whole pages of file data
+ * qualify (a page that ends in zeros past file_end is the mapping's own),
+ * and only ramfs, whose pages stay put until the file shrinks
+ * (truncated_in unmaps them then).  The file's page, or NULL.
  */
-static int map_page(struct vma *v, uint64_t va, uint64_t *pte)
+static void *private_file_page(struct vma *v, uint64_t va)
+{
+	uint64_t off = v->file_off + (va - v->start);
+
+	if (!v->file || (v->flags & VM_SHARED) || !ramfs_is_file(v->file) || !v->file->iops->get_page ||
+	    va + PAGE_SIZE > v->file_end || off + PAGE_SIZE > v->file->size)
+		return NULL;
+	return v->file->iops->get_page(v->file, off / PAGE_SIZE);
+}
+
+/*
+ * Puts the page for va of VMA v into the empty PTE: the file's own page for
+ * a shared file mapping (-ENXIO past the end of the file: SIGBUS) or, until
+ * the first write, for a private one (private_file_page), else a new page
+ * holding the file's bytes or zeros.
+ */
+static int map_page(struct vma *v, uint64_t va, uint64_t *pte, bool write)
 {
 	void *page;
 
@@ -340,6 +376,10 @@ static int map_page(struct vma *v, uint64_t va, uint64_t *pte)
 		if (!page)
 			return -ENOMEM;
 		*pte = virt_to_phys(page) | pte_flags(v->prot) | PTE_BORROWED;
+		return 0;
+	}
+	if (!write && (page = private_file_page(v, va))) {
+		*pte = virt_to_phys(page) | (pte_flags(v->prot) & ~PTE_W) | PTE_BORROWED | PTE_COW;
 		return 0;
 	}
 	page = page_alloc();
@@ -357,13 +397,15 @@ static int map_page(struct vma *v, uint64_t va, uint64_t *pte)
 static int cow_break(struct vma *v, uint64_t va, uint64_t *pte)
 {
 	void *old = phys_to_virt(*pte & PTE_ADDR), *page;
+	bool borrowed = *pte & PTE_BORROWED;    /* a file's page (private_file_page): always copied */
 
-	if (page_refcount(old) > 1) {
+	if (borrowed || page_refcount(old) > 1) {
 		page = page_alloc_n_dirty(1);
 		if (!page)
 			return -ENOMEM;
 		memcpy(page, old, PAGE_SIZE);
-		page_free(old);
+		if (!borrowed)
+			page_free(old);
 	} else {
 		page = old;
 	}
@@ -390,7 +432,7 @@ int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec)
 		return cow_break(v, va, pte);
 	if (*pte & PTE_P)
 		return -EFAULT;   /* present yet faulted: a protection violation */
-	return map_page(v, va, pte);
+	return map_page(v, va, pte, write);
 }
 
 int vm_write(struct vm *vm, uint64_t addr, const void *src, size_t n)
@@ -408,7 +450,7 @@ int vm_write(struct vm *vm, uint64_t addr, const void *src, size_t n)
 			return -EFAULT;
 		if (!pte)
 			return -ENOMEM;
-		if (!(*pte & PTE_P) && (err = map_page(v, va, pte)) < 0)
+		if (!(*pte & PTE_P) && (err = map_page(v, va, pte, true)) < 0)
 			return err;
 		if ((*pte & PTE_COW) && (err = cow_break(v, va, pte)) < 0)
 			return err;

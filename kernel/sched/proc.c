@@ -2,6 +2,7 @@
 /* proc.c: the process tree: fork, exit, zombies, re-parenting of orphans, vfork, and stop/continue reports. */
 #include "kernel.h"
 #include "husk/abi.h"
+#include "ipc.h"
 #include "mm.h"
 #include "sched.h"
 #include "signal.h"
@@ -20,6 +21,7 @@ void proc_init_first(struct proc *p)
 	p->exit_signal = SIGCHLD;
 	list_init(&p->children);
 	list_init(&p->sibling);
+	list_init(&p->fs_peers);
 	waitq_init(&p->child_wait);
 	waitq_init(&p->stop_wait);
 	list_add_tail(&all_procs, &p->all_link);
@@ -95,6 +97,19 @@ bool proc_pgrp_in_session(int pgid, int sid)
 	return proc_for_each(in_session, &f) != 0;
 }
 
+static int keeps_pgrp(struct proc *p, void *arg)
+{
+	int pgid = *(int *)arg;
+	struct proc *q = p->parent;
+
+	return p->pgid == pgid && !p->zombie && q && q->pgid != pgid && q->sid == p->sid;
+}
+
+bool proc_pgrp_orphaned(int pgid)
+{
+	return proc_for_each(keeps_pgrp, &pgid) == 0;
+}
+
 /* ---- fork ---- */
 
 static int copy_identity(struct proc *p, const struct proc *parent)
@@ -144,6 +159,8 @@ static void release_resources(struct proc *p)
 		inode_unref(p->cwd);
 		p->cwd = NULL;
 	}
+	list_del(&p->fs_peers);
+	list_init(&p->fs_peers);
 	if (p->exe) {
 		inode_unref(p->exe);
 		p->exe = NULL;
@@ -170,6 +187,7 @@ long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tl
 		return -ENOMEM;
 	list_init(&p->threads);
 	list_init(&p->children);
+	list_init(&p->fs_peers);
 	waitq_init(&p->child_wait);
 	waitq_init(&p->stop_wait);
 	p->exit_signal = flags & 0xff;
@@ -181,6 +199,8 @@ long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tl
 	} else if (!(p->vm = vm_fork(parent->vm))) {
 		goto err_free;
 	}
+	if (flags & CLONE_FS)
+		list_add_tail(&parent->fs_peers, &p->fs_peers);
 	if (flags & CLONE_FILES) {
 		p->fdt = parent->fdt;
 		p->fdt->refs++;
@@ -273,6 +293,33 @@ void proc_vfork_release(struct proc *p)
 	waitq_wake_all(&w->proc->child_wait);
 }
 
+static void set_cwd_one(struct proc *p, struct inode *dir)
+{
+	inode_ref(dir);
+	if (p->cwd)
+		inode_unref(p->cwd);
+	p->cwd = dir;
+}
+
+void proc_set_cwd(struct proc *p, struct inode *dir)
+{
+	struct list *it;
+
+	set_cwd_one(p, dir);
+	list_for_each(it, &p->fs_peers)
+		set_cwd_one(list_entry(it, struct proc, fs_peers), dir);
+	inode_unref(dir);
+}
+
+void proc_set_umask(struct proc *p, unsigned mask)
+{
+	struct list *it;
+
+	p->umask = mask;
+	list_for_each(it, &p->fs_peers)
+		list_entry(it, struct proc, fs_peers)->umask = mask;
+}
+
 /* ---- exit ---- */
 
 /* Where the orphans of p go: the nearest subreaper above it, else pid 1. */
@@ -327,10 +374,39 @@ void proc_kill_self(int sig)
 {
 	struct proc *p = current_proc();
 
+	/* Killed by another thread's execve: this thread alone ends, the process goes on. */
+	if (p->exec_thread && p->exec_thread != current && !p->exiting)
+		thread_exit(0);
+
 	if (p == init_proc)
 		machine_exit(HUSK_STATUS_SIGNAL_BASE + sig);
 	do_exit(p, sig & 0x7f);
 	thread_exit(0);
+}
+
+int proc_de_thread(struct proc *p)
+{
+	struct list *it;
+
+	if (p->nr_threads == 1)
+		return 0;
+	if (p->exiting || p->exec_thread)
+		return -EAGAIN;     /* exit_group or another thread's execve got there first */
+	p->exec_thread = current;
+	list_for_each(it, &p->threads) {
+		struct thread *t = list_entry(it, struct thread, proc_link);
+		if (t != current)
+			signal_send_thread(t, SIGKILL, NULL);
+	}
+	/* They end on their way back to user mode, sleepers woken by the SIGKILL. */
+	while (p->nr_threads > 1 && !p->exiting)
+		sched_yield_now();
+	p->exec_thread = NULL;
+	if (p->exiting)
+		return -EINTR;
+	/* The survivor becomes the leader: its tid is the pid (the leader's tid is free now). */
+	current->tid = p->pid;
+	return 0;
 }
 
 void proc_last_thread_gone(struct proc *p, int status)
@@ -347,6 +423,8 @@ void proc_last_thread_gone(struct proc *p, int status)
 	proc_vfork_release(p);
 	timers_proc_exit(p);
 	release_resources(p);
+	shm_sweep();
+	sem_proc_exit(p);
 	reclock_close(p, NULL);
 	if (p->sid == p->pid)
 		pty_session_ended(p->sid);

@@ -42,7 +42,8 @@ static const char *signame(int sig)
 /* The default action of a fatal signal: the process ends; for pid 1 the VM ends with 128 + sig. */
 static __noreturn void die_by_signal(int sig)
 {
-	if (current_proc()->pid == 1)
+	/* Not when another thread's execve ends this one (proc_de_thread). */
+	if (current_proc()->pid == 1 && !current_proc()->exec_thread)
 		printk_err("husk: program killed by %s (%d)\n", signame(sig), sig);
 	proc_kill_self(sig);
 }
@@ -169,6 +170,12 @@ static bool ignored(struct proc *p, int sig)
 
 	return sig != SIGKILL && (h == (uint64_t)SIG_IGN ||
 				  (h == (uint64_t)SIG_DFL && (SIG_DEFAULT_IGNORE & SIGBIT(sig))));
+}
+
+bool signal_ignored_or_blocked(int sig)
+{
+	return (current->sigmask & SIGBIT(sig)) ||
+	       current_proc()->sigactions[sig - 1].handler == (uint64_t)SIG_IGN;
 }
 
 void signal_send_thread(struct thread *t, int sig, const struct ksiginfo *info)

@@ -524,9 +524,7 @@ static long set_cwd(struct inode *ino)
 		inode_unref(ino);
 		return -ENOTDIR;
 	}
-	if (p->cwd)
-		inode_unref(p->cwd);
-	p->cwd = ino;
+	proc_set_cwd(p, ino);
 	return 0;
 }
 
@@ -657,7 +655,7 @@ long sys_umask(unsigned mask)
 	struct proc *p = current_proc();
 	unsigned old = p->umask;
 
-	p->umask = mask & 0777;
+	proc_set_umask(p, mask & 0777);
 	return old;
 }
 

@@ -202,11 +202,6 @@ static long do_execve(char *path, char *const *uargv, char *const *uenvp)
 	struct trapframe tf;
 	int err, depth;
 
-	if (p->nr_threads > 1) {
-		printk_err("husk: execve from a process with several threads is not supported yet\n");
-		err = -ENOSYS;
-		goto out;
-	}
 	err = copy_strings(uargv, &argv);
 	if (!err)
 		err = copy_strings(uenvp, &envp);

@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (vmopt_finish(&d) == 0) {
 		vmopt_guest_ip(&d, ip, sizeof(ip));
-		vmopt_kernel_args(&d, &opts);
+		vmopt_kernel_args(&d, "vd", &opts);
 	}
 	strvec_free(&opts);
 	vm_devices_free(&d);

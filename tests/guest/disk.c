@@ -8,6 +8,10 @@
 // husk-test: name=pci args="pci" disk=vol.ext4 machine=q35 opts="--verbose" mem=256M expect="SUCCESS" kexpect="vda: virtio-pci" after="tests/fixtures/diskcheck.sh write $DISK_vda"
 // husk-test: name=rovol args="rovol" vol=vol.ext4:/mnt:ro backends=qemu,vmm mem=256M expect="SUCCESS" after="tests/fixtures/diskcheck.sh unchanged $DISK_vda build/tests/ext2vol/vol.ext4"
 // husk-test: name=volbad args="vol" vol=vol-bad.ext3:/data backends=qemu,vmm status=74 kexpect="cannot mount /dev/vda: Bad magic number in super-block" kexpect="husk: volume vda: cannot mount it"
+// husk-test: name=journal args="journal" vol=vol-journal.ext4:/data backends=qemu,vmm mem=256M expect="SUCCESS" kexpect="husk: /dev/vda: journal replayed" after="tests/fixtures/diskcheck.sh journal $DISK_vda"
+// husk-test: name=badjournal args="vol" vol=vol-badjournal.ext4:/data backends=qemu,vmm status=74 kexpect="cannot mount /dev/vda: the journal superblock is corrupt (bad magic number)" kexpect="husk: volume vda: cannot mount it" after="tests/fixtures/diskcheck.sh unchanged $DISK_vda build/tests/ext2vol/vol-badjournal.ext4"
+// husk-test: name=csumjournal args="vol" vol=vol-csumjournal.ext4:/data backends=qemu,vmm status=74 kexpect="JBD2: Invalid checksum recovering data block" kexpect="cannot mount /dev/vda: the journal is corrupt (recovery failed)" kexpect="husk: volume vda: cannot mount it" after="tests/fixtures/diskcheck.sh unchanged $DISK_vda build/tests/ext2vol/vol-csumjournal.ext4"
+// husk-test: name=orphan args="orphan" vol=vol-orphan.ext4:/data backends=qemu,vmm opts="--verbose" mem=256M expect="SUCCESS" kexpect="husk: /dev/vda: 2 orphan inode(s) released" after="tests/fixtures/diskcheck.sh orphan $DISK_vda"
 // husk-test: name=vol args="vol" vol=vol.ext4:/data vol=vol.ext3:/three:ro backends=qemu,vmm opts="--verbose" mem=256M expect="SUCCESS" kexpect="volume vdb on /three (read-only)" after="tests/fixtures/diskcheck.sh clean $DISK_vda"
 /* write and enospc stay on QEMU: on kvm_pvm the guest kernel is emulated at
  * about 1 M instructions/s, and libext2fs writing megabytes takes minutes. */
@@ -142,6 +146,32 @@ int main(int argc, char **argv)
 		read_only(true);
 	} else if (!strcmp(mode, "rovol")) {
 		read_only(false);
+	} else if (!strcmp(mode, "journal")) {
+		/* The kernel replayed the volume's journal when it mounted it: the
+		 * block the pending transaction rewrote reads as the journal has it. */
+		char buf[64] = "";
+		int fd = open("/data/journaled", O_RDONLY);
+
+		CHECK(fd >= 0 && read(fd, buf, sizeof(buf) - 1) == 26, "read /data/journaled: %s", strerror(errno));
+		close(fd);
+		CHECK(!strcmp(buf, "after the journal replay!\n"), "journaled reads '%s'", buf);
+		CHECK(write_file("/data/after-replay", "x", 1, true) == 0, "write after the replay");
+	} else if (!strcmp(mode, "orphan")) {
+		/* The mount finished the orphan list: /cut is cut to its size, /gone stays gone. */
+		struct stat st;
+		char buf[1100];
+		int fd = open("/data/cut", O_RDONLY);
+		ssize_t n;
+
+		CHECK(fd >= 0, "open cut: %s", strerror(errno));
+		memset(&st, 0, sizeof(st));
+		CHECK(fstat(fd, &st) == 0, "fstat cut: %s", strerror(errno));
+		/* (Its blocks are counted on the host: diskcheck.sh orphan.) */
+		CHECK(st.st_size == 1000, "cut: size %ld", (long)st.st_size);
+		n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+		CHECK(n == 1000 && buf[0] == 'c' && buf[999] == 'c', "read cut: %zd", n);
+		close(fd);
+		CHECK(access("/data/gone", F_OK) == -1 && errno == ENOENT, "gone: %s", strerror(errno));
 	} else if (!strcmp(mode, "vol")) {
 		/* Mounted by the kernel before the program started (vol= on the command line). */
 		struct statfs sf;

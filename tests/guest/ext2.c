@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* ext2.c: images made on the host (tests/fixtures/mkvol.sh) mounted through loop devices: the host's tree reads back, changes survive umount and mount, ENOSPC, EROFS; corrupt or unclean images are refused. */
+/* ext2.c: images made on the host (tests/fixtures/mkvol.sh) mounted through loop devices: the host's tree reads back, changes survive umount and mount, ENOSPC, EROFS; corrupt or unclean images are refused, a journal needing recovery is replayed. */
 // husk-test: name=loop files=build/tests/ext2vol mem=256M expect="SUCCESS"
-// husk-test: name=refuse args="refuse" files=build/tests/ext2vol mem=256M expect="SUCCESS" kexpect="cannot mount /dev/loop" kexpect="the journal needs recovery" kexpect="not cleanly unmounted" kexpect="larger than the device"
+// husk-test: name=refuse args="refuse" files=build/tests/ext2vol mem=256M expect="SUCCESS" kexpect="cannot mount /dev/loop" kexpect="the journal needs recovery and the device is read-only" kexpect="journal replayed" kexpect="not cleanly unmounted" kexpect="larger than the device"
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -313,12 +313,21 @@ static void refusals(void)
 	CHECK(fd >= 0 && pread(fd, &incompat, 4, 1024 + 96) == 4, "read features");
 	close(fd);
 	incompat |= 4;
+	/* On a read-only device a journal cannot be replayed: refused. */
 	corrupt_copy("/tmp/recover", 1024 + 96, &incompat, 4, 8 << 20);
-	loop_setup("/tmp/recover", O_RDWR);
-	CHECK(mount(loopdev, MNT, "ext3", 0, NULL) == -1 && errno == EUCLEAN, "needs recovery: %s", strerror(errno));
-	CHECK(mount(loopdev, MNT, "ext3", MS_RDONLY, NULL) == -1 && errno == EUCLEAN, "needs recovery, ro: %s",
+	loop_setup("/tmp/recover", O_RDONLY);
+	CHECK(mount(loopdev, MNT, "ext3", MS_RDONLY, NULL) == -1 && errno == EROFS, "needs recovery, ro device: %s",
 	      strerror(errno));
 	loop_clear();
+	/* Writable: the (empty) journal is replayed, needs_recovery goes, the mount proceeds. */
+	loop_setup("/tmp/recover", O_RDWR);
+	CHECK(mount(loopdev, MNT, "ext3", MS_RDONLY, NULL) == 0, "needs recovery, empty journal: %s", strerror(errno));
+	CHECK(umount(MNT) == 0, "umount: %s", strerror(errno));
+	loop_clear();
+	fd = open("/tmp/recover", O_RDONLY);
+	CHECK(fd >= 0 && pread(fd, &incompat, 4, 1024 + 96) == 4 && !(incompat & 4), "needs_recovery still set: %x",
+	      incompat);
+	close(fd);
 
 	/* Not cleanly unmounted: read-only only. */
 	corrupt_copy("/tmp/unclean", 1024 + 58, &unclean, 2, 8 << 20);

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -156,5 +157,30 @@ int main(void)
 	/* (Within the first 100 bytes: the file was truncated, and Linux drops unwritten private pages past the end.) */
 	CHECK(ro[1] == buf[1], "mapping gone after close");
 	CHECK(munmap(ro, 3 * pg) == 0, "munmap");
+	/* A private mapping reads the file's own pages until it writes one: the file's later
+	 * changes show through untouched pages, its own writes never reach the file, and when
+	 * the file shrinks every page past the end goes, private copies too (as Linux). */
+	{
+		int tfd = open("/tmp/mmap-priv", O_RDWR | O_CREAT | O_TRUNC, 0644);
+		char x[2 * 4096], got = 0;
+		memset(x, 'x', sizeof(x));
+		CHECK(tfd >= 0 && write(tfd, x, 2 * pg) == 2 * pg, "private file: %s", strerror(errno));
+		char *pm = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE, tfd, 0);
+		CHECK(pm != MAP_FAILED && pm[0] == 'x' && pm[pg] == 'x', "private mapping reads the file");
+		CHECK(pwrite(tfd, "y", 1, pg) == 1 && pm[pg] == 'y', "an untouched private page shows the file's change");
+		pm[0] = 'P';
+		CHECK(pread(tfd, &got, 1, 0) == 1 && got == 'x', "a private write reached the file (%c)", got);
+		CHECK(pwrite(tfd, "z", 1, 0) == 1 && pm[0] == 'P', "the written page is the mapping's own");
+		pid_t child = fork();
+		if (child == 0)
+			_exit(pm[0] == 'P' && pm[pg] == 'y' ? 0 : 1);
+		int st;
+		CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child sees the same");
+		CHECK(ftruncate(tfd, 0) == 0 && ftruncate(tfd, 2 * pg) == 0, "truncate: %s", strerror(errno));
+		CHECK(pm[0] == 0 && pm[pg] == 0, "after the file shrank and grew: %d %d, want zeros", pm[0], pm[pg]);
+		munmap(pm, 2 * pg);
+		close(tfd);
+		unlink("/tmp/mmap-priv");
+	}
 	return check_finish("mmap_file");
 }

@@ -51,6 +51,9 @@ expect build-o-new 0 "" -- "$HUSK" build -o new.img "$HELLO"
 # ---- husk run on something that is not a regular file never blocks ---------
 expect run-fifo 125 "not a regular file" -- "$HUSK" run fifo
 expect run-dir 125 "directory" -- "$HUSK" run dir
+# A host directory as a volume: refused with what to do instead (no 9p yet; never a silent copy).
+expect run-v-dir 125 "sharing host directories (9p) is not supported yet, and nothing is copied" -- \
+	"$HUSK" run -v dir:/mnt "$HELLO"
 
 # ---- too little memory --------------------------------------------------------
 # The CLI names the minimum for the image (kernel, image, a floor), on every backend.

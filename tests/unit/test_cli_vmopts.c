@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_cli_vmopts.c: unit tests for husk run's device options (--net, -p, -v, --ip/--gw/--dns) and what each backend is given. */
+/* test_cli_vmopts.c: unit tests for husk run's device options (--net, -p, -v, --ip/--gw/--dns) and what each backend is given (QEMU and husk-vmm arguments, the xl config of a Xen domU). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include "../../cli/vmopts.c"
 #include "../../cli/backend_qemu.c"
 #include "../../cli/backend_vmm.c"
+#include "../../cli/xl.c"
 
 static int failures;
 static char last_err[512];
@@ -93,6 +94,20 @@ static void test_net(void)
 	CHECK(vmopt_net(&d, "tap:a-very-long-tap-name") == -EINVAL);
 	CHECK(vmopt_net(&d, "bridge") == -EINVAL && strstr(last_err, "--net bridge"));
 	CHECK(vmopt_finish(&d) == 0);
+	/* A dom0 bridge: Xen's only; tap and user networking are not. */
+	CHECK(vmopt_net(&d, "bridge:") == -EINVAL);
+	CHECK(vmopt_net(&d, "bridge:a-very-long-bridge") == -EINVAL);
+	CHECK(vmopt_net(&d, "bridge:br0,mac=1") == -EINVAL && strstr(last_err, "','"));
+	CHECK(vmopt_net(&d, "tap:tap0") == 0);
+	CHECK(vmopt_backend(&d, "qemu") == 0 && vmopt_backend(&d, "vmm") == 0);
+	CHECK(vmopt_backend(&d, "xen") == -EINVAL && strstr(last_err, "--net bridge:NAME"));
+	CHECK(vmopt_net(&d, "bridge:xenbr0") == 0 && d.net == VM_NET_BRIDGE &&
+	      !strcmp(d.bridge, "xenbr0") && d.tap == NULL);
+	CHECK(vmopt_finish(&d) == 0 && vmopt_backend(&d, "xen") == 0);
+	CHECK(vmopt_backend(&d, "qemu") == -EINVAL && strstr(last_err, "--backend xen"));
+	CHECK(vmopt_publish(&d, "8080:80") == 0);
+	CHECK(vmopt_finish(&d) == -EINVAL && strstr(last_err, "bridge:"));
+	CHECK(vmopt_net(&d, "none") == 0 && d.bridge == NULL);
 }
 
 static void test_publish(void)
@@ -163,7 +178,7 @@ static void test_volume(void)
 	CHECK(d.nvol == 3);
 
 	/* The kernel is told vda, vdb, ... in order. */
-	CHECK(vmopt_kernel_args(&d, &opts) == 0);
+	CHECK(vmopt_kernel_args(&d, "vd", &opts) == 0);
 	CHECK(opts.n == 3);
 	CHECK(has(&opts, "vol=vda:/data") && has(&opts, "vol=vdb:/srv/www:ro") &&
 	      has(&opts, "vol=vdc:/data2"));
@@ -192,7 +207,7 @@ static void test_ip(void)
 	CHECK(vmopt_net(&d, "tap:tap0") == 0);
 	CHECK(vmopt_finish(&d) == 0);
 	CHECK(vmopt_guest_ip(&d, ip, sizeof(ip)) == 0 && !strcmp(ip, "10.0.0.2"));
-	CHECK(vmopt_kernel_args(&d, &opts) == 0);
+	CHECK(vmopt_kernel_args(&d, "vd", &opts) == 0);
 	CHECK(has(&opts, "net.ip=10.0.0.2/24") && has(&opts, "net.gw=10.0.0.1") &&
 	      has(&opts, "net.dns=2001:db8::53") && opts.n == 3);
 	strvec_free(&opts);
@@ -202,12 +217,12 @@ static void test_ip(void)
 	CHECK(vmopt_finish(&d) == -EINVAL && strstr(last_err, "--gw needs --ip"));
 	d.gw = d.dns = NULL;
 	CHECK(vmopt_guest_ip(&d, ip, sizeof(ip)) == -ENOENT);
-	CHECK(vmopt_kernel_args(&d, &opts) == 0 && opts.n == 1 && has(&opts, "net.ip=dhcp"));
+	CHECK(vmopt_kernel_args(&d, "vd", &opts) == 0 && opts.n == 1 && has(&opts, "net.ip=dhcp"));
 	strvec_free(&opts);
 
 	/* No network: no net.* options at all. */
 	memset(&d, 0, sizeof(d));
-	CHECK(vmopt_kernel_args(&d, &opts) == 0 && opts.n == 0);
+	CHECK(vmopt_kernel_args(&d, "vd", &opts) == 0 && opts.n == 0);
 }
 
 static void test_backends(void)
@@ -305,6 +320,66 @@ static void test_backends(void)
 	strvec_free(&av);
 }
 
+/* The xl config of a domU with two volumes and a vif, as husk xen-config and the xen backend write it. */
+static void test_xl(void)
+{
+	struct vm_devices d = { 0 };
+	struct vm_args args = { 0 };
+	struct xl_domain x = { .name = "web", .kernel = "/k/husk.elf", .ramdisk = "/i/web.img", .mem_mib = 96 };
+	char arg[256], *text = NULL, *cmdline = NULL, want[1024];
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(arg, sizeof(arg), "%s:/data", img);
+	CHECK(vmopt_volume(&d, arg) == 0);
+	snprintf(arg, sizeof(arg), "%s:/srv/www:ro", img2);
+	CHECK(vmopt_volume(&d, arg) == 0);
+	CHECK(vmopt_net(&d, "bridge:xenbr0") == 0);
+	CHECK(vmopt_ip(&d, "192.168.100.20/24") == 0 && vmopt_gw(&d, "192.168.100.1") == 0);
+	CHECK(vmopt_finish(&d) == 0 && vmopt_backend(&d, "xen") == 0);
+	/* The kernel is told the Xen names of the volumes, in the order of the disk list. */
+	CHECK(strvec_push(&args.argv, "/bin/nginx") == 0);
+	args.quiet = 1;
+	CHECK(vmopt_kernel_args(&d, "xvd", &args.options) == 0);
+	CHECK(cmdline_format(&args, &cmdline) == 0);
+	CHECK(cmdline && !strcmp(cmdline, "quiet net.ip=192.168.100.20/24 net.gw=192.168.100.1 "
+				"vol=xvda:/data vol=xvdb:/srv/www:ro -- /bin/nginx"));
+	x.cmdline = cmdline;
+	CHECK(xl_domain_add_devices(&x, &d) == 0);
+	f = open_memstream(&text, &len);
+	CHECK(f && xl_config_write(f, &x) == 0);
+	fclose(f);
+	CHECK(strstr(text, "name = \"web\"\ntype = \"pvh\"\nkernel = \"/k/husk.elf\"\n"
+		      "ramdisk = \"/i/web.img\"\n") != NULL);
+	CHECK(strstr(text, "\nmemory = 96\nvcpus = 1\n") != NULL);
+	CHECK(strstr(text, "\ncmdline = \"quiet net.ip=192.168.100.20/24 net.gw=192.168.100.1 "
+		      "vol=xvda:/data vol=xvdb:/srv/www:ro -- /bin/nginx\"\n") != NULL);
+	CHECK(strstr(text, "\nvif = [ \"bridge=xenbr0\" ]\n") != NULL);
+	/* Absolute paths, target= last (the second image's name holds a comma). */
+	snprintf(want, sizeof(want), "\ndisk = [ \"format=raw,vdev=xvda,access=rw,target=%s\", "
+		 "\"format=raw,vdev=xvdb,access=ro,target=%s\" ]\n", img, img2);
+	CHECK(strstr(text, want) != NULL);
+	CHECK(strstr(text, "on_poweroff = \"destroy\"") != NULL);
+	free(text);
+	free(cmdline);
+	strvec_free(&x.vifs);
+	strvec_free(&x.disks);
+	vm_args_free(&args);
+	vm_devices_free(&d);
+
+	/* Without devices: no vif or disk lines at all. */
+	memset(&d, 0, sizeof(d));
+	memset(&x, 0, sizeof(x));
+	x.name = x.kernel = x.ramdisk = x.cmdline = "x";
+	CHECK(xl_domain_add_devices(&x, &d) == 0 && x.vifs.n == 0 && x.disks.n == 0);
+	text = NULL;
+	f = open_memstream(&text, &len);
+	CHECK(f && xl_config_write(f, &x) == 0);
+	fclose(f);
+	CHECK(!strstr(text, "\nvif") && !strstr(text, "\ndisk"));
+	free(text);
+}
+
 int main(void)
 {
 	int fd = mkstemp(img), fd2;
@@ -323,6 +398,7 @@ int main(void)
 	test_volume();
 	test_ip();
 	test_backends();
+	test_xl();
 	unlink(img);
 	unlink(img2);
 	if (failures) {

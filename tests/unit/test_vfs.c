@@ -25,6 +25,15 @@
 #include "../../kernel/sys/sys_poll.c"
 #include "kshim.c"
 
+/* proc.c's, for the shim's one process: nothing shares its cwd or umask. */
+void proc_set_cwd(struct proc *p, struct inode *dir)
+{
+	if (p->cwd)
+		inode_unref(p->cwd);
+	p->cwd = dir;
+}
+void proc_set_umask(struct proc *p, unsigned mask) { p->umask = mask; }
+
 #include "cpio_build.h"
 
 static struct cpio_out initrd;

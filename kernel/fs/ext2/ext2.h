@@ -7,17 +7,28 @@
 #include <ext2fs/ext2_fs.h>
 #include <ext2fs/ext2fs.h>
 #include "blkdev.h"
+#include "ext2_journal.h"
 #include "pagecache.h"
 #include "vfs.h"
 
 /* io.c: the io_manager over the block layer; channels are named by device ("vda"). */
 extern io_manager husk_io_manager;
+/* Forgets what the channel caches of blocks [block, block + n): they are being written around it. */
+void husk_io_forget(io_channel ch, uint64_t block, uint64_t n);
+/* Holds single-block writes until husk_io_release (0 or -errno), which writes
+ * each held block once, in the order of their last writes (see io.c): around
+ * a libext2fs call whose intermediate states must not reach the disk. */
+void husk_io_hold(io_channel ch);
+int husk_io_release(io_channel ch);
 
 /* One mounted volume (super_block.priv). */
 struct ext2_vol {
 	ext2_filsys fs;
 	struct blkdev *bd;
 	bool was_clean;               /* EXT2_VALID_FS when mounted: restored at umount */
+	/* Data writes of the write-back in progress (ext2_file.c), all in flight together. */
+	struct list wb_pending;
+	size_t wb_bytes;
 };
 
 /* What the disk inode holds of the VFS inode's fields, as last read or written. */

@@ -16,7 +16,8 @@ EXT2_LIB_NAMES := alloc alloc_sb alloc_stats alloc_tables badblocks bitmaps bito
 	lookup mkdir namei newdir openfs punch rbtree read_bb rw_bitmaps symlink unlink valid_blk \
 	hashmap mmp nls_utf8 sha512
 EXT2_LIB_OBJS := $(patsubst %,$(KERNEL_OUT)/obj/ext2lib/%.o,$(EXT2_LIB_NAMES)) \
-	$(KERNEL_OUT)/obj/ext2lib/ext2_err.o
+	$(KERNEL_OUT)/obj/ext2lib/ext2_err.o $(KERNEL_OUT)/obj/ext2lib/recovery.o \
+	$(KERNEL_OUT)/obj/ext2lib/revoke.o
 
 # Shim headers first, so <stdio.h> and friends are ours, not glibc's.
 EXT2_LIB_CFLAGS := -Ikernel/fs/ext2/shim -I$(EXT2_GEN) -I$(EXT2_GEN)/ext2fs -I$(E2FS_DIR)/lib \
@@ -42,6 +43,17 @@ $(EXT2_GEN)/crc32c_table.h: $(E2FS_DIR)/lib/ext2fs/gen_crc32ctable.c
 $(KERNEL_OUT)/obj/ext2lib/%.o: $(E2FS_DIR)/lib/ext2fs/%.c $(EXT2_GEN)/ext2fs/ext2_err.h $(EXT2_GEN)/crc32c_table.h
 	@mkdir -p $(dir $@)
 	$(CC) $(EXT2_LIB_CFLAGS) -c $< -o $@
+
+# Journal replay: the kernel's jbd2 recovery as e2fsprogs carries it for
+# e2fsck and debugfs (e2fsck/recovery.c, revoke.c), in its debugfs flavour,
+# with jbd2_prelude.h first (see there); fs/ext2/ext2_journal.c is the glue.
+EXT2_JBD2_CFLAGS := -include kernel/fs/ext2/jbd2_prelude.h -I$(E2FS_DIR)/e2fsck -I$(E2FS_DIR)/lib/ext2fs
+$(KERNEL_OUT)/obj/ext2lib/recovery.o $(KERNEL_OUT)/obj/ext2lib/revoke.o: \
+		$(KERNEL_OUT)/obj/ext2lib/%.o: $(E2FS_DIR)/e2fsck/%.c kernel/fs/ext2/jbd2_prelude.h \
+		$(EXT2_GEN)/ext2fs/ext2_err.h $(EXT2_GEN)/crc32c_table.h
+	@mkdir -p $(dir $@)
+	$(CC) $(EXT2_LIB_CFLAGS) $(EXT2_JBD2_CFLAGS) -c $< -o $@
+$(KERNEL_OUT)/obj/fs/ext2/ext2_journal.c.o: KERNEL_CFLAGS += $(EXT2_JBD2_CFLAGS)
 
 $(KERNEL_OUT)/obj/ext2lib/ext2_err.o: $(EXT2_GEN)/ext2fs/ext2_err.c
 	@mkdir -p $(dir $@)

@@ -4,14 +4,20 @@
 #include <asm/statfs.h>
 
 /*
- * A volume is opened with ext2fs_open2 on the block device.  Before it is
- * used we refuse what we cannot use safely, with a message on the console:
- * a journal that needs recovery (run e2fsck: we do not replay journals), a
- * file system not cleanly unmounted or with errors recorded (read-write;
- * read-only mounts are allowed), unknown features (libext2fs refuses
- * those itself).  A read-write mount clears EXT2_VALID_FS on the disk and
- * a clean umount sets it again, as Linux does, so a crash shows up in fsck.
- * We write no journal: metadata goes to its home location directly.
+ * A volume is opened with ext2fs_open2 on the block device.  A journal that
+ * needs recovery is replayed first (ext2_journal.c, e2fsprogs' jbd2
+ * recovery), for read-only mounts too, as Linux does; one that cannot be
+ * replayed refuses the mount.  Before it is used we refuse what we cannot
+ * use safely, with a message on the console: a file system not cleanly
+ * unmounted or with errors recorded (read-write; read-only mounts are
+ * allowed), unknown features (libext2fs refuses those itself).
+ *
+ * We write no journal (libext2fs has no transactions): metadata goes to its
+ * home location directly, and needs_recovery is never set by us.  Instead a
+ * read-write mount clears EXT2_VALID_FS on the disk and a clean umount sets
+ * it again (as Linux does without a journal), so after a crash the image is
+ * marked not clean and e2fsck -fy checks it in full; the journal itself stays
+ * empty, so the image is still a valid ext3/ext4 for Linux and e2fsck.
  */
 
 static const struct super_ops ext2_sops;
@@ -135,6 +141,67 @@ static int refuse(const char *source, const char *why, int err)
 	return err;
 }
 
+/*
+ * The orphan list (s_last_orphan, chained through i_dtime): inodes Linux
+ * was deleting or truncating when it stopped, which its next mount (or
+ * e2fsck) finishes.  A read-write mount does it here, as e2fsck's
+ * release_orphan_inodes does: an inode without links loses its blocks,
+ * extended attributes and itself; one with links is cut to its size.
+ * 0, or -EUCLEAN when the list is broken (left for e2fsck).
+ */
+static int release_orphans(ext2_filsys fs, const char *source)
+{
+	ext2_ino_t ino = fs->super->s_last_orphan;
+	unsigned done = 0;
+
+	if (ext2fs_has_feature_orphan_present(fs->super))
+		return refuse(source, "its orphan file lists inodes to release (run e2fsck on the image)", -EUCLEAN);
+	while (ino) {
+		struct ext2_inode_large di;
+		errcode_t e;
+
+		if (ino < EXT2_FIRST_INODE(fs->super) || ino > fs->super->s_inodes_count ||
+		    done++ > fs->super->s_inodes_count)
+			return refuse(source, "its orphan list is corrupt (run e2fsck on the image)", -EUCLEAN);
+		memset(&di, 0, sizeof(di));
+		e = ext2fs_read_inode_full(fs, ino, EXT2_INODE(&di), sizeof(di));
+		if (!e && di.i_links_count == 0) {
+			ext2_ino_t next = di.i_dtime;
+
+			e = ext2fs_free_ext_attr(fs, ino, &di);
+			if (!e && ext2fs_inode_has_valid_blocks2(fs, EXT2_INODE(&di)))
+				e = ext2fs_punch(fs, ino, EXT2_INODE(&di), NULL, 0, ~0ULL);
+			di.i_dtime = fs->now ? fs->now : time(NULL);
+			if (!e)
+				e = ext2fs_write_inode_full(fs, ino, EXT2_INODE(&di), sizeof(di));
+			if (!e)
+				ext2fs_inode_alloc_stats2(fs, ino, -1, LINUX_S_ISDIR(di.i_mode));
+			ino = next;
+		} else if (!e) {
+			ext2_ino_t next = di.i_dtime;
+			uint64_t keep = (EXT2_I_SIZE(&di) + fs->blocksize - 1) / fs->blocksize;
+
+			if (LINUX_S_ISREG(di.i_mode) && ext2fs_inode_has_valid_blocks2(fs, EXT2_INODE(&di)))
+				e = ext2fs_punch(fs, ino, EXT2_INODE(&di), NULL, keep, ~0ULL);
+			di.i_dtime = 0;
+			if (!e)
+				e = ext2fs_write_inode_full(fs, ino, EXT2_INODE(&di), sizeof(di));
+			ino = next;
+		}
+		if (e) {
+			printk_err("husk: cannot mount %s: releasing orphan inode %u: %s (run e2fsck on the image)\n",
+				   source, ino, error_message(e));
+			return -EUCLEAN;
+		}
+	}
+	if (done) {
+		fs->super->s_last_orphan = 0;
+		ext2fs_mark_super_dirty(fs);
+		printk("husk: %s: %u orphan inode(s) released\n", source, done);
+	}
+	return 0;
+}
+
 int ext2_mount(const char *source, unsigned flags, const char *data, struct super_block **out)
 {
 	struct blkdev *bd;
@@ -143,6 +210,7 @@ int ext2_mount(const char *source, unsigned flags, const char *data, struct supe
 	ext2_filsys fs;
 	errcode_t e;
 	int err, oflags = EXT2_FLAG_64BITS;
+	bool replayed = false;
 
 	err = blkdev_lookup(source, &bd);
 	if (err)
@@ -151,6 +219,7 @@ int ext2_mount(const char *source, unsigned flags, const char *data, struct supe
 		flags |= SB_RDONLY;
 	if (!(flags & SB_RDONLY))
 		oflags |= EXT2_FLAG_RW;
+reopen:
 	e = ext2fs_open2(bd->name, NULL, oflags, 0, 0, husk_io_manager, &fs);
 	if (e) {
 		printk_err("husk: cannot mount %s: %s\n", source, error_message(e));
@@ -161,8 +230,20 @@ int ext2_mount(const char *source, unsigned flags, const char *data, struct supe
 		goto fail_close;
 	}
 	if (ext2fs_has_feature_journal_needs_recovery(fs->super)) {
-		err = refuse(source, "the journal needs recovery (run e2fsck on the image)", -EUCLEAN);
-		goto fail_close;
+		/* As Linux does, also for a read-only mount: the device must take the writes. */
+		if (bd->ro || replayed) {
+			err = refuse(source, bd->ro ? "the journal needs recovery and the device is read-only "
+					 "(run e2fsck on the image)" : "the journal still needs recovery after its replay",
+				     bd->ro ? -EROFS : -EUCLEAN);
+			goto fail_close;
+		}
+		/* Nothing was written through this fs: drop it, replay, and open it again. */
+		ext2fs_free(fs);
+		err = ext2_journal_replay(bd->name, source);
+		if (err)
+			return err;
+		replayed = true;
+		goto reopen;
 	}
 	if (!(flags & SB_RDONLY) && (!(fs->super->s_state & EXT2_VALID_FS) ||
 				      (fs->super->s_state & EXT2_ERROR_FS))) {
@@ -176,6 +257,9 @@ int ext2_mount(const char *source, unsigned flags, const char *data, struct supe
 			err = -EINVAL;
 			goto fail_close;
 		}
+		err = release_orphans(fs, source);
+		if (err)
+			goto fail_close;
 	}
 	v = kzalloc(sizeof(*v));
 	sb = sb_alloc(&ext2_sops, ext2fs_has_feature_extents(fs->super) ? "ext4" :
@@ -190,6 +274,7 @@ int ext2_mount(const char *source, unsigned flags, const char *data, struct supe
 	v->fs = fs;
 	v->bd = bd;
 	v->was_clean = fs->super->s_state & EXT2_VALID_FS;
+	list_init(&v->wb_pending);
 	sb->priv = v;
 	err = ext2_iget(sb, EXT2_ROOT_INO, &sb->root);
 	if (!err && !S_ISDIR(sb->root->mode)) {

@@ -21,9 +21,18 @@ struct cache_slot {
 	uint8_t *data;                /* NULL: empty */
 };
 
+/* A block written while the channel holds writes (husk_io_hold). */
+struct held {
+	struct list link;             /* in husk_chan.held, oldest last write first */
+	uint64_t block;
+	uint8_t data[];
+};
+
 struct husk_chan {
 	struct blkdev *bd;
 	struct cache_slot slots[CACHE_SLOTS];   /* direct-mapped by block number */
+	bool holding;
+	struct list held;
 };
 
 static struct cache_slot *cache_find(struct husk_chan *hc, uint64_t block)
@@ -74,6 +83,69 @@ static void cache_drop(struct husk_chan *hc, uint64_t first, uint64_t n)
 	}
 }
 
+void husk_io_forget(io_channel ch, uint64_t block, uint64_t n)
+{
+	cache_drop(ch->private_data, block, n);
+}
+
+/*
+ * Held writes.  libext2fs updates its metadata in several writes that are
+ * only consistent together: splitting the root of an extent tree writes the
+ * inode once with a depth of 1 and an index not yet set, then again with
+ * the index.  A crash between them (no journal here) would leave an inode
+ * whose extent tree e2fsck can only throw away, with the data of the file.
+ * While the channel holds, a single-block write is kept instead (a second
+ * write of the block replaces the first and moves it to the end), reads
+ * see the kept copies, and husk_io_release writes each block once, in the
+ * order of their last writes: what libext2fs wrote before a block last
+ * (a new extent block before the index naming it) is on the disk before it,
+ * and no intermediate state of a block reaches the disk at all.
+ */
+static struct held *held_find(struct husk_chan *hc, uint64_t block)
+{
+	struct list *it;
+
+	list_for_each(it, &hc->held) {
+		struct held *h = list_entry(it, struct held, link);
+
+		if (h->block == block)
+			return h;
+	}
+	return NULL;
+}
+
+static int held_flush(io_channel ch)
+{
+	struct husk_chan *hc = ch->private_data;
+	uint32_t per = ch->block_size / BLK_SECTOR;
+	int err = 0;
+
+	while (!list_empty(&hc->held)) {
+		struct held *h = list_entry(hc->held.next, struct held, link);
+
+		if (!err)
+			err = blk_write(hc->bd, h->block * per, h->data, per, false);
+		list_del(&h->link);
+		kfree(h);
+	}
+	return err;
+}
+
+void husk_io_hold(io_channel ch)
+{
+	struct husk_chan *hc = ch->private_data;
+
+	hc->holding = true;
+}
+
+int husk_io_release(io_channel ch)
+{
+	struct husk_chan *hc = ch->private_data;
+
+	hc->holding = false;
+	return held_flush(ch);
+}
+
 static struct struct_io_manager husk_io_manager_s;
 io_manager husk_io_manager = &husk_io_manager_s;
 
@@ -99,6 +171,7 @@ static errcode_t husk_open(const char *name, int flags, io_channel *out)
 		return EXT2_ET_NO_MEMORY;
 	}
 	hc->bd = bd;
+	list_init(&hc->held);
 	ch->magic = EXT2_ET_MAGIC_IO_CHANNEL;
 	ch->manager = husk_io_manager;
 	ch->block_size = 1024;
@@ -116,6 +189,7 @@ static errcode_t husk_close(io_channel ch)
 
 	if (--ch->refcount > 0)
 		return 0;
+	held_flush(ch);
 	cache_drop(hc, 0, UINT64_MAX);
 	kfree(hc);
 	kfree(ch->name);
@@ -127,7 +201,8 @@ static errcode_t husk_set_blksize(io_channel ch, int blksize)
 {
 	if (blksize < (int)BLK_SECTOR || blksize % BLK_SECTOR)
 		return EXT2_ET_INVALID_ARGUMENT;
-	/* Cached blocks are numbered in the old size. */
+	/* Cached and held blocks are numbered in the old size. */
+	held_flush(ch);
 	cache_drop(ch->private_data, 0, UINT64_MAX);
 	ch->block_size = blksize;
 	return 0;
@@ -149,6 +224,17 @@ static errcode_t husk_read64(io_channel ch, unsigned long long block, int count,
 	int err;
 
 	range(ch, block, count, &off, &len);
+	if (!list_empty(&hc->held)) {
+		struct held *h = count == 1 ? held_find(hc, block) : NULL;
+
+		if (h) {
+			memcpy(data, h->data, len);
+			return 0;
+		}
+		/* A larger read might cover held blocks: they go down first. */
+		if (count != 1 && held_flush(ch))
+			return EXT2_ET_SHORT_WRITE;
+	}
 	if (count == 1) {
 		struct cache_slot *c = cache_find(hc, block);
 
@@ -189,6 +275,26 @@ static errcode_t husk_write64(io_channel ch, unsigned long long block, int count
 	int err;
 
 	range(ch, block, count, &off, &len);
+	if (hc->holding && count == 1) {
+		struct held *h = held_find(hc, block);
+
+		if (h) {
+			list_del(&h->link);
+		} else {
+			h = kmalloc(sizeof(*h) + len);
+			if (!h)
+				goto write_through;
+			h->block = block;
+		}
+		memcpy(h->data, data, len);
+		list_add_tail(&hc->held, &h->link);
+		cache_drop(hc, block, 1);
+		return 0;
+	}
+write_through:
+	/* Anything else keeps its order after what is held. */
+	if (!list_empty(&hc->held) && held_flush(ch))
+		return EXT2_ET_SHORT_WRITE;
 	/* Write-through: what the write overlaps is dropped, a single block is cached once written. */
 	cache_drop(hc, off / ch->block_size, (ALIGN_UP(off + len, ch->block_size) - ALIGN_DOWN(off, ch->block_size)) /
 		   ch->block_size);
@@ -254,6 +360,8 @@ static errcode_t husk_flush(io_channel ch)
 {
 	struct husk_chan *hc = ch->private_data;
 
+	if (held_flush(ch))
+		return EXT2_ET_SHORT_WRITE;
 	return blk_flush(hc->bd) ? EXT2_ET_SHORT_WRITE : 0;
 }
 

@@ -110,6 +110,20 @@ void xen_evtchn_unmask(uint32_t port)
 	xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_unmask, (uint64_t)&unmask, 0);
 }
 
+bool xen_evtchn_clear(uint32_t port)
+{
+	uint64_t bit = 1ULL << (port % 64);
+
+	return __atomic_fetch_and(&xen_shared->evtchn_pending[port / 64], ~bit, __ATOMIC_SEQ_CST) & bit;
+}
+
+void xen_evtchn_poll(uint32_t port, uint64_t deadline_ns)
+{
+	struct sched_poll p = { .ports = &port, .nr_ports = 1, .timeout = xen_system_time_at(deadline_ns) };
+
+	xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_poll, (uint64_t)&p, 0);
+}
+
 void xen_evtchn_unbind(uint32_t port)
 {
 	struct evtchn_port_arg close = { .port = port };

@@ -24,19 +24,24 @@ void xen_timer_init(void)
 	xen_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_stop_periodic_timer, 0, 0);
 }
 
+uint64_t xen_system_time_at(uint64_t deadline_ns)
+{
+	/* Monotonic time counts from clock_init; Xen's timeouts want its system time. */
+	uint64_t sys = pvclock_read(&xen_shared->vcpu_info[0].time);
+	uint64_t now = clock_monotonic_ns();
+
+	return sys + (deadline_ns > now ? deadline_ns - now : 1);
+}
+
 void xen_timer_arm(uint64_t deadline_ns)
 {
 	struct vcpu_set_singleshot_timer t = { 0 };
-	uint64_t now, sys;
 
 	if (!deadline_ns) {
 		xen_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_stop_singleshot_timer, 0, 0);
 		return;
 	}
-	/* Monotonic time counts from clock_init; Xen's timer wants its system time. */
-	sys = pvclock_read(&xen_shared->vcpu_info[0].time);
-	now = clock_monotonic_ns();
-	t.timeout_abs_ns = sys + (deadline_ns > now ? deadline_ns - now : 1);
+	t.timeout_abs_ns = xen_system_time_at(deadline_ns);
 	/* Without VCPU_SSHOTTMR_future a deadline already past fires at once. */
 	xen_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, (uint64_t)&t);
 }

@@ -95,6 +95,7 @@ static void xen_devices_probe(void)
 {
 	if (xen_gnttab_init() || xen_xs_init())
 		return;
+	xen_control_init();
 	xen_blkfront_probe();
 	xen_netfront_probe();
 }

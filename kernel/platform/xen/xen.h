@@ -37,10 +37,16 @@ struct xen_add_to_physmap {
 /* sched.h */
 #define SCHEDOP_yield     0
 #define SCHEDOP_shutdown  2
+#define SCHEDOP_poll      3
 #define SHUTDOWN_poweroff 0
 #define SHUTDOWN_crash    3
 struct sched_shutdown {
 	uint32_t reason;
+};
+struct sched_poll {
+	uint32_t *ports;           /* XEN_GUEST_HANDLE(evtchn_port_t) */
+	uint32_t nr_ports;
+	uint64_t timeout;          /* Xen system time; 0: none */
 };
 
 /* vcpu.h */
@@ -199,6 +205,14 @@ void xen_evtchn_unbind(uint32_t port);
 /* Masking: a masked port stays pending until unmasked (and is then delivered). */
 void xen_evtchn_mask(uint32_t port);
 void xen_evtchn_unmask(uint32_t port);
+/*
+ * For code that waits with interrupts off (boot): clears port's pending
+ * bit, so that a later xen_evtchn_poll() waits for a new event; whether it
+ * was set.
+ */
+bool xen_evtchn_clear(uint32_t port);
+/* Blocks (SCHEDOP_poll) until port is pending or the monotonic deadline_ns passes. */
+void xen_evtchn_poll(uint32_t port, uint64_t deadline_ns);
 
 /* gnttab.c: the grant table (v1), its frames mapped with XENMEM_add_to_physmap. */
 int xen_gnttab_init(void);
@@ -207,7 +221,7 @@ int xen_gnttab_grant(uint16_t dom, uint64_t pa, bool readonly);
 /* Takes the grant back; -EBUSY while the other domain still maps it. */
 int xen_gnttab_end(grant_ref_t ref);
 
-/* xenbus.c: a xenstore client, one request at a time, polling the ring. */
+/* xenbus.c: a xenstore client, one request at a time, polling the ring; watches. */
 int xen_xs_init(void);
 /* Reads path into buf (NUL-terminated, truncated to size); length or -errno (-ENOENT, ...). */
 int xen_xs_read(const char *path, char *buf, size_t size);
@@ -216,9 +230,21 @@ int xen_xs_read_u64(const char *path, uint64_t *val);
 int xen_xs_write(const char *path, const char *value);
 /* The entries under path as consecutive NUL-terminated names; total length or -errno. */
 int xen_xs_directory(const char *path, char *buf, size_t size);
-/* Registers a watch on path with token; its events are dropped: callers poll (xen_xs_wait_state). */
-int xen_xs_watch(const char *path, const char *token);
-/* Waits until the number at path is at least state, at most timeout_ms; the value read or -errno. */
+/*
+ * Watches path (and what lies under it): fn(path) is called once after any
+ * number of changes, from the xenstore event channel's handler or at the
+ * end of a request, never inside another request, so it may make requests
+ * itself.  fn may be NULL (xen_xs_wait_state waits on the watch itself).
+ * xenstored fires a new watch once at once.  Returns the watch's number
+ * (for xen_xs_unwatch) or -errno.
+ */
+int xen_xs_watch(const char *path, void (*fn)(const char *path));
+void xen_xs_unwatch(int watch);
+/*
+ * Waits until the number at path is at least state, at most timeout_ms,
+ * sleeping in SCHEDOP_poll between the watch's events (it can run at boot,
+ * before anything can sleep); the value read or -errno.
+ */
 int xen_xs_wait_state(const char *path, int state, unsigned timeout_ms);
 
 /* blkfront.c: the vbd devices under device/vbd as block devices xvda, xvdb, ... */
@@ -236,5 +262,10 @@ void xen_console_flush(void);
 /* timer.c: VCPUOP_set_singleshot_timer on VIRQ_TIMER. */
 void xen_timer_init(void);
 void xen_timer_arm(uint64_t deadline_ns);
+/* Xen's system time (vcpu_time_info, what its timeouts take) at the monotonic time deadline_ns. */
+uint64_t xen_system_time_at(uint64_t deadline_ns);
+
+/* control.c: the toolstack's requests (xl shutdown) under control/. */
+void xen_control_init(void);
 
 #endif

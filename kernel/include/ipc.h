@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* ipc.h: System V IPC (shared memory, semaphores, message queues): identifiers, keys and permissions (kernel/ipc/). */
+#ifndef IPC_H
+#define IPC_H
+
+#include "kernel.h"
+
+struct proc;
+struct ipc64_perm;
+struct inode;
+
+/*
+ * What every IPC object has: its key, its id and its permissions.  An id
+ * is slot + 32768 * sequence, as on Linux, so a removed object's id does
+ * not name the next object put in its slot.
+ */
+struct ipc_obj {
+	int id;
+	int key;                     /* IPC_PRIVATE (0) once removed */
+	unsigned uid, gid, cuid, cgid;
+	unsigned mode;               /* low 9 bits: rwx for owner, group, others; plus SHM_DEST/SHM_LOCKED */
+	unsigned short seq;
+	int64_t ctime;               /* last change, seconds */
+};
+
+/* The objects of one kind (shm, sem or msg). */
+struct ipc_ids {
+	struct ipc_obj **slots;
+	int nslots;                  /* allocated */
+	int max;                     /* SHMMNI, SEMMNI or MSGMNI */
+	int in_use;
+	unsigned short seq;
+};
+
+/*
+ * get(2) for one kind: finds key (or, for IPC_PRIVATE and a missing key
+ * with IPC_CREAT, makes a new object with create(arg), which returns a
+ * zeroed object of its kind or an ERR_PTR-style NULL with *err set).
+ * check(obj, arg) validates an existing object against the request (size,
+ * count).  Returns the id or -errno (EEXIST, ENOENT, EACCES, ENOSPC, ...).
+ */
+long ipc_get(struct ipc_ids *ids, int key, int flags,
+	     struct ipc_obj *(*create)(long arg, int *err), int (*check)(struct ipc_obj *o, long arg),
+	     long arg);
+/* The object with this id, or NULL (the callers return EINVAL). */
+struct ipc_obj *ipc_lookup(struct ipc_ids *ids, int id);
+/* The object in slot idx (the *_STAT commands take an index), or NULL. */
+struct ipc_obj *ipc_at(struct ipc_ids *ids, int idx);
+/* Highest slot in use, or -1 (what IPC_INFO returns). */
+int ipc_highest(struct ipc_ids *ids);
+/* Takes o out of its table (IPC_RMID); the caller frees it when it may. */
+void ipc_remove(struct ipc_ids *ids, struct ipc_obj *o);
+/* 0 when the caller may access o for want (a mask of 4 read, 2 write), else -EACCES. */
+int ipc_permitted(const struct ipc_obj *o, unsigned want);
+/* 0 when the caller owns o or created it or is root (IPC_SET, IPC_RMID), else -EPERM. */
+int ipc_owner(const struct ipc_obj *o);
+/* Fills a Linux ipc64_perm from o. */
+void ipc_fill_perm(struct ipc64_perm *p, const struct ipc_obj *o);
+/* IPC_SET: takes uid, gid and the mode's low 9 bits from p. */
+void ipc_set_perm(struct ipc_obj *o, const struct ipc64_perm *p);
+/* Seconds of real time, for the *_time fields. */
+int64_t ipc_now(void);
+
+/* ipc/shm.c: destroys segments marked for removal that nobody has attached any more.
+ * Called where attachments go away: shmdt, process exit, exec. */
+void shm_sweep(void);
+/* ipc/sem.c: applies and drops the SEM_UNDO adjustments of a process that ends. */
+void sem_proc_exit(struct proc *p);
+
+#endif
