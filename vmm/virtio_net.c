@@ -14,6 +14,7 @@
 #include <linux/if_tun.h>
 
 #include "virtio.h"
+#include "husk/virtio_net.h"
 
 #define VIRTIO_ID_NET 1
 
@@ -30,16 +31,6 @@
 #define RX_BATCH 64
 
 /* The header in front of every frame (virtio 1.x: num_buffers is always there). */
-struct virtio_net_hdr {
-	uint8_t flags;
-	uint8_t gso_type;
-	uint16_t hdr_len;
-	uint16_t gso_size;
-	uint16_t csum_start;
-	uint16_t csum_offset;
-	uint16_t num_buffers;
-};
-
 struct virtio_net_config {
 	uint8_t mac[6];
 	uint16_t status;

@@ -4,6 +4,7 @@
 #include "mm.h"
 #include "netdev.h"
 #include "virtio.h"
+#include "husk/virtio_net.h"
 
 /* Feature bits (virtio 1.2, 5.1.3). */
 #define VIRTIO_NET_F_CSUM       0
@@ -23,16 +24,6 @@
 #define VIRTIO_NET_HDR_GSO_NONE 0
 
 /* The header in front of every frame; with VERSION_1 it always has num_buffers. */
-struct virtio_net_hdr {
-	uint8_t flags;
-	uint8_t gso_type;
-	uint16_t hdr_len;
-	uint16_t gso_size;
-	uint16_t csum_start;
-	uint16_t csum_offset;
-	uint16_t num_buffers;
-} __packed;
-
 #define VNET_RXQ 0
 #define VNET_TXQ 1
 /* One buffer holds the header and a whole frame (no GSO, no mergeable buffers): 12 + 1514 (+ VLAN tag). */
