@@ -46,6 +46,8 @@ long ipc_get(struct ipc_ids *ids, int key, int flags,
 struct ipc_obj *ipc_lookup(struct ipc_ids *ids, int id);
 /* The object in slot idx (the *_STAT commands take an index), or NULL. */
 struct ipc_obj *ipc_at(struct ipc_ids *ids, int idx);
+/* The object a *ctl call names: by slot index for the *_STAT commands, else by id. */
+struct ipc_obj *ipc_ctl_obj(struct ipc_ids *ids, int id, bool by_index);
 /* Highest slot in use, or -1 (what IPC_INFO returns). */
 int ipc_highest(struct ipc_ids *ids);
 /* Takes o out of its table (IPC_RMID); the caller frees it when it may. */

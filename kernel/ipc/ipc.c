@@ -83,6 +83,11 @@ struct ipc_obj *ipc_lookup(struct ipc_ids *ids, int id)
 	return o && o->id == id ? o : NULL;
 }
 
+struct ipc_obj *ipc_ctl_obj(struct ipc_ids *ids, int id, bool by_index)
+{
+	return by_index ? ipc_at(ids, id) : ipc_lookup(ids, id);
+}
+
 int ipc_highest(struct ipc_ids *ids)
 {
 	for (int i = ids->nslots - 1; i >= 0; i--)

@@ -249,13 +249,8 @@ long sys_msgctl(int id, int cmd, void *buf)
 	case IPC_INFO:
 	case MSG_INFO:
 		return msg_info_cmd(cmd, buf);
-	case MSG_STAT:
-	case MSG_STAT_ANY:
-		o = ipc_at(&msg_ids, id);
-		break;
-	default:
-		o = ipc_lookup(&msg_ids, id);
 	}
+	o = ipc_ctl_obj(&msg_ids, id, cmd == MSG_STAT || cmd == MSG_STAT_ANY);
 	if (!o)
 		return -EINVAL;
 	q = queue_of(o);

@@ -328,13 +328,8 @@ long sys_semctl(int id, int semnum, int cmd, unsigned long arg)
 	case IPC_INFO:
 	case SEM_INFO:
 		return sem_info_cmd(cmd, buf);
-	case SEM_STAT:
-	case SEM_STAT_ANY:
-		o = ipc_at(&sem_ids, id);
-		break;
-	default:
-		o = ipc_lookup(&sem_ids, id);
 	}
+	o = ipc_ctl_obj(&sem_ids, id, cmd == SEM_STAT || cmd == SEM_STAT_ANY);
 	if (!o)
 		return -EINVAL;
 	s = set_of(o);

@@ -211,13 +211,8 @@ long sys_shmctl(int id, int cmd, void *buf)
 	case IPC_INFO:
 	case SHM_INFO:
 		return shm_info_cmd(cmd, buf);
-	case SHM_STAT:
-	case SHM_STAT_ANY:
-		o = ipc_at(&shm_ids, id);
-		break;
-	default:
-		o = ipc_lookup(&shm_ids, id);
 	}
+	o = ipc_ctl_obj(&shm_ids, id, cmd == SHM_STAT || cmd == SHM_STAT_ANY);
 	if (!o)
 		return -EINVAL;
 	switch (cmd) {
