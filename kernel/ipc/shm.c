@@ -27,6 +27,7 @@ struct shm_seg {
 	size_t size;                 /* as asked for (shm_segsz) */
 	int64_t atime, dtime;
 	int cpid, lpid;
+	bool attaching;              /* in shmat: an SHM_REMAP over its own last mapping must not destroy it */
 };
 
 static struct ipc_ids shm_ids = { .max = SHMMNI };
@@ -46,7 +47,7 @@ static void seg_destroy(struct shm_seg *s)
 /* The segment goes once it is marked for removal and nothing maps it any more. */
 static void seg_destroy_if_done(struct shm_seg *s)
 {
-	if ((s->obj.mode & SHM_DEST) && vm_file_map_count(s->ino) == 0)
+	if ((s->obj.mode & SHM_DEST) && !s->attaching && vm_file_map_count(s->ino) == 0)
 		seg_destroy(s);
 }
 
@@ -140,11 +141,13 @@ long sys_shmat(int id, uint64_t addr, int flags)
 	r = ipc_permitted(o, (flags & SHM_RDONLY) ? 4 : 6);
 	if (r)
 		return r;
+	s->attaching = true;
 	r = vm_map(p->vm, addr, ALIGN_UP(s->size, PAGE_SIZE), prot, VM_SHARED | VM_SYSVSHM, mapflags, s->ino, 0);
-	if (r == -EEXIST)
-		return -EINVAL;
-	if (r < 0)
-		return r;
+	s->attaching = false;
+	if (r < 0) {
+		seg_destroy_if_done(s);   /* SHM_REMAP may have unmapped its last attachment */
+		return r == -EEXIST ? -EINVAL : r;
+	}
 	s->atime = ipc_now();
 	s->lpid = p->pid;
 	return r;
@@ -154,7 +157,8 @@ long sys_shmdt(uint64_t addr)
 {
 	struct proc *p = current_proc();
 	struct vma *v = vm_find(p->vm, addr);
-	struct shm_seg *s = NULL;
+	struct shm_seg *s;
+	struct inode *ino;
 	uint64_t end;
 
 	if ((addr & (PAGE_SIZE - 1)) || !v || v->start != addr || v->file_off != 0 || !(v->flags & VM_SYSVSHM))
@@ -162,9 +166,14 @@ long sys_shmdt(uint64_t addr)
 	s = seg_of_inode(v->file);
 	if (!s)
 		return -EINVAL;
-	/* Every piece of this attachment (mprotect may have split it), and nothing else; each is a detach (shm_unmapped). */
+	/*
+	 * Every piece of this attachment (mprotect may have split it), and
+	 * nothing else; each is a detach (shm_unmapped), and the last may
+	 * destroy s: only ino and end, taken now, are used after the first.
+	 */
+	ino = s->ino;
 	end = addr + ALIGN_UP(s->size, PAGE_SIZE);
-	while (v && v->start < end && v->file == s->ino) {
+	while (v && v->start < end && v->file == ino) {
 		uint64_t start = v->start, len = v->end - v->start;
 		vm_unmap(p->vm, start, len);
 		v = vm_find(p->vm, start + len);

@@ -90,6 +90,17 @@ static void test_shm(void)
 	CHECK(shmctl(id, IPC_STAT, &ds) == -1 && errno == EINVAL,
 	      "the removed segment is still there after its last munmap (%s)", strerror(errno));
 
+	/* SHM_REMAP over a removed segment's own last mapping: it stays (Linux lets a removed segment be attached). */
+	id = shmget(IPC_PRIVATE, PG, IPC_CREAT | 0600);
+	p = shmat(id, NULL, 0);
+	CHECK(id >= 0 && p != (void *)-1, "shmget/shmat: %s", strerror(errno));
+	p[0] = 'x';
+	CHECK(shmctl(id, IPC_RMID, NULL) == 0, "IPC_RMID: %s", strerror(errno));
+	q = shmat(id, p, SHM_REMAP);
+	CHECK(q == p, "shmat SHM_REMAP over its own mapping: %s", strerror(errno));
+	CHECK(nattch(id) == 1 && p[0] == 'x', "after SHM_REMAP: nattch %ld, byte %c", nattch(id), p[0]);
+	CHECK(shmdt(p) == 0 && nattch(id) == -1 && errno == EINVAL, "the removed segment outlived its shmdt");
+
 	/* The same for a child's mapping, which goes when the child exits. */
 	id = shmget(IPC_PRIVATE, PG, IPC_CREAT | 0600);
 	p = shmat(id, NULL, 0);
