@@ -103,13 +103,9 @@ static int own_tables(struct vm *vm, uint64_t start, uint64_t end, bool drop)
 	return 0;
 }
 
-/* Unmaps and frees the pages of [start, end) (which must not straddle VMAs that stay); 0 or -ENOMEM (nothing changed). */
-static int unmap_pages(struct vm *vm, uint64_t start, uint64_t end)
+/* Clears the PTEs of [start, end) where they are, freeing the pages they held (unmap_pages' second half). */
+static void clear_ptes(struct vm *vm, uint64_t start, uint64_t end)
 {
-	int err = own_tables(vm, start, end, true);
-
-	if (err)
-		return err;
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
 		uint64_t *pte = pt_walk(vm->pml4, va, false);
 		if (!pte) {
@@ -124,6 +120,16 @@ static int unmap_pages(struct vm *vm, uint64_t start, uint64_t end)
 			tlb_flush_page(va);
 		}
 	}
+}
+
+/* Unmaps and frees the pages of [start, end) (which must not straddle VMAs that stay); 0 or -ENOMEM (nothing changed). */
+static int unmap_pages(struct vm *vm, uint64_t start, uint64_t end)
+{
+	int err = own_tables(vm, start, end, true);
+
+	if (err)
+		return err;
+	clear_ptes(vm, start, end);
 	return 0;
 }
 
@@ -148,8 +154,16 @@ static void truncated_in(struct vm *vm, struct inode *ino, uint64_t size)
 		uint64_t keep = ALIGN_UP(size, PAGE_SIZE);
 		uint64_t from = keep > v->file_off ? v->start + (keep - v->file_off) : v->start;
 		/* Private copies go too, as Linux's truncate does (and the file's pages a private mapping reads must). */
-		if (from < v->end && unmap_pages(vm, from, v->end) < 0)
-			printk_err("husk: out of memory unmapping a truncated file's pages\n");
+		if (from >= v->end || unmap_pages(vm, from, v->end) == 0)
+			continue;
+		/*
+		 * No memory to give this process its own copy of a table fork
+		 * shares: clear the entries in the shared table itself.  Every
+		 * process that holds it maps the same file there (a change of
+		 * mapping would have copied the table), and loses the same pages
+		 * in its own turn, so no stale mapping of a freed page survives.
+		 */
+		clear_ptes(vm, from, v->end);
 	}
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fork_tables.c: fork shares page tables until a change: writes from both sides, munmap/mprotect/mremap in either process, fork of a fork, either side exiting first, a vfork child's fault, kernel writes, and no memory lost. */
+/* fork_tables.c: fork shares page tables until a change: writes from both sides, munmap/mprotect/mremap/truncation in either process, fork of a fork, either side exiting first, a vfork child's fault, kernel writes, and no memory lost. */
 // husk-test: status=0 expect="SUCCESS" timeout=600
 // husk-test: name=vmm args="quick" status=0 expect="SUCCESS" backends=vmm timeout=600
 /*
@@ -11,6 +11,7 @@
  * that failed.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -328,8 +329,46 @@ static void test_vfork_fault(void)
 	munmap(p, LEN);
 }
 
+/*
+ * A file mapping's truncation in one process unmaps the pages past the end
+ * in both, private copies too: once the file grows back, both read the
+ * file's new zeros there, not the old bytes.
+ */
+static void test_truncate(void)
+{
+	char *p = region('a'), *m;
+	int fd = open("/tmp/fork_tables.map", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	static char page[PG];
+
+	CHECK(fd >= 0, "open: errno %d", errno);
+	memset(page, 'f', sizeof(page));
+	for (size_t off = 0; off < 4 * MIB; off += PG)
+		CHECK(write(fd, page, PG) == PG, "write");
+	/* The file's pages, mapped privately over the first half of the region: two whole tables. */
+	m = mmap(p, 4 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
+	CHECK(m == p, "mmap of the file: errno %d", errno);
+	CHECK(wrong(p, 4 * MIB, 'f') == 0, "the file's bytes");
+	p[0] = p[PG - 1] = 'F';                  /* a private copy below the new end */
+	p[3 * MIB] = p[3 * MIB + PG - 1] = 'F';  /* and one above it */
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (ftruncate(fd, 1 * MIB) || ftruncate(fd, 4 * MIB))
+			_exit(1);
+		if (wrong(p + 1 * MIB, 3 * MIB, 0))
+			_exit(2);
+		_exit(p[0] != 'F' || wrong(p + PG, MIB - PG, 'f') ? 3 : 0);
+	}
+	child_ok(pid, "child truncating a mapped file: check %d failed");
+	CHECK(wrong(p + 1 * MIB, 3 * MIB, 0) == 0, "the parent still maps old pages past the truncation");
+	CHECK(p[0] == 'F' && wrong(p + PG, MIB - PG, 'f') == 0, "the parent lost pages below the new end");
+	close(fd);
+	unlink("/tmp/fork_tables.map");
+	munmap(p, LEN);
+}
+
 static void round_of_all(void)
 {
+	test_truncate();
 	test_both_write();
 	test_unmap(true);
 	test_unmap(false);
