@@ -2,6 +2,7 @@
 /* fork_tables.c: fork shares page tables until a change: writes from both sides, munmap/mprotect/mremap/truncation in either process, fork of a fork, either side exiting first, a vfork child's fault, kernel writes, and no memory lost. */
 // husk-test: status=0 expect="SUCCESS" timeout=600
 // husk-test: name=vmm args="quick" status=0 expect="SUCCESS" backends=vmm timeout=600
+// husk-test: name=xen args="quick" status=0 expect="SUCCESS" backends=xen timeout=600
 /*
  * Each test maps an 8 MiB private region aligned to 2 MiB (four whole
  * last-level page tables), marks every page, forks, and changes the region
