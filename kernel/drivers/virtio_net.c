@@ -29,6 +29,8 @@
 /* One buffer holds the header and a whole frame (no GSO, no mergeable buffers): 12 + 1514 (+ VLAN tag). */
 #define VNET_BUF_SIZE 2048
 #define VNET_RING 128
+/* A long burst (a bulk send) is announced every this many frames, so that the device works while the kernel queues more. */
+#define VNET_TX_BURST 32
 #define ETH_HLEN 14
 
 struct vnet {
@@ -46,7 +48,15 @@ struct vnet {
 	 */
 	bool in_rx;
 	bool tx_kick_pending;
+	unsigned tx_unannounced;       /* frames queued since the device was last told */
 };
+
+static void tx_announce(struct vnet *v)
+{
+	v->tx_kick_pending = false;
+	v->tx_unannounced = 0;
+	virtq_kick(v->tx);
+}
 
 /* The queues' notification counters, as the netdev reports them. */
 static void count_kicks(struct vnet *v)
@@ -131,10 +141,8 @@ static void vnet_rx_irq(struct virtqueue *vq)
 		virtq_kick(vq);
 	} while (!virtq_enable_cb(vq));
 	v->in_rx = false;
-	if (v->tx_kick_pending) {
-		v->tx_kick_pending = false;
-		virtq_kick(v->tx);
-	}
+	if (v->tx_kick_pending)
+		tx_announce(v);
 	count_kicks(v);
 }
 
@@ -179,10 +187,8 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, int nfr
 		tx_reap(v);
 	if (!v->tx_nfree) {
 		/* What is queued but not yet announced must reach the device, or nothing frees. */
-		if (v->tx_kick_pending) {
-			v->tx_kick_pending = false;
-			virtq_kick(v->tx);
-		}
+		if (v->tx_kick_pending)
+			tx_announce(v);
 		v->tx_stopped = true;
 		if (!virtq_enable_cb(v->tx))
 			tx_reap(v);
@@ -218,11 +224,11 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, int nfr
 	}
 	v->nd.tx_packets++;
 	v->nd.tx_bytes += len;
-	if (v->in_rx || v->nd.tx_batched) {
+	if ((v->in_rx || v->nd.tx_batched) && ++v->tx_unannounced < VNET_TX_BURST) {
 		v->tx_kick_pending = true;
 		return 0;
 	}
-	virtq_kick(v->tx);
+	tx_announce(v);
 	count_kicks(v);
 	return 0;
 }
@@ -232,8 +238,7 @@ static void vnet_flush(struct netdev *nd)
 	struct vnet *v = nd->priv;
 
 	if (v->tx_kick_pending && !v->in_rx) {
-		v->tx_kick_pending = false;
-		virtq_kick(v->tx);
+		tx_announce(v);
 		count_kicks(v);
 	}
 }

@@ -40,10 +40,13 @@ struct netdev_ops {
 		    const struct netdev_csum *csum);
 	/*
 	 * Optional: has the device see every frame xmit queued.  A stack that
-	 * calls netdev_tx_flush() after each burst of xmit (one run of the
-	 * stack: a send call, a timer, a received frame) sets tx_batched; the
+	 * calls netdev_tx_flush() after each burst of xmit sets tx_batched; the
 	 * driver may then tell the device once per burst instead of once per
-	 * frame (each telling is an exit to the monitor).
+	 * frame (each telling is an exit to the monitor).  A burst may span
+	 * system calls: husk's stack flushes when the sending thread leaves the
+	 * CPU, at the end of an interrupt's run of the stack, and within 2 ms
+	 * (net/netif.c, "Transmit batching").  A driver may still tell the
+	 * device earlier (a full ring, a long burst).
 	 */
 	void (*flush)(struct netdev *nd);
 };

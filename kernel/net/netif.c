@@ -33,6 +33,37 @@ static bool started;
 
 /* ---- netdevs as lwIP interfaces ---- */
 
+/*
+ * Transmit batching.  Each time the kernel tells a device about new frames
+ * is an exit to the monitor (under QEMU TCG the vCPU also waits for QEMU's
+ * main loop), so the netdevs run with tx_batched: frames are queued and the
+ * devices are told by net_tx_flush(), which runs when the sending thread
+ * gives up the CPU (schedule()), at the end of a run of the stack from an
+ * interrupt (a received frame: the driver; lwIP's timer), and at the latest
+ * TX_FLUSH_NS after the first unannounced frame (a program that goes on
+ * computing after a send).  A server answering several connections from
+ * one epoll_wait thus tells the device once for all the replies.
+ */
+#define TX_FLUSH_NS 2000000ULL
+static bool tx_pending;
+static struct ktimer tx_timer;
+
+void net_tx_flush(void)
+{
+	struct list *it;
+
+	if (!tx_pending)
+		return;
+	tx_pending = false;
+	list_for_each(it, &netdev_list)
+		netdev_tx_flush(list_entry(it, struct netdev, link));
+}
+
+static void tx_timer_fn(struct ktimer *t)
+{
+	net_tx_flush();
+}
+
 static struct netdev *netdev_of(const struct netif *n)
 {
 	return n == netif_get_by_index(1) ? NULL : n->state;
@@ -120,6 +151,13 @@ static err_t netdev_linkoutput(struct netif *n, struct pbuf *p)
 	/* A full ring drops the frame; TCP retransmits, as after a loss on the wire. */
 	err = nd->ops->xmit(nd, frags, nfrags, cp);
 	kfree(flat);
+	if (!err && nd->tx_batched) {
+		tx_pending = true;
+		if (!tx_timer.deadline) {
+			tx_timer.fn = tx_timer_fn;
+			ktimer_add(&tx_timer, clock_monotonic_ns() + TX_FLUSH_NS);
+		}
+	}
 	return err ? ERR_BUF : ERR_OK;
 }
 
@@ -212,6 +250,7 @@ static void netdev_attach(struct netdev *nd)
 	nd->stack = n;
 	nd->rx = netdev_rx_frame;
 	nd->tx_ready = netdev_tx_ready_cb;
+	nd->tx_batched = nd->ops->flush != NULL;
 	netif_create_ip6_linklocal_address(n, 1);
 	netif_set_ip6_autoconfig_enabled(n, 1);
 	if (!netif_default)
