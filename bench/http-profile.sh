@@ -4,7 +4,8 @@
 #
 # Usage: bench/http-profile.sh [-d SECONDS] [-c CONNECTIONS] [-C] [-f PATH]
 #   as root; default 10 s, 10 connections, /index.html; -C: a new
-#   connection per request (Connection: close).  Every figure is emulated
+#   connection per request (Connection: close).  HUSK_KERNEL: the kernel
+#   to profile (default build/kernel/husk.elf); TOP: symbols listed (45).  Every figure is emulated
 #   (QEMU TCG); the sampling itself stops the vCPU ~100 times a second.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -59,7 +60,7 @@ counters() { netns_exec cat /sys/class/net/"$NETNS_TAP"/statistics/{rx_packets,t
 read -r -d '' hrx0 htx0 < <(counters | tr '\n' ' ')
 hdr=()
 [ -n "$CLOSE" ] && hdr=(-H 'Connection: close')
-python3 bench/ripsample.py "$mon" "$BUILD/kernel/husk.elf" "$((DUR - 1))" >"$NETNS_DIR/prof.txt" &
+python3 bench/ripsample.py "$mon" "${HUSK_KERNEL:-$BUILD/kernel/husk.elf}" "$((DUR - 1))" >"$NETNS_DIR/prof.txt" &
 prof=$!
 w=$(netns_exec wrk -t 1 -c "$CONNS" -d "${DUR}s" "${hdr[@]}" "http://$ip$URLPATH" 2>&1)
 wait "$prof"
@@ -68,6 +69,11 @@ reqs=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$w")
 printf '%s\n' "$w" | sed -n '/requests in/p;/Requests\/sec/p'
 awk -v r="$reqs" -v gt=$((hrx1 - hrx0)) -v gr=$((htx1 - htx0)) 'BEGIN {
 	printf "guest frames per request: %.2f sent, %.2f received (%d requests)\n", gt / r, gr / r, r }'
-cat "$NETNS_DIR/prof.txt" | head -n "${TOP:-45}"
+rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$w")
+# The layers' shares of the wall-clock time one request takes (1/rps).
+awk -v rps="$rps" '/^by layer/ { on = 1; print "per request, " 1e6 / rps " us of wall-clock time:"; next }
+	/^by symbol/ { on = 0 } on { sub(/%/, "", $2); printf "%8.1f us %5.1f%%  %s\n", $2 / 100 * 1e6 / rps, $2, substr($0, index($0, $3)) }' \
+	"$NETNS_DIR/prof.txt"
+sed -n '/^by symbol/,$p' "$NETNS_DIR/prof.txt" | head -n "${TOP:-45}"
 kill -TERM "$(cat "$NETNS_DIR/vm.pid")" 2>/dev/null
 wait "$vm" 2>/dev/null

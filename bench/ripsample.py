@@ -17,15 +17,42 @@ import sys
 import time
 
 
+# Source directories to the layer a sample is counted in, first match wins.
+LAYERS = [
+    ("lwip", "net (lwIP)"), ("kernel/net/", "net (sockets, netif)"),
+    ("kernel/drivers/", "drivers (virtio)"), ("e2fsprogs", "fs (ext4: libext2fs)"),
+    ("kernel/fs/", "fs (VFS, ext4, page cache)"), ("kernel/block/", "fs (VFS, ext4, page cache)"),
+    ("kernel/sys/", "system calls"), ("kernel/arch/", "entry, traps, interrupts"),
+    ("kernel/sched/", "scheduler"), ("kernel/mm/", "memory"), ("kernel/lib/", "lib (memcpy, ...)"),
+]
+
+
 def symbols(elf):
-    out = subprocess.run(["nm", "-n", elf], capture_output=True, text=True, check=True).stdout
-    addrs, names = [], []
+    out = subprocess.run(["nm", "-l", "-n", elf], capture_output=True, text=True, check=True).stdout
+    addrs, names, layers = [], [], []
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[1] in "tTwW":
+        if len(parts) >= 3 and parts[1] in "tTwW":
             addrs.append(int(parts[0], 16))
             names.append(parts[2])
-    return addrs, names
+            src = parts[3] if len(parts) > 3 else ""
+            layers.append(next((l for k, l in LAYERS if k in src), "other kernel"))
+    return addrs, names, layers
+
+
+def halts(elf):
+    """The addresses just after each hlt: a halted vCPU's RIP (the CPU idles)."""
+    out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", elf], capture_output=True,
+                         text=True, check=True).stdout
+    res, prev_hlt = set(), False
+    for line in out.splitlines():
+        m = re.match(r"\s*([0-9a-f]+):\s+(\S+)", line)
+        if not m:
+            continue
+        if prev_hlt:
+            res.add(int(m.group(1), 16))
+        prev_hlt = m.group(2) == "hlt"
+    return res
 
 
 def read_prompt(s, buf=b""):
@@ -41,7 +68,9 @@ def read_prompt(s, buf=b""):
 def main():
     path, elf, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
     hz = float(sys.argv[4]) if len(sys.argv) > 4 else 100.0
-    addrs, names = symbols(elf)
+    addrs, names, layers = symbols(elf)
+    idle_rips = halts(elf)
+    bylayer = {}
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     for _ in range(100):
         try:
@@ -68,15 +97,23 @@ def main():
         if m:
             rip = int(m.group(1), 16)
             if rip < 1 << 47:
-                name = "user"
+                name = layer = "user"
             else:
                 i = bisect.bisect_right(addrs, rip) - 1
                 name = names[i] if i >= 0 else hex(rip)
+                layer = layers[i] if i >= 0 else "other kernel"
+                if rip in idle_rips:
+                    layer = "idle (hlt)"
+            bylayer[layer] = bylayer.get(layer, 0) + 1
             counts[name] = counts.get(name, 0) + 1
             rips[rip] = rips.get(rip, 0) + 1
             n += 1
         time.sleep(1.0 / hz)
     print("samples %d" % n)
+    print("by layer")
+    for name, c in sorted(bylayer.items(), key=lambda kv: -kv[1]):
+        print("%6d %5.1f%% %s" % (c, 100.0 * c / max(n, 1), name))
+    print("by symbol")
     for name, c in sorted(counts.items(), key=lambda kv: -kv[1]):
         print("%6d %5.1f%% %s" % (c, 100.0 * c / max(n, 1), name))
     print("hottest addresses")
