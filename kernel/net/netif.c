@@ -66,6 +66,17 @@ static void tx_timer_fn(struct ktimer *t)
 	net_tx_flush();
 }
 
+void net_tx_queued(struct netdev *nd)
+{
+	if (!nd->tx_batched)
+		return;
+	tx_pending = true;
+	if (!tx_timer.deadline) {
+		tx_timer.fn = tx_timer_fn;
+		ktimer_add(&tx_timer, clock_monotonic_ns() + TX_FLUSH_NS);
+	}
+}
+
 static struct netdev *netdev_of(const struct netif *n)
 {
 	return n == netif_get_by_index(1) ? NULL : n->state;
@@ -163,13 +174,7 @@ static err_t netdev_linkoutput(struct netif *n, struct pbuf *p)
 	if (err)
 		return ERR_BUF;
 queued:
-	if (nd->tx_batched) {
-		tx_pending = true;
-		if (!tx_timer.deadline) {
-			tx_timer.fn = tx_timer_fn;
-			ktimer_add(&tx_timer, clock_monotonic_ns() + TX_FLUSH_NS);
-		}
-	}
+	net_tx_queued(nd);
 	return ERR_OK;
 }
 
@@ -206,9 +211,10 @@ static void netdev_rx_frame(struct netdev *nd, const void *frame, size_t len, un
 	net_kick();
 }
 
+/* From the driver's transmit interrupt: the end of a run of the stack, like any other. */
 static void netdev_tx_ready_cb(struct netdev *nd)
 {
-	net_tso_flush();
+	net_tx_flush();
 	net_kick();
 }
 

@@ -198,6 +198,8 @@ int net_tso_flush(void)
 	err = nd->ops->xmit(nd, tso.frags, tso.nfrags, &c);
 	if (err == -EAGAIN)
 		return err;             /* kept: tx_ready sends it */
+	if (!err)
+		net_tx_queued(nd);
 	/* Any other error drops it, as a loss on the wire: TCP retransmits. */
 	for (unsigned i = 0; i < tso.nsegs; i++)
 		pbuf_free(tso.pbufs[i]);

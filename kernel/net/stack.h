@@ -58,6 +58,8 @@ bool net_tcp_csum_prepare(uint8_t *f, size_t hlen, size_t len, struct netdev_csu
 int net_tso_output(struct netdev *nd, struct pbuf *p);
 /* Hands the pending large frame to its device: 0, or -EAGAIN when the device had no room (it stays pending). */
 int net_tso_flush(void);
+/* netif.c: a frame went to nd without telling it (tx_batched): net_tx_flush() will, within 2 ms. */
+void net_tx_queued(struct netdev *nd);
 
 /* The interface with lwIP index idx (1 = lo), or NULL. */
 struct netif *net_netif_by_index(int idx);
