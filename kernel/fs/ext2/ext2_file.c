@@ -407,8 +407,12 @@ static int set_size(struct inode *ino, uint64_t size)
 	errcode_t e, e2;
 	int err;
 
-	/* Dirty data below the new end goes down first: it must survive. */
+	/* Dirty data below the new end goes down first: it must survive.  So
+	 * does the size it was written at: libext2fs frees the blocks between
+	 * the new size and the one on the disk. */
 	err = pcache_writeback(&n->pc, ino);
+	if (!err && n->dirty_inode)
+		err = ext2_write_vfs_inode(ino);
 	if (err)
 		return err;
 	pcache_truncate(&n->pc, size);
