@@ -32,8 +32,14 @@ void inode_unref(struct inode *ino)
 	 * they have links. */
 	if (!list_empty(&ino->hash)) {
 		if (ino->nlink > 0 && !ino->sb->detached) {
-			icache_park(ino);
-			return;
+			int err = ino->iops && ino->iops->release ? ino->iops->release(ino) : 0;
+
+			if (ino->refs > 0)    /* found again while release slept */
+				return;
+			if (!err) {
+				icache_park(ino);
+				return;
+			}
 		}
 		list_del(&ino->hash);
 	} else if (ino->nlink > 0) {

@@ -99,6 +99,9 @@ struct inode_ops {
 	int (*readdir)(struct inode *dir, uint64_t *pos, filldir_fn fill, void *ctx);
 	/* Frees per-file-system data when the last reference to an unlinked inode goes. */
 	void (*evict)(struct inode *ino);
+	/* The last reference to a cached inode with links went and it stays
+	 * cached (icache_park): writes it back; an error evicts it instead. */
+	int (*release)(struct inode *ino);
 	/* The page holding file bytes [idx * PAGE_SIZE, +PAGE_SIZE), made writable and
 	 * kept by the file, for MAP_SHARED mappings; NULL when out of memory.  The
 	 * page stays valid until the file is truncated below it or evicted. */

@@ -178,6 +178,12 @@ static void icache(void)
 	CHECK(truncate("/data/ic-t", 3) == 0, "truncate: %s", strerror(errno));
 	CHECK(stat("/data/ic-t", &b) == 0 && b.st_size == 3, "ic-t: size %ld", (long)b.st_size);
 	read_back("/data/ic-t", "bbb");
+	/* The same on a file with data not yet written back (e2fsck checks its blocks). */
+	fd = open("/data/ic-t2", O_CREAT | O_RDWR, 0644);
+	CHECK(fd >= 0 && write(fd, big, 8192) == 8192, "write ic-t2: %s", strerror(errno));
+	CHECK(ftruncate(fd, 5) == 0, "ftruncate: %s", strerror(errno));
+	close(fd);
+	read_back("/data/ic-t2", "bbbbb");
 
 	/* Unlinked while open: readable through the descriptor, blocks freed at close. */
 	before = free_blocks();
