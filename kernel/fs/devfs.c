@@ -8,6 +8,7 @@
 #include "blkdev.h"
 #include "vfs.h"
 #include "console.h"
+#include "console_channel.h"
 #include <asm-generic/ioctls.h>
 #include <asm-generic/poll.h>
 #include <asm-generic/termbits.h>
@@ -183,7 +184,7 @@ int console_in_getc(void)
 {
 	int c;
 
-	while ((c = plat_console_getc()) >= 0) {
+	while ((c = console_raw_getc()) >= 0) {
 		if (!console_mux)
 			return c;
 		if (con_ws_len >= 0) {
@@ -248,8 +249,8 @@ static bool console_readable(void)
 	return false;
 }
 
-/* From the UART's interrupt: take what arrived and wake readers and pollers. */
-static void console_input(void)
+/* From the UART's interrupt or the bulk channel's (console_channel.h): take what arrived and wake readers and pollers. */
+void console_input_arrived(void)
 {
 	size_t before = con_len;
 	bool eof = con_eof;
@@ -324,14 +325,17 @@ static ssize_t console_fwrite(struct file *f, const void *buf, size_t n, off_t *
 	for (size_t done = 0; done < n; done += sizeof(k)) {
 		size_t chunk = MIN(n - done, sizeof(k));
 
-		if (memcpy_user(k, (const char *)buf + done, chunk))
+		if (memcpy_user(k, (const char *)buf + done, chunk)) {
+			console_push();
 			return done ? (ssize_t)done : -EFAULT;
+		}
 		/* Descriptor 2 of the first process writes to stderr; /dev/console, /dev/tty and fd 0/1 to stdout. */
 		if (console_tty)
 			console_tty_write(s, k, chunk);
 		else
-			console_write_stream(s, k, chunk);
+			console_queue_stream(s, k, chunk);
 	}
+	console_push();
 	return n;
 }
 
@@ -492,7 +496,7 @@ int devfs_init(void)
 	inode_unref(ino);
 	/* The terminal starts as Linux leaves a serial console: cooked, with echo. */
 	tty_termios_init(&con_termios);
-	err = plat_console_irq_init(console_input);
+	err = plat_console_irq_init(console_input_arrived);
 	if (err) {
 		/* No interrupt (Xen's console for now): look for input every 10 ms, as before. */
 		con_polled = true;
