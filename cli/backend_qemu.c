@@ -333,7 +333,7 @@ static int qemu_run(const struct vm_config *cfg)
 	}
 	if (cfg->verbose)
 		proc_print_argv(av.v);
-	err = cfg->stdio_mux ? proc_run_stdio(av.v, &wstatus, &signo)
+	err = cfg->stdio_mux ? proc_run_stdio(av.v, STDIO_BULK, &wstatus, &signo)
 			       : proc_run(av.v, &wstatus, &signo);
 	if (err) {
 		husk_err("cannot run %s: %s", QEMU,

@@ -197,17 +197,22 @@ int proc_run(char *const argv[], int *wstatus, int *signo);
  * framed stream, relayed as well.
  */
 #define STDIO_BULK_FD 3
-int proc_run_stdio(char *const argv[], int *wstatus, int *signo);
+/* flags: STDIO_BULK gives the monitor the bulk channel; STDIO_ESCAPE_GS as for stdio_relay. */
+#define STDIO_BULK      1
+#define STDIO_ESCAPE_GS 2
+int proc_run_stdio(char *const argv[], unsigned flags, int *wstatus, int *signo);
 /*
  * stdio.c: relays husk's stdin to the VM (DLE escaped, DLE 'e' at its end)
  * and demultiplexes what it sends (DLE '1'/'2'/'k' switch stream) onto
  * husk's fd 1 and 2, until both sources end.  Two sources, each with its
  * own framing state: from_vm (the monitor's stdout: COM1, or Xen's console)
  * and bulk (the virtio console; -1 for none).  Input goes to to_vm or to
- * bulk, whichever sent the last DLE 'r'.  The kernel side is
+ * bulk, whichever sent the last DLE 'r'.  With STDIO_ESCAPE_GS the byte
+ * 0x1d (^], the escape character of Xen's console client, which would
+ * detach it) is sent as DLE ']'.  The kernel side is
  * kernel/fs/devfs.c and console_write_stream() in kernel/lib/printk.c.
  */
-void stdio_relay(int to_vm, int from_vm, int bulk);
+void stdio_relay(int to_vm, int from_vm, int bulk, unsigned flags);
 /* Prints argv to stderr as a shell command line ("husk: qemu-system-x86_64 ..."). */
 void proc_print_argv(char *const argv[]);
 

@@ -187,9 +187,9 @@ int proc_run(char *const argv[], int *wstatus, int *signo)
 	return err ?: wait_child(pid, wstatus, signo);
 }
 
-int proc_run_stdio(char *const argv[], int *wstatus, int *signo)
+int proc_run_stdio(char *const argv[], unsigned flags, int *wstatus, int *signo)
 {
-	int to_vm[2], from_vm[2], bulk[2], err;
+	int to_vm[2], from_vm[2], bulk[2] = { -1, -1 }, err;
 	pid_t pid;
 
 	if (pipe2(to_vm, O_CLOEXEC) < 0)
@@ -198,22 +198,24 @@ int proc_run_stdio(char *const argv[], int *wstatus, int *signo)
 		err = -errno;
 		goto close_to;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, bulk) < 0) {
+	if ((flags & STDIO_BULK) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, bulk) < 0) {
 		err = -errno;
 		goto close_from;
 	}
 	err = spawn(argv, to_vm[0], from_vm[1], bulk[1], &pid);
 	close(to_vm[0]);
 	close(from_vm[1]);
-	close(bulk[1]);
+	if (bulk[1] >= 0)
+		close(bulk[1]);
 	to_vm[0] = from_vm[1] = -1;
 	if (err)
 		goto close_bulk;
 	/* The relay ends when the monitor's stdout and the bulk channel close: it has exited. */
-	stdio_relay(to_vm[1], from_vm[0], bulk[0]);
+	stdio_relay(to_vm[1], from_vm[0], bulk[0], flags);
 	err = wait_child(pid, wstatus, signo);
 close_bulk:
-	close(bulk[0]);
+	if (bulk[0] >= 0)
+		close(bulk[0]);
 close_from:
 	close(from_vm[0]);
 	if (from_vm[1] >= 0)

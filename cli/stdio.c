@@ -16,6 +16,8 @@
 
 /* The framing shared with the kernel (kernel/include/kernel.h). */
 #define DLE 0x10
+/* ^], xenconsole's escape character: sent as DLE ']' to Xen (STDIO_ESCAPE_GS). */
+#define GS 0x1d
 
 #define IN_CHUNK 32768
 /* Room after an input chunk for one window size message (DLE 'w' ROWSxCOLS ';'). */
@@ -165,7 +167,7 @@ static int relay_source(int fd, struct demux *d, unsigned char *buf, size_t size
 	return n < 0 && (errno == EINTR || errno == EAGAIN);
 }
 
-void stdio_relay(int to_vm, int from_vm, int bulk)
+void stdio_relay(int to_vm, int from_vm, int bulk, unsigned flags)
 {
 	static unsigned char in[2 * IN_CHUNK + 2 + WS_MSG_MAX], out[65536];
 	size_t in_len = 0, in_off = 0;
@@ -231,6 +233,11 @@ void stdio_relay(int to_vm, int from_vm, int bulk)
 			if (n > 0) {
 				in_len = in_off = 0;
 				for (ssize_t i = 0; i < n; i++) {
+					if (raw[i] == GS && (flags & STDIO_ESCAPE_GS)) {
+						in[in_len++] = DLE;
+						in[in_len++] = ']';
+						continue;
+					}
 					if (raw[i] == DLE)
 						in[in_len++] = DLE;
 					in[in_len++] = raw[i];

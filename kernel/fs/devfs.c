@@ -199,6 +199,8 @@ int console_in_getc(void)
 				con_ws_len = 0;
 			else if (c == CONSOLE_DLE)
 				return c;
+			else if (c == ']')
+				return 0x1d;    /* ^], which xl console would take as its own escape */
 			continue;       /* no other code is sent: dropped */
 		}
 		if (c == CONSOLE_DLE) {
