@@ -68,28 +68,52 @@ static void vcon_rx_irq(struct virtqueue *vq)
 	console_input_arrived();
 }
 
-/* The next input byte; a buffer read to its end goes back to the device. */
-static int vcon_getc(void)
+/*
+ * Makes rxq[rx_head] a buffer with unread bytes: buffers read to their end
+ * go back to the device (which may be waiting for room).  Returns 0, or
+ * -1 when nothing has arrived.
+ */
+static int rx_prepare(struct vcon *v)
 {
-	struct vcon *v = vcon;
-	int c;
-
 	for (;;) {
 		if (!v->rx_count)
 			rx_harvest(v);
 		if (!v->rx_count)
 			return -1;
 		if (v->rx_off < v->rxq[v->rx_head].len)
-			break;
-		/* Read to its end: back to the device, which may be waiting for room. */
+			return 0;
 		rx_post(v, v->rxq[v->rx_head].buf);
 		virtq_kick(v->rx);
 		v->rx_head = (v->rx_head + 1) % VCON_NRX;
 		v->rx_count--;
 		v->rx_off = 0;
 	}
-	c = (uint8_t)v->rxq[v->rx_head].buf[v->rx_off++];
-	return c;
+}
+
+/* The next input byte. */
+static int vcon_getc(void)
+{
+	struct vcon *v = vcon;
+
+	if (rx_prepare(v))
+		return -1;
+	return (uint8_t)v->rxq[v->rx_head].buf[v->rx_off++];
+}
+
+/* The unread rest of the first filled buffer. */
+static size_t vcon_peek(const char **p)
+{
+	struct vcon *v = vcon;
+
+	if (rx_prepare(v))
+		return 0;
+	*p = v->rxq[v->rx_head].buf + v->rx_off;
+	return v->rxq[v->rx_head].len - v->rx_off;
+}
+
+static void vcon_consume(size_t n)
+{
+	vcon->rx_off += (uint32_t)n;
 }
 
 static void tx_reap(struct vcon *v)
@@ -182,6 +206,8 @@ static const struct console_channel vcon_channel = {
 	.push = vcon_push,
 	.flush = vcon_flush,
 	.getc = vcon_getc,
+	.peek = vcon_peek,
+	.consume = vcon_consume,
 };
 
 static int vcon_probe(struct virtio_dev *dev)

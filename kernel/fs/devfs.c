@@ -222,14 +222,54 @@ void console_initial_winsize(struct winsize *ws)
 	*ws = con_winsize;
 }
 
+/* Appends n bytes to con_in (which has room for them). */
+static void con_in_put(const void *p, size_t n)
+{
+	size_t at = (con_head + con_len) % sizeof(con_in), first = MIN(n, sizeof(con_in) - at);
+
+	memcpy(con_in + at, p, first);
+	memcpy(con_in, (const char *)p + first, n - first);
+	con_len += n;
+}
+
+/*
+ * Moves what arrived into con_in.  From a bulk channel, runs of data
+ * without a DLE are copied whole; the framing's other bytes go through
+ * console_in_getc.
+ */
 static void console_drain(void)
 {
-	int c;
+	while (con_len < sizeof(con_in)) {
+		const char *p;
+		size_t n = console_mux && !con_dle && con_ws_len < 0 ? console_raw_peek(&p) : 0;
+		uint8_t b;
+		int c;
 
-	while (con_len < sizeof(con_in) && (c = console_in_getc()) >= 0) {
-		con_in[(con_head + con_len) % sizeof(con_in)] = (uint8_t)c;
-		con_len++;
+		if (n) {
+			n = console_find_dle(p, MIN(n, sizeof(con_in) - con_len));
+			if (n) {
+				con_in_put(p, n);
+				console_raw_consume(n);
+				continue;
+			}
+		}
+		c = console_in_getc();
+		if (c < 0)
+			return;
+		b = (uint8_t)c;
+		con_in_put(&b, 1);
 	}
+}
+
+/* Takes n (at most con_len) bytes from con_in into dst. */
+static void con_in_take(void *dst, size_t n)
+{
+	size_t first = MIN(n, sizeof(con_in) - con_head);
+
+	memcpy(dst, con_in + con_head, first);
+	memcpy((char *)dst + first, con_in, n - first);
+	con_head = (con_head + n) % sizeof(con_in);
+	con_len -= n;
 }
 
 /*
@@ -300,8 +340,8 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 	n = MIN(n, sizeof(dst));
 	if (console_notty) {
 		/* A pipe or a file on the host: the bytes as they came, no line discipline. */
-		while (done < n && con_len > 0)
-			dst[done++] = (uint8_t)console_pop();
+		done = MIN(n, con_len);
+		con_in_take(dst, done);
 		return memcpy_user(buf, dst, done) ? -EFAULT : (ssize_t)done;
 	}
 	while (done < n && con_len > 0) {

@@ -151,29 +151,30 @@ void console_push(void)
 
 void console_queue_stream(enum console_stream stream, const char *buf, size_t n)
 {
-	char out[514];
-	size_t len = 0;
+	static const char dle2[2] = { CONSOLE_DLE, CONSOLE_DLE };
 
 	if (!console_mux) {
 		plat_console_write(buf, n);
 		return;
 	}
 	if (stream != con_cur) {
-		out[len++] = CONSOLE_DLE;
-		out[len++] = (char)stream;
+		const char mark[2] = { CONSOLE_DLE, (char)stream };
+
+		con_out(mark, sizeof(mark));
 		con_cur = stream;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (len + 2 > sizeof(out)) {
-			con_out(out, len);
-			len = 0;
-		}
-		if (buf[i] == CONSOLE_DLE)
-			out[len++] = CONSOLE_DLE;
-		out[len++] = buf[i];
+	/* Runs without a DLE go out as they are; each DLE is doubled. */
+	while (n) {
+		size_t run = console_find_dle(buf, n);
+
+		if (run)
+			con_out(buf, run);
+		if (run == n)
+			break;
+		con_out(dle2, 2);
+		buf += run + 1;
+		n -= run + 1;
 	}
-	if (len)
-		con_out(out, len);
 }
 
 void console_write_stream(enum console_stream stream, const char *buf, size_t n)
@@ -224,6 +225,17 @@ void console_channel_flush(void)
 int console_raw_getc(void)
 {
 	return con_chan ? con_chan->getc() : plat_console_getc();
+}
+
+size_t console_raw_peek(const char **p)
+{
+	return con_chan ? con_chan->peek(p) : 0;
+}
+
+void console_raw_consume(size_t n)
+{
+	if (con_chan)
+		con_chan->consume(n);
 }
 
 void console_write(const char *buf, size_t n)

@@ -181,6 +181,17 @@ int console_raw_getc(void)
 	return plat_console_getc();
 }
 
+size_t console_raw_peek(const char **p)
+{
+	(void)p;
+	return 0;
+}
+
+void console_raw_consume(size_t n)
+{
+	(void)n;
+}
+
 void *page_alloc(void)
 {
 	return calloc(1, 4096);
