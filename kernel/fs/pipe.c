@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* pipe.c: pipes and named FIFOs with a 64 KiB ring buffer, blocking or not, poll support, and splice/tee through the buffer. */
+/* pipe.c: pipes and named FIFOs with a ring buffer (64 KiB, F_SETPIPE_SZ changes it), blocking or not, poll support, and splice/tee through the buffer. */
 #include "kernel.h"
 #include "sched.h"
 #include "vfs.h"
@@ -12,11 +12,13 @@
 extern void signal_send_self(int sig);
 #define SIGPIPE_NR 13
 
-#define PIPE_SIZE (64 * 1024)
+#define PIPE_SIZE (64 * 1024)        /* a new pipe's capacity, as Linux's 16 pages */
+#define PIPE_MAX_SIZE (1024 * 1024)  /* F_SETPIPE_SZ's limit: Linux's /proc/sys/fs/pipe-max-size */
 
 struct pipe {
 	uint8_t *buf;
-	size_t head, len;        /* data is buf[head .. head+len) modulo PIPE_SIZE */
+	size_t size;             /* capacity: a power of two, PAGE_SIZE .. PIPE_MAX_SIZE */
+	size_t head, len;        /* data is buf[head .. head+len) modulo size */
 	int readers, writers;    /* open files on each end (an O_RDWR file counts on both) */
 	unsigned r_opens, w_opens; /* opens of each end so far: a FIFO open waits for a change */
 	struct inode *inode;     /* the FIFO inode whose ->fifo points here */
@@ -40,6 +42,20 @@ static void pipe_changed(struct pipe *p)
 	poll_notify();
 }
 
+/* Data came in: readers (and pollers) may go on.  Once per write, not per chunk copied. */
+static void pipe_filled(struct pipe *p)
+{
+	waitq_wake_all(&p->rq);
+	poll_notify();
+}
+
+/* Space came free: writers (and pollers) may go on. */
+static void pipe_drained(struct pipe *p)
+{
+	waitq_wake_all(&p->wq);
+	poll_notify();
+}
+
 static ssize_t pipe_read(struct file *f, void *buf, size_t n, off_t *off)
 {
 	struct pipe *p = f->priv;
@@ -58,18 +74,19 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n, off_t *off)
 			return -EINTR;
 	}
 	while (done < n && p->len > 0) {
-		size_t chunk = MIN(n - done, MIN(p->len, PIPE_SIZE - p->head));
+		size_t chunk = MIN(n - done, MIN(p->len, p->size - p->head));
 
 		/* The buffer may have been unmapped while this thread slept. */
 		if (memcpy_user(dst + done, p->buf + p->head, chunk))
 			break;
-		p->head = (p->head + chunk) % PIPE_SIZE;
+		p->head = (p->head + chunk) % p->size;
 		p->len -= chunk;
 		done += chunk;
 	}
 	if (p->len == 0 && !p->writing)
 		p->head = 0;
-	pipe_changed(p);
+	if (done)
+		pipe_drained(p);
 	return done ? (ssize_t)done : -EFAULT;
 }
 
@@ -78,6 +95,8 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n, off_t *off)
 	struct pipe *p = f->priv;
 	const uint8_t *src = buf;
 	size_t done = 0;
+	ssize_t err = 0;
+	bool unwoken = false;    /* data copied that readers have not been told of */
 
 	(void)off;
 	while (done < n) {
@@ -85,26 +104,39 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n, off_t *off)
 
 		if (p->readers == 0) {
 			signal_send_self(SIGPIPE_NR);
-			return done ? (ssize_t)done : -EPIPE;
+			err = -EPIPE;
+			break;
 		}
-		space = PIPE_SIZE - p->len;
+		space = p->size - p->len;
 		/* Writes of at most PIPE_BUF bytes are atomic: all or nothing. */
 		if (space == 0 || p->writing || (n - done <= PIPE_BUF && space < n - done)) {
-			if (f->flags & O_NONBLOCK)
-				return done ? (ssize_t)done : -EAGAIN;
-			if (waitq_wait(&p->wq, 0) == -EINTR)
-				return done ? (ssize_t)done : -EINTR;
+			if (f->flags & O_NONBLOCK) {
+				err = -EAGAIN;
+				break;
+			}
+			/* Full: the readers empty it while this writer sleeps. */
+			if (unwoken)
+				pipe_filled(p);
+			unwoken = false;
+			if (waitq_wait(&p->wq, 0) == -EINTR) {
+				err = -EINTR;
+				break;
+			}
 			continue;
 		}
-		tail = (p->head + p->len) % PIPE_SIZE;
-		chunk = MIN(n - done, MIN(space, PIPE_SIZE - tail));
-		if (memcpy_user(p->buf + tail, src + done, chunk))
-			return done ? (ssize_t)done : -EFAULT;
+		tail = (p->head + p->len) % p->size;
+		chunk = MIN(n - done, MIN(space, p->size - tail));
+		if (memcpy_user(p->buf + tail, src + done, chunk)) {
+			err = -EFAULT;
+			break;
+		}
 		p->len += chunk;
 		done += chunk;
-		pipe_changed(p);
+		unwoken = true;
 	}
-	return done;
+	if (unwoken)
+		pipe_filled(p);
+	return done ? (ssize_t)done : err;
 }
 
 static unsigned pipe_poll(struct file *f)
@@ -119,7 +151,7 @@ static unsigned pipe_poll(struct file *f)
 			ev |= POLLHUP;
 	}
 	if (end_writes(f)) {
-		if (p->len < PIPE_SIZE)
+		if (p->len < p->size)
 			ev |= POLLOUT | POLLWRNORM;
 		if (p->readers == 0)
 			ev |= POLLERR;
@@ -181,6 +213,7 @@ static struct pipe *pipe_alloc(struct inode *ino)
 		kfree(p);
 		return NULL;
 	}
+	p->size = PIPE_SIZE;
 	waitq_init(&p->rq);
 	waitq_init(&p->wq);
 	p->inode = ino;
@@ -303,14 +336,14 @@ ssize_t pipe_splice_to_file(struct file *pf, struct file *out, off_t *off, size_
 	/* out's write may block (a socket): nobody else reads this buffer meanwhile. */
 	p->reading = true;
 	while (done < n && p->len > 0) {
-		size_t chunk = MIN(n - done, MIN(p->len, PIPE_SIZE - p->head));
+		size_t chunk = MIN(n - done, MIN(p->len, p->size - p->head));
 		ssize_t w = out->ops->write(out, p->buf + p->head, chunk, off);
 
 		if (w <= 0) {
 			err = w;
 			break;
 		}
-		p->head = (p->head + w) % PIPE_SIZE;
+		p->head = (p->head + w) % p->size;
 		p->len -= w;
 		done += w;
 		if ((size_t)w < chunk)
@@ -334,7 +367,7 @@ ssize_t pipe_splice_from_file(struct file *pf, struct file *in, off_t *off, size
 			signal_send_self(SIGPIPE_NR);
 			return -EPIPE;
 		}
-		if (p->len < PIPE_SIZE && !p->writing)
+		if (p->len < p->size && !p->writing)
 			break;
 		if (nonblock)
 			return -EAGAIN;
@@ -343,9 +376,9 @@ ssize_t pipe_splice_from_file(struct file *pf, struct file *in, off_t *off, size
 	}
 	/* in's read may block: nobody else writes into the free space meanwhile. */
 	p->writing = true;
-	while (done < n && p->len < PIPE_SIZE) {
-		size_t tail = (p->head + p->len) % PIPE_SIZE;
-		size_t chunk = MIN(n - done, MIN(PIPE_SIZE - p->len, PIPE_SIZE - tail));
+	while (done < n && p->len < p->size) {
+		size_t tail = (p->head + p->len) % p->size;
+		size_t chunk = MIN(n - done, MIN(p->size - p->len, p->size - tail));
 		ssize_t r = in->ops->read(in, p->buf + tail, chunk, off);
 
 		if (r <= 0) {
@@ -370,7 +403,7 @@ ssize_t pipe_splice_pipe(struct file *in, struct file *out, size_t n, bool nonbl
 	if (ip == op)
 		return -EINVAL;
 	for (;;) {
-		bool data = ip->len > 0 && !ip->reading, space = op->len < PIPE_SIZE && !op->writing;
+		bool data = ip->len > 0 && !ip->reading, space = op->len < op->size && !op->writing;
 
 		if (ip->len == 0 && ip->writers == 0)
 			return 0;
@@ -385,15 +418,15 @@ ssize_t pipe_splice_pipe(struct file *in, struct file *out, size_t n, bool nonbl
 		if (waitq_wait(data ? &op->wq : &ip->rq, 0) == -EINTR)
 			return -EINTR;
 	}
-	n = MIN(n, MIN(ip->len, PIPE_SIZE - op->len));
+	n = MIN(n, MIN(ip->len, op->size - op->len));
 	from = ip->head;
-	to = (op->head + op->len) % PIPE_SIZE;
+	to = (op->head + op->len) % op->size;
 	while (done < n) {
-		size_t chunk = MIN(n - done, MIN(PIPE_SIZE - from, PIPE_SIZE - to));
+		size_t chunk = MIN(n - done, MIN(ip->size - from, op->size - to));
 
 		memcpy(op->buf + to, ip->buf + from, chunk);
-		from = (from + chunk) % PIPE_SIZE;
-		to = (to + chunk) % PIPE_SIZE;
+		from = (from + chunk) % ip->size;
+		to = (to + chunk) % op->size;
 		done += chunk;
 	}
 	op->len += done;
@@ -406,4 +439,51 @@ ssize_t pipe_splice_pipe(struct file *in, struct file *out, size_t n, bool nonbl
 	pipe_changed(ip);
 	pipe_changed(op);
 	return done;
+}
+
+/* ---- capacity ---- */
+
+long pipe_set_size(struct file *f, unsigned long want)
+{
+	struct pipe *p = f->priv;
+	size_t size = PAGE_SIZE;
+	uint8_t *buf;
+
+	if (want > (1UL << 31))
+		return -EINVAL;
+	if (want > PIPE_MAX_SIZE)
+		return -EPERM;
+	while (size < want)
+		size <<= 1;
+	if (size < p->len)
+		return -EBUSY;
+	/* A splice is using the buffer in place while it sleeps. */
+	if (p->reading || p->writing)
+		return -EBUSY;
+	if (size == p->size)
+		return size;
+	buf = kmalloc(size);
+	if (!buf)
+		return -ENOMEM;
+	/* The data moves to the start of the new ring, in order. */
+	for (size_t done = 0; done < p->len;) {
+		size_t chunk = MIN(p->len - done, p->size - (p->head + done) % p->size);
+
+		memcpy(buf + done, p->buf + (p->head + done) % p->size, chunk);
+		done += chunk;
+	}
+	kfree(p->buf);
+	p->buf = buf;
+	p->head = 0;
+	p->size = size;
+	/* More room: writers waiting for it may go on. */
+	pipe_drained(p);
+	return size;
+}
+
+long pipe_get_size(struct file *f)
+{
+	struct pipe *p = f->priv;
+
+	return p->size;
 }

@@ -36,10 +36,32 @@ struct mem_range;
 void paging_map_direct(const struct mem_range *ranges, int n);
 /* Returns a new top-level table that shares the kernel half, or NULL. */
 uint64_t *pt_create(void);
-/* Frees the user half of a page table tree and every page it maps (when free_pages). */
+/* Frees the user half of a page table tree and every page it maps (a shared table: only this tree's reference). */
 void pt_destroy(uint64_t *pml4);
-/* Returns the PTE for va, creating intermediate tables when alloc; NULL if absent or out of memory. */
+/*
+ * Returns the PTE for va, creating intermediate tables when alloc; NULL if
+ * absent or out of memory.  Without alloc the PTE may sit in a table shared
+ * with other address spaces (pt_fork): read it only.  With alloc the table
+ * is first made this address space's own (pt_own), so the PTE may be changed.
+ */
 uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc);
+/*
+ * fork: shares every last-level table of src's user half with dst (which
+ * has none yet) rather than copying it: both map it read-only, and the
+ * first write below it, or any change through pt_walk(alloc)/pt_own, gives
+ * the changer its own table (private pages then copy-on-write, PTE_COW).
+ * Cost scales with page tables, not pages.  0 or -ENOMEM (dst keeps what
+ * it got; pt_destroy frees it).
+ */
+int pt_fork(uint64_t *src, uint64_t *dst);
+/* Makes the last-level table that maps va this address space's own if it is shared; 0 (also when there is none) or -ENOMEM. */
+int pt_own(uint64_t *pml4, uint64_t va);
+/*
+ * If the table that maps the 2 MiB around va is shared with another address
+ * space, lets go of it (the 2 MiB are unmapped here, nothing is freed that
+ * the others use) and returns true; else changes nothing and returns false.
+ */
+bool pt_drop_shared(uint64_t *pml4, uint64_t va);
 /* The end of the region around va that has no page table at all (its 2 MiB,
  * 1 GiB or 512 GiB), or va when va's page table exists: walks skip holes. */
 uint64_t pt_absent_end(uint64_t *pml4, uint64_t va);

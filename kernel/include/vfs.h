@@ -477,6 +477,16 @@ extern struct waitq console_waitq;
 /* fs/pipe.c: a pipe with a 64 KiB buffer; flags may hold O_NONBLOCK. */
 int pipe_create(unsigned flags, struct file **rd, struct file **wr);
 /*
+ * F_SETPIPE_SZ on a pipe end (file_is_pipe): the capacity becomes want
+ * rounded up to a power of two of at least a page, the data kept.  Returns
+ * the new capacity, -EINVAL above 2 GiB, -EPERM above 1 MiB (Linux's
+ * pipe-max-size; husk grants no more even to root), -EBUSY when the pipe
+ * holds more than that or a splice is using its buffer, -ENOMEM.
+ */
+long pipe_set_size(struct file *f, unsigned long want);
+/* F_GETPIPE_SZ: the capacity in bytes. */
+long pipe_get_size(struct file *f);
+/*
  * Opens a FIFO inode (a named FIFO, or an anonymous pipe reopened through
  * /proc): every opener shares one pipe.  O_RDONLY gets the read end,
  * O_WRONLY the write end, O_RDWR both.  Opening one end waits for the other

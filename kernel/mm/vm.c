@@ -76,8 +76,35 @@ static uint64_t pte_flags(unsigned prot)
 	return f;
 }
 
-/* Unmaps and frees the pages of [start, end) (which must not straddle VMAs that stay). */
-static void unmap_pages(struct vm *vm, uint64_t start, uint64_t end)
+#define PT_SPAN (1UL << 21)   /* what one last-level page table maps */
+
+/*
+ * Makes every page table that maps part of [start, end) this address
+ * space's own (pt_own: fork shares them until a change); with drop, a
+ * shared table wholly inside the range is let go of instead, for a range
+ * being unmapped.  Done before anything changes, so that running out of
+ * memory leaves the range as it was.  0 or -ENOMEM.
+ */
+static int own_tables(struct vm *vm, uint64_t start, uint64_t end, bool drop)
+{
+	for (uint64_t va = ALIGN_DOWN(start, PT_SPAN); va < end;) {
+		uint64_t skip = pt_absent_end(vm->pml4, va);
+		int err;
+
+		if (skip != va) {
+			va = skip;
+			continue;
+		}
+		if (!(drop && va >= start && va + PT_SPAN <= end && pt_drop_shared(vm->pml4, va)) &&
+		    (err = pt_own(vm->pml4, va)) < 0)
+			return err;
+		va += PT_SPAN;
+	}
+	return 0;
+}
+
+/* Clears the PTEs of [start, end) where they are, freeing the pages they held (unmap_pages' second half). */
+static void clear_ptes(struct vm *vm, uint64_t start, uint64_t end)
 {
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
 		uint64_t *pte = pt_walk(vm->pml4, va, false);
@@ -95,14 +122,24 @@ static void unmap_pages(struct vm *vm, uint64_t start, uint64_t end)
 	}
 }
 
+/* Unmaps and frees the pages of [start, end) (which must not straddle VMAs that stay); 0 or -ENOMEM (nothing changed). */
+static int unmap_pages(struct vm *vm, uint64_t start, uint64_t end)
+{
+	int err = own_tables(vm, start, end, true);
+
+	if (err)
+		return err;
+	clear_ptes(vm, start, end);
+	return 0;
+}
+
 int vm_discard(struct vm *vm, uint64_t addr, uint64_t len)
 {
 	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
 
 	if ((addr & (PAGE_SIZE - 1)) || end < addr || end > USER_TOP)
 		return -EINVAL;
-	unmap_pages(vm, addr, end);
-	return 0;
+	return unmap_pages(vm, addr, end);
 }
 
 static void truncated_in(struct vm *vm, struct inode *ino, uint64_t size)
@@ -117,8 +154,16 @@ static void truncated_in(struct vm *vm, struct inode *ino, uint64_t size)
 		uint64_t keep = ALIGN_UP(size, PAGE_SIZE);
 		uint64_t from = keep > v->file_off ? v->start + (keep - v->file_off) : v->start;
 		/* Private copies go too, as Linux's truncate does (and the file's pages a private mapping reads must). */
-		if (from < v->end)
-			unmap_pages(vm, from, v->end);
+		if (from >= v->end || unmap_pages(vm, from, v->end) == 0)
+			continue;
+		/*
+		 * No memory to give this process its own copy of a table fork
+		 * shares: clear the entries in the shared table itself.  Every
+		 * process that holds it maps the same file there (a change of
+		 * mapping would have copied the table), and loses the same pages
+		 * in its own turn, so no stale mapping of a freed page survives.
+		 */
+		clear_ptes(vm, from, v->end);
 	}
 }
 
@@ -202,6 +247,7 @@ static int for_each_vma_in(struct vm *vm, uint64_t addr, uint64_t end,
 static void unmap_vma(struct vm *vm, struct vma *v, unsigned unused)
 {
 	(void)unused;
+	/* Cannot fail: vm_unmap made the tables of the range its own first. */
 	unmap_pages(vm, v->start, v->end);
 	vma_free(v);
 }
@@ -209,9 +255,13 @@ static void unmap_vma(struct vm *vm, struct vma *v, unsigned unused)
 int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len)
 {
 	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+	int err;
 
 	if ((addr & (PAGE_SIZE - 1)) || end < addr || end > USER_TOP)
 		return -EINVAL;
+	err = own_tables(vm, addr, end, true);
+	if (err)
+		return err;
 	return for_each_vma_in(vm, addr, end, unmap_vma, 0);
 }
 
@@ -325,6 +375,8 @@ int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot)
 		return -EINVAL;
 	if (!vm_range_mapped(vm, addr, end))
 		return -ENOMEM;
+	if (own_tables(vm, addr, end, false) < 0)
+		return -ENOMEM;
 	return for_each_vma_in(vm, addr, end, protect_vma, prot);
 }
 
@@ -430,6 +482,11 @@ int vm_fault(struct vm *vm, uint64_t addr, bool write, bool exec)
 		return -ENOMEM;
 	if ((*pte & PTE_P) && write && (*pte & PTE_COW))
 		return cow_break(v, va, pte);
+	if ((*pte & PTE_P) && write && (*pte & PTE_W)) {
+		/* Written through a table fork shared (pt_walk just made it ours), or a stale TLB entry. */
+		tlb_flush_page(va);
+		return 0;
+	}
 	if (*pte & PTE_P)
 		return -EFAULT;   /* present yet faulted: a protection violation */
 	return map_page(v, va, pte, write);
@@ -462,43 +519,6 @@ int vm_write(struct vm *vm, uint64_t addr, const void *src, size_t n)
 	return 0;
 }
 
-/* Shares the pages of VMA v of vm with child: copy-on-write for private memory. */
-static int fork_pages(struct vm *vm, struct vm *child, struct vma *v)
-{
-	for (uint64_t va = v->start; va < v->end;) {
-		uint64_t chunk_end = MIN(ALIGN_UP(va + 1, 1UL << 21), v->end);
-		uint64_t *src = pt_walk(vm->pml4, va, false), *dst = NULL;
-
-		if (!src) {
-			va = chunk_end;
-			continue;
-		}
-		for (; va < chunk_end; va += PAGE_SIZE, src++, dst = dst ? dst + 1 : NULL) {
-			uint64_t e = *src;
-			if (!(e & PTE_P))
-				continue;
-			if (!dst) {
-				dst = pt_walk(child->pml4, va, true);
-				if (!dst)
-					return -ENOMEM;
-			}
-			if (!(e & PTE_BORROWED)) {
-				page_ref(phys_to_virt(e & PTE_ADDR));
-				if (!(v->flags & VM_SHARED) && (e & PTE_W)) {
-					e = (e & ~PTE_W) | PTE_COW;
-					*src = e;
-				} else if (!(v->flags & VM_SHARED)) {
-					/* Read-only today, writable after an mprotect: still copy-on-write. */
-					e |= PTE_COW;
-					*src = e;
-				}
-			}
-			*dst = e;
-		}
-	}
-	return 0;
-}
-
 struct vm *vm_fork(struct vm *vm)
 {
 	struct vm *child = vm_create();
@@ -517,10 +537,11 @@ struct vm *vm_fork(struct vm *vm)
 		if (n->file)
 			inode_ref(n->file);
 		list_add_tail(&child->vmas, &n->link);
-		if (fork_pages(vm, child, v) < 0)
-			goto err;
 	}
-	/* The parent's writable pages just became read-only. */
+	/* Page tables, not pages: private pages become copy-on-write when a table stops being shared. */
+	if (pt_fork(vm->pml4, child->pml4) < 0)
+		goto err;
+	/* The parent's page tables just became read-only. */
 	pt_activate(vm->pml4);
 	return child;
 
@@ -605,7 +626,9 @@ static int move_pages(struct vm *vm, uint64_t from, uint64_t to, uint64_t len)
 		uint64_t *src = pt_walk(vm->pml4, from + off, false), *dst;
 		if (!src || !(*src & PTE_P))
 			continue;
-		dst = pt_walk(vm->pml4, to + off, true);
+		/* Both ends in tables of this address space's own (the source may be shared since a fork). */
+		src = pt_walk(vm->pml4, from + off, true);
+		dst = src ? pt_walk(vm->pml4, to + off, true) : NULL;
 		if (!dst)
 			return -ENOMEM;
 		*dst = *src;

@@ -567,8 +567,9 @@ static long file_fcntl(struct file *f, int fd, int cmd, unsigned long arg)
 	case F_SETOWN:
 		return 0;
 	case F_GETPIPE_SZ:
+		return file_is_pipe(f) ? pipe_get_size(f) : -EBADF;
 	case F_SETPIPE_SZ:
-		return S_ISFIFO(f->inode->mode) ? 65536 : -EBADF;
+		return file_is_pipe(f) ? pipe_set_size(f, (unsigned int)arg) : -EBADF;
 	case F_ADD_SEALS:
 	case F_GET_SEALS:
 		if (f->flags & O_PATH)

@@ -11,6 +11,13 @@ extern char _vdso_start[], _vdso_end[];   /* linker.ld: the vDSO data page, then
 
 #define MMIO_BASE 0xffffff0000000000UL     /* PML4 slot 510 */
 #define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
+#define PT_SPAN (1UL << 21)                /* what one last-level table maps */
+/*
+ * Software bit in a page-directory entry: the last-level table it points to
+ * is shared with other address spaces (pt_fork) and counted by its page
+ * reference count; the entry is read-only, so every write below it faults.
+ */
+#define PDE_SHARED (1UL << 9)
 
 static uint64_t *kernel_pml4;
 static uint64_t mmio_next = MMIO_BASE;
@@ -110,6 +117,41 @@ void *kernel_map_mmio(uint64_t pa, size_t len)
 	return (void *)va0;
 }
 
+/*
+ * Makes the shared table under *pde this address space's own: the last
+ * holder just takes it back writable; otherwise it gets a copy of the 512
+ * entries, every private page referenced once more and write-protected
+ * (copy-on-write) in both tables, as fork did page by page before.  Shared
+ * memory (a file's page, PTE_BORROWED: every MAP_SHARED page is one) keeps
+ * its entry as is.  0 or -ENOMEM.
+ */
+static int unshare(uint64_t *pde, uint64_t va)
+{
+	uint64_t *old = table(*pde), *copy;
+
+	if (page_refcount(old) > 1) {
+		copy = page_alloc_n_dirty(1);
+		if (!copy)
+			return -ENOMEM;
+		for (int i = 0; i < 512; i++) {
+			uint64_t e = old[i];
+			if ((e & PTE_P) && !(e & PTE_BORROWED)) {
+				page_ref(table(e));
+				e = (e & ~PTE_W) | PTE_COW;
+				old[i] = e;
+			}
+			copy[i] = e;
+		}
+		page_free(old);
+		*pde = virt_to_phys(copy) | PTE_P | PTE_W | PTE_U;
+	} else {
+		*pde = (*pde & ~PDE_SHARED) | PTE_W;
+	}
+	/* The old entries were stricter and map the same pages; this also drops cached walks. */
+	invlpg(va);
+	return 0;
+}
+
 uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc)
 {
 	/* Intermediate entries allow everything; the leaf decides. */
@@ -117,11 +159,78 @@ uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc)
 	uint64_t *t = pml4;
 
 	for (int level = 3; level > 0; level--) {
+		if (level == 1 && alloc && (t[IDX(va, 1)] & PDE_SHARED) && unshare(&t[IDX(va, 1)], va) < 0)
+			return NULL;
 		t = next_level(t, IDX(va, level), alloc, f);
 		if (!t)
 			return NULL;
 	}
 	return &t[IDX(va, 0)];
+}
+
+/* The page-directory entry for va, creating the tables above it when alloc; NULL if absent or out of memory. */
+static uint64_t *pde_of(uint64_t *pml4, uint64_t va, bool alloc)
+{
+	uint64_t *t = pml4;
+
+	for (int level = 3; level > 1; level--) {
+		t = next_level(t, IDX(va, level), alloc, PTE_P | PTE_W | PTE_U);
+		if (!t)
+			return NULL;
+	}
+	return &t[IDX(va, 1)];
+}
+
+int pt_own(uint64_t *pml4, uint64_t va)
+{
+	uint64_t *pde = pde_of(pml4, va, false);
+
+	if (!pde || !(*pde & PDE_SHARED))
+		return 0;
+	return unshare(pde, va);
+}
+
+bool pt_drop_shared(uint64_t *pml4, uint64_t va)
+{
+	uint64_t *pde = pde_of(pml4, va, false), *t;
+
+	if (!pde || !(*pde & PDE_SHARED) || page_refcount(table(*pde)) < 2)
+		return false;
+	t = table(*pde);
+	*pde = 0;
+	/* The pages stay mapped elsewhere: no stale translation to them may survive here. */
+	va = ALIGN_DOWN(va, PT_SPAN);
+	for (int i = 0; i < 512; i++)
+		if (t[i] & PTE_P)
+			invlpg(va + i * PAGE_SIZE);
+	page_free(t);
+	return true;
+}
+
+int pt_fork(uint64_t *src, uint64_t *dst)
+{
+	for (int i = 0; i < 256; i++) {
+		if (!(src[i] & PTE_P))
+			continue;
+		uint64_t *pdpt = table(src[i]);
+		for (int j = 0; j < 512; j++) {
+			if (!(pdpt[j] & PTE_P))
+				continue;
+			uint64_t *pd = table(pdpt[j]), *dpd = NULL;
+			uint64_t va = ((uint64_t)i << 39) | ((uint64_t)j << 30);
+			for (int k = 0; k < 512; k++) {
+				if (!(pd[k] & PTE_P))
+					continue;
+				/* The child's directory for this 1 GiB, from its entry 0. */
+				if (!dpd && !(dpd = pde_of(dst, va, true)))
+					return -ENOMEM;
+				pd[k] = (pd[k] & ~PTE_W) | PDE_SHARED;
+				page_ref(table(pd[k]));
+				dpd[k] = pd[k];
+			}
+		}
+	}
+	return 0;
 }
 
 uint64_t pt_absent_end(uint64_t *pml4, uint64_t va)
@@ -153,7 +262,10 @@ static void free_level(uint64_t *t, int level)
 	for (int i = 0; i < 512; i++) {
 		if (!(t[i] & PTE_P))
 			continue;
-		if (level > 0)
+		/* A table other address spaces still share: only this one's hold on it goes. */
+		if (level == 1 && (t[i] & PDE_SHARED) && page_refcount(table(t[i])) > 1)
+			page_free(table(t[i]));
+		else if (level > 0)
 			free_level(table(t[i]), level - 1);
 		else if (!(t[i] & PTE_BORROWED))
 			page_free(table(t[i]));
