@@ -103,6 +103,24 @@ int virtq_need_interrupt(struct virtq *vq);
  */
 void virtq_want_notify(struct virtq *vq);
 
+/*
+ * What virtq_drain does with one chain: returns the bytes it wrote into the
+ * chain's device-writable segments, or -EINVAL with *why set when the chain
+ * breaks the device's rules.
+ */
+typedef int virtq_handle_fn(void *opaque, const struct virtq_chain *c, const char **why);
+
+/*
+ * Pop every available chain, pass each to handle and push it back with the
+ * bytes handle wrote, until the ring stays empty after virtq_want_notify
+ * (so a chain added meanwhile is not missed).  *pushed counts the chains
+ * pushed.  Returns 0, or -EINVAL with *why from virtq_pop or handle: the
+ * failing chain is not pushed, those before it are, and the device must
+ * stop using the queue (virtio_dev_fail).
+ */
+int virtq_drain(struct virtq *vq, const struct vmm_mem *mem, virtq_handle_fn *handle,
+		void *opaque, unsigned *pushed, const char **why);
+
 /* Copy len bytes at offset off of the chain's out (or in) segments.  Returns the bytes copied. */
 size_t virtq_chain_read(const struct virtq_chain *c, size_t off, void *buf, size_t len);
 size_t virtq_chain_write(const struct virtq_chain *c, size_t off, const void *buf, size_t len);
@@ -190,6 +208,13 @@ void virtio_dev_fail(struct virtio_dev *d, const char *why);
 
 /* Used buffers were pushed to queue q: interrupt the driver if it wants one. */
 void virtio_dev_used(struct virtio_dev *d, unsigned q);
+
+/*
+ * A device's notify for a queue whose chains are handled one by one, in
+ * order: virtq_drain on queue q, then virtio_dev_fail on a guest error, and
+ * one interrupt for the batch (virtio_dev_used) if anything was pushed.
+ */
+void virtio_dev_drain(struct virtio_dev *d, unsigned q, virtq_handle_fn *handle, void *opaque);
 
 /* ---------------------------------------------------------------- devices */
 

@@ -172,16 +172,17 @@ static uint8_t do_discard(struct blk *b, const struct virtq_chain *c, uint32_t t
 	return VIRTIO_BLK_S_OK;
 }
 
-/* One request.  Returns the bytes written into the chain, or -1 for a malformed chain. */
-static int blk_request(struct blk *b, const struct virtq_chain *c, const char **why)
+/* One request (a virtq_handle_fn).  Returns the bytes written into the chain, or -EINVAL for a malformed chain. */
+static int blk_request(void *opaque, const struct virtq_chain *c, const char **why)
 {
+	struct blk *b = opaque;
 	struct blk_req_hdr h;
 	uint32_t written = 0;
 	uint8_t status;
 
 	if (c->out_len < sizeof(h) || c->in_len < 1) {
 		*why = "request without a header or a status byte";
-		return -1;
+		return -EINVAL;
 	}
 	virtq_chain_read(c, 0, &h, sizeof(h));
 	switch (h.type) {
@@ -220,33 +221,7 @@ static int blk_request(struct blk *b, const struct virtq_chain *c, const char **
  */
 static void blk_notify(struct virtio_dev *d, unsigned q)
 {
-	struct blk *b = d->opaque;
-	struct virtq *vq = &d->vq[q];
-	struct virtq_chain c;
-	const char *why;
-	int r, pushed = 0;
-
-	for (;;) {
-		while ((r = virtq_pop(vq, d->mem, &c, &why)) == 1) {
-			int written = blk_request(b, &c, &why);
-
-			if (written < 0) {
-				r = -1;
-				break;
-			}
-			virtq_push(vq, c.head, written);
-			pushed = 1;
-		}
-		if (r < 0) {
-			virtio_dev_fail(d, why);
-			break;
-		}
-		virtq_want_notify(vq);
-		if (!virtq_pending(vq))
-			break;
-	}
-	if (pushed)
-		virtio_dev_used(d, q);
+	virtio_dev_drain(d, q, blk_request, d->opaque);
 }
 
 static const struct virtio_dev_ops blk_ops_rw = {

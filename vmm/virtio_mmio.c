@@ -91,6 +91,17 @@ void virtio_dev_used(struct virtio_dev *d, unsigned q)
 		raise_irq(d, INT_USED);
 }
 
+void virtio_dev_drain(struct virtio_dev *d, unsigned q, virtq_handle_fn *handle, void *opaque)
+{
+	const char *why;
+	unsigned pushed;
+
+	if (virtq_drain(&d->vq[q], d->mem, handle, opaque, &pushed, &why) < 0)
+		virtio_dev_fail(d, why);
+	if (pushed)
+		virtio_dev_used(d, q);
+}
+
 static void dev_reset(struct virtio_dev *d)
 {
 	unsigned q;

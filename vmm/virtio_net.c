@@ -149,32 +149,35 @@ static void tap_readable(void *opaque, uint32_t events)
 
 /* ---------------------------------------------------------------- transmit */
 
-static void tx_frame(struct virtio_net *n, const struct virtq_chain *c)
+/* One transmit chain (a virtq_handle_fn): a virtio header, then the frame. */
+static int tx_frame(void *opaque, const struct virtq_chain *c, const char **why)
 {
 	static uint8_t buf[65536 + sizeof(struct virtio_net_hdr)];
+	struct virtio_net *n = opaque;
 	size_t len;
 
+	if (c->nin || c->out_len < sizeof(struct virtio_net_hdr)) {
+		*why = "transmit buffer that is writable or shorter than the header";
+		return -EINVAL;
+	}
 	if (n->tap_fd >= 0) {
 		/* The guest's virtio header is the tap's: hand the chain over as it is. */
 		if (writev(n->tap_fd, c->iov, c->nout) < 0)
 			n->tx_dropped++;
-		return;
+		return 0;
 	}
 	if (c->out_len > sizeof(buf)) {
 		n->tx_dropped++;
-		return;
+		return 0;
 	}
 	len = virtq_chain_read(c, 0, buf, sizeof(buf));
 	n->be.tx(n->be.be, buf + sizeof(struct virtio_net_hdr), len - sizeof(struct virtio_net_hdr));
+	return 0;
 }
 
 static void net_notify(struct virtio_dev *d, unsigned q)
 {
 	struct virtio_net *n = d->opaque;
-	struct virtq *vq = &d->vq[q];
-	struct virtq_chain c;
-	const char *why;
-	int r, pushed = 0;
 
 	if (q == RXQ) {
 		if (n->tap_fd >= 0 && n->rx_stalled) {
@@ -185,27 +188,7 @@ static void net_notify(struct virtio_dev *d, unsigned q)
 		}
 		return;
 	}
-	for (;;) {
-		while ((r = virtq_pop(vq, d->mem, &c, &why)) == 1) {
-			if (c.nin || c.out_len < sizeof(struct virtio_net_hdr)) {
-				why = "transmit buffer that is writable or shorter than the header";
-				r = -1;
-				break;
-			}
-			tx_frame(n, &c);
-			virtq_push(vq, c.head, 0);
-			pushed = 1;
-		}
-		if (r < 0) {
-			virtio_dev_fail(d, why);
-			break;
-		}
-		virtq_want_notify(vq);
-		if (!virtq_pending(vq))
-			break;
-	}
-	if (pushed)
-		virtio_dev_used(d, q);
+	virtio_dev_drain(d, q, tx_frame, n);
 }
 
 static int net_features_ok(struct virtio_dev *d)

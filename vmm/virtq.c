@@ -161,6 +161,30 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 	st16(vq->used + 2, vq->used_idx);
 }
 
+int virtq_drain(struct virtq *vq, const struct vmm_mem *mem, virtq_handle_fn *handle,
+		void *opaque, unsigned *pushed, const char **why)
+{
+	struct virtq_chain c;
+	int r;
+
+	*pushed = 0;
+	for (;;) {
+		while ((r = virtq_pop(vq, mem, &c, why)) == 1) {
+			int written = handle(opaque, &c, why);
+
+			if (written < 0)
+				return -EINVAL;
+			virtq_push(vq, c.head, written);
+			(*pushed)++;
+		}
+		if (r < 0)
+			return r;
+		virtq_want_notify(vq);
+		if (!virtq_pending(vq))
+			return 0;
+	}
+}
+
 int virtq_need_interrupt(struct virtq *vq)
 {
 	uint16_t old, new, event;

@@ -285,8 +285,7 @@ int exec_load(struct proc *proc, const char *path, char *const argv[], char *con
 		struct vm *old = proc->vm;
 		proc->vm = vm;
 		vm_activate(vm);
-		vm_destroy(old);
-		shm_sweep();     /* its System V attachments are gone */
+		vm_destroy(old);   /* its System V attachments go with it (shm_unmapped) */
 	}
 	proc->vm = vm;
 	if (proc->exe) {

@@ -63,10 +63,24 @@ void ipc_set_perm(struct ipc_obj *o, const struct ipc64_perm *p);
 /* Seconds of real time, for the *_time fields. */
 int64_t ipc_now(void);
 
-/* ipc/shm.c: destroys segments marked for removal that nobody has attached any more.
- * Called where attachments go away: shmdt, process exit, exec. */
-void shm_sweep(void);
-/* ipc/sem.c: applies and drops the SEM_UNDO adjustments of a process that ends. */
+/*
+ * ipc/shm.c: a VMA of the System V segment whose file is ino went away
+ * (shmdt, munmap, mremap, exit, exec: mm/vm.c calls it for every VM_SYSVSHM
+ * VMA it frees, once that VMA no longer counts): records the detach time and
+ * pid, and destroys a segment marked for removal that nothing maps any more.
+ */
+struct inode;
+void shm_unmapped(struct inode *ino);
+/*
+ * ipc/sem.c: a process that ends lets go of its SEM_UNDO adjustments; the
+ * last process sharing them (CLONE_SYSVSEM) applies and drops them.
+ */
 void sem_proc_exit(struct proc *p);
+/*
+ * clone: with share (CLONE_SYSVSEM) child shares parent's SEM_UNDO
+ * adjustments, as Linux: they are applied when the last of the processes
+ * sharing them ends; without, child starts with none.  0 or -ENOMEM.
+ */
+int sem_clone(struct proc *parent, struct proc *child, bool share);
 
 #endif

@@ -18,6 +18,24 @@ uint64_t clock_tsc_hz(void);
 uint64_t clock_ns_to_tsc(uint64_t ns);
 
 /*
+ * time/steal.c: steal time.  steal_init registers KVM's steal-time record
+ * where the hypervisor offers one (KVM_FEATURE_STEAL_TIME).
+ * clock_steal_ns is the time so far, in ns, that the hypervisor kept this
+ * vCPU from running while it was runnable (host preemption); it never goes
+ * backwards, and is 0 where there is no record (QEMU/TCG, Xen). CPU-time
+ * accounting subtracts it, as Linux does with paravirt steal time, so a
+ * busy host does not show up as the program's CPU time.
+ */
+void steal_init(void);
+uint64_t clock_steal_ns(void);
+/*
+ * clock_monotonic_ns() and, in *steal, clock_steal_ns() at the same
+ * instant (no preemption between the two reads), so that the differences
+ * of two such pairs agree: CPU time measured from them never runs backwards.
+ */
+uint64_t clock_now_and_steal(uint64_t *steal);
+
+/*
  * sys/sys_time.c: the CPU-time clocks.  For a clock id that names one
  * (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, or Linux's encoding
  * ~pid << 3 | thread flag 4 | type of clock_getcpuclockid and

@@ -101,6 +101,7 @@ void boot_out_of_memory(const char *what) __noreturn;
 #define VM_SHARED  0x8
 #define VM_GROWSDOWN 0x10
 #define VM_STACK   0x20
+#define VM_SYSVSHM 0x40   /* a System V shared memory attachment (ipc/shm.c): unmapping any of it is a detach */
 
 struct inode;
 
@@ -123,8 +124,8 @@ struct vm {
 	uint64_t brk_start, brk;
 	uint64_t mmap_base;   /* mmap without a hint searches downwards from here */
 	int refs;
-	bool lock_future;
-	struct list all_link; /* in the list of every address space (vm_file_truncated) */     /* mlockall(MCL_FUTURE): new mappings are faulted in at once */
+	bool lock_future;     /* mlockall(MCL_FUTURE): new mappings are faulted in at once */
+	struct list all_link; /* in the list of every address space (vm_file_truncated) */
 };
 
 struct vm *vm_create(void);
@@ -147,8 +148,12 @@ int vm_unmap(struct vm *vm, uint64_t addr, uint64_t len);
 int vm_discard(struct vm *vm, uint64_t addr, uint64_t len);
 /* Unmaps shared-mapping pages of ino at or beyond size (the file is shrinking). */
 void vm_file_truncated(struct inode *ino, uint64_t size);
-/* How many mappings of ino start at its offset 0, over every address space (a System V segment's attach count). */
-unsigned vm_file_attach_count(struct inode *ino);
+/*
+ * How many VMAs map ino, over every address space: a System V segment's
+ * attach count, which on Linux too counts each piece that munmap, mprotect
+ * or mremap leaves, and each fork's copy.
+ */
+unsigned vm_file_map_count(struct inode *ino);
 int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot);
 struct vma *vm_find(struct vm *vm, uint64_t addr);
 /* Whether every page of [addr, end) belongs to some VMA. */

@@ -77,6 +77,7 @@ struct proc {
 	uint64_t cpu_ns;                /* CPU time of all its threads, living and gone */
 	int nice;                       /* -20..19, for getpriority/setpriority */
 	void *timers;                   /* alarm and POSIX timers (time/timers.c), NULL until first used */
+	struct sem_undo_list *semundo;  /* its SEM_UNDO adjustments (ipc/sem.c), shared with CLONE_SYSVSEM; NULL until first used */
 	bool exiting;                   /* exit_group or a fatal signal: every thread is ending */
 	struct thread *exec_thread;     /* a thread in execve waiting for the others to end (proc_de_thread) */
 	int exit_status;                /* the VM's status when pid 1 ends this way */

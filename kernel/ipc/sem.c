@@ -26,10 +26,15 @@ struct sem_set {
 	struct ksem sems[];
 };
 
-/* One process's SEM_UNDO adjustments for one set (Linux's struct sem_undo). */
+/* The SEM_UNDO adjustments of a process, or of the processes sharing them (CLONE_SYSVSEM): Linux's struct sem_undo_list. */
+struct sem_undo_list {
+	int refs;                    /* processes whose semundo it is */
+};
+
+/* The adjustments of one sem_undo_list for one set (Linux's struct sem_undo). */
 struct sem_undo {
 	struct list link;            /* in undo_list */
-	struct proc *proc;
+	struct sem_undo_list *owner;
 	int semid;
 	int nsems;
 	short adj[];
@@ -67,6 +72,29 @@ static void undo_clear(int semid, int semnum)
 	}
 }
 
+/* p's sem_undo_list, made on first use; NULL when memory ran out. */
+static struct sem_undo_list *undo_list_of(struct proc *p)
+{
+	if (!p->semundo) {
+		p->semundo = kzalloc(sizeof(*p->semundo));
+		if (p->semundo)
+			p->semundo->refs = 1;
+	}
+	return p->semundo;
+}
+
+int sem_clone(struct proc *parent, struct proc *child, bool share)
+{
+	child->semundo = NULL;
+	if (!share)
+		return 0;
+	if (!undo_list_of(parent))
+		return -ENOMEM;
+	child->semundo = parent->semundo;
+	child->semundo->refs++;
+	return 0;
+}
+
 static struct sem_undo *undo_find(struct proc *p, struct sem_set *s, bool create)
 {
 	struct list *it;
@@ -74,15 +102,15 @@ static struct sem_undo *undo_find(struct proc *p, struct sem_set *s, bool create
 
 	list_for_each(it, &undo_list) {
 		u = list_entry(it, struct sem_undo, link);
-		if (u->proc == p && u->semid == s->obj.id)
+		if (p->semundo && u->owner == p->semundo && u->semid == s->obj.id)
 			return u;
 	}
-	if (!create)
+	if (!create || !undo_list_of(p))
 		return NULL;
 	u = kzalloc(sizeof(*u) + s->nsems * sizeof(short));
 	if (!u)
 		return NULL;
-	u->proc = p;
+	u->owner = p->semundo;
 	u->semid = s->obj.id;
 	u->nsems = s->nsems;
 	list_add_tail(&undo_list, &u->link);
@@ -91,13 +119,17 @@ static struct sem_undo *undo_find(struct proc *p, struct sem_set *s, bool create
 
 void sem_proc_exit(struct proc *p)
 {
+	struct sem_undo_list *l = p->semundo;
 	struct list *it, *tmp;
 
+	p->semundo = NULL;
+	if (!l || --l->refs > 0)
+		return;
 	list_for_each_safe(it, tmp, &undo_list) {
 		struct sem_undo *u = list_entry(it, struct sem_undo, link);
 		struct ipc_obj *o;
 
-		if (u->proc != p)
+		if (u->owner != l)
 			continue;
 		o = ipc_lookup(&sem_ids, u->semid);
 		if (o) {
@@ -115,6 +147,7 @@ void sem_proc_exit(struct proc *p)
 		list_del(&u->link);
 		kfree(u);
 	}
+	kfree(l);
 }
 
 static struct ipc_obj *set_create(long nsems, int *err)

@@ -27,6 +27,7 @@ struct shm_seg {
 	size_t size;                 /* as asked for (shm_segsz) */
 	int64_t atime, dtime;
 	int cpid, lpid;
+	bool attaching;              /* in shmat: an SHM_REMAP over its own last mapping must not destroy it */
 };
 
 static struct ipc_ids shm_ids = { .max = SHMMNI };
@@ -43,13 +44,32 @@ static void seg_destroy(struct shm_seg *s)
 	kfree(s);
 }
 
-void shm_sweep(void)
+/* The segment goes once it is marked for removal and nothing maps it any more. */
+static void seg_destroy_if_done(struct shm_seg *s)
 {
-	for (int i = 0; i < shm_ids.nslots; i++) {
-		struct ipc_obj *o = shm_ids.slots[i];
-		if (o && (o->mode & SHM_DEST) && vm_file_attach_count(seg_of(o)->ino) == 0)
-			seg_destroy(seg_of(o));
-	}
+	if ((s->obj.mode & SHM_DEST) && !s->attaching && vm_file_map_count(s->ino) == 0)
+		seg_destroy(s);
+}
+
+static struct shm_seg *seg_of_inode(struct inode *ino)
+{
+	for (int i = 0; i < shm_ids.nslots; i++)
+		if (shm_ids.slots[i] && seg_of(shm_ids.slots[i])->ino == ino)
+			return seg_of(shm_ids.slots[i]);
+	return NULL;
+}
+
+void shm_unmapped(struct inode *ino)
+{
+	struct shm_seg *s = seg_of_inode(ino);
+	struct proc *p = current_proc();
+
+	if (!s)
+		return;
+	s->dtime = ipc_now();
+	if (p)
+		s->lpid = p->pid;
+	seg_destroy_if_done(s);
 }
 
 static struct ipc_obj *seg_create(long size, int *err)
@@ -88,7 +108,6 @@ long sys_shmget(int key, size_t size, int flags)
 {
 	if (flags & SHM_HUGETLB_FLAG)
 		return -ENOMEM;     /* no huge page pool, as a Linux with vm.nr_hugepages = 0 */
-	shm_sweep();
 	return ipc_get(&shm_ids, key, flags, seg_create, seg_check, size);
 }
 
@@ -122,11 +141,13 @@ long sys_shmat(int id, uint64_t addr, int flags)
 	r = ipc_permitted(o, (flags & SHM_RDONLY) ? 4 : 6);
 	if (r)
 		return r;
-	r = vm_map(p->vm, addr, ALIGN_UP(s->size, PAGE_SIZE), prot, VM_SHARED, mapflags, s->ino, 0);
-	if (r == -EEXIST)
-		return -EINVAL;
-	if (r < 0)
-		return r;
+	s->attaching = true;
+	r = vm_map(p->vm, addr, ALIGN_UP(s->size, PAGE_SIZE), prot, VM_SHARED | VM_SYSVSHM, mapflags, s->ino, 0);
+	s->attaching = false;
+	if (r < 0) {
+		seg_destroy_if_done(s);   /* SHM_REMAP may have unmapped its last attachment */
+		return r == -EEXIST ? -EINVAL : r;
+	}
 	s->atime = ipc_now();
 	s->lpid = p->pid;
 	return r;
@@ -136,28 +157,29 @@ long sys_shmdt(uint64_t addr)
 {
 	struct proc *p = current_proc();
 	struct vma *v = vm_find(p->vm, addr);
-	struct shm_seg *s = NULL;
+	struct shm_seg *s;
+	struct inode *ino;
 	uint64_t end;
 
-	if ((addr & (PAGE_SIZE - 1)) || !v || v->start != addr || v->file_off != 0 || !v->file)
+	if ((addr & (PAGE_SIZE - 1)) || !v || v->start != addr || v->file_off != 0 || !(v->flags & VM_SYSVSHM))
 		return -EINVAL;
-	for (int i = 0; i < shm_ids.nslots && !s; i++)
-		if (shm_ids.slots[i] && seg_of(shm_ids.slots[i])->ino == v->file)
-			s = seg_of(shm_ids.slots[i]);
+	s = seg_of_inode(v->file);
 	if (!s)
 		return -EINVAL;
-	/* Every piece of this attachment (mprotect may have split it), and nothing else. */
+	/*
+	 * Every piece of this attachment (mprotect may have split it), and
+	 * nothing else; each is a detach (shm_unmapped), and the last may
+	 * destroy s: only ino and end, taken now, are used after the first.
+	 */
+	ino = s->ino;
 	end = addr + ALIGN_UP(s->size, PAGE_SIZE);
-	while (v && v->start < end && v->file == s->ino) {
+	while (v && v->start < end && v->file == ino) {
 		uint64_t start = v->start, len = v->end - v->start;
 		vm_unmap(p->vm, start, len);
 		v = vm_find(p->vm, start + len);
 		if (v && v->start != start + len)
 			break;
 	}
-	s->dtime = ipc_now();
-	s->lpid = p->pid;
-	shm_sweep();
 	return 0;
 }
 
@@ -171,7 +193,7 @@ static void fill_stat(struct shmid64_ds *ds, struct shm_seg *s)
 	ds->shm_ctime = s->obj.ctime;
 	ds->shm_cpid = s->cpid;
 	ds->shm_lpid = s->lpid;
-	ds->shm_nattch = vm_file_attach_count(s->ino);
+	ds->shm_nattch = vm_file_map_count(s->ino);
 }
 
 static long shm_info_cmd(int cmd, void *buf)
@@ -206,7 +228,6 @@ long sys_shmctl(int id, int cmd, void *buf)
 	cmd &= ~IPC_64;
 	if (id < 0 || cmd < 0)
 		return -EINVAL;
-	shm_sweep();
 	switch (cmd) {
 	case IPC_INFO:
 	case SHM_INFO:
@@ -238,7 +259,7 @@ long sys_shmctl(int id, int cmd, void *buf)
 		/* Gone at the last detach; until then its id still works, under key IPC_PRIVATE. */
 		o->mode |= SHM_DEST;
 		o->key = IPC_PRIVATE;
-		shm_sweep();
+		seg_destroy_if_done(seg_of(o));
 		return 0;
 	case SHM_LOCK:
 	case SHM_UNLOCK:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vm.c: user address spaces: VMAs, demand paging, mmap/munmap/mprotect and access to user memory. */
 #include "kernel.h"
+#include "ipc.h"
 #include "mm.h"
 #include "sched.h"
 #include "vfs.h"
@@ -27,9 +28,13 @@ struct vm *vm_create(void)
 	return vm;
 }
 
+/* Takes v out of its address space's list (which must already be out of all_vms, or v out of use) and frees it. */
 static void vma_free(struct vma *v)
 {
 	list_del(&v->link);
+	/* Counted after v is gone from the list: the last piece to go is the detach that may destroy it. */
+	if (v->flags & VM_SYSVSHM)
+		shm_unmapped(v->file);
 	if (v->file)
 		inode_unref(v->file);
 	kfree(v);
@@ -176,7 +181,7 @@ void vm_file_truncated(struct inode *ino, uint64_t size)
 		truncated_in(list_entry(it, struct vm, all_link), ino, size);
 }
 
-unsigned vm_file_attach_count(struct inode *ino)
+unsigned vm_file_map_count(struct inode *ino)
 {
 	struct list *it, *v;
 	unsigned n = 0;
@@ -185,7 +190,7 @@ unsigned vm_file_attach_count(struct inode *ino)
 		struct vm *vm = list_entry(it, struct vm, all_link);
 		list_for_each(v, &vm->vmas) {
 			struct vma *a = list_entry(v, struct vma, link);
-			if (a->file == ino && a->file_off == 0)
+			if (a->file == ino)
 				n++;
 		}
 	}
@@ -703,10 +708,11 @@ long vm_remap(struct vm *vm, uint64_t old, uint64_t old_len, uint64_t new_len, b
 		n->file_end = v->file_end == v->end ? n->end : dest + file_len;
 		inode_ref(v->file);
 	}
-	vma_free(v);
 	for (it = vm->vmas.next; it != &vm->vmas; it = it->next)
 		if (list_entry(it, struct vma, link)->start > dest)
 			break;
 	list_insert_after(it->prev, &n->link);
+	/* Only now, with n in place: a System V segment moved is still attached. */
+	vma_free(v);
 	return dest;
 }

@@ -210,6 +210,8 @@ long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tl
 	} else if (!(p->fdt = fdtable_dup(parent->fdt))) {
 		goto err_free;
 	}
+	if (sem_clone(parent, p, flags & CLONE_SYSVSEM) < 0)
+		goto err_free;
 	if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !vm_find(p->vm, (uint64_t)ctid)) {
 		err = -EFAULT;
 		goto err_free;
@@ -278,6 +280,7 @@ long proc_fork(uint64_t flags, uint64_t stack, int *ptid, int *ctid, uint64_t tl
 	return p->pid;
 
 err_free:
+	sem_proc_exit(p);   /* a share of the parent's SEM_UNDO list, never the last */
 	release_resources(p);
 	kfree(p->exe_path);
 	kfree(p->cmdline);
@@ -426,7 +429,6 @@ void proc_last_thread_gone(struct proc *p, int status)
 	proc_vfork_release(p);
 	timers_proc_exit(p);
 	release_resources(p);
-	shm_sweep();
 	sem_proc_exit(p);
 	reclock_close(p, NULL);
 	if (p->sid == p->pid)

@@ -24,6 +24,7 @@ static struct list ktimers = LIST_INIT(ktimers);  /* kernel timers, earliest fir
 static int next_tid = 1;
 static uint64_t slice_start;
 static uint64_t run_start;      /* when current last started running, for CPU time */
+static uint64_t run_steal;      /* the steal time then (clock_now_and_steal) */
 static bool idle;               /* halted in schedule(): current is not running, its time is not CPU time */
 
 static void arm_timer(void);
@@ -184,15 +185,29 @@ static bool others_waiting(void)
 	return false;
 }
 
+/*
+ * What current has run since run_start, up to now (now and steal from one
+ * clock_now_and_steal): the time gone by less the time the hypervisor ran
+ * something else instead (steal time), which no thread of ours used.
+ */
+static uint64_t ran_since_start(uint64_t now, uint64_t steal)
+{
+	uint64_t elapsed = now - run_start, stolen = steal - run_steal;
+
+	return stolen < elapsed ? elapsed - stolen : 0;
+}
+
 void schedule(void)
 {
 	struct thread *prev = current, *next;
-	uint64_t now = clock_monotonic_ns();
+	uint64_t steal, now = clock_now_and_steal(&steal);
 
 	/* CPU time: what prev ran since it last started; idle time counts for nobody. */
 	if (prev) {
-		prev->cpu_ns += now - run_start;
-		prev->proc->cpu_ns += now - run_start;
+		uint64_t ran = ran_since_start(now, steal);
+
+		prev->cpu_ns += ran;
+		prev->proc->cpu_ns += ran;
 	}
 	if (prev && prev->state == THREAD_RUNNABLE && list_empty(&prev->runq_link))
 		list_add_tail(&runq, &prev->runq_link);
@@ -203,12 +218,13 @@ void schedule(void)
 		arm_timer();
 		/* Interrupts are taken only here and in user mode; the timer handler wakes sleepers. */
 		sti_hlt();
-		now = clock_monotonic_ns();
+		now = clock_now_and_steal(&steal);
 	}
 	idle = false;
 	next = pick_next();
 	list_del(&next->runq_link);
 	run_start = now;
+	run_steal = steal;
 	if (next != prev) {
 		slice_start = run_start;
 		switch_to(next);
@@ -389,14 +405,22 @@ struct thread *thread_find(int tid)
 	return NULL;
 }
 
+/* current's CPU time since it last started running. */
+static uint64_t current_ran(void)
+{
+	uint64_t steal, now = clock_now_and_steal(&steal);
+
+	return ran_since_start(now, steal);
+}
+
 uint64_t thread_cpu_ns(struct thread *t)
 {
-	return t->cpu_ns + (t == current && !idle ? clock_monotonic_ns() - run_start : 0);
+	return t->cpu_ns + (t == current && !idle ? current_ran() : 0);
 }
 
 uint64_t proc_cpu_ns(struct proc *p)
 {
-	return p->cpu_ns + (current && current->proc == p && !idle ? clock_monotonic_ns() - run_start : 0);
+	return p->cpu_ns + (current && current->proc == p && !idle ? current_ran() : 0);
 }
 
 void sched_interrupt_thread(struct thread *t)

@@ -161,6 +161,7 @@ void clock_init(void)
 	tsc_base = *(uint64_t *)phys_to_virt((uint64_t)boot_tsc);
 	if (!tsc_base)
 		tsc_base = rdtsc();
+	steal_init();
 	if (pvclock || kvmclock_register()) {
 		tsc_hz = pvclock_tsc_hz(pvclock);
 		if (!tsc_hz)

@@ -20,6 +20,7 @@
 #include "../../kernel/fs/procfs_gen.c"
 #include "../../kernel/net/netdev.c"
 #include "../../kernel/sys/sys_file.c"
+#include "../../kernel/sys/sys_rw.c"
 #include "../../kernel/sys/sys_dir.c"
 #include "../../kernel/sys/sys_splice.c"
 #include "../../kernel/sys/sys_poll.c"

@@ -111,6 +111,22 @@ static int blkmap_run(struct blkmap *m, uint64_t lblk, unsigned max, blk64_t *pb
 }
 
 /*
+ * The on-disk inode of ino, for readpages and writepages, which move whole
+ * blocks of at most a page: -EOPNOTSUPP for inline data or larger blocks
+ * (the page cache falls back to readpage/writepage for those).
+ */
+static int pages_disk_inode(struct inode *ino, struct ext2_inode_large *di)
+{
+	int err = ext2_read_disk(ino, di);
+
+	if (err)
+		return err;
+	if (di->i_flags & EXT4_INLINE_DATA_FL || ifs(ino)->blocksize > PAGE_SIZE)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/*
  * Read-ahead: reads each run of consecutive disk blocks of the pages with
  * one request; holes and unwritten (fallocated) extents read as zeros.
  * Files with inline data use readpage.
@@ -123,12 +139,10 @@ static int ext2_readpages(struct inode *ino, uint64_t idx, unsigned n, void **pa
 	unsigned per = PAGE_SIZE / fs->blocksize, nblocks = n * per;
 	uint64_t first = idx * per;
 	uint8_t *buf;
-	int err = ext2_read_disk(ino, &di);
+	int err = pages_disk_inode(ino, &di);
 
 	if (err)
 		return err;
-	if (di.i_flags & EXT4_INLINE_DATA_FL || fs->blocksize > PAGE_SIZE)
-		return -EOPNOTSUPP;
 	buf = kmalloc((size_t)nblocks * fs->blocksize);
 	if (!buf)
 		return -ENOMEM;
@@ -303,12 +317,10 @@ static int ext2_writepages(struct inode *ino, uint64_t idx, unsigned n, void **p
 	uint64_t first = idx * per;
 	struct { blk64_t pblk; unsigned i, n; } *runs;
 	errcode_t e;
-	int err = ext2_read_disk(ino, &di);
+	int err = pages_disk_inode(ino, &di);
 
 	if (err)
 		return err;
-	if (di.i_flags & EXT4_INLINE_DATA_FL || bs > PAGE_SIZE)
-		return -EOPNOTSUPP;
 	before = di;
 	/* Its extent-tree updates reach the disk as a whole (io.c: held writes). */
 	husk_io_hold(fs->io);

@@ -215,6 +215,15 @@ static const char *cname(char *buf, const char *name, size_t len)
 	return buf;
 }
 
+/* Is name[0..len) already in dir?  Fills buf (NAME_MAX + 1 bytes) with it as a C string either way. */
+static bool name_taken(struct inode *dir, const char *name, size_t len, char *buf)
+{
+	ext2_ino_t child;
+
+	cname(buf, name, len);
+	return ext2fs_lookup(ifs(dir), dir->ino, name, (int)len, NULL, &child) == 0;
+}
+
 static int ext2_lookup(struct inode *dir, const char *name, size_t len, struct inode **out)
 {
 	ext2_ino_t child;
@@ -296,8 +305,7 @@ static int ext2_create(struct inode *dir, const char *name, size_t len, unsigned
 	unsigned uid, gid;
 	errcode_t e;
 
-	cname(buf, name, len);
-	if (ext2fs_lookup(fs, dir->ino, name, (int)len, NULL, &child) == 0)
+	if (name_taken(dir, name, len, buf))
 		return -EEXIST;
 	if (S_ISDIR(mode)) {
 		e = ext2fs_mkdir(fs, dir->ino, 0, buf);
@@ -352,8 +360,7 @@ static int ext2_symlink(struct inode *dir, const char *name, size_t len, const c
 	ext2_ino_t child;
 	errcode_t e;
 
-	cname(buf, name, len);
-	if (ext2fs_lookup(fs, dir->ino, name, (int)len, NULL, &child) == 0)
+	if (name_taken(dir, name, len, buf))
 		return -EEXIST;
 	e = ext2fs_symlink(fs, dir->ino, 0, buf, target);
 	if (e == EXT2_ET_DIR_NO_SPACE) {
@@ -372,11 +379,9 @@ static int ext2_link(struct inode *dir, const char *name, size_t len, struct ino
 {
 	ext2_filsys fs = ifs(dir);
 	char buf[NAME_MAX + 1];
-	ext2_ino_t child;
 	errcode_t e;
 
-	cname(buf, name, len);
-	if (ext2fs_lookup(fs, dir->ino, name, (int)len, NULL, &child) == 0)
+	if (name_taken(dir, name, len, buf))
 		return -EEXIST;
 	if (target->nlink >= EXT2_LINK_MAX)
 		return -EMLINK;

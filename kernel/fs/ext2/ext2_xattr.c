@@ -79,25 +79,33 @@ ssize_t ext2_listxattr(struct inode *ino, char *buf, size_t n)
 	return c.len;
 }
 
+/* Is name set on the open handle h?  1 or 0, or -errno. */
+static int attr_exists(struct ext2_xattr_handle *h, const char *name)
+{
+	void *val = NULL;
+	size_t len;
+	errcode_t e = ext2fs_xattr_get(h, name, &val, &len);
+
+	ext2fs_free_mem(&val);
+	if (e == EXT2_ET_EA_KEY_NOT_FOUND)
+		return 0;
+	return e ? ext2_errno(e) : 1;
+}
+
 int ext2_setxattr(struct inode *ino, const char *name, const void *val, size_t n, int flags)
 {
 	struct ext2_xattr_handle *h;
-	void *old = NULL;
-	size_t oldlen;
 	errcode_t e;
 	int err = open_attrs(ino, &h);
 
 	if (err)
 		return err;
-	e = ext2fs_xattr_get(h, name, &old, &oldlen);
-	ext2fs_free_mem(&old);
-	if (e == 0 && (flags & XATTR_CREATE))
+	err = attr_exists(h, name);
+	if (err == 1 && (flags & XATTR_CREATE))
 		err = -EEXIST;
-	else if (e == EXT2_ET_EA_KEY_NOT_FOUND && (flags & XATTR_REPLACE))
+	else if (err == 0 && (flags & XATTR_REPLACE))
 		err = -ENODATA;
-	else if (e && e != EXT2_ET_EA_KEY_NOT_FOUND)
-		err = ext2_errno(e);
-	if (!err) {
+	if (err >= 0) {
 		/* libext2fs writes the attributes (inode and block) as it sets them. */
 		e = ext2fs_xattr_set(h, name, val, n);
 		err = e == EXT2_ET_EA_BAD_NAME_LEN || e == EXT2_ET_EA_BAD_VALUE_SIZE ? -ERANGE :
@@ -110,20 +118,14 @@ int ext2_setxattr(struct inode *ino, const char *name, const void *val, size_t n
 int ext2_removexattr(struct inode *ino, const char *name)
 {
 	struct ext2_xattr_handle *h;
-	void *old = NULL;
-	size_t oldlen;
-	errcode_t e;
 	int err = open_attrs(ino, &h);
 
 	if (err)
 		return err;
-	e = ext2fs_xattr_get(h, name, &old, &oldlen);
-	ext2fs_free_mem(&old);
-	if (e == EXT2_ET_EA_KEY_NOT_FOUND)
+	err = attr_exists(h, name);
+	if (err == 0)
 		err = -ENODATA;
-	else if (e)
-		err = ext2_errno(e);
-	else
+	else if (err == 1)
 		err = ext2_errno(ext2fs_xattr_remove(h, name));
 	ext2fs_xattrs_close(&h);
 	return err;

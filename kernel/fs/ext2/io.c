@@ -216,11 +216,46 @@ static errcode_t range(io_channel ch, unsigned long long block, int count, uint6
 	return 0;
 }
 
+/*
+ * Move len bytes at byte offset off of the device into rbuf or out of wbuf
+ * (one of them NULL); *err is blk_read's or blk_write's result.  A range
+ * that is not whole sectors goes through the covering sectors (a write
+ * reads them first).  Returns EXT2_ET_NO_MEMORY if that buffer cannot be
+ * had, else 0.
+ */
+static errcode_t dev_rw(struct husk_chan *hc, uint64_t off, void *rbuf, const void *wbuf,
+			size_t len, int *err)
+{
+	uint64_t sector = off / BLK_SECTOR;
+	size_t span;
+	uint8_t *tmp;
+
+	if (off % BLK_SECTOR == 0 && len % BLK_SECTOR == 0) {
+		*err = wbuf ? blk_write(hc->bd, sector, wbuf, len / BLK_SECTOR, false) :
+			      blk_read(hc->bd, sector, rbuf, len / BLK_SECTOR);
+		return 0;
+	}
+	span = ALIGN_UP(off % BLK_SECTOR + len, BLK_SECTOR);
+	tmp = kmalloc(span);
+	if (!tmp)
+		return EXT2_ET_NO_MEMORY;
+	*err = blk_read(hc->bd, sector, tmp, span / BLK_SECTOR);
+	if (!*err && wbuf) {
+		memcpy(tmp + off % BLK_SECTOR, wbuf, len);
+		*err = blk_write(hc->bd, sector, tmp, span / BLK_SECTOR, false);
+	} else if (!*err) {
+		memcpy(rbuf, tmp + off % BLK_SECTOR, len);
+	}
+	kfree(tmp);
+	return 0;
+}
+
 static errcode_t husk_read64(io_channel ch, unsigned long long block, int count, void *data)
 {
 	struct husk_chan *hc = ch->private_data;
 	uint64_t off;
 	size_t len;
+	errcode_t e;
 	int err;
 
 	range(ch, block, count, &off, &len);
@@ -243,20 +278,9 @@ static errcode_t husk_read64(io_channel ch, unsigned long long block, int count,
 			return 0;
 		}
 	}
-	if (off % BLK_SECTOR || len % BLK_SECTOR) {
-		/* A byte count that is not whole sectors: read the covering sectors. */
-		size_t span = ALIGN_UP(off % BLK_SECTOR + len, BLK_SECTOR);
-		uint8_t *tmp = kmalloc(span);
-
-		if (!tmp)
-			return EXT2_ET_NO_MEMORY;
-		err = blk_read(hc->bd, off / BLK_SECTOR, tmp, span / BLK_SECTOR);
-		if (!err)
-			memcpy(data, tmp + off % BLK_SECTOR, len);
-		kfree(tmp);
-	} else {
-		err = blk_read(hc->bd, off / BLK_SECTOR, data, len / BLK_SECTOR);
-	}
+	e = dev_rw(hc, off, data, NULL, len, &err);
+	if (e)
+		return e;
 	if (err) {
 		if (ch->read_error)
 			return ch->read_error(ch, block, count, data, len, 0, EXT2_ET_SHORT_READ);
@@ -272,6 +296,7 @@ static errcode_t husk_write64(io_channel ch, unsigned long long block, int count
 	struct husk_chan *hc = ch->private_data;
 	uint64_t off;
 	size_t len;
+	errcode_t e;
 	int err;
 
 	range(ch, block, count, &off, &len);
@@ -298,21 +323,9 @@ write_through:
 	/* Write-through: what the write overlaps is dropped, a single block is cached once written. */
 	cache_drop(hc, off / ch->block_size, (ALIGN_UP(off + len, ch->block_size) - ALIGN_DOWN(off, ch->block_size)) /
 		   ch->block_size);
-	if (off % BLK_SECTOR || len % BLK_SECTOR) {
-		size_t span = ALIGN_UP(off % BLK_SECTOR + len, BLK_SECTOR);
-		uint8_t *tmp = kmalloc(span);
-
-		if (!tmp)
-			return EXT2_ET_NO_MEMORY;
-		err = blk_read(hc->bd, off / BLK_SECTOR, tmp, span / BLK_SECTOR);
-		if (!err) {
-			memcpy(tmp + off % BLK_SECTOR, data, len);
-			err = blk_write(hc->bd, off / BLK_SECTOR, tmp, span / BLK_SECTOR, false);
-		}
-		kfree(tmp);
-	} else {
-		err = blk_write(hc->bd, off / BLK_SECTOR, data, len / BLK_SECTOR, false);
-	}
+	e = dev_rw(hc, off, NULL, data, len, &err);
+	if (e)
+		return e;
 	if (err == -EROFS)
 		return EXT2_ET_RO_FILSYS;
 	if (err) {
