@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* virtio_net.c: the virtio network device as a struct netdev: a full receive ring, lazily reaped transmits, checksum offload. */
+/* virtio_net.c: the virtio network device as a struct netdev: a full receive ring, lazily reaped transmits, checksum and TCP segmentation offload. */
 #include "kernel.h"
 #include "mm.h"
 #include "netdev.h"
@@ -11,6 +11,8 @@
 #define VIRTIO_NET_F_GUEST_CSUM 1
 #define VIRTIO_NET_F_MTU        3
 #define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_HOST_TSO4  11
+#define VIRTIO_NET_F_HOST_TSO6  12
 #define VIRTIO_NET_F_STATUS     16
 
 /* Configuration space. */
@@ -22,6 +24,8 @@
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 #define VIRTIO_NET_HDR_F_DATA_VALID 2
 #define VIRTIO_NET_HDR_GSO_NONE 0
+#define VIRTIO_NET_HDR_GSO_TCPV4 1
+#define VIRTIO_NET_HDR_GSO_TCPV6 4
 
 /* The header in front of every frame; with VERSION_1 it always has num_buffers. */
 #define VNET_RXQ 0
@@ -29,6 +33,14 @@
 /* One buffer holds the header and a whole frame (no GSO, no mergeable buffers): 12 + 1514 (+ VLAN tag). */
 #define VNET_BUF_SIZE 2048
 #define VNET_RING 128
+/* A long burst (a bulk send) is announced every this many frames, so that the device works while the kernel queues more. */
+#define VNET_TX_BURST 32
+/*
+ * Frames longer than VNET_BUF_SIZE (segmentation offload) take one of
+ * VNET_TSO_BUFS larger buffers: a TCP send buffer (256 KiB) is 4 of them.
+ */
+#define VNET_TSO_BUFS 8
+#define VNET_TSO_BUF_SIZE ALIGN_UP(sizeof(struct virtio_net_hdr) + NETDEV_TSO_MAX, PAGE_SIZE)
 #define ETH_HLEN 14
 
 struct vnet {
@@ -38,6 +50,9 @@ struct vnet {
 	char *rx_bufs, *tx_bufs;       /* ring-sized arrays of VNET_BUF_SIZE buffers */
 	char **tx_free;                /* stack of free transmit buffers */
 	unsigned tx_nfree;
+	char *tso_bufs;                /* VNET_TSO_BUFS buffers of VNET_TSO_BUF_SIZE, with TSO */
+	char *tso_free[VNET_TSO_BUFS];
+	unsigned tso_nfree;
 	bool tx_stopped;               /* xmit said -EAGAIN: tell the stack when there is room */
 	/*
 	 * Frames the stack sends while it handles received ones (ACKs, replies)
@@ -46,7 +61,15 @@ struct vnet {
 	 */
 	bool in_rx;
 	bool tx_kick_pending;
+	unsigned tx_unannounced;       /* frames queued since the device was last told */
 };
+
+static void tx_announce(struct vnet *v)
+{
+	v->tx_kick_pending = false;
+	v->tx_unannounced = 0;
+	virtq_kick(v->tx);
+}
 
 /* The queues' notification counters, as the netdev reports them. */
 static void count_kicks(struct vnet *v)
@@ -130,21 +153,33 @@ static void vnet_rx_irq(struct virtqueue *vq)
 		}
 		virtq_kick(vq);
 	} while (!virtq_enable_cb(vq));
+	netdev_rx_done(&v->nd);
 	v->in_rx = false;
-	if (v->tx_kick_pending) {
-		v->tx_kick_pending = false;
-		virtq_kick(v->tx);
-	}
+	if (v->tx_kick_pending)
+		tx_announce(v);
 	count_kicks(v);
 }
 
 /* Takes back the transmit buffers the device is done with. */
+static bool is_tso_buf(struct vnet *v, const char *buf)
+{
+	return v->tso_bufs && buf >= v->tso_bufs && buf < v->tso_bufs + VNET_TSO_BUFS * VNET_TSO_BUF_SIZE;
+}
+
+static void tx_put(struct vnet *v, char *buf)
+{
+	if (is_tso_buf(v, buf))
+		v->tso_free[v->tso_nfree++] = buf;
+	else
+		v->tx_free[v->tx_nfree++] = buf;
+}
+
 static void tx_reap(struct vnet *v)
 {
 	char *buf;
 
 	while ((buf = virtq_get_used(v->tx, NULL)))
-		v->tx_free[v->tx_nfree++] = buf;
+		tx_put(v, buf);
 }
 
 static void vnet_tx_irq(struct virtqueue *vq)
@@ -167,22 +202,34 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, int nfr
 	size_t len = 0;
 	char *buf;
 	struct virtq_buf b;
+	bool gso = csum && csum->gso_size;
 
 	for (int i = 0; i < nfrags; i++)
 		len += frags[i].len;
-	if (len < ETH_HLEN || len > VNET_BUF_SIZE - sizeof(*h)) {
+	if (len < ETH_HLEN || len > (gso ? NETDEV_TSO_MAX : VNET_BUF_SIZE - sizeof(*h)) ||
+	    (gso && !v->tso_bufs)) {
 		v->nd.tx_errors++;
 		return -EINVAL;
 	}
 	/* Completions are reaped here, not by interrupt: the device interrupts only when the ring ran dry. */
-	if (v->tx_nfree < 2)
+	if (v->tx_nfree < 2 || (gso && !v->tso_nfree))
 		tx_reap(v);
+	if (gso && !v->tso_nfree) {
+		/* Like a full ring, below; a large frame is seldom alone. */
+		if (v->tx_kick_pending)
+			tx_announce(v);
+		v->tx_stopped = true;
+		if (!virtq_enable_cb(v->tx))
+			tx_reap(v);
+		if (!v->tso_nfree)
+			return -EAGAIN;
+		v->tx_stopped = false;
+		virtq_disable_cb(v->tx);
+	}
 	if (!v->tx_nfree) {
 		/* What is queued but not yet announced must reach the device, or nothing frees. */
-		if (v->tx_kick_pending) {
-			v->tx_kick_pending = false;
-			virtq_kick(v->tx);
-		}
+		if (v->tx_kick_pending)
+			tx_announce(v);
 		v->tx_stopped = true;
 		if (!virtq_enable_cb(v->tx))
 			tx_reap(v);
@@ -191,7 +238,7 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, int nfr
 		v->tx_stopped = false;
 		virtq_disable_cb(v->tx);
 	}
-	buf = v->tx_free[--v->tx_nfree];
+	buf = gso ? v->tso_free[--v->tso_nfree] : v->tx_free[--v->tx_nfree];
 	h = (struct virtio_net_hdr *)buf;
 	memset(h, 0, sizeof(*h));
 	len = 0;
@@ -204,8 +251,13 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, int nfr
 			h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 			h->csum_start = csum->start;
 			h->csum_offset = csum->offset;
-		} else if (!csum_complete((uint8_t *)buf + sizeof(*h), len, csum->start, csum->offset)) {
-			v->tx_free[v->tx_nfree++] = buf;
+			if (gso) {
+				h->gso_type = csum->gso_v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+				h->gso_size = csum->gso_size;
+				h->hdr_len = csum->hdr_len;
+			}
+		} else if (gso || !csum_complete((uint8_t *)buf + sizeof(*h), len, csum->start, csum->offset)) {
+			tx_put(v, buf);
 			v->nd.tx_errors++;
 			return -EINVAL;
 		}
@@ -213,16 +265,16 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, int nfr
 	b.addr = buf;
 	b.len = sizeof(*h) + len;
 	if (virtq_add(v->tx, &b, 1, 0, buf)) {
-		v->tx_free[v->tx_nfree++] = buf;
+		tx_put(v, buf);
 		return -EAGAIN;
 	}
 	v->nd.tx_packets++;
 	v->nd.tx_bytes += len;
-	if (v->in_rx || v->nd.tx_batched) {
+	if ((v->in_rx || v->nd.tx_batched) && ++v->tx_unannounced < VNET_TX_BURST) {
 		v->tx_kick_pending = true;
 		return 0;
 	}
-	virtq_kick(v->tx);
+	tx_announce(v);
 	count_kicks(v);
 	return 0;
 }
@@ -232,8 +284,7 @@ static void vnet_flush(struct netdev *nd)
 	struct vnet *v = nd->priv;
 
 	if (v->tx_kick_pending && !v->in_rx) {
-		v->tx_kick_pending = false;
-		virtq_kick(v->tx);
+		tx_announce(v);
 		count_kicks(v);
 	}
 }
@@ -298,6 +349,16 @@ static int vnet_probe(struct virtio_dev *dev)
 		v->nd.features |= NETDEV_F_TX_CSUM;
 	if (virtio_has_feature(dev, VIRTIO_NET_F_GUEST_CSUM))
 		v->nd.features |= NETDEV_F_RX_CSUM;
+	/* Segmentation offload needs checksum offload, and both TCP families (the stack does not ask which). */
+	if (virtio_has_feature(dev, VIRTIO_NET_F_CSUM) && virtio_has_feature(dev, VIRTIO_NET_F_HOST_TSO4) &&
+	    virtio_has_feature(dev, VIRTIO_NET_F_HOST_TSO6)) {
+		v->tso_bufs = page_alloc_n_dirty(VNET_TSO_BUFS * VNET_TSO_BUF_SIZE / PAGE_SIZE);
+		if (v->tso_bufs) {
+			for (unsigned i = 0; i < VNET_TSO_BUFS; i++)
+				v->tso_free[v->tso_nfree++] = v->tso_bufs + (size_t)i * VNET_TSO_BUF_SIZE;
+			v->nd.features |= NETDEV_F_TSO;
+		}
+	}
 	vnet_read_link(v);
 	v->nd.ops = &vnet_ops;
 	v->nd.priv = v;
@@ -318,6 +379,7 @@ const struct virtio_driver virtio_net_driver = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
 	.features = VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
+		    VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) | VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO6) |
 		    VIRTIO_BIT(VIRTIO_NET_F_MTU) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |
 		    VIRTIO_BIT(VIRTIO_NET_F_STATUS),
 	.probe = vnet_probe,

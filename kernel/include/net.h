@@ -198,6 +198,12 @@ void net_init(void);
  * are sent now.  Called with interrupts off, outside the stack.
  */
 void net_idle(void);
+/*
+ * net/netif.c: tells the network devices about the frames queued since the
+ * last time (see "Transmit batching" there).  schedule() calls it before
+ * the CPU goes to another thread or idles; cheap when nothing is queued.
+ */
+void net_tx_flush(void);
 
 /* The families. */
 extern const struct net_family unix_family, inet_family, inet6_family, netlink_family;

@@ -22,10 +22,22 @@ struct netdev_frag {
 struct netdev_csum {
 	uint16_t start;
 	uint16_t offset;
+	/*
+	 * Segmentation offload (NETDEV_F_TSO): gso_size is not 0 for a TCP
+	 * frame longer than the MTU (up to NETDEV_TSO_MAX bytes), which the
+	 * device cuts into segments of gso_size payload bytes, each with the
+	 * headers (hdr_len bytes: Ethernet, IP, TCP) adjusted as Linux's GSO
+	 * does (lengths, IP id and checksum, sequence numbers, PSH on the last).
+	 */
+	uint16_t gso_size;
+	uint16_t hdr_len;
+	bool gso_v6;                /* TCP over IPv6, else over IPv4 */
 };
 
 #define NETDEV_F_TX_CSUM (1u << 0)   /* xmit takes a struct netdev_csum */
 #define NETDEV_F_RX_CSUM (1u << 1)   /* received frames may come with NETDEV_RX_CSUM_OK */
+#define NETDEV_F_TSO     (1u << 2)   /* xmit takes TCP frames with gso_size (IPv4 and IPv6) */
+#define NETDEV_TSO_MAX   (14 + 65535) /* the longest frame xmit takes with NETDEV_F_TSO */
 
 #define NETDEV_RX_CSUM_OK (1u << 0)  /* the device checked the frame's TCP/UDP checksum */
 
@@ -40,10 +52,13 @@ struct netdev_ops {
 		    const struct netdev_csum *csum);
 	/*
 	 * Optional: has the device see every frame xmit queued.  A stack that
-	 * calls netdev_tx_flush() after each burst of xmit (one run of the
-	 * stack: a send call, a timer, a received frame) sets tx_batched; the
+	 * calls netdev_tx_flush() after each burst of xmit sets tx_batched; the
 	 * driver may then tell the device once per burst instead of once per
-	 * frame (each telling is an exit to the monitor).
+	 * frame (each telling is an exit to the monitor).  A burst may span
+	 * system calls: husk's stack flushes when the sending thread leaves the
+	 * CPU, at the end of an interrupt's run of the stack, and within 2 ms
+	 * (net/netif.c, "Transmit batching").  A driver may still tell the
+	 * device earlier (a full ring, a long burst).
 	 */
 	void (*flush)(struct netdev *nd);
 };
@@ -60,6 +75,7 @@ struct netdev {
 	/* Set by the network stack when it attaches the device (netdev_attach_all). */
 	void (*rx)(struct netdev *nd, const void *frame, size_t len, unsigned flags);
 	void (*tx_ready)(struct netdev *nd);
+	void (*rx_done)(struct netdev *nd);
 	void *stack;
 	bool tx_batched;                /* the stack calls netdev_tx_flush after each burst */
 
@@ -83,6 +99,17 @@ static inline void netdev_rx(struct netdev *nd, const void *frame, size_t len, u
 		nd->rx(nd, frame, len, flags);
 	else
 		nd->rx_dropped++;
+}
+
+/*
+ * From the driver's interrupt handler, after the last netdev_rx of a run:
+ * the stack hands over what it held back while the frames came in (xmit
+ * may be called from here).
+ */
+static inline void netdev_rx_done(struct netdev *nd)
+{
+	if (nd->rx_done)
+		nd->rx_done(nd);
 }
 
 /* From the driver: the transmit ring has room again after xmit said -EAGAIN. */

@@ -33,6 +33,50 @@ static bool started;
 
 /* ---- netdevs as lwIP interfaces ---- */
 
+/*
+ * Transmit batching.  Each time the kernel tells a device about new frames
+ * is an exit to the monitor (under QEMU TCG the vCPU also waits for QEMU's
+ * main loop), so the netdevs run with tx_batched: frames are queued and the
+ * devices are told by net_tx_flush(), which runs when the sending thread
+ * gives up the CPU (schedule()), at the end of a run of the stack from an
+ * interrupt (a received frame: the driver; lwIP's timer), and at the latest
+ * TX_FLUSH_NS after the first unannounced frame (a program that goes on
+ * computing after a send).  A server answering several connections from
+ * one epoll_wait thus tells the device once for all the replies.
+ */
+#define TX_FLUSH_NS 2000000ULL
+static bool tx_pending;
+static struct ktimer tx_timer;
+
+void net_tx_flush(void)
+{
+	struct list *it;
+
+	/* A large frame the device had no room for stays pending: tx_ready sends it. */
+	net_tso_flush();
+	if (!tx_pending)
+		return;
+	tx_pending = false;
+	list_for_each(it, &netdev_list)
+		netdev_tx_flush(list_entry(it, struct netdev, link));
+}
+
+static void tx_timer_fn(struct ktimer *t)
+{
+	net_tx_flush();
+}
+
+void net_tx_queued(struct netdev *nd)
+{
+	if (!nd->tx_batched)
+		return;
+	tx_pending = true;
+	if (!tx_timer.deadline) {
+		tx_timer.fn = tx_timer_fn;
+		ktimer_add(&tx_timer, clock_monotonic_ns() + TX_FLUSH_NS);
+	}
+}
+
 static struct netdev *netdev_of(const struct netif *n)
 {
 	return n == netif_get_by_index(1) ? NULL : n->state;
@@ -44,9 +88,8 @@ static struct netdev *netdev_of(const struct netif *n)
  * off) and this puts the pseudo-header sum in the field, as the device
  * expects.  UDP keeps lwIP's software checksum: a datagram larger than the
  * MTU is fragmented by IP after the checksum, which no device completes.
- * Returns false when the frame is not TCP (nothing to offload).
  */
-static bool tcp_csum_prepare(uint8_t *f, size_t hlen, size_t len, struct netdev_csum *c)
+bool net_tcp_csum_prepare(uint8_t *f, size_t hlen, size_t len, struct netdev_csum *c)
 {
 	uint32_t sum = 0;
 	size_t l4, l4len;
@@ -96,9 +139,17 @@ static err_t netdev_linkoutput(struct netif *n, struct pbuf *p)
 {
 	struct netdev *nd = n->state;
 	struct netdev_frag frags[TX_FRAGS_MAX];
-	struct netdev_csum csum, *cp = NULL;
+	struct netdev_csum csum = { 0 }, *cp = NULL;
 	void *flat = NULL;
 	int nfrags = 0, err;
+
+	if (nd->features & NETDEV_F_TSO) {
+		err = net_tso_output(nd, p);
+		if (err < 0)
+			return ERR_BUF;     /* lwIP keeps a TCP segment and sends it again later */
+		if (err > 0)
+			goto queued;
+	}
 
 	/* The headers must be in one piece for offload, and a long chain must be for the driver. */
 	if (pbuf_clen(p) > TX_FRAGS_MAX || ((nd->features & NETDEV_F_TX_CSUM) && p->len < TX_HDR_MAX && p->next)) {
@@ -115,12 +166,16 @@ static err_t netdev_linkoutput(struct netif *n, struct pbuf *p)
 		}
 	}
 	if ((nd->features & NETDEV_F_TX_CSUM) &&
-	    tcp_csum_prepare((uint8_t *)frags[0].data, frags[0].len, p->tot_len, &csum))
+	    net_tcp_csum_prepare((uint8_t *)frags[0].data, frags[0].len, p->tot_len, &csum))
 		cp = &csum;
-	/* A full ring drops the frame; TCP retransmits, as after a loss on the wire. */
+	/* A full ring: lwIP keeps a TCP segment to send again; any other frame is lost, as on a wire. */
 	err = nd->ops->xmit(nd, frags, nfrags, cp);
 	kfree(flat);
-	return err ? ERR_BUF : ERR_OK;
+	if (err)
+		return ERR_BUF;
+queued:
+	net_tx_queued(nd);
+	return ERR_OK;
 }
 
 #define RX_L4_CHECKS (NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP)
@@ -156,9 +211,17 @@ static void netdev_rx_frame(struct netdev *nd, const void *frame, size_t len, un
 	net_kick();
 }
 
+/* From the driver's transmit interrupt: the end of a run of the stack, like any other. */
 static void netdev_tx_ready_cb(struct netdev *nd)
 {
+	net_tx_flush();
 	net_kick();
+}
+
+/* The end of a run of received frames: what they made the stack send goes to the device. */
+static void netdev_rx_done_cb(struct netdev *nd)
+{
+	net_tso_flush();
 }
 
 void net_poll_loopback(void)
@@ -212,6 +275,8 @@ static void netdev_attach(struct netdev *nd)
 	nd->stack = n;
 	nd->rx = netdev_rx_frame;
 	nd->tx_ready = netdev_tx_ready_cb;
+	nd->rx_done = netdev_rx_done_cb;
+	nd->tx_batched = nd->ops->flush != NULL;
 	netif_create_ip6_linklocal_address(n, 1);
 	netif_set_ip6_autoconfig_enabled(n, 1);
 	if (!netif_default)

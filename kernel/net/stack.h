@@ -39,6 +39,28 @@ void net_poll_loopback(void);
  */
 void net_stack_start(void);
 
+struct netdev;
+struct netdev_csum;
+struct pbuf;
+/*
+ * netif.c: prepares checksum offload for the TCP frame f (len bytes, the
+ * first hlen of them at f): puts the pseudo-header sum in the TCP checksum
+ * field and fills c's start and offset.  False when f is not TCP over IPv4
+ * or IPv6 (nothing to offload).
+ */
+bool net_tcp_csum_prepare(uint8_t *f, size_t hlen, size_t len, struct netdev_csum *c);
+/*
+ * netif_tso.c (NETDEV_F_TSO): offers frame p, about to go to nd, to the
+ * pending large frame.  Returns 1 when it took p (a copy), 0 when p is to
+ * be sent as it is (the pending frame went to its device first), -EAGAIN
+ * when the device had no room for the pending frame (p was not taken).
+ */
+int net_tso_output(struct netdev *nd, struct pbuf *p);
+/* Hands the pending large frame to its device: 0, or -EAGAIN when the device had no room (it stays pending). */
+int net_tso_flush(void);
+/* netif.c: a frame went to nd without telling it (tx_batched): net_tx_flush() will, within 2 ms. */
+void net_tx_queued(struct netdev *nd);
+
 /* The interface with lwIP index idx (1 = lo), or NULL. */
 struct netif *net_netif_by_index(int idx);
 /* The Linux name of an interface: "lo", "eth0", ... */

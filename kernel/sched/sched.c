@@ -213,6 +213,7 @@ void schedule(void)
 		list_add_tail(&runq, &prev->runq_link);
 	if (list_empty(&runq))
 		net_idle();
+	net_tx_flush();
 	idle = true;
 	while (list_empty(&runq)) {
 		arm_timer();

@@ -27,6 +27,13 @@
 static bool x2apic;
 static volatile uint32_t *xapic;   /* MMIO window when not in x2APIC mode */
 static bool use_deadline;
+/*
+ * The deadline the timer is set for (0: none, or it fired).  The scheduler
+ * re-arms on every wakeup and switch, mostly for the deadline already set;
+ * each write to the timer is an exit to the monitor, so an unchanged one is
+ * skipped.
+ */
+static uint64_t armed_deadline;
 
 static uint32_t apic_read(unsigned reg)
 {
@@ -72,6 +79,7 @@ void apic_init(void)
 /* Chooses TSC-deadline mode when the CPU has it and the TSC frequency is known, else one-shot counts. */
 static void apic_timer_irq(void *arg)
 {
+	armed_deadline = 0;
 	sched_tick();
 }
 
@@ -92,6 +100,9 @@ void apic_timer_arm(uint64_t deadline_ns)
 {
 	uint64_t now;
 
+	if (deadline_ns == armed_deadline)
+		return;
+	armed_deadline = deadline_ns;
 	if (use_deadline) {
 		wrmsr(MSR_TSC_DEADLINE, deadline_ns ? clock_ns_to_tsc(deadline_ns) : 0);
 		return;

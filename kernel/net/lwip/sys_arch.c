@@ -6,6 +6,7 @@
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
+#include "net.h"
 #include "net/stack.h"
 
 u32_t sys_now(void)
@@ -26,6 +27,7 @@ static void lwip_timer_fn(struct ktimer *t)
 {
 	sys_check_timeouts();
 	net_kick();
+	net_tx_flush();
 }
 
 /* Packets sent to a local address wait in their netif's loop queue until polled. */

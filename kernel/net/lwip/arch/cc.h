@@ -10,6 +10,9 @@
 #define LWIP_NO_CTYPE_H 1
 #define LWIP_NO_LIMITS_H 0
 #define BYTE_ORDER LITTLE_ENDIAN
+/* Byte swaps inline (one instruction) instead of lwIP's out-of-line functions, called for every header field. */
+#define lwip_htons(x) ((u16_t)__builtin_bswap16((u16_t)(x)))
+#define lwip_htonl(x) ((u32_t)__builtin_bswap32((u32_t)(x)))
 
 /* printf formats for lwIP's types (no <inttypes.h> in the kernel). */
 #define X8_F "02x"
