@@ -39,6 +39,8 @@ import subprocess
 import sys
 import tempfile
 
+import husk_mux
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, os.environ.get('BUILD', 'build'))
 LAB_SRC = os.environ.get('XEN_LAB') or os.path.join(os.path.dirname(ROOT), 'shared', 'xen-lab')
@@ -96,6 +98,8 @@ def xen_cases(pattern):
             c['prog'] = name
             if not pattern or re.search(pattern, c['id']):
                 cases.append(c)
+    if not pattern or re.search(pattern, MUX_ID):
+        cases.append(mux_case())
     # The demo goes first: it runs longest, and the lab creates the guests one by one.
     if not pattern or re.search(pattern, 'nginx-demo'):
         if os.path.exists(NGINX):
@@ -122,6 +126,53 @@ def demo_case():
                         'husk-demo: fetched http://192.168.100.', DEMO_PAGE,
                         'husk: Xen asks for poweroff: SIGTERM to the program'],
             'once': []}
+
+
+# The kernel's half of husk run --backend xen's stdio (cli/backend_xen.c):
+# the domain gets "husk.mux husk.notty" as husk run passes them, and its PV
+# console (xenconsoled's log of it, as the lab shows it) is decoded as the
+# CLI's relay decodes what xl console gives it (husk_mux.py): stdout, stderr
+# and the kernel's lines must be apart and complete, DLE in the data included.
+MUX_ID = 'stdio-mux'
+MUX_SCRIPT = r'echo to-stdout; echo to-stderr >&2; printf "dle:\020:gs:\035:end\n"; echo more-stderr >&2; exit 3'
+MUX_STREAMS = {'stdout': 'to-stdout\ndle:\x10:gs:\x1d:end\n', 'stderr': 'to-stderr\nmore-stderr\n'}
+MUX_KERNEL = ['husk: exit status 3', 'command line: husk.mux husk.notty ']
+
+
+def mux_case():
+    return {'id': MUX_ID, 'mux': True, 'prog': '/bin/busybox', 'status': '3', 'after': '', 'vif': '', 'vol': [],
+            'expect': [], 'kexpect': [], 'once': []}
+
+
+def prepare_mux(c, work):
+    husk = os.path.join(BUILD, 'bin', 'husk')
+    image = os.path.join(work, c['id'] + '.img')
+    r = subprocess.run([husk, 'build', '-o', image, c['prog'], 'sh', '-c', MUX_SCRIPT],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise ValueError(f'husk build failed: {r.stderr.strip()}')
+    xl = xen_config(image, ['--verbose', '-m', '64M'])
+    elf = os.path.join(work, c['id'] + '.elf')
+    shutil.copyfile(os.path.join(BUILD, 'kernel', 'husk.elf'), elf)
+    c['disk_env'] = {}
+    # As cli/builtin-run.c adds them for husk run with stdin not a terminal.
+    return {'elf': elf, 'ramdisk': image, 'xl': xl, 'cmdline': 'husk.mux husk.notty ' + xl_value(xl, 'cmdline'),
+            'memory': 64, 'disks': [], 'vif': False}
+
+
+def check_mux(pv_lines):
+    """What is wrong with the decoded PV console of the mux case (a list of reasons)."""
+    streams, ready, errors = husk_mux.decode('\n'.join(pv_lines))
+    why = [f'framing: {e}' for e in errors]
+    for name, want in MUX_STREAMS.items():
+        if streams[name] != want:
+            why.append(f'{name} {streams[name]!r}, wanted {want!r}')
+    why += [f'kernel stream lacks "{m}"' for m in MUX_KERNEL if m not in streams['kernel']]
+    klines = streams['kernel'].split('\n')
+    why += [f'"{m}" in the kernel stream' for m in ('to-stdout', 'to-stderr', 'more-stderr') if m in klines]
+    if not ready:
+        why.append('no DLE r (the console never said it takes input)')
+    return why
 
 
 def prepare_demo(c, work, disks):
@@ -363,12 +414,15 @@ def lab_child(spec_path):
 
 def parse_lab_output(text, names):
     """Per guest: its console text (e9 and PV console), status lines on e9, and how it ended."""
-    out = {n: {'console': [], 'e9_status': None, 'end': None} for n in names}
-    for line in text.splitlines():
+    out = {n: {'console': [], 'pv': [], 'e9_status': None, 'end': None} for n in names}
+    # Lines end at '\n' only: str.splitlines would also split at 0x1c-0x1e, which guests may write.
+    for line in text.split('\n'):
         m = re.match(r'^\[(\S+?)( e9| xen| xl)?\] ?(.*)$', line)
         if m and m.group(1) in out:
             g = out[m.group(1)]
             g['console'].append(m.group(3))
+            if not m.group(2):
+                g['pv'].append(m.group(3))
             if m.group(2) == ' e9' and re.fullmatch(r'\d+', m.group(3).strip()):
                 g['e9_status'] = int(m.group(3).strip())
             continue
@@ -423,7 +477,8 @@ def main():
                 fail(c, f'parse error: {c["error"]}')
                 continue
             try:
-                guests.append(prepare_demo(c, work, disks) if c.get('demo') else prepare(c, work, disks))
+                guests.append(prepare_demo(c, work, disks) if c.get('demo') else
+                              prepare_mux(c, work) if c.get('mux') else prepare(c, work, disks))
                 ready.append(c)
             except (ValueError, OSError) as e:
                 fail(c, str(e))
@@ -460,6 +515,8 @@ def main():
                 s, want = seen[c['id']], int(c['status'])
                 with open(os.path.join(logdir, c['id'] + '.log'), 'w') as f:
                     f.write('\n'.join(s['console']) + f'\n# ended: {s["end"]}, status line: {s["e9_status"]}\n')
+                    if c.get('mux'):
+                        f.write(f'# PV console decoded: {husk_mux.decode(chr(10).join(s["pv"]))!r}\n')
                 text = '\n'.join(s['console'])
                 why = []
                 if s['e9_status'] != want:
@@ -470,6 +527,8 @@ def main():
                 why += [f'missing "{m}"' for m in c['expect'] + c['kexpect'] if m not in text]
                 why += [f'"{m}" seen {text.count(m)} times, wanted once' for m in c['once']
                         if text.count(m) != 1]
+                if c.get('mux'):
+                    why += check_mux(s['pv'])
                 if c['after']:
                     a = subprocess.run(['bash', '-c', c['after']], cwd=ROOT, env={**os.environ, **c['disk_env']},
                                        capture_output=True, text=True)
