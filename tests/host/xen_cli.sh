@@ -8,8 +8,9 @@
 # framing's DLE and ^] included), kernel lines go to stderr, the exit status
 # is the status line's (70 without one), the domain was created paused with
 # "husk.mux" on its command line, and xl console received husk's stdin
-# escaped (^] as DLE ']', DLE doubled) then the end-of-input frame, with its
-# stdin open until then.  Quick: no VM runs.
+# escaped (^] as DLE ']', DLE doubled) then the end-of-input frame, on a
+# stdin that is a terminal (xenconsole ignores any other) and open until
+# then.  Quick: no VM runs.
 # Usage: HUSK=... BUILD=... xen_cli.sh [BACKEND...] (the backends are ignored)
 set -u
 HUSK=${HUSK:-build/bin/husk}

@@ -10,7 +10,8 @@
 # (kernel/lib/printk.c: console_queue_stream, console_mux_ready), encoded
 # by the same rules by the Mux class below, and records what arrives on its
 # stdin up to the end-of-input frame (DLE 'e'), as the real xl console
-# passes it to the guest's ring.  The bytes husk should show are written
+# passes it to the guest's ring; that stdin must be a terminal, or the real
+# one (xenconsole without --interactive) would not read it.  The bytes husk should show are written
 # to expect.stdout and expect.stderr.
 #
 # Environment: XL_STANDIN_DIR (required) for the state and the records;
@@ -81,7 +82,10 @@ def read_input(timeout):
         if left <= 0 or not select.select([0], [], [], left)[0]:
             note("console: no end-of-input frame within %d s (got %r)" % (timeout, bytes(got)))
             return got
-        chunk = os.read(0, 4096)
+        try:
+            chunk = os.read(0, 4096)
+        except OSError:     # EIO: a pseudo-terminal whose other side closed
+            chunk = b''
         if not chunk:
             note("console: stdin closed before the end-of-input frame (got %r)" % bytes(got))
             return got
@@ -99,6 +103,9 @@ def read_input(timeout):
 
 def console():
     mux = Mux()
+    # xenconsole reads a stdin that is no terminal only with --interactive, which xl console does not pass.
+    if not os.isatty(0):
+        note("console: stdin is no terminal: the real xl console would never read it")
     # Boot messages, then stdout before the console takes input (as kmain does).
     send(mux.stream(ord("k"), b"husk: Xen PVH, 64 MiB\n"))
     send(mux.stream(ord("1"), b"early stdout\n"))

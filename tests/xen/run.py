@@ -4,7 +4,8 @@
 
 Usage: tests/xen/run.py [-k PATTERN] [--list]
 Environment: XEN_LAB (the lab's folder, default ../shared/xen-lab beside the
-checkout), BUILD (build), XENLAB_DIR (the lab's cache, as the lab reads it).
+checkout), BUILD (build), XENLAB_DIR (the lab's cache, as the lab reads it),
+XEN_TIMEOUT (seconds the guests may run, default 300: less when debugging).
 
 Each case (a "// husk-test:" line of tests/guest/NAME.c, read as
 tests/run.sh reads it) becomes an image made by "husk build" and a domU
@@ -132,11 +133,11 @@ def demo_case():
 # passes them, and its PV console (xenconsoled's log of it, as the lab shows
 # it) is decoded as the CLI's relay decodes what xl console gives it
 # (husk_mux.py): stdout, stderr and the kernel's lines must be apart and
-# complete, DLE and ^] in the data included.  With "input", dom0 attaches
-# "xl console" to the domain (tests/xen/console-input.sh) and types it as the
-# relay frames it: it arrives by the console's event channel (there is no
-# polling), ends with DLE 'e' (EOF) without a terminal, and goes through the
-# line discipline (echo, TIOCGWINSZ) with one.
+# complete, DLE and ^] in the data included.  With "input", dom0 types it
+# into the domain's console (tests/xen/console-input.sh) as the relay frames
+# it: it arrives by the console's event channel (there is no polling), ends
+# with DLE 'e' (EOF) without a terminal, and goes through the line
+# discipline (echo, erase, TIOCGWINSZ) with one.
 MUX_CASES = [
     {'id': 'stdio-mux', 'opts': 'husk.mux husk.notty', 'status': '3',
      'script': r'echo to-stdout; echo to-stderr >&2; printf "dle:\020:gs:\035:end\n"; echo more-stderr >&2; exit 3',
@@ -147,10 +148,10 @@ MUX_CASES = [
      'script': r'cat; echo cat-done >&2', 'input': r'hello xen\n\020\020dle \020]gs\n\020e',
      'streams': {'stdout': 'hello xen\n\x10dle \x1dgs\n', 'stderr': 'cat-done\n'},
      'kernel': ['husk: exit status 0']},
-    # A terminal: the line is echoed and read whole, isatty, the host's window size.
+    # A terminal: the line is echoed (the erase as BS SP BS) and read whole, isatty, the host's window size.
     {'id': 'stdio-mux-tty', 'opts': 'husk.mux husk.winsize=30x100', 'status': '0',
      'script': r'read line; echo "got:$line"; [ -t 0 ] && echo is-a-tty; stty size', 'input': r'hel\177lo\r',
-     'contains': {'stdout': ['helo', 'got:helo\n', 'is-a-tty\n', '30 100\n']},
+     'contains': {'stdout': ['hel\x08 \x08lo\n', 'got:helo\n', 'is-a-tty\n', '30 100\n']},
      'kernel': ['husk: exit status 0']},
 ]
 
@@ -424,8 +425,7 @@ def lab_child(spec_path):
         if g.get('fetch'):
             add_dom0_job(lab, os.path.join(ROOT, 'tests', 'xen', 'demo-fetch.sh'), [name, f'{lab.NET}.{11 + i}'])
         if g.get('input'):
-            add_dom0_job(lab, os.path.join(ROOT, 'tests', 'xen', 'console-input.sh'),
-                          [name, g['input'], os.environ.get('XEN_INPUT_HOW', 'pty')])
+            add_dom0_job(lab, os.path.join(ROOT, 'tests', 'xen', 'console-input.sh'), [name, g['input']])
     if spec.get('dom0_job'):   # [SCRIPT, ARGS...]: bench/xen.sh
         add_dom0_job(lab, spec['dom0_job'][0], spec['dom0_job'][1:])
     lab.xl_config = xl_config
