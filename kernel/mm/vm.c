@@ -417,18 +417,21 @@ static void *private_file_page(struct vma *v, uint64_t va)
 
 /*
  * Puts the page for va of VMA v into the empty PTE: the file's own page for
- * a shared file mapping (-ENXIO past the end of the file: SIGBUS) or, until
- * the first write, for a private one (private_file_page), else a new page
- * holding the file's bytes or zeros.
+ * a shared file mapping or, until the first write, for a private one
+ * (private_file_page), else a new page holding the file's bytes or zeros.
+ * A file page wholly past the end of the file, shared or private, is
+ * -ENXIO (SIGBUS for the program, EFAULT for a user copy), as on Linux;
+ * the zeros past an ELF segment's file data (file_end) are not the file's.
  */
 static int map_page(struct vma *v, uint64_t va, uint64_t *pte, bool write)
 {
 	void *page;
 
+	if (v->file && va < v->file_end &&
+	    v->file_off + (va - v->start) >= ALIGN_UP(v->file->size, PAGE_SIZE))
+		return -ENXIO;
 	if (v->file && (v->flags & VM_SHARED)) {
 		uint64_t off = v->file_off + (va - v->start);
-		if (off >= ALIGN_UP(v->file->size, PAGE_SIZE))
-			return -ENXIO;
 		page = v->file->iops->get_page(v->file, off / PAGE_SIZE);
 		if (!page)
 			return -ENOMEM;
