@@ -262,6 +262,7 @@ bool proc_pgrp_in_session(int pgid, int sid) { return pgid == shim_proc.pid && (
 
 uint64_t clock_monotonic_ns(void) { return shim_mono_ns; }
 int64_t clock_realtime_ns(void) { return 1700000000LL * 1000000000LL + (int64_t)shim_mono_ns; }
+uint64_t clock_steal_ns(void) { return 0; }
 uint64_t clock_tsc_hz(void) { return 2000000000ULL; }
 
 void random_bytes(void *buf, size_t n)
