@@ -197,6 +197,22 @@ unsigned vm_file_map_count(struct inode *ino)
 	return n;
 }
 
+bool vm_file_mapped_writable(struct inode *ino)
+{
+	struct list *it, *v;
+
+	list_for_each(it, &all_vms) {
+		struct vm *vm = list_entry(it, struct vm, all_link);
+		list_for_each(v, &vm->vmas) {
+			struct vma *a = list_entry(v, struct vma, link);
+			/* Read-only counts too unless it can never be made writable (Linux's VM_MAYWRITE). */
+			if (a->file == ino && (a->flags & VM_SHARED) && ((a->prot & VM_WRITE) || !(a->flags & VM_NOWRITE)))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Splits the VMA at addr so that a VMA boundary falls there. */
 static int vma_split(struct vma *v, uint64_t addr)
 {
@@ -380,6 +396,13 @@ int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot)
 		return -EINVAL;
 	if (!vm_range_mapped(vm, addr, end))
 		return -ENOMEM;
+	/* As Linux: a mapping that may not be written cannot be made writable. */
+	for (uint64_t a = addr; (prot & VM_WRITE) && a < end;) {
+		struct vma *v = vm_find(vm, a);
+		if (v->flags & VM_NOWRITE)
+			return -EACCES;
+		a = v->end;
+	}
 	if (own_tables(vm, addr, end, false) < 0)
 		return -ENOMEM;
 	return for_each_vma_in(vm, addr, end, protect_vma, prot);

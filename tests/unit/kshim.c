@@ -252,6 +252,7 @@ void poll_notify(void) { shim_poll_notifies++; }
 int fd_limit(void) { return FD_MAX; }
 /* No address spaces in the host tests: nothing maps files. */
 void vm_file_truncated(struct inode *ino, uint64_t size) { (void)ino; (void)size; }
+bool vm_file_mapped_writable(struct inode *ino) { (void)ino; return false; }
 /* ... and no page tables (procfs counts resident pages). */
 uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc) { (void)pml4; (void)va; (void)alloc; return NULL; }
 
