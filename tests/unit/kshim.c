@@ -154,6 +154,15 @@ void console_write_stream(enum console_stream s, const char *buf, size_t n)
 	console_write(buf, n);
 }
 
+void console_queue_stream(enum console_stream s, const char *buf, size_t n)
+{
+	console_write_stream(s, buf, n);
+}
+
+void console_push(void)
+{
+}
+
 /* The host tests feed input before reading: no interrupt is needed. */
 int plat_console_irq_init(void (*input)(void))
 {
@@ -164,6 +173,23 @@ int plat_console_irq_init(void (*input)(void))
 int plat_console_getc(void)
 {
 	return shim_in_pos < shim_in_len ? (unsigned char)shim_in[shim_in_pos++] : -1;
+}
+
+/* No bulk channel in the host tests: the shim's input is the platform console. */
+int console_raw_getc(void)
+{
+	return plat_console_getc();
+}
+
+size_t console_raw_peek(const char **p)
+{
+	(void)p;
+	return 0;
+}
+
+void console_raw_consume(size_t n)
+{
+	(void)n;
 }
 
 void *page_alloc(void)
