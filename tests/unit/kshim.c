@@ -278,6 +278,7 @@ void poll_notify(void) { shim_poll_notifies++; }
 int fd_limit(void) { return FD_MAX; }
 /* No address spaces in the host tests: nothing maps files. */
 void vm_file_truncated(struct inode *ino, uint64_t size) { (void)ino; (void)size; }
+bool vm_file_mapped_writable(struct inode *ino) { (void)ino; return false; }
 /* ... and no page tables (procfs counts resident pages). */
 uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc) { (void)pml4; (void)va; (void)alloc; return NULL; }
 
@@ -288,6 +289,7 @@ bool proc_pgrp_in_session(int pgid, int sid) { return pgid == shim_proc.pid && (
 
 uint64_t clock_monotonic_ns(void) { return shim_mono_ns; }
 int64_t clock_realtime_ns(void) { return 1700000000LL * 1000000000LL + (int64_t)shim_mono_ns; }
+uint64_t clock_steal_ns(void) { return 0; }
 uint64_t clock_tsc_hz(void) { return 2000000000ULL; }
 
 void random_bytes(void *buf, size_t n)
