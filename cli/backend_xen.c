@@ -104,7 +104,7 @@ static void run_xl_console(char *const argv[], int verbose)
 
 	if (verbose)
 		proc_print_argv(argv);
-	err = proc_run_stdio(argv, STDIO_ESCAPE_GS, &wstatus, &signo);
+	err = proc_run_stdio(argv, STDIO_ESCAPE_GS | STDIO_PTY_IN, &wstatus, &signo);
 	if (err)
 		husk_err("cannot run %s: %s", argv[0], strerror(-err));
 }
@@ -169,8 +169,9 @@ static int xen_run(const struct vm_config *cfg)
 	}
 	/*
 	 * Returns when the domain is gone (on_poweroff and on_crash are
-	 * "destroy").  xl console runs on pipes relayed by cli/stdio.c: its
-	 * stdin must stay open until then (it leaves at the end of its stdin),
+	 * "destroy").  xl console runs behind the relay of cli/stdio.c, its
+	 * stdout a pipe and its stdin a raw pseudo-terminal (xenconsole ignores
+	 * a stdin that is no terminal); the end of husk's stdin goes as DLE 'e',
 	 * and ^] in the input is sent escaped (it is xenconsole's escape).
 	 */
 	if (cfg->stdio_mux)

@@ -197,9 +197,15 @@ int proc_run(char *const argv[], int *wstatus, int *signo);
  * framed stream, relayed as well.
  */
 #define STDIO_BULK_FD 3
-/* flags: STDIO_BULK gives the monitor the bulk channel; STDIO_ESCAPE_GS as for stdio_relay. */
+/*
+ * flags: STDIO_BULK gives the monitor the bulk channel; STDIO_ESCAPE_GS as
+ * for stdio_relay; STDIO_PTY_IN makes the monitor's stdin a pseudo-terminal
+ * in raw mode instead of a pipe (xl console's xenconsole reads a stdin that
+ * is no terminal only with --interactive, which xl console does not pass).
+ */
 #define STDIO_BULK      1
 #define STDIO_ESCAPE_GS 2
+#define STDIO_PTY_IN    4
 int proc_run_stdio(char *const argv[], unsigned flags, int *wstatus, int *signo);
 /*
  * stdio.c: relays husk's stdin to the VM (DLE escaped, DLE 'e' at its end)

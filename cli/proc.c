@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -187,13 +188,47 @@ int proc_run(char *const argv[], int *wstatus, int *signo)
 	return err ?: wait_child(pid, wstatus, signo);
 }
 
+/* A pseudo-terminal in raw mode (no echo, no line editing, bytes as they are): fd[0] the terminal, fd[1] its master. */
+static int pty_pair(int fd[2])
+{
+	struct termios t;
+	int err;
+
+	fd[1] = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd[1] < 0)
+		return -errno;
+	if (grantpt(fd[1]) < 0 || unlockpt(fd[1]) < 0 || !ptsname(fd[1]))
+		goto fail;
+	fd[0] = open(ptsname(fd[1]), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd[0] < 0)
+		goto fail;
+	if (tcgetattr(fd[0], &t) == 0) {
+		cfmakeraw(&t);
+		if (tcsetattr(fd[0], TCSANOW, &t) == 0)
+			return 0;
+	}
+	err = -errno;
+	close(fd[0]);
+	close(fd[1]);
+	return err;
+fail:
+	err = -errno;
+	close(fd[1]);
+	return err;
+}
+
 int proc_run_stdio(char *const argv[], unsigned flags, int *wstatus, int *signo)
 {
 	int to_vm[2], from_vm[2], bulk[2] = { -1, -1 }, err;
 	pid_t pid;
 
-	if (pipe2(to_vm, O_CLOEXEC) < 0)
+	if (flags & STDIO_PTY_IN) {
+		err = pty_pair(to_vm);
+		if (err)
+			return err;
+	} else if (pipe2(to_vm, O_CLOEXEC) < 0) {
 		return -errno;
+	}
 	if (pipe2(from_vm, O_CLOEXEC) < 0) {
 		err = -errno;
 		goto close_to;

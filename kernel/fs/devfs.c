@@ -143,9 +143,8 @@ static bool console_tty;
 static struct termios con_termios;
 static struct winsize con_winsize = { .ws_row = 24, .ws_col = 80 };
 static struct inode *console_inode;
-/* The platform gives no console interrupt: readers and pollers look again every CONSOLE_POLL_NS. */
-static bool con_polled;
-#define CONSOLE_POLL_NS 10000000ULL
+/* The platform's console interrupts on input (plat_console_irq_init). */
+static bool con_irq;
 
 /* "ROWSxCOLS": both from 1 to 65535; 0 when malformed. */
 static int parse_winsize(const char *s, unsigned long v[2])
@@ -333,8 +332,8 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 			break;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		/* The receive interrupt wakes us (console_input), or we look again. */
-		if (waitq_wait(&console_waitq, con_polled ? clock_monotonic_ns() + CONSOLE_POLL_NS : 0) == -EINTR)
+		/* The receive interrupt wakes us (console_input_arrived). */
+		if (waitq_wait(&console_waitq, 0) == -EINTR)
 			return -EINTR;
 	}
 	n = MIN(n, sizeof(dst));
@@ -436,8 +435,7 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	}
 }
 
-/* Not const: on a platform whose console cannot interrupt, poll_recheck_ns is set at init. */
-static struct file_ops console_fops = {
+static const struct file_ops console_fops = {
 	.read = console_read,
 	.write = console_fwrite,
 	.poll = console_poll,
@@ -538,18 +536,17 @@ int devfs_init(void)
 	inode_unref(ino);
 	/* The terminal starts as Linux leaves a serial console: cooked, with echo. */
 	tty_termios_init(&con_termios);
-	err = plat_console_irq_init(console_input_arrived);
-	if (err) {
-		/* No interrupt (Xen's console for now): look for input every 10 ms, as before. */
-		con_polled = true;
-		console_fops.poll_recheck_ns = CONSOLE_POLL_NS;
-		err = 0;
-	}
+	/*
+	 * Input comes by interrupt on every platform (the UART's, Xen's console
+	 * event channel).  A console that cannot interrupt (Xen without a PV
+	 * console ring) has no input at all: its readers wait for a signal.
+	 */
+	con_irq = plat_console_irq_init(console_input_arrived) == 0;
 	/*
 	 * Behind the relay, with a terminal as husk's stdin, the console is a
 	 * terminal with a line discipline (its readers wait for the interrupt).
 	 */
-	console_tty = console_mux && !console_notty && !con_polled && console_tty_init() == 0;
+	console_tty = console_mux && !console_notty && con_irq && console_tty_init() == 0;
 out:
 	inode_unref(dir);
 	return err;

@@ -130,6 +130,7 @@ const struct platform xen_platform = {
 	.init = xen_init,
 	.console_write = xen_console_write,
 	.console_getc = xen_console_getc,
+	.console_irq_init = xen_console_irq_init,
 	.exit = xen_exit,
 	.timer_init = xen_timer_init,
 	.timer_arm = xen_timer_arm,

@@ -270,6 +270,12 @@ void xen_netfront_probe(void);
 void xen_console_init(void);
 void xen_console_write(const char *buf, size_t n);
 int xen_console_getc(void);
+/*
+ * Binds the ring's event channel (HVM_PARAM_CONSOLE_EVTCHN): input() runs
+ * from the upcall, interrupts off, and takes what the ring holds.  Returns
+ * 0, or -ENODEV without a ring, or the binding's -errno.
+ */
+int xen_console_irq_init(void (*input)(void));
 /* Waits (bounded) until the console daemon has read everything written. */
 void xen_console_flush(void);
 
