@@ -167,6 +167,32 @@ static int qemu_device_args(struct strvec *av, const struct vm_devices *dev,
 	return err;
 }
 
+/*
+ * The bulk stdio channel (proc_run_stdio's socket at STDIO_BULK_FD): a
+ * virtio console on it, port 0 (virtconsole takes nr 0), so the relay gets
+ * the framed stream without a port exit per byte.  On microvm it goes on
+ * the transport after the other devices (slot; -1 for none free), on
+ * another machine (HUSK_QEMU_MACHINE, q35) on PCI.
+ */
+static int qemu_console_args(struct strvec *av, int slot, struct strvec *kopts)
+{
+	int err = strvec_push(av, "-chardev");
+
+	err = err ?: strvec_pushf(av, "socket,id=husk-bulk,fd=%d", STDIO_BULK_FD);
+	err = err ?: strvec_push(av, "-device");
+	if (slot < 0) {
+		err = err ?: strvec_push(av, "virtio-serial-pci,disable-legacy=on");
+	} else {
+		err = err ?: strvec_pushf(av, "virtio-serial-device,bus=virtio-mmio-bus.%d", slot);
+		err = err ?: strvec_pushf(kopts, "virtio_mmio.device=512@0x%lx:%d",
+					  QEMU_VIRTIO_MMIO_BASE + 512UL * (unsigned)slot,
+					  QEMU_VIRTIO_IRQ_BASE + slot);
+	}
+	err = err ?: strvec_push(av, "-device");
+	err = err ?: strvec_push(av, "virtconsole,chardev=husk-bulk");
+	return err;
+}
+
 /* "OPT OPT ... " + cmdline, the options quoted as abi.h says.  *out is malloc'ed. */
 static int prepend_options(const struct strvec *kopts, const char *cmdline, char **out)
 {
@@ -197,10 +223,20 @@ static int prepend_options(const struct strvec *kopts, const char *cmdline, char
 
 static int build_argv(struct strvec *av, const struct vm_config *cfg, const char *status_path)
 {
-	int devices = cfg->dev->nvol || cfg->dev->net != VM_NET_NONE;
+	unsigned ndev = cfg->dev->nvol + (cfg->dev->net != VM_NET_NONE);
 	struct strvec devargs = { 0 }, kopts = { 0 };
 	char *escaped_path = qemu_opt_escape(status_path), *cmdline = NULL;
 	const char *machine = getenv("HUSK_QEMU_MACHINE");
+	const char *test_args = getenv("HUSK_QEMU_ARGS");
+	int other_machine = machine && *machine;
+	/*
+	 * The bulk stdio channel on microvm needs a free transport, and none of
+	 * HUSK_QEMU_ARGS's devices (QEMU would name them all on the command
+	 * line, the console too, which would then be probed twice).
+	 */
+	int vcon = cfg->stdio_mux && (other_machine ||
+				      (ndev < sizeof(qemu_slots) / sizeof(qemu_slots[0]) && !(test_args && *test_args)));
+	int devices = ndev || (vcon && !other_machine);
 	int hw = host_has_hw_virt();
 	int err = escaped_path ? 0 : -ENOMEM;
 
@@ -216,12 +252,11 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	err = err ?: strvec_push(av, QEMU);
 	err = err ?: strvec_push(av, "-M");
 	/* With devices: the fixed transport layout qemu_device_args relies on. */
-	const char *test_args = getenv("HUSK_QEMU_ARGS");
 	/*
 	 * Devices added by HUSK_QEMU_ARGS rely on QEMU's own virtio_mmio.device=
 	 * options, which microvm adds only without ACPI.
 	 */
-	err = err ?: strvec_push(av, machine && *machine ? machine :
+	err = err ?: strvec_push(av, other_machine ? machine :
 				 devices ? "microvm,x-option-roms=off,acpi=off,ioapic2=off,auto-kernel-cmdline=off"
 				 : test_args && *test_args ? "microvm,x-option-roms=off,acpi=off"
 				 : "microvm,x-option-roms=off");
@@ -264,6 +299,8 @@ static int build_argv(struct strvec *av, const struct vm_config *cfg, const char
 	err = err ?: strvec_push(av, "-initrd");
 	err = err ?: strvec_push(av, cfg->initrd);
 	err = err ?: qemu_device_args(&devargs, cfg->dev, &kopts);
+	if (vcon)
+		err = err ?: qemu_console_args(&devargs, other_machine ? -1 : (int)qemu_slots[ndev], &kopts);
 	err = err ?: prepend_options(&kopts, cfg->cmdline, &cmdline);
 	err = err ?: strvec_push(av, "-append");
 	err = err ?: strvec_push(av, cmdline);
@@ -296,7 +333,7 @@ static int qemu_run(const struct vm_config *cfg)
 	}
 	if (cfg->verbose)
 		proc_print_argv(av.v);
-	err = cfg->stdio_mux ? proc_run_stdio(av.v, &wstatus, &signo)
+	err = cfg->stdio_mux ? proc_run_stdio(av.v, STDIO_BULK, &wstatus, &signo)
 			       : proc_run(av.v, &wstatus, &signo);
 	if (err) {
 		husk_err("cannot run %s: %s", QEMU,

@@ -56,6 +56,11 @@ static int vmm_run(const struct vm_config *cfg)
 	err = err ?: strvec_push(&av, "-a");
 	err = err ?: strvec_push(&av, cfg->cmdline);
 	err = err ?: vmm_device_args(&av, cfg->dev);
+	/* The bulk stdio channel: a virtio console on proc_run_stdio's socket. */
+	if (cfg->stdio_mux) {
+		err = err ?: strvec_push(&av, "--console-fd");
+		err = err ?: strvec_pushf(&av, "%d", STDIO_BULK_FD);
+	}
 	err = err ?: strvec_push(&av, cfg->kernel);
 	if (err) {
 		husk_err("%s", strerror(-err));
@@ -63,7 +68,7 @@ static int vmm_run(const struct vm_config *cfg)
 	}
 	if (cfg->verbose)
 		proc_print_argv(av.v);
-	err = cfg->stdio_mux ? proc_run_stdio(av.v, &wstatus, &signo)
+	err = cfg->stdio_mux ? proc_run_stdio(av.v, STDIO_BULK, &wstatus, &signo)
 			       : proc_run(av.v, &wstatus, &signo);
 	if (err) {
 		husk_err("cannot run %s: %s", av.v[0], strerror(-err));

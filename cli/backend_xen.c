@@ -97,6 +97,18 @@ static int run_xl(char *const argv[], int verbose)
 	return WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && !signo ? 0 : -1;
 }
 
+/* run_xl for xl console behind the stdio relay (husk.mux on the PV console). */
+static void run_xl_console(char *const argv[], int verbose)
+{
+	int wstatus, signo, err;
+
+	if (verbose)
+		proc_print_argv(argv);
+	err = proc_run_stdio(argv, STDIO_ESCAPE_GS | STDIO_PTY_IN, &wstatus, &signo);
+	if (err)
+		husk_err("cannot run %s: %s", argv[0], strerror(-err));
+}
+
 /*
  * xl create -p, then unpause and attach the console (xl create -c cannot
  * tell us the domain id, which the status line in Xen's log is keyed by).
@@ -155,8 +167,17 @@ static int xen_run(const struct vm_config *cfg)
 		run_xl(destroy, cfg->verbose);
 		goto out;
 	}
-	/* Returns when the domain is gone (on_poweroff and on_crash are "destroy"). */
-	run_xl(console, cfg->verbose);
+	/*
+	 * Returns when the domain is gone (on_poweroff and on_crash are
+	 * "destroy").  xl console runs behind the relay of cli/stdio.c, its
+	 * stdout a pipe and its stdin a raw pseudo-terminal (xenconsole ignores
+	 * a stdin that is no terminal); the end of husk's stdin goes as DLE 'e',
+	 * and ^] in the input is sent escaped (it is xenconsole's escape).
+	 */
+	if (cfg->stdio_mux)
+		run_xl_console(console, cfg->verbose);
+	else
+		run_xl(console, cfg->verbose);
 	if (status_from_dmesg(domid, &status)) {
 		husk_err("domain %ld left no exit status line in xl dmesg", domid);
 		status = HUSK_STATUS_CRASH;

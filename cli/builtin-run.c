@@ -333,11 +333,12 @@ int cmd_run(int argc, char **argv)
 	if (vmopt_backend(&o.dev, be->name))
 		goto out;
 	/*
-	 * On the UART backends the console carries the program's stdout, its
-	 * stderr and the kernel's messages multiplexed, and stdin with its end
-	 * (cli/stdio.c).  Xen keeps its PV console as it was.
+	 * The console carries the program's stdout, its stderr and the
+	 * kernel's messages multiplexed, and stdin with its end (cli/stdio.c):
+	 * over COM1 and a virtio console on QEMU and husk-vmm, over the PV
+	 * console (through xl console) on Xen.
 	 */
-	cfg.stdio_mux = be != &backend_xen;
+	cfg.stdio_mux = 1;
 	err = cfg.stdio_mux ? strvec_push(&args.options, "husk.mux") : 0;
 	/* As `docker run` without -t: no terminal inside unless husk's stdin is one. */
 	if (!err && cfg.stdio_mux && !isatty(STDIN_FILENO)) {

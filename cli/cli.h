@@ -191,16 +191,34 @@ int proc_run(char *const argv[], int *wstatus, int *signo);
 /*
  * proc_run() for a VM booted with "husk.mux": the monitor's stdin and
  * stdout are pipes relayed by stdio_relay(), so the program's stdout,
- * stderr and the kernel's messages land on husk's fd 1, 2 and 2.
+ * stderr and the kernel's messages land on husk's fd 1, 2 and 2.  The
+ * monitor also gets one end of a socket pair as its descriptor
+ * STDIO_BULK_FD: the bulk channel (a virtio console) carrying the same
+ * framed stream, relayed as well.
  */
-int proc_run_stdio(char *const argv[], int *wstatus, int *signo);
+#define STDIO_BULK_FD 3
 /*
- * stdio.c: relays husk's stdin to to_vm (DLE escaped, DLE 'e' at its end)
- * and demultiplexes from_vm (DLE '1'/'2'/'k' switch stream) onto husk's fd
- * 1 and 2, until from_vm ends.  The kernel side is kernel/fs/devfs.c and
- * console_write_stream() in kernel/lib/printk.c.
+ * flags: STDIO_BULK gives the monitor the bulk channel; STDIO_ESCAPE_GS as
+ * for stdio_relay; STDIO_PTY_IN makes the monitor's stdin a pseudo-terminal
+ * in raw mode instead of a pipe (xl console's xenconsole reads a stdin that
+ * is no terminal only with --interactive, which xl console does not pass).
  */
-void stdio_relay(int to_vm, int from_vm);
+#define STDIO_BULK      1
+#define STDIO_ESCAPE_GS 2
+#define STDIO_PTY_IN    4
+int proc_run_stdio(char *const argv[], unsigned flags, int *wstatus, int *signo);
+/*
+ * stdio.c: relays husk's stdin to the VM (DLE escaped, DLE 'e' at its end)
+ * and demultiplexes what it sends (DLE '1'/'2'/'k' switch stream) onto
+ * husk's fd 1 and 2, until both sources end.  Two sources, each with its
+ * own framing state: from_vm (the monitor's stdout: COM1, or Xen's console)
+ * and bulk (the virtio console; -1 for none).  Input goes to to_vm or to
+ * bulk, whichever sent the last DLE 'r'.  With STDIO_ESCAPE_GS the byte
+ * 0x1d (^], the escape character of Xen's console client, which would
+ * detach it) is sent as DLE ']'.  The kernel side is
+ * kernel/fs/devfs.c and console_write_stream() in kernel/lib/printk.c.
+ */
+void stdio_relay(int to_vm, int from_vm, int bulk, unsigned flags);
 /* Prints argv to stderr as a shell command line ("husk: qemu-system-x86_64 ..."). */
 void proc_print_argv(char *const argv[]);
 

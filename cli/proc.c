@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -105,7 +107,8 @@ void proc_cleanup(void)
  * Starts argv with stdin/stdout from in_fd/out_fd (-1: husk's own) and
  * returns its pid in *pid once exec() succeeded.  Returns 0 or -errno.
  */
-static int spawn(char *const argv[], int in_fd, int out_fd, pid_t *pid_out)
+/* Runs argv with in_fd, out_fd and extra_fd (each -1 for none) as its fd 0, 1 and STDIO_BULK_FD. */
+static int spawn(char *const argv[], int in_fd, int out_fd, int extra_fd, pid_t *pid_out)
 {
 	int pipefd[2], child_errno = 0;
 	sigset_t all, old;
@@ -131,7 +134,9 @@ static int spawn(char *const argv[], int in_fd, int out_fd, pid_t *pid_out)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(pipefd[0]);
 		if ((in_fd >= 0 && dup2(in_fd, STDIN_FILENO) < 0) ||
-		    (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0)) {
+		    (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0) ||
+		    (extra_fd >= 0 && extra_fd != STDIO_BULK_FD && dup2(extra_fd, STDIO_BULK_FD) < 0) ||
+		    (extra_fd >= 0 && fcntl(STDIO_BULK_FD, F_SETFD, 0) < 0)) {
 			child_errno = errno;
 			(void)!write(pipefd[1], &child_errno, sizeof(child_errno));
 			_exit(HUSK_STATUS_HOST);
@@ -178,31 +183,74 @@ static int wait_child(pid_t pid, int *wstatus, int *signo)
 int proc_run(char *const argv[], int *wstatus, int *signo)
 {
 	pid_t pid;
-	int err = spawn(argv, -1, -1, &pid);
+	int err = spawn(argv, -1, -1, -1, &pid);
 
 	return err ?: wait_child(pid, wstatus, signo);
 }
 
-int proc_run_stdio(char *const argv[], int *wstatus, int *signo)
+/* A pseudo-terminal in raw mode (no echo, no line editing, bytes as they are): fd[0] the terminal, fd[1] its master. */
+static int pty_pair(int fd[2])
 {
-	int to_vm[2], from_vm[2], err;
+	struct termios t;
+	int err;
+
+	fd[1] = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd[1] < 0)
+		return -errno;
+	if (grantpt(fd[1]) < 0 || unlockpt(fd[1]) < 0 || !ptsname(fd[1]))
+		goto fail;
+	fd[0] = open(ptsname(fd[1]), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd[0] < 0)
+		goto fail;
+	if (tcgetattr(fd[0], &t) == 0) {
+		cfmakeraw(&t);
+		if (tcsetattr(fd[0], TCSANOW, &t) == 0)
+			return 0;
+	}
+	err = -errno;
+	close(fd[0]);
+	close(fd[1]);
+	return err;
+fail:
+	err = -errno;
+	close(fd[1]);
+	return err;
+}
+
+int proc_run_stdio(char *const argv[], unsigned flags, int *wstatus, int *signo)
+{
+	int to_vm[2], from_vm[2], bulk[2] = { -1, -1 }, err;
 	pid_t pid;
 
-	if (pipe2(to_vm, O_CLOEXEC) < 0)
+	if (flags & STDIO_PTY_IN) {
+		err = pty_pair(to_vm);
+		if (err)
+			return err;
+	} else if (pipe2(to_vm, O_CLOEXEC) < 0) {
 		return -errno;
+	}
 	if (pipe2(from_vm, O_CLOEXEC) < 0) {
 		err = -errno;
 		goto close_to;
 	}
-	err = spawn(argv, to_vm[0], from_vm[1], &pid);
+	if ((flags & STDIO_BULK) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, bulk) < 0) {
+		err = -errno;
+		goto close_from;
+	}
+	err = spawn(argv, to_vm[0], from_vm[1], bulk[1], &pid);
 	close(to_vm[0]);
 	close(from_vm[1]);
+	if (bulk[1] >= 0)
+		close(bulk[1]);
 	to_vm[0] = from_vm[1] = -1;
 	if (err)
-		goto close_from;
-	/* The relay ends when the monitor's stdout closes: it has exited. */
-	stdio_relay(to_vm[1], from_vm[0]);
+		goto close_bulk;
+	/* The relay ends when the monitor's stdout and the bulk channel close: it has exited. */
+	stdio_relay(to_vm[1], from_vm[0], bulk[0], flags);
 	err = wait_child(pid, wstatus, signo);
+close_bulk:
+	if (bulk[0] >= 0)
+		close(bulk[0]);
 close_from:
 	close(from_vm[0]);
 	if (from_vm[1] >= 0)

@@ -16,6 +16,8 @@
 
 /* The framing shared with the kernel (kernel/include/kernel.h). */
 #define DLE 0x10
+/* ^], xenconsole's escape character: sent as DLE ']' to Xen (STDIO_ESCAPE_GS). */
+#define GS 0x1d
 
 #define IN_CHUNK 32768
 /* Room after an input chunk for one window size message (DLE 'w' ROWSxCOLS ';'). */
@@ -153,12 +155,26 @@ static void demux_bytes(struct demux *d, const unsigned char *buf, size_t n)
 		emit(d, buf + start, n - start);
 }
 
-void stdio_relay(int to_vm, int from_vm)
+/* Reads what one source sent and demultiplexes it; returns 0 at its end. */
+static int relay_source(int fd, struct demux *d, unsigned char *buf, size_t size)
+{
+	ssize_t n = read(fd, buf, size);
+
+	if (n > 0) {
+		demux_bytes(d, buf, (size_t)n);
+		return 1;
+	}
+	return n < 0 && (errno == EINTR || errno == EAGAIN);
+}
+
+void stdio_relay(int to_vm, int from_vm, int bulk, unsigned flags)
 {
 	static unsigned char in[2 * IN_CHUNK + 2 + WS_MSG_MAX], out[65536];
 	size_t in_len = 0, in_off = 0;
-	int in_open = 1, eof_sent = 0, out_open = 1;
+	int in_open = 1, eof_sent = 0, out_open = 1, bulk_open = bulk >= 0;
+	/* One framing state per source: the kernel starts each afresh (kernel/lib/printk.c). */
 	struct demux d = { .fd = STDERR_FILENO, .kernel = 1 };
+	struct demux db = { .fd = STDERR_FILENO, .kernel = 1 };
 	struct sigaction sa;
 
 	/* A reader of husk's output that goes away must not kill the relay: the VM still has to stop. */
@@ -166,11 +182,15 @@ void stdio_relay(int to_vm, int from_vm)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	fcntl(to_vm, F_SETFL, fcntl(to_vm, F_GETFL) | O_NONBLOCK);
+	if (bulk_open)
+		fcntl(bulk, F_SETFL, fcntl(bulk, F_GETFL) | O_NONBLOCK);
 	tty_make_raw();
-	d.crlf = tty_raw && isatty(STDERR_FILENO);
-	while (out_open) {
-		struct pollfd p[3];
-		int np = 0, ip = -1, tp = -1;
+	d.crlf = db.crlf = tty_raw && isatty(STDERR_FILENO);
+	while (out_open || bulk_open) {
+		struct pollfd p[4];
+		int np = 0, op = -1, bp = -1, ip = -1, tp = -1;
+		/* Input goes where the guest said it is ready: the bulk channel once it has. */
+		int target = db.ready ? bulk : d.ready ? to_vm : -1;
 
 		if (winch && in_open) {
 			/* After the chunk being sent, which ends at a whole framing unit. */
@@ -180,28 +200,32 @@ void stdio_relay(int to_vm, int from_vm)
 			winch = 0;
 		}
 
-		p[np++] = (struct pollfd){ .fd = from_vm, .events = POLLIN };
+		if (out_open) {
+			op = np;
+			p[np++] = (struct pollfd){ .fd = from_vm, .events = POLLIN };
+		}
+		if (bulk_open) {
+			bp = np;
+			p[np++] = (struct pollfd){ .fd = bulk, .events = POLLIN };
+		}
 		if (in_open && in_len == in_off) {
 			ip = np;
 			p[np++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		}
-		if (d.ready && (in_len > in_off || (!in_open && !eof_sent))) {
+		if (target >= 0 && (in_len > in_off || (!in_open && !eof_sent))) {
 			tp = np;
-			p[np++] = (struct pollfd){ .fd = to_vm, .events = POLLOUT };
+			p[np++] = (struct pollfd){ .fd = target, .events = POLLOUT };
 		}
 		if (poll(p, np, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[0].revents) {
-			ssize_t n = read(from_vm, out, sizeof(out));
-
-			if (n > 0)
-				demux_bytes(&d, out, (size_t)n);
-			else if (n == 0 || errno != EINTR)
-				out_open = 0;
-		}
+		/* COM1 first: it carries what the kernel wrote before the bulk channel existed. */
+		if (op >= 0 && p[op].revents)
+			out_open = relay_source(from_vm, &d, out, sizeof(out));
+		if (bp >= 0 && p[bp].revents)
+			bulk_open = relay_source(bulk, &db, out, sizeof(out));
 		if (ip >= 0 && p[ip].revents) {
 			unsigned char raw[IN_CHUNK];
 			ssize_t n = read(STDIN_FILENO, raw, sizeof(raw));
@@ -209,6 +233,11 @@ void stdio_relay(int to_vm, int from_vm)
 			if (n > 0) {
 				in_len = in_off = 0;
 				for (ssize_t i = 0; i < n; i++) {
+					if (raw[i] == GS && (flags & STDIO_ESCAPE_GS)) {
+						in[in_len++] = DLE;
+						in[in_len++] = ']';
+						continue;
+					}
 					if (raw[i] == DLE)
 						in[in_len++] = DLE;
 					in[in_len++] = raw[i];
@@ -219,7 +248,7 @@ void stdio_relay(int to_vm, int from_vm)
 		}
 		if (tp >= 0 && p[tp].revents) {
 			if (p[tp].revents & (POLLERR | POLLHUP)) {
-				/* The monitor closed its stdin: nothing more can be sent. */
+				/* The monitor closed its end: nothing more can be sent. */
 				in_open = 0;
 				in_len = in_off = 0;
 				eof_sent = 1;
@@ -228,11 +257,11 @@ void stdio_relay(int to_vm, int from_vm)
 			if (in_len == in_off && !in_open) {
 				static const unsigned char eof[2] = { DLE, 'e' };
 
-				if (write(to_vm, eof, 2) == 2)
+				if (write(target, eof, 2) == 2)
 					eof_sent = 1;
 				continue;
 			}
-			ssize_t w = write(to_vm, in + in_off, in_len - in_off);
+			ssize_t w = write(target, in + in_off, in_len - in_off);
 
 			if (w > 0)
 				in_off += (size_t)w;

@@ -8,6 +8,7 @@
 #include "net.h"
 #include "netdev.h"
 #include "platform.h"
+#include "console_channel.h"
 #include "sched.h"
 #include "vfs.h"
 #include "arch/x86_64/x86.h"
@@ -113,6 +114,8 @@ void machine_exit(int status)
 	if (!kernel_quiet)
 		netdev_report();
 	printk("husk: exit status %d\n", status);
+	/* The bulk channel's last buffers must have left before the VM stops. */
+	console_channel_flush();
 	plat_exit(status);
 }
 
@@ -125,6 +128,8 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintk(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* The panic goes out on the platform console (the UART), which needs no driver state. */
+	console_channel_drop();
 	printk_unlimited = true;
 	printk_err("husk: kernel panic: %s\n", buf);
 	__asm__ volatile("mov %%rbp, %0" : "=r"(rbp));
@@ -166,7 +171,6 @@ void kmain(uint64_t start_info_paddr)
 
 	plat_init(start_info_paddr);
 	parse_cmdline();
-	console_mux_ready();
 	cpu_init();
 	if (check_user_access)
 		printk_err(user_access_checks_enable() ? "husk: smap on: kernel accesses to user memory are checked\n"
@@ -177,6 +181,8 @@ void kmain(uint64_t start_info_paddr)
 	plat_timer_init();
 	vfs_init();
 	plat_devices_probe();
+	/* After the devices: the relay sends input where DLE 'r' came from (a virtio console, else COM1). */
+	console_mux_ready();
 	if (boot_info.initrd.size) {
 		err = initrd_unpack(phys_to_virt(boot_info.initrd.paddr), boot_info.initrd.size);
 		if (err == -ENOMEM)

@@ -606,8 +606,8 @@ net_tests() {
 # them, before "--", the kernel must find the NIC there, and the program
 # must still run.
 device_cli_tests() {
-	local backend=$1 id=husk-devices@$1 gsi0=16 gsi1=17 log status
-	[ "$backend" = qemu ] && { id=husk-devices; gsi0=5; gsi1=6; }
+	local backend=$1 id=husk-devices@$1 gsi0=16 gsi1=17 gsi2=18 log status
+	[ "$backend" = qemu ] && { id=husk-devices; gsi0=5; gsi1=6; gsi2=7; }
 	selected "$id" || return 0
 	[ "$LIST" = 1 ] && { echo "$id"; return 0; }
 	log=$LOGDIR/$id.log
@@ -616,7 +616,8 @@ device_cli_tests() {
 	timeout 120 "$HUSK" run --backend "$backend" --verbose --net user \
 		-v "$LOGDIR/$id.img:/data:ro" "$GUESTBIN/hello" </dev/null >"$log" 2>&1
 	status=$?
-	local want="command line: virtio_mmio.device=512@0xfeb00000:$gsi0 virtio_mmio.device=512@0xfeb00200:$gsi1 husk.mux husk.notty net.ip=dhcp vol=vda:/data:ro -- /bin/hello"
+	# The third is the virtio console of the stdio relay, after the disk and the NIC.
+	local want="command line: virtio_mmio.device=512@0xfeb00000:$gsi0 virtio_mmio.device=512@0xfeb00200:$gsi1 virtio_mmio.device=512@0xfeb00400:$gsi2 husk.mux husk.notty net.ip=dhcp vol=vda:/data:ro -- /bin/hello"
 	local -a missing=()
 	grep -qF -- "$want" "$log" || missing+=("$want")
 	grep -qF -- "Hello" "$log" || missing+=("Hello")

@@ -34,6 +34,8 @@ $(BUILD)/tests/unit/%: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< -MMD -MP
 
+# <signal.h> (SIGPIPE ignored, as husk-vmm does), which kernel/include shadows.
+$(BUILD)/tests/unit/test_vmm_virtio_console: UNIT_CFLAGS := $(filter-out -Ikernel/include,$(UNIT_CFLAGS))
 # The CLI's backends include <signal.h> and <sched.h>, which kernel/include shadows.
 $(BUILD)/tests/unit/test_cli_vmopts: UNIT_CFLAGS := $(filter-out -Ikernel/include,$(UNIT_CFLAGS)) \
 	-D_GNU_SOURCE

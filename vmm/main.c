@@ -23,7 +23,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: husk-vmm [-m MEM] [-i INITRD] [-a CMDLINE] [--entry=pvh|64] [-v]\n"
 		"                [--net tap:NAME|user] [--fwd HOST:GUEST[/udp]]... [--guest-ip ADDR]\n"
-		"                [--disk FILE]... [--disk-ro FILE]... KERNEL.elf\n"
+		"                [--disk FILE]... [--disk-ro FILE]... [--console-fd FD] KERNEL.elf\n"
 		"  -m MEM      guest RAM: 64M, 1G, or a plain number of MiB (default 64M,\n"
 		"              at least 16M, at most 3G)\n"
 		"  -i INITRD   module 0, placed page-aligned at the top of RAM\n"
@@ -38,6 +38,7 @@ static void usage(FILE *f)
 		"  --guest-ip ADDR  user networking: the guest address forwards go to\n"
 		"              (default 10.0.2.15, the first DHCP lease)\n"
 		"  --disk FILE, --disk-ro FILE  virtio-blk over FILE (vda, vdb, ... in order)\n"
+		"  --console-fd FD  virtio-console over the open descriptor FD (husk's stdio relay)\n"
 		"Each device adds virtio_mmio.device=SIZE@BASE:GSI to the command line.\n"
 		"Exit status: the guest's, %d if the guest crashed, %d on a host error.\n",
 		HUSK_STATUS_CRASH, HUSK_STATUS_HOST);
@@ -164,6 +165,7 @@ int main(int argc, char **argv)
 		{ "guest-ip", required_argument, NULL, 'G' },
 		{ "disk", required_argument, NULL, 'D' },
 		{ "disk-ro", required_argument, NULL, 'R' },
+		{ "console-fd", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -173,7 +175,7 @@ int main(int argc, char **argv)
 	int disk_ro[DISKS_MAX];
 	unsigned ndisks = 0;
 	struct vmm_net_opts net = { 0 };
-	int have_net = 0;
+	int have_net = 0, console_fd = -1;
 	char *cmdline = strdup(""), *devs = NULL;
 	enum vmm_entry entry = VMM_ENTRY_AUTO;
 	struct vmm_kernel kernel;
@@ -218,6 +220,15 @@ int main(int argc, char **argv)
 		case 'G':
 			net.guest_ip = optarg;
 			break;
+		case 'C': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end || v < 3 || v > 1023 || fcntl((int)v, F_GETFD) < 0)
+				vmm_die("--console-fd %s: expected an open descriptor number above 2", optarg);
+			console_fd = (int)v;
+			break;
+		}
 		case 'D':
 		case 'R':
 			if (ndisks == DISKS_MAX)
@@ -310,6 +321,12 @@ int main(int argc, char **argv)
 			return HUSK_STATUS_HOST;
 	if (have_net && virtio_net_create(&net, &mem, &devs))
 		return HUSK_STATUS_HOST;
+	if (console_fd >= 0) {
+		fcntl(console_fd, F_SETFL, fcntl(console_fd, F_GETFL) | O_NONBLOCK);
+		fcntl(console_fd, F_SETFD, FD_CLOEXEC);
+		if (virtio_console_create(console_fd, &mem, &devs))
+			return HUSK_STATUS_HOST;
+	}
 	if (devs) {
 		/* In front, with the other options: everything after "--" is the program's. */
 		char *line;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* virtio.h: husk-vmm's virtio devices: split virtqueues, the virtio-mmio (version 2) transport, net and blk. */
+/* virtio.h: husk-vmm's virtio devices: split virtqueues, the virtio-mmio (version 2) transport, net, blk and console. */
 #ifndef HUSK_VMM_VIRTIO_H
 #define HUSK_VMM_VIRTIO_H
 
@@ -256,6 +256,14 @@ struct net_backend {
  */
 int virtio_net_rx(struct virtio_net *n, const void *frame, size_t len);
 void virtio_net_rx_done(struct virtio_net *n);
+
+/*
+ * virtio-console, one port, over fd (a socket or pipe pair end, made
+ * non-blocking): the guest's output written to it, its input read from it,
+ * with nothing buffered in between (backpressure both ways).  Prints its own
+ * errors; returns 0 or -errno.
+ */
+int virtio_console_create(int fd, const struct vmm_mem *mem, char **devs);
 
 /* The libslirp back end (net_slirp.c): user-mode networking with host forwards. */
 int net_slirp_create(const struct vmm_net_opts *o, struct virtio_net *n, struct net_backend *out);

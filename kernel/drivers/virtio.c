@@ -6,11 +6,13 @@
 
 extern const struct virtio_driver virtio_net_driver;
 extern const struct virtio_driver virtio_blk_driver;
+extern const struct virtio_driver virtio_console_driver;
 
 /* Every virtio driver the kernel has, matched by device id. */
 static const struct virtio_driver *const virtio_drivers[] = {
 	&virtio_net_driver,
 	&virtio_blk_driver,
+	&virtio_console_driver,
 };
 
 /* Feature bits the core itself handles for every driver. */

@@ -11,6 +11,7 @@
 /*
  * Input from the host's relay (husk.mux, cli/stdio.c) is framed with DLE:
  *   DLE DLE            one data byte 0x10
+ *   DLE ']'            one data byte 0x1d (from the Xen relay: xl console's escape character)
  *   DLE 'e'            husk's stdin has ended
  *   DLE 'w' R 'x' C ';' the host terminal is now R rows by C columns (decimal)
  */

@@ -8,6 +8,7 @@
 #include "blkdev.h"
 #include "vfs.h"
 #include "console.h"
+#include "console_channel.h"
 #include <asm-generic/ioctls.h>
 #include <asm-generic/poll.h>
 #include <asm-generic/termbits.h>
@@ -142,9 +143,8 @@ static bool console_tty;
 static struct termios con_termios;
 static struct winsize con_winsize = { .ws_row = 24, .ws_col = 80 };
 static struct inode *console_inode;
-/* The platform gives no console interrupt: readers and pollers look again every CONSOLE_POLL_NS. */
-static bool con_polled;
-#define CONSOLE_POLL_NS 10000000ULL
+/* The platform's console interrupts on input (plat_console_irq_init). */
+static bool con_irq;
 
 /* "ROWSxCOLS": both from 1 to 65535; 0 when malformed. */
 static int parse_winsize(const char *s, unsigned long v[2])
@@ -183,7 +183,7 @@ int console_in_getc(void)
 {
 	int c;
 
-	while ((c = plat_console_getc()) >= 0) {
+	while ((c = console_raw_getc()) >= 0) {
 		if (!console_mux)
 			return c;
 		if (con_ws_len >= 0) {
@@ -198,6 +198,8 @@ int console_in_getc(void)
 				con_ws_len = 0;
 			else if (c == CONSOLE_DLE)
 				return c;
+			else if (c == ']')
+				return 0x1d;    /* ^], which xl console would take as its own escape */
 			continue;       /* no other code is sent: dropped */
 		}
 		if (c == CONSOLE_DLE) {
@@ -219,14 +221,54 @@ void console_initial_winsize(struct winsize *ws)
 	*ws = con_winsize;
 }
 
+/* Appends n bytes to con_in (which has room for them). */
+static void con_in_put(const void *p, size_t n)
+{
+	size_t at = (con_head + con_len) % sizeof(con_in), first = MIN(n, sizeof(con_in) - at);
+
+	memcpy(con_in + at, p, first);
+	memcpy(con_in, (const char *)p + first, n - first);
+	con_len += n;
+}
+
+/*
+ * Moves what arrived into con_in.  From a bulk channel, runs of data
+ * without a DLE are copied whole; the framing's other bytes go through
+ * console_in_getc.
+ */
 static void console_drain(void)
 {
-	int c;
+	while (con_len < sizeof(con_in)) {
+		const char *p;
+		size_t n = console_mux && !con_dle && con_ws_len < 0 ? console_raw_peek(&p) : 0;
+		uint8_t b;
+		int c;
 
-	while (con_len < sizeof(con_in) && (c = console_in_getc()) >= 0) {
-		con_in[(con_head + con_len) % sizeof(con_in)] = (uint8_t)c;
-		con_len++;
+		if (n) {
+			n = console_find_dle(p, MIN(n, sizeof(con_in) - con_len));
+			if (n) {
+				con_in_put(p, n);
+				console_raw_consume(n);
+				continue;
+			}
+		}
+		c = console_in_getc();
+		if (c < 0)
+			return;
+		b = (uint8_t)c;
+		con_in_put(&b, 1);
 	}
+}
+
+/* Takes n (at most con_len) bytes from con_in into dst. */
+static void con_in_take(void *dst, size_t n)
+{
+	size_t first = MIN(n, sizeof(con_in) - con_head);
+
+	memcpy(dst, con_in + con_head, first);
+	memcpy((char *)dst + first, con_in, n - first);
+	con_head = (con_head + n) % sizeof(con_in);
+	con_len -= n;
 }
 
 /*
@@ -248,8 +290,8 @@ static bool console_readable(void)
 	return false;
 }
 
-/* From the UART's interrupt: take what arrived and wake readers and pollers. */
-static void console_input(void)
+/* From the UART's interrupt or the bulk channel's (console_channel.h): take what arrived and wake readers and pollers. */
+void console_input_arrived(void)
 {
 	size_t before = con_len;
 	bool eof = con_eof;
@@ -290,15 +332,15 @@ static ssize_t console_read(struct file *f, void *buf, size_t n, off_t *off)
 			break;
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
-		/* The receive interrupt wakes us (console_input), or we look again. */
-		if (waitq_wait(&console_waitq, con_polled ? clock_monotonic_ns() + CONSOLE_POLL_NS : 0) == -EINTR)
+		/* The receive interrupt wakes us (console_input_arrived). */
+		if (waitq_wait(&console_waitq, 0) == -EINTR)
 			return -EINTR;
 	}
 	n = MIN(n, sizeof(dst));
 	if (console_notty) {
 		/* A pipe or a file on the host: the bytes as they came, no line discipline. */
-		while (done < n && con_len > 0)
-			dst[done++] = (uint8_t)console_pop();
+		done = MIN(n, con_len);
+		con_in_take(dst, done);
 		return memcpy_user(buf, dst, done) ? -EFAULT : (ssize_t)done;
 	}
 	while (done < n && con_len > 0) {
@@ -324,14 +366,17 @@ static ssize_t console_fwrite(struct file *f, const void *buf, size_t n, off_t *
 	for (size_t done = 0; done < n; done += sizeof(k)) {
 		size_t chunk = MIN(n - done, sizeof(k));
 
-		if (memcpy_user(k, (const char *)buf + done, chunk))
+		if (memcpy_user(k, (const char *)buf + done, chunk)) {
+			console_push();
 			return done ? (ssize_t)done : -EFAULT;
+		}
 		/* Descriptor 2 of the first process writes to stderr; /dev/console, /dev/tty and fd 0/1 to stdout. */
 		if (console_tty)
 			console_tty_write(s, k, chunk);
 		else
-			console_write_stream(s, k, chunk);
+			console_queue_stream(s, k, chunk);
 	}
+	console_push();
 	return n;
 }
 
@@ -390,8 +435,7 @@ static long console_ioctl(struct file *f, unsigned long cmd, unsigned long arg)
 	}
 }
 
-/* Not const: on a platform whose console cannot interrupt, poll_recheck_ns is set at init. */
-static struct file_ops console_fops = {
+static const struct file_ops console_fops = {
 	.read = console_read,
 	.write = console_fwrite,
 	.poll = console_poll,
@@ -492,18 +536,17 @@ int devfs_init(void)
 	inode_unref(ino);
 	/* The terminal starts as Linux leaves a serial console: cooked, with echo. */
 	tty_termios_init(&con_termios);
-	err = plat_console_irq_init(console_input);
-	if (err) {
-		/* No interrupt (Xen's console for now): look for input every 10 ms, as before. */
-		con_polled = true;
-		console_fops.poll_recheck_ns = CONSOLE_POLL_NS;
-		err = 0;
-	}
+	/*
+	 * Input comes by interrupt on every platform (the UART's, Xen's console
+	 * event channel).  A console that cannot interrupt (Xen without a PV
+	 * console ring) has no input at all: its readers wait for a signal.
+	 */
+	con_irq = plat_console_irq_init(console_input_arrived) == 0;
 	/*
 	 * Behind the relay, with a terminal as husk's stdin, the console is a
 	 * terminal with a line discipline (its readers wait for the interrupt).
 	 */
-	console_tty = console_mux && !console_notty && !con_polled && console_tty_init() == 0;
+	console_tty = console_mux && !console_notty && con_irq && console_tty_init() == 0;
 out:
 	inode_unref(dir);
 	return err;

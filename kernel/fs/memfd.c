@@ -42,23 +42,6 @@ long sys_memfd_create(const char *uname, unsigned flags)
 	return fd;
 }
 
-/* Does the process map ino shared and writable?  Then F_SEAL_WRITE would come too late. */
-static bool mapped_writable(struct inode *ino)
-{
-	struct vm *vm = current_proc()->vm;
-	struct list *it;
-
-	if (!vm)
-		return false;
-	list_for_each(it, &vm->vmas) {
-		struct vma *v = list_entry(it, struct vma, link);
-
-		if (v->file == ino && (v->flags & VM_SHARED) && (v->prot & VM_WRITE))
-			return true;
-	}
-	return false;
-}
-
 long memfd_fcntl(struct file *f, int cmd, unsigned long arg)
 {
 	struct inode *ino = f->inode;
@@ -76,7 +59,7 @@ long memfd_fcntl(struct file *f, int cmd, unsigned long arg)
 		return -EINVAL;
 	if (ino->seals & F_SEAL_SEAL)
 		return -EPERM;
-	if ((arg & F_SEAL_WRITE) && !(ino->seals & F_SEAL_WRITE) && mapped_writable(ino))
+	if ((arg & F_SEAL_WRITE) && !(ino->seals & F_SEAL_WRITE) && vm_file_mapped_writable(ino))
 		return -EBUSY;
 	ino->seals |= arg;
 	return 0;

@@ -488,12 +488,13 @@ static void gen_loadavg(struct pbuf *b)
 static void gen_sys_stat(struct pbuf *b)
 {
 	uint64_t up = ns_to_ticks(clock_monotonic_ns()), user = ns_to_ticks(cpu_ns());
-	uint64_t idle = up > user ? up - user : 0;
+	uint64_t steal = ns_to_ticks(clock_steal_ns());     /* time/steal.c: the hypervisor's, not ours */
+	uint64_t idle = up > user + steal ? up - user - steal : 0;
 	int64_t boot = (clock_realtime_ns() - (int64_t)clock_monotonic_ns()) / (int64_t)NSEC_PER_SEC;
 
 	for (int i = 0; i < 2; i++)
-		pbuf_printf(b, "cpu%s %lu 0 0 %lu 0 0 0 0 0 0\n", i ? "0" : " ", (unsigned long)user,
-			    (unsigned long)idle);
+		pbuf_printf(b, "cpu%s %lu 0 0 %lu 0 0 0 %lu 0 0\n", i ? "0" : " ", (unsigned long)user,
+			    (unsigned long)idle, (unsigned long)steal);
 	pbuf_printf(b, "intr 0\nctxt 0\nbtime %ld\nprocesses 1\nprocs_running 1\nprocs_blocked 0\nsoftirq 0\n",
 		    (long)boot);
 }

@@ -97,9 +97,17 @@ extern bool console_mux;
 /* Raw bytes to the console on one stream. */
 void console_write_stream(enum console_stream s, const char *buf, size_t n);
 /*
- * With husk.mux: DLE 'r' tells the relay that input may come (the platform
- * has set up the console; QEMU's 16550 drops what it holds when the FIFOs
- * are switched on).  The relay sends nothing before it.
+ * The same, but a bulk channel (console_channel.h) may hold the bytes until
+ * console_push(), so that one large write leaves the guest in few pieces.
+ */
+void console_queue_stream(enum console_stream s, const char *buf, size_t n);
+void console_push(void);
+/*
+ * With husk.mux: DLE 'r' tells the relay that input may come, and where:
+ * on the transport it arrives by (kmain sends it once the devices are
+ * probed, so on the virtio console when there is one; QEMU's 16550 drops
+ * what it holds when the FIFOs are switched on).  The relay sends nothing
+ * before it.
  */
 void console_mux_ready(void);
 /* Raw bytes to the console as kernel messages. */

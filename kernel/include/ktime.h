@@ -18,14 +18,18 @@ uint64_t clock_tsc_hz(void);
 uint64_t clock_ns_to_tsc(uint64_t ns);
 
 /*
- * time/steal.c: steal time.  steal_init registers KVM's steal-time record
- * where the hypervisor offers one (KVM_FEATURE_STEAL_TIME).
+ * time/steal.c: steal time.  A platform with its own record calls
+ * steal_use_source(read_ns) before clock_init (Xen: platform/xen/runstate.c);
+ * otherwise steal_init registers KVM's steal-time record where the
+ * hypervisor offers one (KVM_FEATURE_STEAL_TIME).  read_ns returns the
+ * steal time so far in ns, never going backwards, and must not sleep.
  * clock_steal_ns is the time so far, in ns, that the hypervisor kept this
  * vCPU from running while it was runnable (host preemption); it never goes
- * backwards, and is 0 where there is no record (QEMU/TCG, Xen). CPU-time
+ * backwards, and is 0 where there is no record (QEMU/TCG). CPU-time
  * accounting subtracts it, as Linux does with paravirt steal time, so a
  * busy host does not show up as the program's CPU time.
  */
+void steal_use_source(uint64_t (*read_ns)(void));
 void steal_init(void);
 uint64_t clock_steal_ns(void);
 /*

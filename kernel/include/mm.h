@@ -102,6 +102,7 @@ void boot_out_of_memory(const char *what) __noreturn;
 #define VM_GROWSDOWN 0x10
 #define VM_STACK   0x20
 #define VM_SYSVSHM 0x40   /* a System V shared memory attachment (ipc/shm.c): unmapping any of it is a detach */
+#define VM_NOWRITE 0x80   /* shared, and may never become writable (Linux's !VM_MAYWRITE): a read-only descriptor or a write-sealed memfd */
 
 struct inode;
 
@@ -154,6 +155,14 @@ void vm_file_truncated(struct inode *ino, uint64_t size);
  * or mremap leaves, and each fork's copy.
  */
 unsigned vm_file_map_count(struct inode *ino);
+/* Whether any process maps ino shared and writable, or able to be made so by
+ * mprotect (memfd's F_SEAL_WRITE must not come then: -EBUSY, as Linux). */
+bool vm_file_mapped_writable(struct inode *ino);
+/*
+ * Changes the protection of [addr, addr+len) to prot (VM_*): -EINVAL for a
+ * bad range, -ENOMEM where it is not all mapped, -EACCES when write is asked
+ * of a VM_NOWRITE mapping.
+ */
 int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot);
 struct vma *vm_find(struct vm *vm, uint64_t addr);
 /* Whether every page of [addr, end) belongs to some VMA. */

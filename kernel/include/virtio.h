@@ -27,6 +27,7 @@
 /* Device ids (5). */
 #define VIRTIO_ID_NET   1
 #define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_CONSOLE 3
 
 /* ---- split virtqueues (2.7): the layout the device reads, little-endian ---- */
 

@@ -142,7 +142,9 @@ long sys_shmat(int id, uint64_t addr, int flags)
 	if (r)
 		return r;
 	s->attaching = true;
-	r = vm_map(p->vm, addr, ALIGN_UP(s->size, PAGE_SIZE), prot, VM_SHARED | VM_SYSVSHM, mapflags, s->ino, 0);
+	/* A read-only attachment stays so: mprotect cannot make it writable (EACCES), as on Linux. */
+	r = vm_map(p->vm, addr, ALIGN_UP(s->size, PAGE_SIZE), prot,
+		   VM_SHARED | VM_SYSVSHM | ((flags & SHM_RDONLY) ? VM_NOWRITE : 0), mapflags, s->ino, 0);
 	s->attaching = false;
 	if (r < 0) {
 		seg_destroy_if_done(s);   /* SHM_REMAP may have unmapped its last attachment */

@@ -3,6 +3,7 @@
 #include "kernel.h"
 #include "ktime.h"
 #include "platform.h"
+#include "console_channel.h"
 
 bool kernel_quiet;
 
@@ -130,40 +131,111 @@ int snprintk(char *buf, size_t size, const char *fmt, ...)
 
 bool console_mux;
 static enum console_stream con_cur = CON_KERNEL;
+/* The bulk channel (console_channel.h) when a driver set one up, else the platform console. */
+static const struct console_channel *con_chan;
+static bool con_ready_sent;
 
-void console_write_stream(enum console_stream stream, const char *buf, size_t n)
+static void con_out(const char *buf, size_t n)
 {
-	char out[258];
-	size_t len = 0;
+	if (con_chan)
+		con_chan->write(buf, n);
+	else
+		plat_console_write(buf, n);
+}
+
+void console_push(void)
+{
+	if (con_chan)
+		con_chan->push();
+}
+
+void console_queue_stream(enum console_stream stream, const char *buf, size_t n)
+{
+	static const char dle2[2] = { CONSOLE_DLE, CONSOLE_DLE };
 
 	if (!console_mux) {
 		plat_console_write(buf, n);
 		return;
 	}
 	if (stream != con_cur) {
-		out[len++] = CONSOLE_DLE;
-		out[len++] = (char)stream;
+		const char mark[2] = { CONSOLE_DLE, (char)stream };
+
+		con_out(mark, sizeof(mark));
 		con_cur = stream;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (len + 2 > sizeof(out)) {
-			plat_console_write(out, len);
-			len = 0;
-		}
-		if (buf[i] == CONSOLE_DLE)
-			out[len++] = CONSOLE_DLE;
-		out[len++] = buf[i];
+	/* Runs without a DLE go out as they are; each DLE is doubled. */
+	while (n) {
+		size_t run = console_find_dle(buf, n);
+
+		if (run)
+			con_out(buf, run);
+		if (run == n)
+			break;
+		con_out(dle2, 2);
+		buf += run + 1;
+		n -= run + 1;
 	}
-	if (len)
-		plat_console_write(out, len);
+}
+
+void console_write_stream(enum console_stream stream, const char *buf, size_t n)
+{
+	console_queue_stream(stream, buf, n);
+	console_push();
 }
 
 void console_mux_ready(void)
 {
 	static const char ready[2] = { CONSOLE_DLE, 'r' };
 
-	if (console_mux)
-		plat_console_write(ready, sizeof(ready));
+	if (!console_mux)
+		return;
+	con_out(ready, sizeof(ready));
+	console_push();
+	con_ready_sent = true;
+}
+
+void console_channel_set(const struct console_channel *ch)
+{
+	con_chan = ch;
+	/* A new source for the relay: its framing state starts at "kernel", unannounced. */
+	con_cur = 0;
+	/* Input now comes this way: the relay sends it where the last DLE 'r' came from. */
+	if (con_ready_sent)
+		console_mux_ready();
+}
+
+void console_channel_drop(void)
+{
+	const struct console_channel *ch = con_chan;
+
+	if (!ch)
+		return;
+	/* Cleared first: a fault inside the driver's flush must not come back here. */
+	con_chan = NULL;
+	con_cur = 0;
+	ch->flush();
+}
+
+void console_channel_flush(void)
+{
+	if (con_chan)
+		con_chan->flush();
+}
+
+int console_raw_getc(void)
+{
+	return con_chan ? con_chan->getc() : plat_console_getc();
+}
+
+size_t console_raw_peek(const char **p)
+{
+	return con_chan ? con_chan->peek(p) : 0;
+}
+
+void console_raw_consume(size_t n)
+{
+	if (con_chan)
+		con_chan->consume(n);
 }
 
 void console_write(const char *buf, size_t n)

@@ -197,6 +197,22 @@ unsigned vm_file_map_count(struct inode *ino)
 	return n;
 }
 
+bool vm_file_mapped_writable(struct inode *ino)
+{
+	struct list *it, *v;
+
+	list_for_each(it, &all_vms) {
+		struct vm *vm = list_entry(it, struct vm, all_link);
+		list_for_each(v, &vm->vmas) {
+			struct vma *a = list_entry(v, struct vma, link);
+			/* Read-only counts too unless it can never be made writable (Linux's VM_MAYWRITE). */
+			if (a->file == ino && (a->flags & VM_SHARED) && ((a->prot & VM_WRITE) || !(a->flags & VM_NOWRITE)))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Splits the VMA at addr so that a VMA boundary falls there. */
 static int vma_split(struct vma *v, uint64_t addr)
 {
@@ -380,6 +396,13 @@ int vm_protect(struct vm *vm, uint64_t addr, uint64_t len, unsigned prot)
 		return -EINVAL;
 	if (!vm_range_mapped(vm, addr, end))
 		return -ENOMEM;
+	/* As Linux: a mapping that may not be written cannot be made writable. */
+	for (uint64_t a = addr; (prot & VM_WRITE) && a < end;) {
+		struct vma *v = vm_find(vm, a);
+		if (v->flags & VM_NOWRITE)
+			return -EACCES;
+		a = v->end;
+	}
 	if (own_tables(vm, addr, end, false) < 0)
 		return -ENOMEM;
 	return for_each_vma_in(vm, addr, end, protect_vma, prot);
@@ -417,18 +440,21 @@ static void *private_file_page(struct vma *v, uint64_t va)
 
 /*
  * Puts the page for va of VMA v into the empty PTE: the file's own page for
- * a shared file mapping (-ENXIO past the end of the file: SIGBUS) or, until
- * the first write, for a private one (private_file_page), else a new page
- * holding the file's bytes or zeros.
+ * a shared file mapping or, until the first write, for a private one
+ * (private_file_page), else a new page holding the file's bytes or zeros.
+ * A file page wholly past the end of the file, shared or private, is
+ * -ENXIO (SIGBUS for the program, EFAULT for a user copy), as on Linux;
+ * the zeros past an ELF segment's file data (file_end) are not the file's.
  */
 static int map_page(struct vma *v, uint64_t va, uint64_t *pte, bool write)
 {
 	void *page;
 
+	if (v->file && va < v->file_end &&
+	    v->file_off + (va - v->start) >= ALIGN_UP(v->file->size, PAGE_SIZE))
+		return -ENXIO;
 	if (v->file && (v->flags & VM_SHARED)) {
 		uint64_t off = v->file_off + (va - v->start);
-		if (off >= ALIGN_UP(v->file->size, PAGE_SIZE))
-			return -ENXIO;
 		page = v->file->iops->get_page(v->file, off / PAGE_SIZE);
 		if (!page)
 			return -ENOMEM;

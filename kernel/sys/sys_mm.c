@@ -96,6 +96,9 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, off_t off)
 			if ((prot & PROT_WRITE) && (f->inode->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
 				return -EPERM;
 			vmflags |= VM_SHARED;
+			/* Nor may mprotect make it writable later (Linux clears VM_MAYWRITE). */
+			if ((f->flags & O_ACCMODE) != O_RDWR || (f->inode->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+				vmflags |= VM_NOWRITE;
 		}
 		ino = f->inode;
 	} else if (type != MAP_PRIVATE) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* cpuclocks.c: CPU-time clocks by id (pthread_getcpuclockid, clock_getcpuclockid) and the CPU-time interval timers ITIMER_VIRTUAL and ITIMER_PROF. */
-// husk-test: status=0 expect="SUCCESS" backends=qemu,vmm
+// husk-test: status=0 expect="SUCCESS" backends=qemu,vmm,xen
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -196,11 +196,27 @@ static void check_cpu_timers(void)
 	timer_delete(t2);
 }
 
+/* /proc/stat's cpu line: user, idle and steal (the hypervisor's time, left out of CPU time) in ticks. */
+static void show_steal(void)
+{
+	unsigned long long f[10];
+	FILE *st = fopen("/proc/stat", "r");
+	int n = st ? fscanf(st, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &f[0], &f[1], &f[2], &f[3],
+			    &f[4], &f[5], &f[6], &f[7], &f[8], &f[9]) : 0;
+
+	CHECK(n == 10, "/proc/stat's cpu line has %d fields, wanted 10", n);
+	if (n == 10)
+		printf("cpu ticks: user %llu idle %llu steal %llu\n", f[0], f[3], f[7]);
+	if (st)
+		fclose(st);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	check_thread_clocks();
 	check_itimers();
 	check_cpu_timers();
+	show_steal();
 	return check_finish("cpuclocks");
 }

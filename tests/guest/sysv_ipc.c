@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -97,6 +98,9 @@ static void test_shm(void)
 		_exit(0);
 	}
 	CHECK(reap(pid) == 128 + SIGSEGV, "write to SHM_RDONLY attachment killed by SIGSEGV");
+	errno = 0;
+	CHECK(mprotect(q, 4096, PROT_READ | PROT_WRITE) == -1 && errno == EACCES,
+	      "mprotect of a SHM_RDONLY attachment: errno %d", errno);
 	CHECK(shmdt(q) == 0, "shmdt second: %s", strerror(errno));
 
 	/* Removed while attached: the id stays valid until the last detach. */

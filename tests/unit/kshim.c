@@ -154,6 +154,15 @@ void console_write_stream(enum console_stream s, const char *buf, size_t n)
 	console_write(buf, n);
 }
 
+void console_queue_stream(enum console_stream s, const char *buf, size_t n)
+{
+	console_write_stream(s, buf, n);
+}
+
+void console_push(void)
+{
+}
+
 /* The host tests feed input before reading: no interrupt is needed. */
 int plat_console_irq_init(void (*input)(void))
 {
@@ -164,6 +173,23 @@ int plat_console_irq_init(void (*input)(void))
 int plat_console_getc(void)
 {
 	return shim_in_pos < shim_in_len ? (unsigned char)shim_in[shim_in_pos++] : -1;
+}
+
+/* No bulk channel in the host tests: the shim's input is the platform console. */
+int console_raw_getc(void)
+{
+	return plat_console_getc();
+}
+
+size_t console_raw_peek(const char **p)
+{
+	(void)p;
+	return 0;
+}
+
+void console_raw_consume(size_t n)
+{
+	(void)n;
 }
 
 void *page_alloc(void)
@@ -252,6 +278,7 @@ void poll_notify(void) { shim_poll_notifies++; }
 int fd_limit(void) { return FD_MAX; }
 /* No address spaces in the host tests: nothing maps files. */
 void vm_file_truncated(struct inode *ino, uint64_t size) { (void)ino; (void)size; }
+bool vm_file_mapped_writable(struct inode *ino) { (void)ino; return false; }
 /* ... and no page tables (procfs counts resident pages). */
 uint64_t *pt_walk(uint64_t *pml4, uint64_t va, bool alloc) { (void)pml4; (void)va; (void)alloc; return NULL; }
 
@@ -262,6 +289,7 @@ bool proc_pgrp_in_session(int pgid, int sid) { return pgid == shim_proc.pid && (
 
 uint64_t clock_monotonic_ns(void) { return shim_mono_ns; }
 int64_t clock_realtime_ns(void) { return 1700000000LL * 1000000000LL + (int64_t)shim_mono_ns; }
+uint64_t clock_steal_ns(void) { return 0; }
 uint64_t clock_tsc_hz(void) { return 2000000000ULL; }
 
 void random_bytes(void *buf, size_t n)

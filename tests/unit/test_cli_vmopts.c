@@ -44,8 +44,9 @@ int proc_run(char *const argv[], int *wstatus, int *signo)
 	(void)argv; (void)wstatus; (void)signo;
 	return -ENOSYS;
 }
-int proc_run_stdio(char *const argv[], int *wstatus, int *signo)
+int proc_run_stdio(char *const argv[], unsigned flags, int *wstatus, int *signo)
 {
+	(void)flags;
 	return proc_run(argv, wstatus, signo);
 }
 void proc_print_argv(char *const argv[]) { (void)argv; }

@@ -4,7 +4,8 @@
 
 Usage: tests/xen/run.py [-k PATTERN] [--list]
 Environment: XEN_LAB (the lab's folder, default ../shared/xen-lab beside the
-checkout), BUILD (build), XENLAB_DIR (the lab's cache, as the lab reads it).
+checkout), BUILD (build), XENLAB_DIR (the lab's cache, as the lab reads it),
+XEN_TIMEOUT (seconds the guests may run, default 300: less when debugging).
 
 Each case (a "// husk-test:" line of tests/guest/NAME.c, read as
 tests/run.sh reads it) becomes an image made by "husk build" and a domU
@@ -39,6 +40,8 @@ import subprocess
 import sys
 import tempfile
 
+import husk_mux
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, os.environ.get('BUILD', 'build'))
 LAB_SRC = os.environ.get('XEN_LAB') or os.path.join(os.path.dirname(ROOT), 'shared', 'xen-lab')
@@ -48,7 +51,7 @@ LAB_CACHE = os.environ.get('XENLAB_DIR') or os.path.join(
 # A passing run ends as soon as the last guest does; on a host loaded 15-20
 # deep, disk-xen (latency-bound: one blkfront request in flight per
 # libext2fs call, each a trip through dom0's blkback) took 95-160 s of it.
-TIMEOUT = 300
+TIMEOUT = int(os.environ.get('XEN_TIMEOUT', 300))
 CASE_RE = re.compile(r'^\s*([a-z]+)=("([^"]*)"|([^\s"]*))(.*)$')
 
 
@@ -96,6 +99,7 @@ def xen_cases(pattern):
             c['prog'] = name
             if not pattern or re.search(pattern, c['id']):
                 cases.append(c)
+    cases += [mux_case(m) for m in MUX_CASES if not pattern or re.search(pattern, m['id'])]
     # The demo goes first: it runs longest, and the lab creates the guests one by one.
     if not pattern or re.search(pattern, 'nginx-demo'):
         if os.path.exists(NGINX):
@@ -122,6 +126,72 @@ def demo_case():
                         'husk-demo: fetched http://192.168.100.', DEMO_PAGE,
                         'husk: Xen asks for poweroff: SIGTERM to the program'],
             'once': []}
+
+
+# The kernel's half of husk run --backend xen's stdio (cli/backend_xen.c):
+# each domain gets "husk.mux" and "husk.notty" or "husk.winsize=" as husk run
+# passes them, and its PV console (xenconsoled's log of it, as the lab shows
+# it) is decoded as the CLI's relay decodes what xl console gives it
+# (husk_mux.py): stdout, stderr and the kernel's lines must be apart and
+# complete, DLE and ^] in the data included.  With "input", dom0 types it
+# into the domain's console (tests/xen/console-input.sh) as the relay frames
+# it: it arrives by the console's event channel (there is no polling), ends
+# with DLE 'e' (EOF) without a terminal, and goes through the line
+# discipline (echo, erase, TIOCGWINSZ) with one.
+MUX_CASES = [
+    {'id': 'stdio-mux', 'opts': 'husk.mux husk.notty', 'status': '3',
+     'script': r'echo to-stdout; echo to-stderr >&2; printf "dle:\020:gs:\035:end\n"; echo more-stderr >&2; exit 3',
+     'streams': {'stdout': 'to-stdout\ndle:\x10:gs:\x1d:end\n', 'stderr': 'to-stderr\nmore-stderr\n'},
+     'kernel': ['husk: exit status 3', 'command line: husk.mux husk.notty ']},
+    # cat to its stdin's end: the bytes typed, DLE (doubled by the relay) and ^] (DLE ']') among them.
+    {'id': 'stdio-mux-input', 'opts': 'husk.mux husk.notty', 'status': '0',
+     'script': r'cat; echo cat-done >&2', 'input': r'hello xen\n\020\020dle \020]gs\n\020e',
+     'streams': {'stdout': 'hello xen\n\x10dle \x1dgs\n', 'stderr': 'cat-done\n'},
+     'kernel': ['husk: exit status 0']},
+    # A terminal: the line is echoed (the erase as BS SP BS) and read whole, isatty, the host's window size.
+    {'id': 'stdio-mux-tty', 'opts': 'husk.mux husk.winsize=30x100', 'status': '0',
+     'script': r'read line; echo "got:$line"; [ -t 0 ] && echo is-a-tty; stty size', 'input': r'hel\177lo\r',
+     'contains': {'stdout': ['hel\x08 \x08lo\n', 'got:helo\n', 'is-a-tty\n', '30 100\n']},
+     'kernel': ['husk: exit status 0']},
+]
+
+
+def mux_case(m):
+    return {**m, 'mux': True, 'prog': '/bin/busybox', 'after': '', 'vif': '', 'vol': [],
+            'expect': [], 'kexpect': [], 'once': []}
+
+
+def prepare_mux(c, work):
+    husk = os.path.join(BUILD, 'bin', 'husk')
+    image = os.path.join(work, c['id'] + '.img')
+    r = subprocess.run([husk, 'build', '-o', image, c['prog'], 'sh', '-c', c['script']],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise ValueError(f'husk build failed: {r.stderr.strip()}')
+    xl = xen_config(image, ['--verbose', '-m', '64M'])
+    elf = os.path.join(work, c['id'] + '.elf')
+    shutil.copyfile(os.path.join(BUILD, 'kernel', 'husk.elf'), elf)
+    c['disk_env'] = {}
+    return {'elf': elf, 'ramdisk': image, 'xl': xl, 'cmdline': c['opts'] + ' ' + xl_value(xl, 'cmdline'),
+            'memory': 64, 'disks': [], 'vif': False, 'input': c.get('input')}
+
+
+def check_mux(c, pv_lines):
+    """What is wrong with the decoded PV console of a mux case (a list of reasons)."""
+    streams, ready, errors = husk_mux.decode('\n'.join(pv_lines))
+    why = [f'framing: {e}' for e in errors]
+    for name, want in c.get('streams', {}).items():
+        if streams[name] != want:
+            why.append(f'{name} {streams[name]!r}, wanted {want!r}')
+    for name, parts in c.get('contains', {}).items():
+        why += [f'{name} lacks {p!r} (got {streams[name]!r})' for p in parts if p not in streams[name]]
+    why += [f'kernel stream lacks "{m}"' for m in c['kernel'] if m not in streams['kernel']]
+    klines = streams['kernel'].split('\n')
+    why += [f'program line "{l}" in the kernel stream' for s in c.get('streams', {}).values()
+            for l in s.split('\n') if l and l in klines]
+    if not ready:
+        why.append('no DLE r (the console never said it takes input)')
+    return why
 
 
 def prepare_demo(c, work, disks):
@@ -254,27 +324,34 @@ def newc(files):
 
 def add_dom0_job(lab, script, args):
     """Makes dom0 run SCRIPT ARGS... in the background (the nginx demo's
-    tests/xen/demo-fetch.sh, bench/xen.sh's memory probe): an archive
-    appended to the lab's initrd replaces /init by a wrapper that starts it
-    and then runs the lab's own /init (kept as /xenlab/init.lab)."""
+    tests/xen/demo-fetch.sh, the stdio cases' tests/xen/console-input.sh,
+    bench/xen.sh's memory probe): an archive appended to the lab's initrd
+    replaces /init by a wrapper that starts the jobs and then runs the
+    lab's own /init (kept as /xenlab/init.lab)."""
+    if hasattr(lab, 'husk_jobs'):
+        lab.husk_jobs.append((script, args))
+        return
+    lab.husk_jobs = [(script, args)]
     lab_build_initrd = lab.build_initrd
 
     def build_initrd(a, names, tmp):
         initrd = lab_build_initrd(a, names, tmp)
         with open(os.path.join(LAB_SRC, 'dom0', 'init'), 'rb') as f:
             lab_init = f.read()
-        with open(script, 'rb') as f:
-            job = f.read()
-        wrapper = ('#!/bin/sh\n# tests/xen/run.py: a job of the test or benchmark, then the lab\'s /init\n'
+        files = [('xenlab/init.lab', 0o100755, lab_init)]
+        starts = ''
+        for n, (job_script, job_args) in enumerate(lab.husk_jobs):
+            with open(job_script, 'rb') as f:
+                files.append((f'xenlab/dom0-job{n}', 0o100755, f.read()))
+            starts += f'/xenlab/dom0-job{n} {" ".join(shlex.quote(a) for a in job_args)} &\n'
+        wrapper = ('#!/bin/sh\n# tests/xen/run.py: jobs of the test or benchmark, then the lab\'s /init\n'
                    'export PATH=/bin:/usr/bin:/usr/lib/xen-4.17/bin LD_LIBRARY_PATH=/lib/x86_64-linux-gnu\n'
                    # busybox sh opens /dev/null for a background job, before /init mounts /dev.
-                   '[ -e /dev/null ] || mknod /dev/null c 1 3\n'
-                   f'/xenlab/dom0-job {" ".join(shlex.quote(a) for a in args)} &\n'
+                   '[ -e /dev/null ] || mknod /dev/null c 1 3\n' + starts +
                    'exec /xenlab/init.lab "$@"\n').encode()
         with open(initrd, 'ab') as out:
             out.write(b'\0' * (-out.tell() % 512))
-            out.write(newc([('init', 0o100755, wrapper), ('xenlab/init.lab', 0o100755, lab_init),
-                            ('xenlab/dom0-job', 0o100755, job)]))
+            out.write(newc([('init', 0o100755, wrapper)] + files))
         return initrd
 
     lab.build_initrd = build_initrd
@@ -347,6 +424,8 @@ def lab_child(spec_path):
     for i, (name, g) in enumerate(by_name.items()):
         if g.get('fetch'):
             add_dom0_job(lab, os.path.join(ROOT, 'tests', 'xen', 'demo-fetch.sh'), [name, f'{lab.NET}.{11 + i}'])
+        if g.get('input'):
+            add_dom0_job(lab, os.path.join(ROOT, 'tests', 'xen', 'console-input.sh'), [name, g['input']])
     if spec.get('dom0_job'):   # [SCRIPT, ARGS...]: bench/xen.sh
         add_dom0_job(lab, spec['dom0_job'][0], spec['dom0_job'][1:])
     lab.xl_config = xl_config
@@ -363,12 +442,15 @@ def lab_child(spec_path):
 
 def parse_lab_output(text, names):
     """Per guest: its console text (e9 and PV console), status lines on e9, and how it ended."""
-    out = {n: {'console': [], 'e9_status': None, 'end': None} for n in names}
-    for line in text.splitlines():
+    out = {n: {'console': [], 'pv': [], 'e9_status': None, 'end': None} for n in names}
+    # Lines end at '\n' only: str.splitlines would also split at 0x1c-0x1e, which guests may write.
+    for line in text.split('\n'):
         m = re.match(r'^\[(\S+?)( e9| xen| xl)?\] ?(.*)$', line)
         if m and m.group(1) in out:
             g = out[m.group(1)]
             g['console'].append(m.group(3))
+            if not m.group(2):
+                g['pv'].append(m.group(3))
             if m.group(2) == ' e9' and re.fullmatch(r'\d+', m.group(3).strip()):
                 g['e9_status'] = int(m.group(3).strip())
             continue
@@ -423,7 +505,8 @@ def main():
                 fail(c, f'parse error: {c["error"]}')
                 continue
             try:
-                guests.append(prepare_demo(c, work, disks) if c.get('demo') else prepare(c, work, disks))
+                guests.append(prepare_demo(c, work, disks) if c.get('demo') else
+                              prepare_mux(c, work) if c.get('mux') else prepare(c, work, disks))
                 ready.append(c)
             except (ValueError, OSError) as e:
                 fail(c, str(e))
@@ -460,6 +543,8 @@ def main():
                 s, want = seen[c['id']], int(c['status'])
                 with open(os.path.join(logdir, c['id'] + '.log'), 'w') as f:
                     f.write('\n'.join(s['console']) + f'\n# ended: {s["end"]}, status line: {s["e9_status"]}\n')
+                    if c.get('mux'):
+                        f.write(f'# PV console decoded: {husk_mux.decode(chr(10).join(s["pv"]))!r}\n')
                 text = '\n'.join(s['console'])
                 why = []
                 if s['e9_status'] != want:
@@ -470,6 +555,8 @@ def main():
                 why += [f'missing "{m}"' for m in c['expect'] + c['kexpect'] if m not in text]
                 why += [f'"{m}" seen {text.count(m)} times, wanted once' for m in c['once']
                         if text.count(m) != 1]
+                if c.get('mux'):
+                    why += check_mux(c, s['pv'])
                 if c['after']:
                     a = subprocess.run(['bash', '-c', c['after']], cwd=ROOT, env={**os.environ, **c['disk_env']},
                                        capture_output=True, text=True)

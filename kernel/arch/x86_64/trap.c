@@ -182,7 +182,7 @@ static void page_fault(struct trapframe *tf)
 		proc_kill_self(SIGKILL);
 	}
 	if (user && err == -ENXIO) {
-		/* A shared file mapping beyond the end of the file. */
+		/* A file mapping, shared or private, wholly beyond the end of the file. */
 		signal_fault(tf, SIGBUS, BUS_ADRERR, addr);
 		return;
 	}

@@ -11,6 +11,8 @@
 
 static struct xencons_interface *ring;
 static uint32_t ring_port;
+/* devfs's receive handler, called from the console's event channel (xen_console_irq_init). */
+static void (*console_input)(void);
 
 static void xen_yield(void)
 {
@@ -57,6 +59,31 @@ void xen_console_write(const char *buf, size_t n)
 		__atomic_store_n(&ring->out_prod, prod, __ATOMIC_RELEASE);
 		xen_evtchn_notify(ring_port);
 	}
+}
+
+/*
+ * The port is signalled by xenconsoled both when input arrives and when it
+ * took output; the handler takes whatever is in the ring (maybe nothing).
+ */
+static void console_event(uint32_t port)
+{
+	(void)port;
+	console_input();
+}
+
+int xen_console_irq_init(void (*input)(void))
+{
+	int err;
+
+	if (!ring)
+		return -ENODEV;
+	console_input = input;
+	err = xen_evtchn_bind(ring_port, console_event);
+	if (err)
+		return err;
+	/* Input that came before the binding raised no upcall for us: take it now. */
+	input();
+	return 0;
 }
 
 int xen_console_getc(void)

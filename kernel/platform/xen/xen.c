@@ -81,6 +81,7 @@ static void xen_init(uint64_t start_info_paddr)
 		panic("Xen: cannot map shared_info (%ld)", ret);
 	xen_shared = (struct shared_info *)shared_info_page;
 	clock_use_pvclock(&xen_shared->vcpu_info[0].time, wall_clock_ns());
+	xen_runstate_init();
 }
 
 /* After page_init: event channels, then the console ring (its page is mapped like MMIO). */
@@ -129,6 +130,7 @@ const struct platform xen_platform = {
 	.init = xen_init,
 	.console_write = xen_console_write,
 	.console_getc = xen_console_getc,
+	.console_irq_init = xen_console_irq_init,
 	.exit = xen_exit,
 	.timer_init = xen_timer_init,
 	.timer_arm = xen_timer_arm,

@@ -57,6 +57,20 @@ struct vcpu_set_singleshot_timer {
 	uint64_t timeout_abs_ns;   /* Xen system time, as in vcpu_time_info */
 	uint32_t flags;
 };
+#define VCPUOP_register_runstate_memory_area 5
+#define RUNSTATE_running  0
+#define RUNSTATE_runnable 1        /* could run, but Xen ran something else: steal */
+#define RUNSTATE_blocked  2
+#define RUNSTATE_offline  3        /* taken off the CPU (not by us): steal too */
+#define XEN_RUNSTATE_UPDATE (1ull << 63)   /* in state_entry_time while Xen writes (VMASST_TYPE_runstate_update_flag) */
+struct vcpu_runstate_info {
+	int32_t state;             /* RUNSTATE_* */
+	uint64_t state_entry_time; /* Xen system time of the last change */
+	uint64_t time[4];          /* ns spent in each RUNSTATE_* */
+};
+struct vcpu_register_runstate_memory_area {
+	uint64_t addr;             /* a guest virtual address (ours: the direct map, in every address space) */
+};
 
 /* event_channel.h */
 #define EVTCHNOP_bind_virq      1
@@ -256,6 +270,12 @@ void xen_netfront_probe(void);
 void xen_console_init(void);
 void xen_console_write(const char *buf, size_t n);
 int xen_console_getc(void);
+/*
+ * Binds the ring's event channel (HVM_PARAM_CONSOLE_EVTCHN): input() runs
+ * from the upcall, interrupts off, and takes what the ring holds.  Returns
+ * 0, or -ENODEV without a ring, or the binding's -errno.
+ */
+int xen_console_irq_init(void (*input)(void));
 /* Waits (bounded) until the console daemon has read everything written. */
 void xen_console_flush(void);
 
@@ -264,6 +284,9 @@ void xen_timer_init(void);
 void xen_timer_arm(uint64_t deadline_ns);
 /* Xen's system time (vcpu_time_info, what its timeouts take) at the monotonic time deadline_ns. */
 uint64_t xen_system_time_at(uint64_t deadline_ns);
+
+/* runstate.c: the vCPU's runstate area as the steal-time source (time/steal.c). */
+void xen_runstate_init(void);
 
 /* control.c: the toolstack's requests (xl shutdown) under control/. */
 void xen_control_init(void);
