@@ -28,7 +28,7 @@ int tcp_timewait_syn(struct pbuf *p, int v6)
 	ip_addr_t src, dst;
 	size_t hl;
 
-	memset(&src, 0, sizeof(src));      /* IPv6: no zone, as a global address's */
+	memset(&src, 0, sizeof(src));      /* IPv6: compared without zones below */
 	memset(&dst, 0, sizeof(dst));
 
 	if (v6) {
@@ -57,7 +57,8 @@ int tcp_timewait_syn(struct pbuf *p, int v6)
 	}
 	for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
 		if (pcb->remote_port != be16(th) || pcb->local_port != be16(th + 2) ||
-		    !ip_addr_cmp(&pcb->remote_ip, &src) || !ip_addr_cmp(&pcb->local_ip, &dst))
+		    !ip_addr_cmp_zoneless(&pcb->remote_ip, &src) ||
+		    !ip_addr_cmp_zoneless(&pcb->local_ip, &dst))
 			continue;
 		if (TCP_SEQ_GT(be32(th + 4), pcb->rcv_nxt)) {
 			tcp_pcb_remove(&tcp_tw_pcbs, pcb);
