@@ -386,13 +386,24 @@ int vfs_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len)
 
 /* ---- the inode cache ---- */
 
+/* Cached inodes nobody references, least recently used first (inode.unused). */
+static struct list unused = LIST_INIT(unused);
+static size_t nunused;
+
 struct inode *icache_find(struct super_block *sb, uint64_t ino)
 {
 	for (struct list *it = sb->icache.next; it != &sb->icache; it = it->next) {
 		struct inode *i = list_entry(it, struct inode, hash);
 
 		if (i->ino == ino) {
+			if (i->refs == 0) {
+				list_del(&i->unused);
+				nunused--;
+			}
 			inode_ref(i);
+			/* Recently used: to the front, where the next search starts. */
+			list_del(&i->hash);
+			list_add_head(&sb->icache, &i->hash);
 			return i;
 		}
 	}
@@ -401,5 +412,35 @@ struct inode *icache_find(struct super_block *sb, uint64_t ino)
 
 void icache_insert(struct inode *ino)
 {
-	list_add_tail(&ino->sb->icache, &ino->hash);
+	list_add_head(&ino->sb->icache, &ino->hash);
+}
+
+void icache_drop(struct inode *ino)
+{
+	if (!list_empty(&ino->unused)) {
+		list_del(&ino->unused);
+		nunused--;
+	}
+	list_del(&ino->hash);
+	if (ino->iops && ino->iops->evict)
+		ino->iops->evict(ino);
+	kfree(ino);
+}
+
+size_t icache_shrink(size_t keep)
+{
+	size_t n = 0;
+
+	while (nunused > keep) {
+		icache_drop(list_entry(unused.next, struct inode, unused));
+		n++;
+	}
+	return n;
+}
+
+void icache_park(struct inode *ino)
+{
+	list_add_tail(&unused, &ino->unused);
+	nunused++;
+	icache_shrink(ICACHE_UNUSED_MAX);
 }

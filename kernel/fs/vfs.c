@@ -27,12 +27,24 @@ void inode_unref(struct inode *ino)
 	fsnotify_drop(ino);
 	if (--ino->refs > 0)
 		return;
-	/* A cached inode of a disk file system goes with its last reference: the
-	 * disk holds it.  Others (ramfs) live while they have links. */
-	if (!list_empty(&ino->hash))
+	/* A cached inode of a disk file system with links stays cached
+	 * (icache_park); unlinked, it goes now.  Others (ramfs) live while
+	 * they have links. */
+	if (!list_empty(&ino->hash)) {
+		if (ino->nlink > 0 && !ino->sb->detached) {
+			int err = ino->iops && ino->iops->release ? ino->iops->release(ino) : 0;
+
+			if (ino->refs > 0)    /* found again while release slept */
+				return;
+			if (!err) {
+				icache_park(ino);
+				return;
+			}
+		}
 		list_del(&ino->hash);
-	else if (ino->nlink > 0)
+	} else if (ino->nlink > 0) {
 		return;
+	}
 	if (ino->iops && ino->iops->evict)
 		ino->iops->evict(ino);
 	kfree(ino);
@@ -47,6 +59,7 @@ struct inode *inode_alloc(unsigned mode, const struct inode_ops *iops, const str
 		return NULL;
 	ino->ino = vfs_next_ino();
 	list_init(&ino->hash);
+	list_init(&ino->unused);
 	ino->mode = mode;
 	ino->refs = 1;
 	ino->iops = iops;

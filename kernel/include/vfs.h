@@ -99,6 +99,9 @@ struct inode_ops {
 	int (*readdir)(struct inode *dir, uint64_t *pos, filldir_fn fill, void *ctx);
 	/* Frees per-file-system data when the last reference to an unlinked inode goes. */
 	void (*evict)(struct inode *ino);
+	/* The last reference to a cached inode with links went and it stays
+	 * cached (icache_park): writes it back; an error evicts it instead. */
+	int (*release)(struct inode *ino);
 	/* The page holding file bytes [idx * PAGE_SIZE, +PAGE_SIZE), made writable and
 	 * kept by the file, for MAP_SHARED mappings; NULL when out of memory.  The
 	 * page stays valid until the file is truncated below it or evicted. */
@@ -187,6 +190,7 @@ struct inode {
 	struct super_block *sb;       /* its file system; NULL for anonymous inodes (pipes, sockets) */
 	uint64_t dev;                 /* st_dev: sb->dev, or 0 */
 	struct list hash;             /* in sb->icache while cached (icache_insert) */
+	struct list unused;           /* cached with no reference: on the unused list (fs/super.c) */
 	struct inode *mounted;        /* root of the file system mounted here, or NULL */
 	struct inode *covered;        /* for a mounted root: the directory it covers */
 	struct pipe *fifo;            /* a FIFO's pipe while some file has it open (fs/pipe.c) */
@@ -336,9 +340,21 @@ int vfs_fallocate(struct inode *ino, int mode, uint64_t off, uint64_t len);
 void vfs_show_mounts(void (*put)(void *ctx, const char *line), void *ctx);
 /* Inode cache of a file system with inode numbers on disk: the cached inode
  * numbered ino of sb, referenced, or NULL.  icache_insert adds a new inode
- * (set sb first); inode_unref takes it out when its last reference goes. */
+ * (set sb first).  When its last reference goes, a cached inode that still
+ * has links stays cached, unreferenced (icache_park, called by inode_unref),
+ * so the next open finds it without reading the disk; at most
+ * ICACHE_UNUSED_MAX such inodes are kept, the least recently used evicted
+ * first.  An unlinked one is evicted at once (its blocks freed).
+ * icache_drop evicts a cached inode (umount: the file system's kill op,
+ * when nobody uses the file system any more). */
+#define ICACHE_UNUSED_MAX 512
 struct inode *icache_find(struct super_block *sb, uint64_t ino);
 void icache_insert(struct inode *ino);
+void icache_park(struct inode *ino);
+void icache_drop(struct inode *ino);
+/* Evicts unreferenced cached inodes until at most keep are left (all of
+ * them: 0); returns how many went. */
+size_t icache_shrink(size_t keep);
 /* Fills a Linux struct stat (asm/stat.h). */
 void vfs_fill_stat(struct inode *ino, struct stat *st);
 /* Updates times: "now" for mtime and ctime after a change of contents. */

@@ -12,6 +12,7 @@
 // husk-test: name=badjournal args="vol" vol=vol-badjournal.ext4:/data backends=qemu,vmm status=74 kexpect="cannot mount /dev/vda: the journal superblock is corrupt (bad magic number)" kexpect="husk: volume vda: cannot mount it" after="tests/fixtures/diskcheck.sh unchanged $DISK_vda build/tests/ext2vol/vol-badjournal.ext4"
 // husk-test: name=csumjournal args="vol" vol=vol-csumjournal.ext4:/data backends=qemu,vmm status=74 kexpect="JBD2: Invalid checksum recovering data block" kexpect="cannot mount /dev/vda: the journal is corrupt (recovery failed)" kexpect="husk: volume vda: cannot mount it" after="tests/fixtures/diskcheck.sh unchanged $DISK_vda build/tests/ext2vol/vol-csumjournal.ext4"
 // husk-test: name=orphan args="orphan" vol=vol-orphan.ext4:/data backends=qemu,vmm opts="--verbose" mem=256M expect="SUCCESS" kexpect="husk: /dev/vda: 2 orphan inode(s) released" after="tests/fixtures/diskcheck.sh orphan $DISK_vda"
+// husk-test: name=icache args="icache" vol=vol.ext4:/data backends=qemu mem=256M expect="SUCCESS" expect="icache: umount with cached inodes" after="tests/fixtures/diskcheck.sh clean $DISK_vda"
 // husk-test: name=vol args="vol" vol=vol.ext4:/data vol=vol.ext3:/three:ro backends=qemu,vmm opts="--verbose" mem=256M expect="SUCCESS" kexpect="volume vdb on /three (read-only)" after="tests/fixtures/diskcheck.sh clean $DISK_vda"
 /* write and enospc stay on QEMU: on kvm_pvm the guest kernel is emulated at
  * about 1 M instructions/s, and libext2fs writing megabytes takes minutes. */
@@ -19,6 +20,8 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -28,6 +31,7 @@
 
 #define MNT "/mnt"
 #define BIG ((1 << 20) + 123)
+#define ICACHE_FILES 700      /* more than the kernel's ICACHE_UNUSED_MAX */
 
 /* The pattern diskcheck.sh expects in /guest/big. */
 static unsigned char pattern(size_t i)
@@ -112,6 +116,105 @@ static void read_only(bool mount_it)
 	CHECK(umount(MNT) == 0, "umount: %s", strerror(errno));
 }
 
+static long free_blocks(void)
+{
+	struct statfs sf;
+
+	CHECK(statfs("/data", &sf) == 0, "statfs: %s", strerror(errno));
+	return (long)sf.f_bfree;
+}
+
+static void read_back(const char *path, const char *want)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	CHECK(n == (ssize_t)strlen(want) && !memcmp(buf, want, strlen(want)), "%s reads %zd '%s'", path, n, buf);
+	close(fd);
+}
+
+/*
+ * Inodes of a disk file system stay cached after their last reference
+ * (fs/super.c): the file system must still tell the truth through them.
+ */
+static void icache(void)
+{
+	static unsigned char big[1 << 20];
+	struct stat a, b;
+	char name[64];
+	long before = free_blocks();
+	int fd;
+
+	/* Unlinking a closed (cached) file frees its blocks at once (fsync:
+	 * blocks are allocated at write-back). */
+	memset(big, 'b', sizeof(big));
+	write_file("/data/ic-big", big, sizeof(big), true);
+	CHECK(stat("/data/ic-big", &a) == 0 && a.st_size == (off_t)sizeof(big), "stat ic-big");
+	CHECK(free_blocks() < before, "ic-big took no blocks");
+	CHECK(unlink("/data/ic-big") == 0, "unlink ic-big: %s", strerror(errno));
+	CHECK(free_blocks() == before, "unlink of a cached inode: %ld free blocks, %ld before", free_blocks(), before);
+	CHECK(stat("/data/ic-big", &a) == -1 && errno == ENOENT, "ic-big still there");
+
+	/* Hard links: one cached inode, its link count seen through both names. */
+	write_file("/data/ic-a", "linked\n", 7, false);
+	CHECK(link("/data/ic-a", "/data/ic-b") == 0, "link: %s", strerror(errno));
+	CHECK(stat("/data/ic-a", &a) == 0 && stat("/data/ic-b", &b) == 0 && a.st_ino == b.st_ino && b.st_nlink == 2,
+	      "hard link: inodes %lu %lu, links %lu", (unsigned long)a.st_ino, (unsigned long)b.st_ino,
+	      (unsigned long)b.st_nlink);
+	CHECK(unlink("/data/ic-a") == 0, "unlink ic-a: %s", strerror(errno));
+	CHECK(stat("/data/ic-b", &b) == 0 && b.st_nlink == 1 && b.st_ino == a.st_ino, "ic-b: %lu links",
+	      (unsigned long)b.st_nlink);
+	read_back("/data/ic-b", "linked\n");
+
+	/* Rename: the same inode under the new name, nothing under the old. */
+	CHECK(rename("/data/ic-b", "/data/ic-c") == 0, "rename: %s", strerror(errno));
+	CHECK(stat("/data/ic-b", &b) == -1 && errno == ENOENT, "ic-b after rename");
+	CHECK(stat("/data/ic-c", &b) == 0 && b.st_ino == a.st_ino, "ic-c: inode %lu", (unsigned long)b.st_ino);
+	read_back("/data/ic-c", "linked\n");
+
+	/* Truncate by name a file whose inode is cached, then read it. */
+	write_file("/data/ic-t", big, 8192, false);
+	CHECK(truncate("/data/ic-t", 3) == 0, "truncate: %s", strerror(errno));
+	CHECK(stat("/data/ic-t", &b) == 0 && b.st_size == 3, "ic-t: size %ld", (long)b.st_size);
+	read_back("/data/ic-t", "bbb");
+	/* The same on a file with data not yet written back (e2fsck checks its blocks). */
+	fd = open("/data/ic-t2", O_CREAT | O_RDWR, 0644);
+	CHECK(fd >= 0 && write(fd, big, 8192) == 8192, "write ic-t2: %s", strerror(errno));
+	CHECK(ftruncate(fd, 5) == 0, "ftruncate: %s", strerror(errno));
+	close(fd);
+	read_back("/data/ic-t2", "bbbbb");
+
+	/* Unlinked while open: readable through the descriptor, blocks freed at close. */
+	before = free_blocks();
+	write_file("/data/ic-open", big, sizeof(big), true);
+	fd = open("/data/ic-open", O_RDONLY);
+	CHECK(fd >= 0, "open ic-open: %s", strerror(errno));
+	CHECK(unlink("/data/ic-open") == 0, "unlink ic-open: %s", strerror(errno));
+	CHECK(pread(fd, name, 4, 4096) == 4 && !memcmp(name, "bbbb", 4), "read the unlinked file");
+	CHECK(free_blocks() < before, "ic-open's blocks freed while open");
+	close(fd);
+	CHECK(free_blocks() == before, "after the last close: %ld free blocks, %ld before", free_blocks(), before);
+
+	/* More files than the cache keeps unreferenced: the oldest are evicted and read again. */
+	for (int i = 0; i < ICACHE_FILES; i++) {
+		snprintf(name, sizeof(name), "/data/ic-many-%d", i);
+		write_file(name, name, strlen(name), false);
+	}
+	for (int i = 0; i < ICACHE_FILES; i += 37) {
+		snprintf(name, sizeof(name), "/data/ic-many-%d", i);
+		read_back(name, name);
+	}
+	for (int i = 0; i < ICACHE_FILES; i++) {
+		snprintf(name, sizeof(name), "/data/ic-many-%d", i);
+		CHECK(i % 2 || unlink(name) == 0, "unlink %s: %s", name, strerror(errno));
+	}
+
+	/* Cached inodes do not keep the file system busy; umount writes them out. */
+	CHECK(umount("/data") == 0, "umount with cached inodes: %s", strerror(errno));
+	printf("icache: umount with cached inodes\n");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -172,6 +275,8 @@ int main(int argc, char **argv)
 		CHECK(n == 1000 && buf[0] == 'c' && buf[999] == 'c', "read cut: %zd", n);
 		close(fd);
 		CHECK(access("/data/gone", F_OK) == -1 && errno == ENOENT, "gone: %s", strerror(errno));
+	} else if (!strcmp(mode, "icache")) {
+		icache();
 	} else if (!strcmp(mode, "vol")) {
 		/* Mounted by the kernel before the program started (vol= on the command line). */
 		struct statfs sf;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-# tests/net/httpload.py: HTTP clients for the nginx tests: "conc HOST PORT N PATH FILE" holds N connections open at once and fetches PATH on each (keep-alive), checking every body against FILE; "sha HOST PORT PATH" streams PATH and prints its length and SHA-256.
-import asyncio, hashlib, socket, sys, time
+# tests/net/httpload.py: HTTP clients for the nginx tests: "conc HOST PORT N PATH FILE" holds N connections open at once and fetches PATH on each (keep-alive), checking every body against FILE; "sha HOST PORT PATH" streams PATH and prints its length and SHA-256; "reuse HOST PORT PATH N" makes N connections in a row from one source port, each closed by the server first (Connection: close), and fails if any connect needed its SYN sent again (the server still held the previous one's TIME-WAIT against it).
+import asyncio, errno, hashlib, socket, sys, time
 
 DEADLINE = 240  # seconds for the whole run, whatever N
 
@@ -76,16 +76,60 @@ def sha(host, port, path):
     print("%s %d %s" % (head.split(b"\r\n")[0].decode(), n, h.hexdigest()))
 
 
+def reuse(host, port, path, n):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    addr = socket.getaddrinfo(host, port, fam, socket.SOCK_STREAM)[0][4]
+    sport = 0
+    for i in range(n):
+        # Our end of the previous connection (LAST-ACK) may still hold the
+        # address pair until the server's ACK of our FIN: retry that, bounded.
+        for _ in range(200):
+            s = socket.socket(fam, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # Two SYN retries (about 7 s) rather than six (over 2 minutes):
+            # without the fix the connect fails instead of outlasting the test.
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, 2)
+            s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", sport))
+            sport = s.getsockname()[1]
+            try:
+                s.connect(addr)
+                break
+            except OSError as e:
+                s.close()
+                if e.errno != errno.EADDRNOTAVAIL:
+                    sys.exit("connection %d from port %d: %s" % (i, sport, e))
+                time.sleep(0.02)
+        else:
+            sys.exit("connection %d: port %d never free" % (i, sport))
+        # struct tcp_info: tcpi_total_retrans is the u32 at byte 100.
+        retrans = int.from_bytes(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)[100:104], "little")
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path.encode())
+        got = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += b
+        s.close()
+        if not got.startswith(b"HTTP/1.1 200"):
+            sys.exit("connection %d: %r" % (i, got[:40]))
+        if retrans:
+            sys.exit("connection %d from port %d: %d retransmissions to connect" % (i, sport, retrans))
+    print("reuse: %d connections from port %d" % (n, sport))
+
+
 def main():
     if sys.argv[1] == "conc":
         host, port, n, path, f = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
         want = open(f, "rb").read()
         ok = asyncio.run(asyncio.wait_for(conc(host, port, n, path, want), DEADLINE))
         sys.exit(0 if ok else 1)
+    elif sys.argv[1] == "reuse":
+        reuse(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
     elif sys.argv[1] == "sha":
         sha(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
-        sys.exit("usage: httpload.py conc HOST PORT N PATH FILE | sha HOST PORT PATH")
+        sys.exit("usage: httpload.py conc HOST PORT N PATH FILE | sha HOST PORT PATH | reuse HOST PORT PATH N")
 
 
 if __name__ == "__main__":

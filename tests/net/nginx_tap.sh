@@ -78,6 +78,16 @@ for be in "${backends[@]}"; do
 			netns_exec curl -sS -m 60 -g -o "$NETNS_DIR/got" "http://[$ll6%$NETNS_TAP]/mid.bin" &&
 				cmp "$NETNS_DIR/got" "$site/mid.bin" || bad "IPv6 mid.bin differs"
 		fi
+		# Connections from one source port in a row: each new SYN meets the
+		# server's TIME-WAIT of the one before and must open a connection
+		# without a second SYN (QEMU only: husk-vmm's emulated guest kernel
+		# may take longer than the host's 1 s SYN timeout to answer).
+		if [ "$be" = qemu ]; then
+			netns_exec "$PY" tests/net/httpload.py reuse "$ip" 80 /index.html 5 ||
+				bad "a new connection from the port of one in TIME-WAIT"
+			netns_exec "$PY" tests/net/httpload.py reuse "$ll6%$NETNS_TAP" 80 /index.html 3 ||
+				bad "the same over IPv6"
+		fi
 		code=$(netns_exec curl -s -o /dev/null -w '%{http_code}' -m 30 "http://$ip/missing.html")
 		[ "$code" = 404 ] || bad "a missing page gave $code, not 404"
 	fi

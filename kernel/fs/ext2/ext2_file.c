@@ -405,13 +405,17 @@ static int set_size(struct inode *ino, uint64_t size)
 	struct ext2_node *n = node(ino);
 	ext2_file_t f;
 	errcode_t e, e2;
-	int err;
+	int err = 0;
 
-	/* Dirty data below the new end goes down first: it must survive. */
-	err = pcache_writeback(&n->pc, ino);
+	/* Dirty pages past the new end are not written at all.  The disk gets
+	 * the size the file had first: libext2fs frees the blocks between the
+	 * new size and the one on the disk, and write-back may have allocated
+	 * blocks up to the old size without storing it. */
+	pcache_truncate(&n->pc, size);
+	if (n->dirty_inode)
+		err = ext2_write_vfs_inode(ino);
 	if (err)
 		return err;
-	pcache_truncate(&n->pc, size);
 	e = ext2fs_file_open2(ifs(ino), ino->ino, NULL, EXT2_FILE_WRITE, &f);
 	if (e)
 		return ext2_errno(e);
@@ -423,6 +427,7 @@ static int set_size(struct inode *ino, uint64_t size)
 	if (e || e2)
 		return ext2_errno(e ? e : e2);
 	ino->size = size;
+	/* Dirty data below the new end stays dirty, written back as any other. */
 	return 0;
 }
 

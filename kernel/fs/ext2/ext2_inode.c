@@ -644,6 +644,20 @@ static int ext2_setattr(struct inode *ino, const struct iattr *a)
 	return ext2_write_vfs_inode(ino);
 }
 
+/* The last reference is gone and the inode stays cached: its data and attributes go to the disk, as they did when it was evicted at close. */
+static int ext2_release(struct inode *ino)
+{
+	int err = 0;
+
+	if (ino->sb->flags & SB_RDONLY)
+		return 0;
+	if (S_ISREG(ino->mode))
+		err = pcache_writeback(&node(ino)->pc, ino);
+	if (!err && changed(ino))
+		err = ext2_write_vfs_inode(ino);
+	return err;
+}
+
 /* The last reference is gone: write back, or free a file with no links left. */
 static void ext2_evict(struct inode *ino)
 {
@@ -689,6 +703,7 @@ static const struct inode_ops ext2_iops = {
 	.truncate = ext2_truncate,
 	.readdir = ext2_readdir,
 	.evict = ext2_evict,
+	.release = ext2_release,
 	.get_page = ext2_get_page,
 	.setattr = ext2_setattr,
 	.fsync = ext2_fsync,

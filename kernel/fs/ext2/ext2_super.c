@@ -103,14 +103,8 @@ static void ext2_kill(struct super_block *sb)
 		blk_flush(v->bd);
 	}
 	/* Inodes still cached belong to files nobody references any more. */
-	while (!list_empty(&sb->icache)) {
-		struct inode *ino = list_entry(sb->icache.next, struct inode, hash);
-
-		list_del(&ino->hash);
-		if (ino->iops && ino->iops->evict)
-			ino->iops->evict(ino);
-		kfree(ino);
-	}
+	while (!list_empty(&sb->icache))
+		icache_drop(list_entry(sb->icache.next, struct inode, hash));
 	ext2fs_close2(v->fs, EXT2_FLAG_FLUSH_NO_SYNC);
 	v->bd->mounted--;
 	kfree(v);

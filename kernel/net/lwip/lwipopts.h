@@ -116,4 +116,13 @@ void *husk_lwip_calloc(unsigned long n, unsigned long size);
 #define LWIP_DEBUG 0
 #define LWIP_PERF 0
 
+/* A SYN that reuses the ports of a connection in TIME-WAIT ends that
+ * TIME-WAIT when its sequence number is past the old connection's, so it
+ * reaches the listener (RFC 1122 4.2.2.13, as Linux; net/tcp_timewait.c).
+ * p: a received IPv4 (v6 = 0) or IPv6 packet; never eats it (returns 0). */
+struct pbuf;
+int tcp_timewait_syn(struct pbuf *p, int v6);
+#define LWIP_HOOK_IP4_INPUT(p, inp) tcp_timewait_syn((p), 0)
+#define LWIP_HOOK_IP6_INPUT(p, inp) tcp_timewait_syn((p), 1)
+
 #endif
