@@ -81,6 +81,15 @@ int virtq_map(struct virtq *vq, const struct vmm_mem *mem, const char **why);
 int virtq_pop(struct virtq *vq, const struct vmm_mem *mem, struct virtq_chain *c,
 	      const char **why);
 
+/*
+ * virtq_pop, and when the ring is empty, ask the driver for a notification
+ * (virtq_want_notify) and look once more: a chain added before the request
+ * was seen would otherwise wait for the driver's next one.  Same returns as
+ * virtq_pop; 0 means empty with the notification asked for.
+ */
+int virtq_pop_or_arm(struct virtq *vq, const struct vmm_mem *mem, struct virtq_chain *c,
+		     const char **why);
+
 /* Are there avail entries the device has not taken? */
 int virtq_pending(struct virtq *vq);
 

@@ -78,15 +78,12 @@ static void rx_fill(struct vcon *c)
 			c->rx_stalled = 1;
 			break;
 		}
-		r = virtq_pop(vq, d->mem, &ch, &why);
+		r = virtq_pop_or_arm(vq, d->mem, &ch, &why);
 		if (r < 0) {
 			virtio_dev_fail(d, why);
 			break;
 		}
 		if (r == 0) {
-			virtq_want_notify(vq);
-			if (virtq_pending(vq))
-				continue;
 			/* No buffer: the relay's input waits in the socket until the guest gives one. */
 			c->rx_stalled = 1;
 			break;
@@ -151,17 +148,13 @@ static void tx_drain(struct vcon *c)
 		int r;
 
 		if (!c->tx_busy) {
-			r = virtq_pop(vq, d->mem, &c->tx, &why);
+			r = virtq_pop_or_arm(vq, d->mem, &c->tx, &why);
 			if (r < 0) {
 				virtio_dev_fail(d, why);
 				break;
 			}
-			if (r == 0) {
-				virtq_want_notify(vq);
-				if (virtq_pending(vq))
-					continue;
+			if (r == 0)
 				break;
-			}
 			if (c->tx.nin) {
 				virtio_dev_fail(d, "transmit buffer that is writable");
 				break;

@@ -59,22 +59,13 @@ int virtio_net_rx(struct virtio_net *n, const void *frame, size_t len)
 
 	if (d->broken || !(d->status & VIRTIO_STATUS_DRIVER_OK) || !vq->ready)
 		return -1;
-	r = virtq_pop(vq, d->mem, &c, &why);
+	r = virtq_pop_or_arm(vq, d->mem, &c, &why);
 	if (r < 0) {
 		virtio_dev_fail(d, why);
 		return -1;
 	}
-	if (r == 0) {
-		virtq_want_notify(vq);
-		if (!virtq_pending(vq))
-			return 0;
-		r = virtq_pop(vq, d->mem, &c, &why);
-		if (r <= 0) {
-			if (r < 0)
-				virtio_dev_fail(d, why);
-			return r < 0 ? -1 : 0;
-		}
-	}
+	if (r == 0)
+		return 0;
 	if (c.nout || c.in_len < sizeof(hdr)) {
 		virtio_dev_fail(d, "receive buffer that is read-only or shorter than the header");
 		return -1;
@@ -115,15 +106,12 @@ static void tap_readable(void *opaque, uint32_t events)
 				break;
 			continue;
 		}
-		r = virtq_pop(vq, d->mem, &c, &why);
+		r = virtq_pop_or_arm(vq, d->mem, &c, &why);
 		if (r < 0) {
 			virtio_dev_fail(d, why);
 			break;
 		}
 		if (r == 0) {
-			virtq_want_notify(vq);
-			if (virtq_pending(vq))
-				continue;
 			/* No buffers: stop watching the tap until the guest adds some. */
 			n->rx_stalled = 1;
 			vmm_event_mod(n->tap_fd, 0);

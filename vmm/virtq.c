@@ -161,6 +161,17 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 	st16(vq->used + 2, vq->used_idx);
 }
 
+int virtq_pop_or_arm(struct virtq *vq, const struct vmm_mem *mem, struct virtq_chain *c,
+		     const char **why)
+{
+	int r = virtq_pop(vq, mem, c, why);
+
+	if (r != 0)
+		return r;
+	virtq_want_notify(vq);
+	return virtq_pending(vq) ? virtq_pop(vq, mem, c, why) : 0;
+}
+
 int virtq_drain(struct virtq *vq, const struct vmm_mem *mem, virtq_handle_fn *handle,
 		void *opaque, unsigned *pushed, const char **why)
 {
@@ -168,21 +179,15 @@ int virtq_drain(struct virtq *vq, const struct vmm_mem *mem, virtq_handle_fn *ha
 	int r;
 
 	*pushed = 0;
-	for (;;) {
-		while ((r = virtq_pop(vq, mem, &c, why)) == 1) {
-			int written = handle(opaque, &c, why);
+	while ((r = virtq_pop_or_arm(vq, mem, &c, why)) == 1) {
+		int written = handle(opaque, &c, why);
 
-			if (written < 0)
-				return -EINVAL;
-			virtq_push(vq, c.head, written);
-			(*pushed)++;
-		}
-		if (r < 0)
-			return r;
-		virtq_want_notify(vq);
-		if (!virtq_pending(vq))
-			return 0;
+		if (written < 0)
+			return -EINVAL;
+		virtq_push(vq, c.head, written);
+		(*pushed)++;
 	}
+	return r;
 }
 
 int virtq_need_interrupt(struct virtq *vq)
